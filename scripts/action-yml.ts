@@ -1,0 +1,33 @@
+/**
+ * Renders `actions/<stage>/action.yml` from the stage command's input and output specs, so the
+ * action metadata, the CLI flags and the docs never drift apart. `npm run build` writes the
+ * files; a test fails when a committed file differs from what this renders.
+ */
+import { stringify } from 'yaml'
+import type { StageCommand } from '../src/core/stage-command.js'
+
+/** Branding shared by every action of the suite. */
+const BRANDING = { icon: 'image', color: 'purple' }
+
+export function renderActionYml(command: StageCommand, title: string): string {
+  const inputs: Record<string, Record<string, unknown>> = {}
+  for (const input of command.inputs) {
+    inputs[input.name] = {
+      description: input.description,
+      required: input.required ?? false,
+      ...(input.required ? {} : { default: input.default ?? '' }),
+    }
+  }
+  const outputs: Record<string, Record<string, unknown>> = {}
+  for (const output of command.outputs) outputs[output.name] = { description: output.description }
+  const doc = {
+    name: title,
+    description: command.description,
+    author: 'kamui-media-actions',
+    branding: BRANDING,
+    inputs,
+    outputs,
+    runs: { using: 'node24', main: `../../dist/${command.name}/index.js` },
+  }
+  return `# Generated from src/stages by scripts/build.ts: edit the stage's spec.ts, then npm run build.\n${stringify(doc, { lineWidth: 0, defaultStringType: 'QUOTE_SINGLE', defaultKeyType: 'PLAIN' })}`
+}

@@ -1,0 +1,57 @@
+import * as core from '@actions/core'
+import { cancellationSignal } from '../../core/cancellation.js'
+import { errorMessage } from '../../core/errors.js'
+import type { RawInputs } from '../../core/input-spec.js'
+import type { Logger } from '../../core/logger.js'
+import { Redactor } from '../../core/redactor.js'
+import type { StageCommand } from '../../core/stage-command.js'
+import type { StageContext } from '../../core/stage-context.js'
+import { VERSION } from '../../core/version.js'
+import { previewServerLaunch } from '../../preview/launch.js'
+import { ensureSharp } from './runtime.js'
+
+/**
+ * The shared body of every action entry (`src/actions/<stage>/main.ts`), after the
+ * `actions/typescript-action` template: read the command's inputs with `core.getInput`, mask
+ * the secrets, build the {@link StageContext}, run the stage, set the outputs and the job
+ * summary. One try/catch turns any error into `core.setFailed` with the error's code and
+ * message (secrets redacted).
+ */
+export async function runAction(command: StageCommand): Promise<void> {
+  const redactor = new Redactor()
+  redactor.onAdd((secret) => core.setSecret(secret))
+  const cancel = cancellationSignal()
+  try {
+    const raw: RawInputs = {}
+    for (const input of command.inputs) {
+      raw[input.name] = core.getInput(input.name)
+      if (input.secret) redactor.add(raw[input.name])
+    }
+    const context: StageContext = {
+      workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
+      logger: redactor.wrap(actionsLogger),
+      redactor,
+      env: process.env,
+      signal: cancel.signal,
+      previewServer: previewServerLaunch(),
+      version: VERSION,
+    }
+    await ensureSharp(process.env['RUNNER_TOOL_CACHE'], context.logger)
+    const result = await command.run(raw, context)
+    for (const [name, value] of Object.entries(result.outputs)) core.setOutput(name, redactor.redact(value))
+    if (result.summary && process.env['GITHUB_STEP_SUMMARY']) {
+      await core.summary.addRaw(redactor.redact(result.summary), true).write()
+    }
+  } catch (error) {
+    core.setFailed(redactor.redact(errorMessage(error)))
+  } finally {
+    cancel.dispose()
+  }
+}
+
+const actionsLogger: Logger = {
+  debug: (m) => core.debug(m),
+  info: (m) => core.info(m),
+  warn: (m) => core.warning(m),
+  error: (m) => core.error(m),
+}

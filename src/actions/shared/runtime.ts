@@ -1,0 +1,75 @@
+import { exec } from '@actions/exec'
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { KamuiError } from '../../core/errors.js'
+import type { Logger } from '../../core/logger.js'
+import { useSharpFrom } from '../../media/sharp-module.js'
+
+/**
+ * Makes `sharp` loadable for an action bundle.
+ *
+ * sharp is a native module: ncc cannot bundle it and dist/ holds no native binaries. When the
+ * action runs from a clone with node_modules (tests, the CLI), normal resolution finds it. On a
+ * fresh runner (`uses: owner/repo/actions/<stage>@ref` and nothing else) it is not there, so the
+ * pinned packages of `runtime/package-lock.json` are installed with `npm ci` into
+ * `$RUNNER_TOOL_CACHE/kamui-media-actions/runtime-<lock hash>-<platform>-<arch>-<node ABI>`
+ * (the OS temp folder when there is no tool cache). The install runs once per runner and lock
+ * version: later steps and later jobs on self-hosted runners reuse it. It is written to a
+ * temporary folder and renamed into place, so a half-finished install is never used.
+ *
+ * @param toolCache `RUNNER_TOOL_CACHE`, or undefined
+ * @throws KamuiError CFG_001 when sharp is missing and npm is not available or the install fails
+ */
+export async function ensureSharp(toolCache: string | undefined, logger: Logger): Promise<void> {
+  if (await resolvable()) return
+  const runtimeDir = path.resolve(bundleDir(), '..', '..', 'runtime')
+  const lock = await readFile(path.join(runtimeDir, 'package-lock.json'))
+  const key = createHash('sha256').update(lock).digest('hex').slice(0, 16)
+  const target = path.join(
+    toolCache || os.tmpdir(),
+    'kamui-media-actions',
+    `runtime-${key}-${process.platform}-${process.arch}-${process.versions.modules}`,
+  )
+  if (!existsSync(path.join(target, 'node_modules', 'sharp', 'package.json'))) {
+    logger.info(`Installing the pinned native runtime (sharp) into ${target} …`)
+    const temp = `${target}.${process.pid}.tmp`
+    await rm(temp, { recursive: true, force: true })
+    await mkdir(temp, { recursive: true })
+    await cp(path.join(runtimeDir, 'package.json'), path.join(temp, 'package.json'))
+    await cp(path.join(runtimeDir, 'package-lock.json'), path.join(temp, 'package-lock.json'))
+    try {
+      await exec('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: temp })
+    } catch (error) {
+      throw new KamuiError(
+        'CFG_001',
+        'Could not install the native image library (sharp) with npm. The runner needs npm on the PATH and access to the npm registry.',
+        { cause: error },
+      )
+    }
+    await rename(temp, target).catch(async (error: NodeJS.ErrnoException) => {
+      // Another step installed it meanwhile: use theirs.
+      await rm(temp, { recursive: true, force: true })
+      if (!existsSync(target)) throw error
+    })
+  }
+  useSharpFrom(createRequire(path.join(target, 'package.json')).resolve('sharp'))
+}
+
+async function resolvable(): Promise<boolean> {
+  try {
+    await import('sharp')
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Folder of the running bundle (dist/<stage>/) or of this source file. */
+function bundleDir(): string {
+  return path.dirname(fileURLToPath(import.meta.url))
+}

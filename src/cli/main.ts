@@ -1,0 +1,94 @@
+import { Command, Option } from 'commander'
+import { STAGE_COMMANDS } from '../commands.js'
+import { cancellationSignal } from '../core/cancellation.js'
+import { KamuiError, errorMessage } from '../core/errors.js'
+import type { RawInputs } from '../core/input-spec.js'
+import { Redactor } from '../core/redactor.js'
+import type { StageCommand } from '../core/stage-command.js'
+import { VERSION } from '../core/version.js'
+import { previewServerLaunch } from '../preview/launch.js'
+import { stderrLogger } from './logger.js'
+
+interface GlobalFlags {
+  json?: boolean
+  quiet?: boolean
+  verbose?: boolean
+}
+
+/**
+ * The `kamui` command line: one subcommand per action, named like the action folder, with one
+ * flag per action input named exactly like the input (`--image-prompt`, `--image-count`, …).
+ * Outputs are printed to stdout as `name=value` lines (or one JSON object with `--json`);
+ * logs go to stderr. Exits 1 with `CODE: message` on failure, 2 on a usage error.
+ *
+ * @param argv full argv (`process.argv`)
+ * @returns the exit code
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('kamui')
+    .description('Generative-media pipeline stages (the kamui GitHub Actions) on the command line.')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride()
+  let exitCode = 0
+  for (const command of STAGE_COMMANDS) {
+    const sub = program.command(command.name).description(command.description)
+    for (const input of command.inputs) {
+      const option = new Option(`--${input.name} <value>`, input.description)
+      if (input.default !== undefined && input.default !== '') option.default(input.default)
+      sub.addOption(option)
+    }
+    sub.option('--json', 'print the outputs as one JSON object')
+    sub.option('--quiet', 'print warnings and errors only')
+    sub.option('--verbose', 'print debug lines')
+    sub.action(async (options: Record<string, string | boolean | undefined>) => {
+      exitCode = await runCommand(command, options, sub)
+    })
+  }
+  try {
+    await program.parseAsync(argv)
+  } catch (error) {
+    const code = (error as { exitCode?: number }).exitCode
+    return code === 0 ? 0 : 2
+  }
+  return exitCode
+}
+
+async function runCommand(
+  command: StageCommand,
+  options: Record<string, string | boolean | undefined>,
+  sub: Command,
+): Promise<number> {
+  const flags = options as GlobalFlags
+  const redactor = new Redactor()
+  const logger = redactor.wrap(stderrLogger({ ...(flags.quiet ? { quiet: true } : {}), ...(flags.verbose ? { verbose: true } : {}) }))
+  const raw: RawInputs = {}
+  for (const input of command.inputs) {
+    const option = sub.options.find((o) => o.long === `--${input.name}`)
+    const value = option ? options[option.attributeName()] : undefined
+    raw[input.name] = typeof value === 'string' ? value : ''
+    if (input.secret) redactor.add(raw[input.name])
+  }
+  const cancel = cancellationSignal()
+  try {
+    const result = await command.run(raw, {
+      workspace: process.cwd(),
+      logger,
+      redactor,
+      env: process.env,
+      signal: cancel.signal,
+      previewServer: previewServerLaunch(),
+      version: VERSION,
+    })
+    const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, redactor.redact(v)]))
+    if (flags.json) process.stdout.write(`${JSON.stringify(outputs, null, 2)}\n`)
+    else for (const [name, value] of Object.entries(outputs)) process.stdout.write(`${name}=${value}\n`)
+    return 0
+  } catch (error) {
+    const message = error instanceof KamuiError ? error.message : `GEN_001: ${errorMessage(error)}`
+    process.stderr.write(`${redactor.redact(message)}\n`)
+    return 1
+  } finally {
+    cancel.dispose()
+  }
+}

@@ -1,0 +1,26 @@
+import { KamuiError } from './errors.js'
+
+/**
+ * An AbortSignal that aborts with RUN_001 on SIGINT or SIGTERM (the runner sends them when a
+ * run is cancelled), so a stage can write what it has before the process ends. Used by the
+ * adapters only: stages receive the signal, never the process.
+ *
+ * @returns the signal and a `dispose` that removes the handlers
+ */
+export function cancellationSignal(proc: NodeJS.Process = process): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController()
+  const handler = (name: NodeJS.Signals) => (): void => {
+    controller.abort(new KamuiError('RUN_001', `Cancelled by ${name}.`))
+  }
+  const onInt = handler('SIGINT')
+  const onTerm = handler('SIGTERM')
+  proc.once('SIGINT', onInt)
+  proc.once('SIGTERM', onTerm)
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      proc.off('SIGINT', onInt)
+      proc.off('SIGTERM', onTerm)
+    },
+  }
+}

@@ -1,0 +1,24 @@
+import type { Logger } from './logger.js'
+import type { Redactor } from './redactor.js'
+
+/**
+ * What every stage receives from its adapter (action entry or CLI command). Stages never read
+ * environment variables or process state themselves (SPEC §2): everything comes in here.
+ */
+export interface StageContext {
+  /** Absolute path all user paths are resolved in and may not leave (`GITHUB_WORKSPACE` or cwd). */
+  workspace: string
+  logger: Logger
+  /** Secrets registered here are masked in logs and never written. */
+  redactor: Redactor
+  /** Environment for `${VAR}` expansion in `mcp-config` and as the base env of stdio servers. */
+  env: Record<string, string | undefined>
+  /** Cancellation (SIGINT / SIGTERM from the runner). */
+  signal?: AbortSignal
+  /** How to start the embedded preview MCP server (`previewServerLaunch()`). */
+  previewServer: { command: string; args: string[] }
+  /** Version of the suite, for reports. */
+  version: string
+  /** Status polling interval of submit/status/result tools, ms (tests shorten it). */
+  pollIntervalMs?: number
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod'
+
+/** How a model's MCP tools are called (SPEC §3.1). */
+export const McpCallSchema = z.discriminatedUnion('type', [
+  /** One tool that returns the media in its result. */
+  z.object({ type: z.literal('sync'), tool: z.string().min(1) }),
+  /** submit → status (polled) → result; submit returns a `request_id`. */
+  z.object({
+    type: z.literal('async'),
+    submit: z.string().min(1),
+    status: z.string().min(1),
+    result: z.string().min(1),
+  }),
+])
+export type McpCall = z.infer<typeof McpCallSchema>
+
+/** Requests-per-minute and concurrent-request limits of one model. */
+export const RateLimitSchema = z.object({
+  /** Requests started per rolling 60 s window. */
+  rpm: z.number().int().positive().optional(),
+  /** Requests in flight at once. */
+  concurrency: z.number().int().positive().optional(),
+})
+export type RateLimit = z.infer<typeof RateLimitSchema>
+
+/**
+ * One model alias of the registry. `provider: mcp` entries are called through MCP tools found
+ * by name on any configured server; `embedded: preview` marks the project's own preview server;
+ * `provider: comfyui` entries run an API-format workflow template on a ComfyUI server.
+ */
+export const ModelEntrySchema = z.object({
+  /** What the model makes. */
+  kind: z.enum(['image', 'video', 'scorer']).default('image'),
+  provider: z.enum(['mcp', 'comfyui']),
+  /** Human-readable name for reports. */
+  displayName: z.string().optional(),
+  /** MCP call shape; required for `provider: mcp`. */
+  call: McpCallSchema.optional(),
+  /** Constant arguments added to every submit / sync call (e.g. `output_format: png`). */
+  arguments: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * Substrings of `mcpServers` keys to search first when looking the tool up (a heuristic for
+   * speed only: the tool is found by name on any server).
+   */
+  serverHints: z.array(z.string()).default([]),
+  rateLimit: RateLimitSchema.default({}),
+  /** Set on the built-in preview entry: the tools live on the embedded preview server. */
+  embedded: z.literal('preview').optional(),
+  /** ComfyUI workflow template name, for `provider: comfyui`. */
+  workflow: z.string().optional(),
+  /** Price of one successful call in US dollars, when known (used by cost reports). */
+  priceUsd: z.number().nonnegative().optional(),
+})
+export type ModelEntryInput = z.input<typeof ModelEntrySchema>
+export type ModelEntryData = z.infer<typeof ModelEntrySchema>
+
+/** A registry entry with its alias. */
+export interface ModelEntry extends ModelEntryData {
+  alias: string
+}
+
+/** The registry file format: `{ models: { <alias>: entry } }`, JSON or YAML. */
+export const RegistryFileSchema = z.object({
+  models: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'aliases use letters, digits, ".", "_" and "-"'), ModelEntrySchema),
+})

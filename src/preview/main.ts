@@ -1,0 +1,50 @@
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
+import { createPreviewServer } from './server.js'
+
+/*
+ * Process entry of the embedded preview MCP server (stdio). The only file that reads the
+ * environment: KAMUI_PREVIEW_LATENCY_MS (non-negative integer, ms; default 0) sets how long
+ * submitted jobs stay queued. Logs go to stderr only (stdout carries MCP messages). The process
+ * exits with code 0 when stdin closes or on SIGINT / SIGTERM.
+ */
+
+const log = (message: string): void => {
+  process.stderr.write(`[kamui-preview] ${message}\n`)
+}
+
+function latencyFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 0
+  const value = Number(raw)
+  if (Number.isInteger(value) && value >= 0) return value
+  log(`ignoring KAMUI_PREVIEW_LATENCY_MS=${JSON.stringify(raw)}: not a non-negative integer`)
+  return 0
+}
+
+const latencyMs = latencyFromEnv(process.env.KAMUI_PREVIEW_LATENCY_MS)
+const server = createPreviewServer({ latencyMs })
+const transport = new StdioServerTransport()
+
+let closing = false
+const shutdown = (why: string): void => {
+  if (closing) return
+  closing = true
+  log(`shutting down (${why})`)
+  server.close().then(
+    () => process.exit(0),
+    () => process.exit(0),
+  )
+}
+
+process.stdin.on('end', () => shutdown('stdin closed'))
+process.stdin.on('close', () => shutdown('stdin closed'))
+process.on('SIGINT', () => shutdown('SIGINT'))
+process.on('SIGTERM', () => shutdown('SIGTERM'))
+
+// No top-level await: the ncc bundle of this entry does not support it.
+server.connect(transport).then(
+  () => log(`ready (latency ${latencyMs} ms)`),
+  (error: unknown) => {
+    log(`failed to start: ${String(error)}`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,142 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { z } from 'zod'
+import { previewImageArgsShape, resolvePreviewSize, type PreviewImageArgs } from './args.js'
+import { PreviewJobStore } from './jobs.js'
+import { renderPreviewImage } from './render.js'
+import { previewImageResult, toolError, type RenderedPreview } from './result.js'
+import { SerialQueue } from './serial-queue.js'
+
+/** Name the preview server reports in the MCP handshake. */
+export const PREVIEW_SERVER_NAME = 'kamui-preview'
+/** Version the preview server reports in the MCP handshake. */
+export const PREVIEW_SERVER_VERSION = '0.1.0'
+
+/** Tool names of the preview server (SPEC §3.4: the hosted tool shapes, sync and async). */
+export const PREVIEW_TOOLS = {
+  generate: 'preview_generate_image',
+  submit: 'preview_image_submit',
+  status: 'preview_image_status',
+  result: 'preview_image_result',
+} as const
+
+/** Options of {@link createPreviewServer}. */
+export interface PreviewServerOptions {
+  /**
+   * How long a submitted job stays `queued` before it renders, in ms (default 0). Simulates a
+   * hosted model's latency; the synchronous tool ignores it.
+   */
+  latencyMs?: number
+}
+
+const requestIdShape = {
+  request_id: z.string().min(1).describe('The request_id returned by submit.'),
+}
+
+/**
+ * Creates the embedded preview MCP server (not yet connected). Tools:
+ *
+ * - `preview_generate_image` (args: see {@link previewImageArgsShape}): renders at once and
+ *   returns an embedded PNG `resource` plus a JSON text item (see {@link previewImageResult}).
+ * - `preview_image_submit` (same args): returns text JSON `{ request_id, status: "queued" }`.
+ * - `preview_image_status` (`request_id`): text JSON `{ request_id, status }` with status
+ *   `queued` | `processing` | `completed` | `failed`.
+ * - `preview_image_result` (`request_id`): the same result as the synchronous tool once
+ *   completed; an `isError` result while not finished, after a failure, or for an unknown id.
+ *
+ * Renders run one at a time (see {@link SerialQueue}). Everything produced is labelled as
+ * preview output: a visible `PREVIEW` stamp and `"preview": true` in the JSON.
+ */
+export function createPreviewServer(options: PreviewServerOptions = {}): McpServer {
+  const server = new McpServer(
+    { name: PREVIEW_SERVER_NAME, version: PREVIEW_SERVER_VERSION },
+    {
+      instructions:
+        'Offline preview images for kamui. Outputs are labelled previews, not model output.',
+    },
+  )
+  const queue = new SerialQueue()
+  const jobs = new PreviewJobStore(options.latencyMs ?? 0)
+  server.server.onclose = () => jobs.close()
+
+  const render = (args: PreviewImageArgs): Promise<RenderedPreview> => {
+    const { width, height } = resolvePreviewSize(args)
+    const seed = args.seed ?? 0
+    const standInFor = args.model?.trim() || null
+    return queue.run(() => ({
+      ...renderPreviewImage({ prompt: args.prompt, seed, width, height, standInFor }),
+      seed,
+      standInFor,
+    }))
+  }
+
+  server.registerTool(
+    PREVIEW_TOOLS.generate,
+    {
+      title: 'Preview image (synchronous)',
+      description:
+        'Renders a deterministic, prompt-seeded PREVIEW picture offline (no model) and returns ' +
+        'it as an embedded PNG resource plus JSON metadata.',
+      inputSchema: previewImageArgsShape,
+    },
+    async (args): Promise<CallToolResult> => previewImageResult(await render(args)),
+  )
+
+  server.registerTool(
+    PREVIEW_TOOLS.submit,
+    {
+      title: 'Preview image: submit',
+      description:
+        'Queues a PREVIEW render (same arguments as preview_generate_image). Returns JSON ' +
+        '{"request_id", "status": "queued"}; poll preview_image_status, then preview_image_result.',
+      inputSchema: previewImageArgsShape,
+    },
+    (args): CallToolResult => {
+      const id = jobs.submit(() => render(args))
+      return jsonText({ request_id: id, status: 'queued' })
+    },
+  )
+
+  server.registerTool(
+    PREVIEW_TOOLS.status,
+    {
+      title: 'Preview image: status',
+      description: 'Status of a submitted preview: queued, processing, completed or failed.',
+      inputSchema: requestIdShape,
+    },
+    ({ request_id }): CallToolResult => {
+      const job = jobs.get(request_id)
+      if (!job) return toolError(`Unknown request_id: ${request_id}`)
+      return jsonText({
+        request_id,
+        status: job.status,
+        ...(job.error === undefined ? {} : { error: job.error }),
+      })
+    },
+  )
+
+  server.registerTool(
+    PREVIEW_TOOLS.result,
+    {
+      title: 'Preview image: result',
+      description: 'The finished preview (embedded PNG resource plus JSON metadata).',
+      inputSchema: requestIdShape,
+    },
+    ({ request_id }): CallToolResult => {
+      const job = jobs.get(request_id)
+      if (!job) return toolError(`Unknown request_id: ${request_id}`)
+      if (job.status === 'failed')
+        return toolError(`Preview ${request_id} failed: ${job.error ?? 'unknown error'}`)
+      if (job.status !== 'completed' || !job.result) {
+        return toolError(`Preview ${request_id} is not finished yet (status: ${job.status}).`)
+      }
+      return previewImageResult(job.result)
+    },
+  )
+
+  return server
+}
+
+function jsonText(value: unknown): CallToolResult {
+  return { content: [{ type: 'text', text: JSON.stringify(value) }] }
+}

@@ -1,0 +1,147 @@
+import { KamuiError } from '../../core/errors.js'
+import { withDefaults, type RawInputs } from '../../core/input-spec.js'
+import { IMAGE_GENERATION_INPUTS, IMAGE_GENERATION_V2_INPUTS } from './spec.js'
+
+/** How the images of a run are scheduled (SPEC §5). */
+export type GenerationStrategy = 'sequential' | 'parallel' | 'smart'
+
+/** Typed inputs of the image-generation stage (v1 and v2). */
+export interface ImageGenerationInputs {
+  prompt: string
+  /** As given; resolved inside the workspace by the stage. */
+  folderName: string
+  branchName: string
+  /** Raw `mcpServers` JSON, or undefined for the offline preview server. */
+  mcpConfig: string | undefined
+  imageCount: number
+  /** Model aliases, or `auto`. */
+  models: string[] | 'auto'
+  strategy: GenerationStrategy
+  enableComparison: boolean
+  /** 0–1. */
+  qualityThreshold: number
+  /** 1–10. */
+  maxParallel: number
+  /** Deadline of one image (all its attempts), ms. */
+  perImageTimeoutMs: number
+  /** Deadline of the whole stage, ms. */
+  totalTimeoutMs: number
+  /** Requested size in pixels. */
+  width: number
+  height: number
+  /** Base seed, or undefined for a random one. */
+  seed: number | undefined
+  /** Registry override file as given (workspace-relative), or undefined. */
+  modelRegistry: string | undefined
+  /** Legacy v1 behaviour: one image, only the legacy files. */
+  legacyV1: boolean
+}
+
+/**
+ * Parses the v2 action's raw string inputs (defaults applied).
+ *
+ * @throws KamuiError IMG_009 for an empty prompt, IMG_001 for an image count that is not a whole
+ *   number from 1 to 10, CFG_001 for any other malformed value (the message names the input,
+ *   the value and what is accepted)
+ */
+export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
+  const r = withDefaults(IMAGE_GENERATION_V2_INPUTS, raw)
+  return {
+    ...commonInputs(r),
+    imageCount: parseImageCount(r['image-count'] ?? ''),
+    models: parseModels(r['models'] ?? ''),
+    strategy: parseEnum(r, 'generation-strategy', ['sequential', 'parallel', 'smart'] as const),
+    enableComparison: parseBoolean(r, 'enable-comparison'),
+    qualityThreshold: parseNumber(r, 'quality-threshold', 0, 1, false),
+    maxParallel: parseNumber(r, 'max-parallel', 1, 10, true),
+    perImageTimeoutMs: parseNumber(r, 'per-image-timeout', 1, 86_400, false) * 1000,
+    totalTimeoutMs: parseNumber(r, 'total-timeout', 1, 86_400, false) * 1000,
+    ...parseSize(r['image-size'] ?? ''),
+    seed: r['seed'] === '' ? undefined : parseNumber(r, 'seed', 0, 2 ** 31 - 1, true),
+    modelRegistry: r['model-registry'] === '' ? undefined : r['model-registry'],
+    legacyV1: false,
+  }
+}
+
+/**
+ * Parses the legacy v1 inputs: one image with imagen4-fast (the legacy module's only model),
+ * default deadlines and size.
+ *
+ * @throws KamuiError IMG_009 for an empty prompt
+ */
+export function parseV1Inputs(raw: RawInputs): ImageGenerationInputs {
+  const r = withDefaults(IMAGE_GENERATION_INPUTS, raw)
+  const v2 = parseV2Inputs({ ...r, 'image-count': '1', models: 'imagen4-fast' })
+  return { ...v2, ...commonInputs(r), legacyV1: true }
+}
+
+function commonInputs(
+  r: RawInputs,
+): Pick<ImageGenerationInputs, 'prompt' | 'folderName' | 'branchName' | 'mcpConfig'> {
+  const prompt = (r['image-prompt'] ?? '').trim()
+  if (prompt === '') {
+    throw new KamuiError('IMG_009', 'image-prompt is empty: describe the image to generate.')
+  }
+  if (prompt.length > 10_000) {
+    throw new KamuiError('IMG_009', `image-prompt is ${prompt.length} characters long; at most 10000 are accepted.`)
+  }
+  const folderName = (r['folder-name'] ?? '').trim()
+  if (folderName === '') throw new KamuiError('CFG_001', 'folder-name is empty: name the folder for the results.')
+  const mcpConfig = (r['mcp-config'] ?? '').trim()
+  return { prompt, folderName, branchName: (r['branch-name'] ?? '').trim(), mcpConfig: mcpConfig || undefined }
+}
+
+/** @throws KamuiError IMG_001 unless `value` is a whole number from 1 to 10 */
+export function parseImageCount(value: string): number {
+  const text = value.trim()
+  const n = /^\d+$/.test(text) ? Number(text) : NaN
+  if (!Number.isInteger(n) || n < 1 || n > 10) {
+    throw new KamuiError('IMG_001', `image-count must be a whole number from 1 to 10, got "${value}".`)
+  }
+  return n
+}
+
+function parseModels(value: string): string[] | 'auto' {
+  const list = value
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '')
+  if (list.length === 0 || (list.length === 1 && list[0]?.toLowerCase() === 'auto')) return 'auto'
+  if (list.some((m) => m.toLowerCase() === 'auto')) {
+    throw new KamuiError('CFG_001', 'models: "auto" cannot be combined with other models.')
+  }
+  return list
+}
+
+function parseEnum<T extends string>(r: RawInputs, name: string, allowed: readonly T[]): T {
+  const value = (r[name] ?? '').trim().toLowerCase()
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new KamuiError('CFG_001', `${name} must be one of ${allowed.join(', ')}, got "${r[name]}".`)
+}
+
+function parseBoolean(r: RawInputs, name: string): boolean {
+  const value = (r[name] ?? '').trim().toLowerCase()
+  if (['true', 'yes', '1', 'on'].includes(value)) return true
+  if (['false', 'no', '0', 'off', ''].includes(value)) return false
+  throw new KamuiError('CFG_001', `${name} must be true or false, got "${r[name]}".`)
+}
+
+function parseNumber(r: RawInputs, name: string, min: number, max: number, integer: boolean): number {
+  const text = (r[name] ?? '').trim()
+  const n = text === '' ? NaN : Number(text)
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    const kind = integer ? 'a whole number' : 'a number'
+    throw new KamuiError('CFG_001', `${name} must be ${kind} from ${min} to ${max}, got "${r[name]}".`)
+  }
+  return n
+}
+
+function parseSize(value: string): { width: number; height: number } {
+  const match = /^\s*(\d{2,4})\s*[x×]\s*(\d{2,4})\s*$/i.exec(value)
+  const width = Number(match?.[1])
+  const height = Number(match?.[2])
+  if (!match || width < 64 || height < 64 || width > 4096 || height > 4096) {
+    throw new KamuiError('CFG_001', `image-size must be WIDTHxHEIGHT with sides from 64 to 4096 pixels, got "${value}".`)
+  }
+  return { width, height }
+}

@@ -1,0 +1,29 @@
+import path from 'node:path'
+import type { ImageGenerationResult } from './run.js'
+
+/**
+ * The legacy v1 outputs (SPEC §4): `image-completed`, `google-image-url`, `used-model`.
+ */
+export function v1Outputs(result: ImageGenerationResult): Record<string, string> {
+  return {
+    'image-completed': 'true',
+    'google-image-url': result.primary.url ?? '',
+    'used-model': result.primary.model,
+  }
+}
+
+/**
+ * The v2 outputs (SPEC §5). Arrays are compact JSON over the generated images in image order;
+ * `primary-image-index` is 0-based into them; `generation-report` is relative to the workspace.
+ */
+export function v2Outputs(result: ImageGenerationResult, workspace: string): Record<string, string> {
+  return {
+    ...v1Outputs(result),
+    'images-completed': String(result.images.length),
+    'image-urls': JSON.stringify(result.images.map((i) => i.url ?? '')),
+    'models-used': JSON.stringify(result.images.map((i) => i.model)),
+    'generation-report': result.reportPath ? path.relative(workspace, result.reportPath) : '',
+    'quality-scores': JSON.stringify(result.images.map((i) => i.quality_score)),
+    'primary-image-index': String(result.primaryIndex),
+  }
+}

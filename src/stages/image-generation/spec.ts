@@ -1,0 +1,128 @@
+import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
+
+/** The five inputs of the legacy `image-generation` module (SPEC §4), names unchanged. */
+export const V1_INPUTS: readonly InputSpec[] = [
+  { name: 'image-prompt', required: true, description: 'The image generation prompt.' },
+  {
+    name: 'folder-name',
+    required: true,
+    description:
+      'Folder for the results, relative to the workspace (it may not leave the workspace). ' +
+      'Images go to {folder}/images/.',
+  },
+  {
+    name: 'branch-name',
+    default: '',
+    description:
+      'Branch the legacy module committed results to. Accepted for compatibility and recorded in ' +
+      'the report; this action does not commit or push.',
+  },
+  {
+    name: 'oauth-token',
+    default: '',
+    secret: true,
+    description:
+      'Claude Code OAuth token of the legacy module. Accepted for compatibility, masked and ' +
+      'ignored: models are called directly over MCP.',
+  },
+  {
+    name: 'mcp-config',
+    default: '',
+    secret: true,
+    description:
+      'The Claude Code `mcpServers` JSON (usually the MCP_CONFIG secret): stdio entries ' +
+      '(command, args, env) and remote entries (type http/sse, url, headers; or httpUrl). ' +
+      'Header and env values are masked. When empty, the offline preview server is used and ' +
+      'every image is labelled as preview output.',
+  },
+]
+
+/** The model registry override input (v2). */
+const REGISTRY_INPUT: readonly InputSpec[] = [
+  {
+    name: 'model-registry',
+    default: '',
+    description:
+      'Path (in the workspace) of a JSON or YAML file that adds or overrides model aliases: ' +
+      '{ models: { <alias>: { provider, call, arguments, rateLimit } } }.',
+  },
+]
+
+/** The added inputs of `image-generation-v2` (SPEC §5). */
+const V2_EXTRA: readonly InputSpec[] = [
+  { name: 'image-count', default: '1', description: 'Number of images, 1–10. N = max(image-count, number of models).' },
+  {
+    name: 'models',
+    default: 'auto',
+    description:
+      'Comma-separated model aliases (imagen4-ultra, imagen4-fast, imagen3, flux-schnell, ' +
+      'photo-flux, preview, or your registry entries), or "auto" to pick one from the prompt. ' +
+      'Image i uses models[(i-1) mod M].',
+  },
+  {
+    name: 'generation-strategy',
+    default: 'smart',
+    description:
+      'sequential (one image at a time), parallel (all images under the limits) or smart ' +
+      '(parallel; quality-based regeneration arrives with quality scoring).',
+  },
+  {
+    name: 'enable-comparison',
+    default: 'false',
+    description: 'Write metadata/model-comparison.md comparing the models used (true/false).',
+  },
+  {
+    name: 'quality-threshold',
+    default: '0.7',
+    description: 'Minimum quality score, 0.0–1.0 (used once quality scoring is available).',
+  },
+  { name: 'max-parallel', default: '3', description: 'Maximum images generated at once, 1–10.' },
+  { name: 'per-image-timeout', default: '300', description: 'Deadline of one image in seconds, retries included.' },
+  { name: 'total-timeout', default: '1800', description: 'Deadline of the whole step in seconds.' },
+  {
+    name: 'image-size',
+    default: '1024x1024',
+    description:
+      'Requested size WIDTHxHEIGHT in pixels (64–4096). Models that take an aspect ratio get the ' +
+      'nearest of 1:1, 16:9, 9:16, 4:3, 3:4.',
+  },
+  {
+    name: 'seed',
+    default: '',
+    description: 'Base seed (integer). Image i uses seed + i - 1. Empty: a random base seed, recorded in the report.',
+  },
+]
+
+/** Inputs of `actions/image-generation`: exactly the legacy five (it always uses imagen4-fast, as the legacy module did). */
+export const IMAGE_GENERATION_INPUTS: readonly InputSpec[] = V1_INPUTS
+
+/** Inputs of `actions/image-generation-v2`. */
+export const IMAGE_GENERATION_V2_INPUTS: readonly InputSpec[] = [...V1_INPUTS, ...V2_EXTRA, ...REGISTRY_INPUT]
+
+/** Outputs of `actions/image-generation` (legacy names). */
+export const IMAGE_GENERATION_OUTPUTS: readonly OutputSpec[] = [
+  { name: 'image-completed', description: '"true" when the image was generated.' },
+  {
+    name: 'google-image-url',
+    description:
+      'The URL the model returned for the image (legacy name; fal CDN or Google storage for ' +
+      'hosted models, a preview:// identifier for preview output, empty when the model sent bytes only).',
+  },
+  { name: 'used-model', description: 'Alias of the model that made the image (preview:<alias> for preview output).' },
+]
+
+/** Outputs of `actions/image-generation-v2` (SPEC §5). */
+export const IMAGE_GENERATION_V2_OUTPUTS: readonly OutputSpec[] = [
+  ...IMAGE_GENERATION_OUTPUTS.map((o) =>
+    o.name === 'google-image-url' ? { ...o, description: `Primary image: ${o.description}` } : o,
+  ),
+  { name: 'images-completed', description: 'Number of images generated.' },
+  { name: 'image-urls', description: 'JSON array of the URLs of the generated images, in image order.' },
+  { name: 'models-used', description: 'JSON array of the model of each generated image, in image order.' },
+  { name: 'generation-report', description: 'Path of metadata/generation-report.json.' },
+  {
+    name: 'quality-scores',
+    description: 'JSON array of the quality score of each generated image (null while not measured).',
+  },
+  { name: 'primary-image-index', description: '0-based index of the primary image in image-urls.' },
+]

@@ -1,0 +1,28 @@
+import type { ImageGenerationResult } from './run.js'
+
+/** Escapes text for a Markdown table cell. */
+function cell(text: string): string {
+  return text.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')
+}
+
+/** The job summary of an image-generation run: one row per planned image. */
+export function imageSummaryMarkdown(result: ImageGenerationResult): string {
+  const { report } = result
+  const rows = report.images.map((image) => {
+    const primary = image.index === result.primary.index ? ' (primary)' : ''
+    const status = image.status === 'ok' ? 'ok' : `failed: ${image.error?.code ?? ''}`
+    const time = image.timings.generation_ms === null ? '–' : `${(image.timings.generation_ms / 1000).toFixed(1)} s`
+    return `| ${image.index}${primary} | ${cell(image.model)} | ${status} | ${image.resolution ?? '–'} | ${time} | ${image.attempts} |`
+  })
+  return [
+    `### Image generation${report.preview ? ' (PREVIEW output, not model output)' : ''}`,
+    '',
+    `${report.generation_summary.successful_generations} of ${report.generation_summary.total_images} images generated ` +
+      `in ${(report.generation_summary.total_time_ms / 1000).toFixed(1)} s.`,
+    '',
+    '| image | model | status | size | generation time | attempts |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n')
+}
