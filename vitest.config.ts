@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30000,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Integration tests spawn real server processes; two cores do not gain from more workers.
+    maxWorkers: 2,
   },
 })

@@ -1,3 +1,4 @@
+import type { RetryPolicy } from '../queue/generation-queue.js'
 import type { Logger } from './logger.js'
 import type { Redactor } from './redactor.js'
 
@@ -21,4 +22,6 @@ export interface StageContext {
   version: string
   /** Status polling interval of submit/status/result tools, ms (tests shorten it). */
   pollIntervalMs?: number
+  /** Retry policy of the generation queue (default: 3 retries from 1 s; tests shorten it). */
+  retryPolicy?: RetryPolicy
 }

@@ -130,8 +130,10 @@ export class McpPool {
    * tool wins. A server that fails to connect is remembered with its error and skipped.
    *
    * @throws KamuiError IMG_002 when no server has the tool; the message lists the servers
-   *   searched and those that failed with their errors (an IMG_007 auth failure shows there),
-   *   and it is retryable when one of those failures was; the signal's reason when aborted;
+   *   searched and those that failed with their errors, and it is retryable when one of those
+   *   failures was. When a server refused authentication the code is IMG_007 instead, and when
+   *   no server could be searched at all it is the code of the connection failure (IMG_008,
+   *   MCP_001, …); the signal's reason when aborted;
    *   MCP_001 after {@link close}
    */
   async findTool(name: string, options: FindToolOptions = {}): Promise<ToolLocation> {
@@ -289,9 +291,23 @@ export class McpPool {
         `failed to connect: ${failed.map((key, i) => `${key} (${failures[i]?.message ?? 'unknown error'})`).join(', ')}`,
       )
     }
+    const detail = `tool "${name}" was not found on any configured MCP server (${parts.join('; ')}).`
+    // The root cause is more useful than "not found" when servers could not be reached: an
+    // authentication failure anywhere (never retried, no model fallback), or the failure itself
+    // when no server could be searched at all (e.g. IMG_008, retried).
+    const auth = failures.find((e) => e.code === 'IMG_007')
+    const only = searched.length === 0 ? failures[0] : undefined
+    const root = auth ?? only
+    if (root) {
+      return new KamuiError(
+        root.code,
+        `${detail}${root.code === 'IMG_007' ? ' Check the credentials (headers such as KAMUI-CODE-PASS, env API keys) of that server.' : ''}`,
+        { cause: root, retryable: root.retryable, ...(root.retryAfterMs ? { retryAfterMs: root.retryAfterMs } : {}) },
+      )
+    }
     return new KamuiError(
       'IMG_002',
-      `tool "${name}" was not found on any configured MCP server (${parts.join('; ')}).`,
+      detail,
       {
         retryable: failures.some((e) => e.retryable),
         ...(failures[0] ? { cause: failures[0] } : {}),

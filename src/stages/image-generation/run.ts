@@ -82,6 +82,7 @@ export async function runImageGeneration(
     maxParallel: inputs.strategy === 'sequential' ? 1 : inputs.maxParallel,
     rateLimitOf: (label) => registry.find(label)?.rateLimit ?? {},
     logger,
+    ...(context.retryPolicy ? { retry: context.retryPolicy } : {}),
   })
   const pool = new McpPool(servers, { logger, redactor: context.redactor, env: context.env })
   let records: ImageRecord[]
@@ -158,10 +159,10 @@ export async function runImageGeneration(
   }
 
   let reportPath: string | undefined
-  if (!inputs.legacyV1) reportPath = await writeReport(folder, report)
+  if (!inputs.legacyV1) reportPath = await writeReport(folder, report, context.redactor)
   if (primary) {
-    if (inputs.legacyV1) await writeUrlFile(folder, FILES.primaryUrl, primary.url)
-    else await writeV2Files(folder, generated, primary, records.length)
+    if (inputs.legacyV1) await writeUrlFile(folder, FILES.primaryUrl, primary.url, context.redactor)
+    else await writeV2Files(folder, generated, primary, records.length, context.redactor)
   }
   for (const failure of failures) {
     logger.warn(`Image ${failure.index} (${failure.model}) failed: ${failure.error?.code}: ${failure.error?.message}`)

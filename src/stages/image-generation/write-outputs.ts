@@ -1,4 +1,5 @@
 import path from 'node:path'
+import type { Redactor } from '../../core/redactor.js'
 import { copyFileAtomic, writeFileAtomic } from '../../core/atomic-write.js'
 import type { GenerationReport, ImageRecord } from './report.js'
 import { GenerationReportSchema } from './report.js'
@@ -17,10 +18,16 @@ export const FILES = {
 
 /**
  * Writes a URL file as the legacy module did: the URL and a newline (an empty line when the
- * model returned bytes only). `$(cat file)` in a later step yields the bare URL.
+ * model returned bytes only). `$(cat file)` in a later step yields the bare URL. Secrets are
+ * redacted from every text file the stage writes.
  */
-export async function writeUrlFile(folder: string, relative: string, url: string | null): Promise<void> {
-  await writeFileAtomic(path.join(folder, relative), `${url ?? ''}\n`)
+export async function writeUrlFile(
+  folder: string,
+  relative: string,
+  url: string | null,
+  redactor: Redactor,
+): Promise<void> {
+  await writeFileAtomic(path.join(folder, relative), redactor.redact(`${url ?? ''}\n`))
 }
 
 /**
@@ -32,25 +39,26 @@ export async function writeV2Files(
   generated: readonly ImageRecord[],
   primary: ImageRecord,
   plannedCount: number,
+  redactor: Redactor,
 ): Promise<void> {
   await copyFileAtomic(path.join(folder, primary.file as string), path.join(folder, FILES.primaryImage))
-  await writeUrlFile(folder, FILES.primaryUrl, primary.url)
+  await writeUrlFile(folder, FILES.primaryUrl, primary.url, redactor)
   if (plannedCount > 1) {
-    for (const image of generated) await writeUrlFile(folder, FILES.url(image.index), image.url)
+    for (const image of generated) await writeUrlFile(folder, FILES.url(image.index), image.url, redactor)
   }
-  await writeJson(folder, FILES.imageUrls, generated.map((i) => i.url ?? ''))
-  await writeJson(folder, FILES.modelsUsed, generated.map((i) => i.model))
-  await writeJson(folder, FILES.qualityScores, generated.map((i) => i.quality_score))
+  await writeJson(folder, FILES.imageUrls, generated.map((i) => i.url ?? ''), redactor)
+  await writeJson(folder, FILES.modelsUsed, generated.map((i) => i.model), redactor)
+  await writeJson(folder, FILES.qualityScores, generated.map((i) => i.quality_score), redactor)
 }
 
-/** Validates the report against its schema and writes it. */
-export async function writeReport(folder: string, report: GenerationReport): Promise<string> {
+/** Validates the report against its schema and writes it (secrets redacted). */
+export async function writeReport(folder: string, report: GenerationReport, redactor: Redactor): Promise<string> {
   const valid = GenerationReportSchema.parse(report)
   const file = path.join(folder, FILES.report)
-  await writeFileAtomic(file, `${JSON.stringify(valid, null, 2)}\n`)
+  await writeJson(folder, FILES.report, valid, redactor)
   return file
 }
 
-async function writeJson(folder: string, relative: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path.join(folder, relative), `${JSON.stringify(value, null, 2)}\n`)
+async function writeJson(folder: string, relative: string, value: unknown, redactor: Redactor): Promise<void> {
+  await writeFileAtomic(path.join(folder, relative), redactor.redact(`${JSON.stringify(value, null, 2)}\n`))
 }

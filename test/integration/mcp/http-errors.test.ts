@@ -9,7 +9,7 @@ import { connectServer } from '../../../src/mcp/connect.js'
 import { invokeTool } from '../../../src/mcp/invoke.js'
 import { McpPool } from '../../../src/mcp/pool.js'
 import type { McpProviderContext } from '../../../src/mcp/types.js'
-import { startEverything, type RunningServer } from './everything.js'
+import { startEverything, type RunningServer } from '../../fixtures/servers/everything.js'
 
 /**
  * How the SDK's HTTP transports surface HTTP errors, checked against a scripted server: the path

@@ -14,7 +14,7 @@ import {
   isAlive,
   startEverything,
   type RunningServer,
-} from './everything.js'
+} from '../../fixtures/servers/everything.js'
 
 function context(): McpProviderContext {
   return { logger: new MemoryLogger(), redactor: new Redactor(), env: { PATH: process.env.PATH } }

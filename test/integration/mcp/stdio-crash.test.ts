@@ -9,7 +9,7 @@ import { parseMcpConfig } from '../../../src/mcp/config.js'
 import { McpPool } from '../../../src/mcp/pool.js'
 import { connectServer } from '../../../src/mcp/connect.js'
 import type { McpProviderContext } from '../../../src/mcp/types.js'
-import { isAlive } from './everything.js'
+import { isAlive } from '../../fixtures/servers/everything.js'
 
 /**
  * A minimal newline-delimited JSON-RPC stdio server that crashes on `tools/call`, writing its

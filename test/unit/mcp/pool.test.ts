@@ -66,7 +66,7 @@ describe('McpPool.findTool', () => {
     expect(record.listPages).toEqual(['paged:start', 'paged:2', 'paged:4'])
   })
 
-  it('skips servers that fail to connect and names them when the tool is nowhere', async () => {
+  it('skips servers that fail to connect and reports an auth failure as IMG_007 when the tool is nowhere', async () => {
     const auth = new KamuiError(
       'IMG_007',
       'MCP server "kamui" rejected the credentials (HTTP 401).',
@@ -79,8 +79,9 @@ describe('McpPool.findTool', () => {
     const error = await pool.findTool('imagen4_ultra_submit').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KamuiError)
     const k = error as KamuiError
-    expect(k.code).toBe('IMG_002')
+    expect(k.code).toBe('IMG_007')
     expect(k.retryable).toBe(false)
+    expect(k.message).toContain('Check the credentials')
     expect(k.message).toContain(
       'tool "imagen4_ultra_submit" was not found on any configured MCP server',
     )
@@ -93,9 +94,20 @@ describe('McpPool.findTool', () => {
     expect(pool.failedServers()).toEqual({ kamui: auth })
   })
 
-  it('marks IMG_002 retryable when a failure was transient', async () => {
+  it('reports the connection failure (retryable) when no server could be searched', async () => {
     const { pool } = makePool({
       flaky: { fail: new KamuiError('IMG_008', 'down', { retryable: true }) },
+    })
+    const error = (await pool.findTool('x').catch((e: unknown) => e)) as KamuiError
+    expect(error.code).toBe('IMG_008')
+    expect(error.retryable).toBe(true)
+    expect(error.message).toContain('tool "x" was not found on any configured MCP server')
+  })
+
+  it('marks IMG_002 retryable when another server failed transiently', async () => {
+    const { pool } = makePool({
+      flaky: { fail: new KamuiError('IMG_008', 'down', { retryable: true }) },
+      local: { tools: [tool('echo')] },
     })
     const error = (await pool.findTool('x').catch((e: unknown) => e)) as KamuiError
     expect(error.code).toBe('IMG_002')

@@ -1,0 +1,107 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Logger } from '../src/core/logger.js'
+import { Redactor } from '../src/core/redactor.js'
+import type { StageContext } from '../src/core/stage-context.js'
+import { VERSION } from '../src/core/version.js'
+import { previewServerLaunch } from '../src/preview/launch.js'
+import { parseV2Inputs } from '../src/stages/image-generation/inputs.js'
+import {
+  runImageGeneration,
+  type ImageGenerationResult,
+} from '../src/stages/image-generation/run.js'
+import type { FakeKamuiHandle } from '../test/fixtures/servers/start-fake-kamui.js'
+
+/** Status polling interval the bench gives the stage, ms (each job may overshoot by up to one). */
+export const POLL_INTERVAL_MS = 50
+
+/** Submit tool of the benchmarked model (`imagen4-fast`) on the fake server. */
+const SUBMIT_TOOL = 'flux_schnell_submit'
+const RESULT_TOOL = 'flux_schnell_result'
+
+/** A logger that drops info and debug lines and prints warnings and errors to stderr. */
+const quietLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message) => console.error(`  [warn] ${message}`),
+  error: (message) => console.error(`  [error] ${message}`),
+}
+
+/** One benchmarked stage run. */
+export interface RunOptions {
+  /** Images to make (`image-count`). */
+  images: number
+  /** `max-parallel`; ignored by the stage when `strategy` is `sequential`. */
+  maxParallel: number
+  strategy: 'parallel' | 'sequential'
+}
+
+/** What one stage run measured. */
+export interface RunMeasurement {
+  /** From just before the stage call to its return, ms (performance.now()). */
+  wallMs: number
+  /** From the stage call to the first submit reaching the server, ms (fake's stats clock). */
+  startupMs: number
+  /** From the last result call reaching the server to the stage's return, ms. */
+  tailMs: number
+  result: ImageGenerationResult
+}
+
+/**
+ * Runs the real image-generation stage in-process against `server` (imagen4-fast, fixed seed,
+ * 256x256) in a fresh temporary workspace, and measures its wall time, start-up cost (stage
+ * call → first `imagen4_fast_submit` logged by the server) and tail (last `imagen4_fast_result`
+ * → return).
+ *
+ * @throws the stage's error when no image was made, or Error when not every image was made
+ */
+export async function measureRun(
+  server: FakeKamuiHandle,
+  options: RunOptions,
+): Promise<RunMeasurement> {
+  const workspace = await mkdtemp(path.join(tmpdir(), 'kamui-bench-'))
+  const context: StageContext = {
+    workspace,
+    logger: quietLogger,
+    redactor: new Redactor(),
+    env: { PATH: process.env['PATH'] },
+    previewServer: previewServerLaunch(),
+    version: VERSION,
+    pollIntervalMs: POLL_INTERVAL_MS,
+  }
+  const inputs = parseV2Inputs({
+    'image-prompt': 'A lighthouse on a cliff at sunset',
+    'folder-name': 'out',
+    'mcp-config': JSON.stringify({ mcpServers: { kamui: server.entry() } }),
+    models: 'small', 'model-registry': 'reg.yaml',
+    'image-count': String(options.images),
+    'generation-strategy': options.strategy,
+    'max-parallel': String(options.maxParallel),
+    'image-size': '256x256',
+    seed: '42',
+  })
+  const { writeFile } = await import('node:fs/promises')
+  await writeFile(path.join(workspace, 'reg.yaml'), 'models:\n  small:\n    provider: mcp\n    call: { type: async, submit: flux_schnell_submit, status: flux_schnell_status, result: flux_schnell_result }\n    arguments: { image_size: { width: ' + (process.env['SZ'] ?? '256') + ', height: ' + (process.env['SZ'] ?? '256') + ' } }\n    rateLimit: { rpm: 20, concurrency: 5 }\n')
+  try {
+    const callsBefore = (await server.calls()).length
+    const startedEpoch = Date.now()
+    const started = performance.now()
+    const result = await runImageGeneration(inputs, context)
+    const wallMs = performance.now() - started
+    const endedEpoch = Date.now()
+    if (result.images.length !== options.images) {
+      throw new Error(`only ${result.images.length} of ${options.images} images were made`)
+    }
+    const calls = (await server.calls()).slice(callsBefore)
+    const times = (tool: string): number[] => calls.filter((c) => c.tool === tool).map((c) => c.t)
+    return {
+      wallMs,
+      startupMs: Math.min(...times(SUBMIT_TOOL)) - startedEpoch,
+      tailMs: endedEpoch - Math.max(...times(RESULT_TOOL)),
+      result,
+    }
+  } finally {
+    await rm(workspace, { recursive: true, force: true })
+  }
+}
