@@ -69,6 +69,8 @@ export const BUILTIN_MODELS: Record<string, ModelEntryInput> = {
     displayName: 'Preview (offline, not a model)',
     embedded: 'preview',
     call: triple('preview_image'),
+    // A local process: poll often, a status call costs nothing.
+    pollIntervalMs: 100,
   },
 }
 

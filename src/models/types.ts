@@ -48,6 +48,8 @@ export const ModelEntrySchema = z.object({
   embedded: z.literal('preview').optional(),
   /** ComfyUI workflow template name, for `provider: comfyui`. */
   workflow: z.string().optional(),
+  /** Status polling interval of the submit/status/result form, ms (default 2000). */
+  pollIntervalMs: z.number().int().positive().optional(),
   /** Price of one successful call in US dollars, when known (used by cost reports). */
   priceUsd: z.number().nonnegative().optional(),
 })

@@ -62,7 +62,7 @@ export async function ensureSharp(toolCache: string | undefined, logger: Logger)
 
 async function resolvable(): Promise<boolean> {
   try {
-    await import('sharp')
+    await import(/* webpackIgnore: true */ 'sharp')
     return true
   } catch {
     return false

@@ -94,7 +94,9 @@ export async function generateImage(
     signal: options.signal,
     logger: options.logger,
     hints: entry.serverHints,
-    ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...((options.pollIntervalMs ?? entry.pollIntervalMs) !== undefined
+      ? { pollIntervalMs: options.pollIntervalMs ?? entry.pollIntervalMs }
+      : {}),
   })
   const generationMs = Math.round(performance.now() - started)
 

@@ -13,7 +13,8 @@ import { runImageJob } from './image-job.js'
 import { planImages } from './plan.js'
 import { modelStats, type GenerationReport, type ImageRecord } from './report.js'
 import { resolveModels } from './resolve-models.js'
-import { FILES, writeReport, writeUrlFile, writeV2Files } from './write-outputs.js'
+import { modelComparisonMarkdown } from './model-comparison.js'
+import { FILES, writeModelComparison, writeReport, writeUrlFile, writeV2Files } from './write-outputs.js'
 
 /** What the image-generation stage returns. */
 export interface ImageGenerationResult {
@@ -159,7 +160,12 @@ export async function runImageGeneration(
   }
 
   let reportPath: string | undefined
-  if (!inputs.legacyV1) reportPath = await writeReport(folder, report, context.redactor)
+  if (!inputs.legacyV1) {
+    reportPath = await writeReport(folder, report, context.redactor)
+    if (inputs.enableComparison) {
+      await writeModelComparison(folder, modelComparisonMarkdown(report), context.redactor)
+    }
+  }
   if (primary) {
     if (inputs.legacyV1) await writeUrlFile(folder, FILES.primaryUrl, primary.url, context.redactor)
     else await writeV2Files(folder, generated, primary, records.length, context.redactor)

@@ -69,7 +69,7 @@ const V2_EXTRA: readonly InputSpec[] = [
   {
     name: 'enable-comparison',
     default: 'false',
-    description: 'Write metadata/model-comparison.md comparing the models used (true/false).',
+    description: 'Write metadata/model-comparison.md: every image with its model, status, size and timings, and per-model figures (true/false).',
   },
   {
     name: 'quality-threshold',

@@ -14,6 +14,7 @@ export const FILES = {
   modelsUsed: 'models-used.json',
   qualityScores: 'quality-scores.json',
   report: 'metadata/generation-report.json',
+  modelComparison: 'metadata/model-comparison.md',
 } as const
 
 /**
@@ -57,6 +58,11 @@ export async function writeReport(folder: string, report: GenerationReport, reda
   const file = path.join(folder, FILES.report)
   await writeJson(folder, FILES.report, valid, redactor)
   return file
+}
+
+/** Writes `metadata/model-comparison.md` (secrets redacted). */
+export async function writeModelComparison(folder: string, markdown: string, redactor: Redactor): Promise<void> {
+  await writeFileAtomic(path.join(folder, FILES.modelComparison), redactor.redact(markdown))
 }
 
 async function writeJson(folder: string, relative: string, value: unknown, redactor: Redactor): Promise<void> {

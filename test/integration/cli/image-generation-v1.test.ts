@@ -118,8 +118,11 @@ describe('kamui image-generation (legacy v1) against the fake KamuiCode server o
 
 describe('kamui --version', () => {
   const version = async (): Promise<string> =>
-    (JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
-      .version
+    (
+      JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+        version: string
+      }
+    ).version
 
   it('prints the package version from the TypeScript sources', async () => {
     const run = await runKamui(['--version'], { cwd: REPO_ROOT })

@@ -108,6 +108,7 @@ describe('image-generation-v2 against a KamuiCode-like server over Streamable HT
         'image-count': '5',
         models: 'imagen4-fast,flux-schnell',
         seed: '100',
+        'enable-comparison': 'true',
       }),
       testContext(workspace),
     )
@@ -137,6 +138,9 @@ describe('image-generation-v2 against a KamuiCode-like server over Streamable HT
     expect(outputs['generation-report']).toBe('out/five/metadata/generation-report.json')
     expect(JSON.parse(outputs['quality-scores'] as string)).toEqual([null, null, null, null, null])
 
+    const comparison = await readFile(path.join(folder, 'metadata/model-comparison.md'), 'utf8')
+    expect(comparison).toContain('| 2 | flux-schnell | ok | [images/generated-image-2.png](../images/generated-image-2.png) |')
+    expect(comparison).toMatch(/\| imagen4-fast \| 3 \| 3 \| 0 \| \d+\.\d s \|/)
     const submits = (await server.calls()).filter((c) => c.tool.endsWith('_submit') && c.outcome === 'ok')
     expect(submits.map((c) => [c.tool, c.args['prompt'], c.args['seed']])).toEqual(
       expect.arrayContaining([

@@ -1,0 +1,52 @@
+import type { GenerationReport } from './report.js'
+
+/** Escapes text for a Markdown table cell. */
+function cell(text: string): string {
+  return text.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')
+}
+
+function seconds(ms: number | null): string {
+  return ms === null ? '–' : `${(ms / 1000).toFixed(1)} s`
+}
+
+/**
+ * `metadata/model-comparison.md` (written when `enable-comparison` is true): every image with
+ * its model, status, size and timings, linked relative to the metadata folder, and per-model
+ * figures. Only measured values appear; quality scores show as "not measured" while null.
+ */
+export function modelComparisonMarkdown(report: GenerationReport): string {
+  const images = report.images.map((image) => {
+    const link = image.file ? `[${cell(image.file)}](../${image.file})` : '–'
+    const status = image.status === 'ok' ? 'ok' : `failed (${image.error?.code ?? ''})`
+    const score = image.quality_score === null ? 'not measured' : image.quality_score.toFixed(2)
+    return `| ${image.index} | ${cell(image.model)} | ${status} | ${link} | ${image.resolution ?? '–'} | ${seconds(image.timings.generation_ms)} | ${image.attempts} | ${score} |`
+  })
+  const models = report.model_comparison.models.map(
+    (m) => `| ${cell(m.model)} | ${m.images} | ${m.succeeded} | ${m.failed} | ${seconds(m.mean_generation_ms)} |`,
+  )
+  return [
+    '# Model comparison',
+    '',
+    ...(report.preview ? ['> PREVIEW OUTPUT: rendered offline by the preview server, not by the models named below.', ''] : []),
+    `Prompt: ${cell(report.request.prompt)}`,
+    '',
+    `${report.generation_summary.successful_generations} of ${report.generation_summary.total_images} images, ` +
+      `strategy ${report.request.strategy}, max-parallel ${report.request.max_parallel}, ` +
+      `total ${seconds(report.generation_summary.total_time_ms)}.`,
+    '',
+    '## Images',
+    '',
+    '| image | model | status | file | size | generation time | attempts | quality |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...images,
+    '',
+    '## Models',
+    '',
+    '| model | images | succeeded | failed | mean generation time |',
+    '| --- | --- | --- | --- | --- |',
+    ...models,
+    '',
+    ...report.notices.map((n) => `- ${cell(n)}`),
+    '',
+  ].join('\n')
+}

@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { parse } from 'yaml'
+import { describe, expect, it } from 'vitest'
+import { tempWorkspace } from '../../helpers/workspace.js'
+
+const run = promisify(execFile)
+const ROOT = path.resolve(import.meta.dirname, '../../..')
+
+/** Parses the runner's `GITHUB_OUTPUT` file (`name<<delimiter` heredoc entries). */
+function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '')
+    if (!match) continue
+    const [, name, delimiter] = match
+    const value: string[] = []
+    while (++i < lines.length && lines[i] !== delimiter) value.push(lines[i] as string)
+    outputs[name as string] = value.join('\n')
+  }
+  return outputs
+}
+
+/**
+ * Simulates `uses: owner/repo/actions/image-generation-v2@ref` on a fresh runner: only the
+ * committed files of the repository (actions/, dist/, runtime/) exist, with no node_modules
+ * anywhere above them, and the bundle is started the way the runner starts a node24 action.
+ */
+describe('the committed bundle on a fresh runner', () => {
+  it('installs the pinned native runtime once and runs the action', { timeout: 180_000 }, async () => {
+    const repo = await tempWorkspace('kamui-action-')
+    for (const dir of ['actions', 'dist', 'runtime']) await cp(path.join(ROOT, dir), path.join(repo, dir), { recursive: true })
+    const action = parse(await readFile(path.join(repo, 'actions/image-generation-v2/action.yml'), 'utf8')) as {
+      runs: { using: string; main: string }
+    }
+    expect(action.runs.using).toBe('node24')
+    const main = path.resolve(repo, 'actions/image-generation-v2', action.runs.main)
+    expect(existsSync(main)).toBe(true)
+
+    const workspace = await tempWorkspace()
+    const toolCache = await tempWorkspace('kamui-toolcache-')
+    const start = async (folder: string): Promise<{ outputs: Record<string, string>; stdout: string }> => {
+      const outputFile = path.join(workspace, `${folder}.out`)
+      await writeFile(outputFile, '')
+      const { stdout } = await run(process.execPath, [main], {
+        cwd: workspace,
+        env: {
+          PATH: process.env['PATH'],
+          HOME: process.env['HOME'],
+          GITHUB_WORKSPACE: workspace,
+          GITHUB_OUTPUT: outputFile,
+          RUNNER_TOOL_CACHE: toolCache,
+          'INPUT_IMAGE-PROMPT': 'A lighthouse at dusk',
+          'INPUT_FOLDER-NAME': folder,
+          'INPUT_IMAGE-COUNT': '2',
+          'INPUT_IMAGE-SIZE': '128x128',
+          'INPUT_MODELS': 'preview',
+          'INPUT_GENERATION-STRATEGY': 'parallel',
+          'INPUT_MAX-PARALLEL': '3',
+          'INPUT_QUALITY-THRESHOLD': '0.7',
+          'INPUT_PER-IMAGE-TIMEOUT': '300',
+          'INPUT_TOTAL-TIMEOUT': '1800',
+          'INPUT_ENABLE-COMPARISON': 'false',
+        },
+        timeout: 150_000,
+      })
+      return { outputs: parseOutputFile(await readFile(outputFile, 'utf8')), stdout }
+    }
+
+    const first = await start('first')
+    expect(first.stdout).toContain('Installing the pinned native runtime (sharp)')
+    expect(first.stdout).not.toContain('::error::')
+    expect(first.outputs['images-completed']).toBe('2')
+    expect(first.outputs['models-used']).toBe('["preview","preview"]')
+    expect(existsSync(path.join(workspace, 'first/images/generated-image-2.png'))).toBe(true)
+    const installed = await readdir(path.join(toolCache, 'kamui-media-actions'))
+    expect(installed).toHaveLength(1)
+    expect(existsSync(path.join(toolCache, 'kamui-media-actions', installed[0] as string, 'node_modules/sharp/package.json'))).toBe(true)
+
+    const second = await start('second')
+    expect(second.stdout).not.toContain('Installing the pinned native runtime')
+    expect(second.outputs['images-completed']).toBe('2')
+  })
+})
