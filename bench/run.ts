@@ -32,7 +32,7 @@ const cols = (...names: string[]): string => names.map((n) => n.padStart(W)).joi
 
 console.log(`image-generation parallelism bench: N=${N} images, C=${C} max-parallel, L=${L} ms`)
 console.log(
-  `fake KamuiCode over Streamable HTTP, model imagen4-fast, image-size 256x256, seed 42; ` +
+  `fake KamuiCode over Streamable HTTP, model imagen4-fast, image-size 256x256 requested, seed 42; ` +
     `status polled every ${POLL_INTERVAL_MS} ms (each job may end up to ${POLL_INTERVAL_MS} ms after L)`,
 )
 

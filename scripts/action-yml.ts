@@ -6,10 +6,23 @@
 import { stringify } from 'yaml'
 import type { StageCommand } from '../src/core/stage-command.js'
 
+/** The root action (`action.yml` at the top): the pipeline of the stages available so far. */
+export const ROOT_ACTION = {
+  title: 'kamui media pipeline',
+  description:
+    'The kamui pipeline. This version runs the image stage (same inputs and outputs as actions/image-generation-v2); ' +
+    'keyframes, video, point cloud and web player stages join as they land.',
+  main: 'dist/image-generation-v2/index.js',
+}
+
 /** Branding shared by every action of the suite. */
 const BRANDING = { icon: 'image', color: 'purple' }
 
-export function renderActionYml(command: StageCommand, title: string): string {
+export function renderActionYml(
+  command: StageCommand,
+  title: string,
+  options: { main?: string; description?: string } = {},
+): string {
   const inputs: Record<string, Record<string, unknown>> = {}
   for (const input of command.inputs) {
     inputs[input.name] = {
@@ -22,12 +35,12 @@ export function renderActionYml(command: StageCommand, title: string): string {
   for (const output of command.outputs) outputs[output.name] = { description: output.description }
   const doc = {
     name: title,
-    description: command.description,
+    description: options.description ?? command.description,
     author: 'kamui-media-actions',
     branding: BRANDING,
     inputs,
     outputs,
-    runs: { using: 'node24', main: `../../dist/${command.name}/index.js` },
+    runs: { using: 'node24', main: options.main ?? `../../dist/${command.name}/index.js` },
   }
   return `# Generated from src/stages by scripts/build.ts: edit the stage's spec.ts, then npm run build.\n${stringify(doc, { lineWidth: 0, defaultStringType: 'QUOTE_SINGLE', defaultKeyType: 'PLAIN' })}`
 }

@@ -10,7 +10,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { STAGE_COMMANDS } from '../src/commands.js'
-import { renderActionYml } from './action-yml.js'
+import { renderActionYml, ROOT_ACTION } from './action-yml.js'
+import { imageGenerationV2Command } from '../src/stages/image-generation/commands.js'
 import { renderIoTables, replaceBetweenMarkers } from './docs.js'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -22,7 +23,10 @@ const TITLES: Record<string, string> = {
 for (const command of STAGE_COMMANDS) {
   const dir = path.join(root, 'actions', command.name)
   mkdirSync(dir, { recursive: true })
-  writeFileSync(path.join(dir, 'action.yml'), renderActionYml(command, TITLES[command.name] ?? command.name))
+  writeFileSync(
+    path.join(dir, 'action.yml'),
+    renderActionYml(command, TITLES[command.name] ?? command.name),
+  )
   for (const readme of [path.join(dir, 'README.md'), path.join(root, 'README.md')]) {
     if (!existsSync(readme)) continue
     const text = readFileSync(readme, 'utf8')
@@ -30,6 +34,11 @@ for (const command of STAGE_COMMANDS) {
     if (updated !== text) writeFileSync(readme, updated)
   }
 }
+
+writeFileSync(
+  path.join(root, 'action.yml'),
+  renderActionYml(imageGenerationV2Command, ROOT_ACTION.title, ROOT_ACTION),
+)
 
 const bundles: [name: string, entry: string][] = [
   ...STAGE_COMMANDS.map((c): [string, string] => [c.name, `src/actions/${c.name}/index.ts`]),
@@ -42,7 +51,18 @@ if (!process.argv.includes('--yml-only')) {
     const out = path.join('dist', name)
     execFileSync(
       process.execPath,
-      [path.join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js'), 'build', entry, '-o', out, '-e', 'sharp', '--license', 'licenses.txt', '--quiet'],
+      [
+        path.join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js'),
+        'build',
+        entry,
+        '-o',
+        out,
+        '-e',
+        'sharp',
+        '--license',
+        'licenses.txt',
+        '--quiet',
+      ],
       { cwd: root, stdio: 'inherit' },
     )
   }

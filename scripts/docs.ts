@@ -12,7 +12,7 @@ function cell(text: string): string {
 export function renderIoTables(command: StageCommand): string {
   const inputs = command.inputs.map(
     (i) =>
-      `| \`${i.name}\` | ${i.required ? 'yes' : 'no'} | ${i.required ? '' : `\`${i.default ?? ''}\``} | ${cell(i.description)} |`,
+      `| \`${i.name}\` | ${i.required ? 'yes' : 'no'} | ${i.default ? `\`${i.default}\`` : ''} | ${cell(i.description)} |`,
   )
   const outputs = command.outputs.map((o) => `| \`${o.name}\` | ${cell(o.description)} |`)
   return [

@@ -35940,7 +35940,11 @@ const REGISTRY_INPUT = [
 ];
 /** The added inputs of `image-generation-v2` (SPEC §5). */
 const V2_EXTRA = [
-    { name: 'image-count', default: '1', description: 'Number of images, 1–10. N = max(image-count, number of models).' },
+    {
+        name: 'image-count',
+        default: '1',
+        description: 'Number of images, 1–10. N = max(image-count, number of models).',
+    },
     {
         name: 'models',
         default: 'auto',
@@ -35965,7 +35969,11 @@ const V2_EXTRA = [
         description: 'Minimum quality score, 0.0–1.0 (used once quality scoring is available).',
     },
     { name: 'max-parallel', default: '3', description: 'Maximum images generated at once, 1–10.' },
-    { name: 'per-image-timeout', default: '300', description: 'Deadline of one image in seconds, retries included.' },
+    {
+        name: 'per-image-timeout',
+        default: '300',
+        description: 'Deadline of one image in seconds, retries included.',
+    },
     { name: 'total-timeout', default: '1800', description: 'Deadline of the whole step in seconds.' },
     {
         name: 'image-size',
@@ -35982,7 +35990,11 @@ const V2_EXTRA = [
 /** Inputs of `actions/image-generation`: exactly the legacy five (it always uses imagen4-fast, as the legacy module did). */
 const IMAGE_GENERATION_INPUTS = V1_INPUTS;
 /** Inputs of `actions/image-generation-v2`. */
-const IMAGE_GENERATION_V2_INPUTS = [...V1_INPUTS, ...V2_EXTRA, ...REGISTRY_INPUT];
+const IMAGE_GENERATION_V2_INPUTS = [
+    ...V1_INPUTS,
+    ...V2_EXTRA,
+    ...REGISTRY_INPUT,
+];
 /** Outputs of `actions/image-generation` (legacy names). */
 const IMAGE_GENERATION_OUTPUTS = [
     { name: 'image-completed', description: '"true" when the image was generated.' },
@@ -35991,14 +36003,23 @@ const IMAGE_GENERATION_OUTPUTS = [
         description: 'The URL the model returned for the image (legacy name; fal CDN or Google storage for ' +
             'hosted models, a preview:// identifier for preview output, empty when the model sent bytes only).',
     },
-    { name: 'used-model', description: 'Alias of the model that made the image (preview:<alias> for preview output).' },
+    {
+        name: 'used-model',
+        description: 'Alias of the model that made the image (preview:<alias> for preview output).',
+    },
 ];
 /** Outputs of `actions/image-generation-v2` (SPEC §5). */
 const IMAGE_GENERATION_V2_OUTPUTS = [
     ...IMAGE_GENERATION_OUTPUTS.map((o) => o.name === 'google-image-url' ? { ...o, description: `Primary image: ${o.description}` } : o),
     { name: 'images-completed', description: 'Number of images generated.' },
-    { name: 'image-urls', description: 'JSON array of the URLs of the generated images, in image order.' },
-    { name: 'models-used', description: 'JSON array of the model of each generated image, in image order.' },
+    {
+        name: 'image-urls',
+        description: 'JSON array of the URLs of the generated images, in image order.',
+    },
+    {
+        name: 'models-used',
+        description: 'JSON array of the model of each generated image, in image order.',
+    },
     { name: 'generation-report', description: 'Path of metadata/generation-report.json.' },
     {
         name: 'quality-scores',
@@ -36059,7 +36080,12 @@ function commonInputs(r) {
     if (folderName === '')
         throw new KamuiError('CFG_001', 'folder-name is empty: name the folder for the results.');
     const mcpConfig = (r['mcp-config'] ?? '').trim();
-    return { prompt, folderName, branchName: (r['branch-name'] ?? '').trim(), mcpConfig: mcpConfig || undefined };
+    return {
+        prompt,
+        folderName,
+        branchName: (r['branch-name'] ?? '').trim(),
+        mcpConfig: mcpConfig || undefined,
+    };
 }
 /** @throws KamuiError IMG_001 unless `value` is a whole number from 1 to 10 */
 function parseImageCount(value) {
@@ -56649,7 +56675,11 @@ class McpPool {
         const only = searched.length === 0 ? failures[0] : undefined;
         const root = auth ?? only;
         if (root) {
-            return new KamuiError(root.code, `${detail}${root.code === 'IMG_007' ? ' Check the credentials (headers such as KAMUI-CODE-PASS, env API keys) of that server.' : ''}`, { cause: root, retryable: root.retryable, ...(root.retryAfterMs ? { retryAfterMs: root.retryAfterMs } : {}) });
+            return new KamuiError(root.code, `${detail}${root.code === 'IMG_007' ? ' Check the credentials (headers such as KAMUI-CODE-PASS, env API keys) of that server.' : ''}`, {
+                cause: root,
+                retryable: root.retryable,
+                ...(root.retryAfterMs ? { retryAfterMs: root.retryAfterMs } : {}),
+            });
         }
         return new KamuiError('IMG_002', detail, {
             retryable: failures.some((e) => e.retryable),
@@ -56758,7 +56788,12 @@ function normaliseResult(raw) {
 ;// CONCATENATED MODULE: ./src/models/builtin.ts
 /** Triple of tool names `<base>_submit`, `<base>_status`, `<base>_result`. */
 function triple(base) {
-    return { type: 'async', submit: `${base}_submit`, status: `${base}_status`, result: `${base}_result` };
+    return {
+        type: 'async',
+        submit: `${base}_submit`,
+        status: `${base}_status`,
+        result: `${base}_result`,
+    };
 }
 /**
  * The built-in model registry (SPEC §3). Tool names and arguments come from the legacy
@@ -56831,7 +56866,13 @@ const BUILTIN_MODELS = {
 /** The key of the embedded preview server in the merged `mcpServers` map. */
 const PREVIEW_SERVER_KEY = 'kamui-preview';
 /** Order in which other models are tried when a model is not available (IMG_002). */
-const FALLBACK_ORDER = ['imagen4-fast', 'flux-schnell', 'imagen4-ultra', 'imagen3', 'photo-flux'];
+const FALLBACK_ORDER = [
+    'imagen4-fast',
+    'flux-schnell',
+    'imagen4-ultra',
+    'imagen3',
+    'photo-flux',
+];
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
@@ -56911,7 +56952,10 @@ class ModelRegistry {
     }
     /** The registry of built-in aliases only. */
     static builtin() {
-        return new ModelRegistry(Object.entries(BUILTIN_MODELS).map(([alias, raw]) => ({ alias, ...ModelEntrySchema.parse(raw) })));
+        return new ModelRegistry(Object.entries(BUILTIN_MODELS).map(([alias, raw]) => ({
+            alias,
+            ...ModelEntrySchema.parse(raw),
+        })));
     }
     /** A new registry with `overrides` replacing or adding entries. */
     with(overrides) {
@@ -56956,14 +57000,18 @@ async function loadRegistryFile(file) {
         text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
     }
     catch (error) {
-        throw new KamuiError('CFG_003', `Cannot read the model registry file ${file}.`, { cause: error });
+        throw new KamuiError('CFG_003', `Cannot read the model registry file ${file}.`, {
+            cause: error,
+        });
     }
     let data;
     try {
         data = external_node_path_default().extname(file).toLowerCase() === '.json' ? JSON.parse(text) : (0,yaml_dist/* parse */.qg)(text);
     }
     catch (error) {
-        throw new KamuiError('CFG_003', `The model registry file ${file} is not valid JSON or YAML.`, { cause: error });
+        throw new KamuiError('CFG_003', `The model registry file ${file} is not valid JSON or YAML.`, {
+            cause: error,
+        });
     }
     const parsed = RegistryFileSchema.safeParse(data);
     if (!parsed.success) {
@@ -58299,7 +58347,11 @@ function makeRetriable(function_, options) {
 
 
 /** The default policy: 3 retries, 1 s → 2 s → 4 s (each ×1–2 jitter), capped at 30 s. */
-const DEFAULT_RETRY_POLICY = { retries: 3, minDelayMs: 1000, maxDelayMs: 30_000 };
+const DEFAULT_RETRY_POLICY = {
+    retries: 3,
+    minDelayMs: 1000,
+    maxDelayMs: 30_000,
+};
 /** Thrown by {@link GenerationQueue.run} when every attempt failed. */
 class QueuedJobError extends Error {
     error;
@@ -58385,7 +58437,9 @@ class GenerationQueue {
                     if (!isKamuiError(error) || !error.retryable || retriesLeft === 0)
                         return;
                     retriedErrors.push(error);
-                    const wait = error.retryAfterMs ? ` after the server's Retry-After of ${error.retryAfterMs} ms` : '';
+                    const wait = error.retryAfterMs
+                        ? ` after the server's Retry-After of ${error.retryAfterMs} ms`
+                        : '';
                     this.options.logger.warn(`${label}: ${error.message}; retrying${wait} (${retriesLeft} left).`);
                     if (error.retryAfterMs)
                         await sleep(error.retryAfterMs, signal);
@@ -59099,7 +59153,9 @@ async function firstImage(media, options) {
                 (await downloadMedia(ref.url, {
                     signal: options.signal,
                     accept: 'image',
-                    ...(options.maxDownloadBytes !== undefined ? { maxBytes: options.maxDownloadBytes } : {}),
+                    ...(options.maxDownloadBytes !== undefined
+                        ? { maxBytes: options.maxDownloadBytes }
+                        : {}),
                 })).bytes;
             const png = await toPng(bytes);
             return { png: png.png, width: png.width, height: png.height, url: ref.url };
@@ -59137,7 +59193,12 @@ async function runImageJob(planned, context) {
     let attempts = 0;
     let queueWaitMs = 0;
     const retried = [];
-    const job = { prompt: context.inputs.prompt, seed: planned.seed, width: context.inputs.width, height: context.inputs.height };
+    const job = {
+        prompt: context.inputs.prompt,
+        seed: planned.seed,
+        width: context.inputs.width,
+        height: context.inputs.height,
+    };
     const deadline = new PerImageDeadline(context.inputs.perImageTimeoutMs, context.signal);
     try {
         while (model) {
@@ -59150,7 +59211,9 @@ async function runImageJob(planned, context) {
                     return generateImage(context.pool, current, job, {
                         signal,
                         logger: context.logger,
-                        ...(context.pollIntervalMs !== undefined ? { pollIntervalMs: context.pollIntervalMs } : {}),
+                        ...(context.pollIntervalMs !== undefined
+                            ? { pollIntervalMs: context.pollIntervalMs }
+                            : {}),
                     });
                 });
                 attempts += result.attempts;
@@ -59168,7 +59231,8 @@ async function runImageJob(planned, context) {
             }
             catch (error) {
                 const failure = error instanceof QueuedJobError ? error : undefined;
-                const kamui = failure?.error ?? (error instanceof KamuiError ? error : new KamuiError('GEN_001', String(error)));
+                const kamui = failure?.error ??
+                    (error instanceof KamuiError ? error : new KamuiError('GEN_001', String(error)));
                 attempts += failure?.attempts ?? 0;
                 queueWaitMs ||= failure?.queueWaitMs ?? 0;
                 retried.push(...(failure?.retriedErrors ?? []));
@@ -59285,7 +59349,12 @@ function failedRecord(planned, first, model, error, context, book) {
         width: null,
         height: null,
         resolution: null,
-        timings: { queue_wait_ms: book.queueWaitMs, generation_ms: null, download_ms: null, total_ms: book.totalMs },
+        timings: {
+            queue_wait_ms: book.queueWaitMs,
+            generation_ms: null,
+            download_ms: null,
+            total_ms: book.totalMs,
+        },
         error: error.toJSON(),
     };
 }
@@ -59408,7 +59477,9 @@ function modelStats(images) {
             images: list.length,
             succeeded: ok.length,
             failed: list.length - ok.length,
-            mean_generation_ms: times.length ? Math.round(times.reduce((a, b) => a + b, 0) / times.length) : null,
+            mean_generation_ms: times.length
+                ? Math.round(times.reduce((a, b) => a + b, 0) / times.length)
+                : null,
         };
     });
 }
@@ -59438,12 +59509,31 @@ function autoSelectModel(prompt) {
     return 'imagen4-fast';
 }
 const PHOTO_WORDS = [
-    'photo', 'photos', 'photograph', 'photography', 'photographic', 'photorealistic', 'photoreal',
-    'realistic', 'real', 'portrait', 'landscape', 'dslr',
+    'photo',
+    'photos',
+    'photograph',
+    'photography',
+    'photographic',
+    'photorealistic',
+    'photoreal',
+    'realistic',
+    'real',
+    'portrait',
+    'landscape',
+    'dslr',
 ];
 const ILLUSTRATION_WORDS = [
-    'anime', 'cartoon', 'illustration', 'illustrated', 'art', 'manga', 'drawing', 'sketch',
-    'watercolor', 'watercolour', 'comic',
+    'anime',
+    'cartoon',
+    'illustration',
+    'illustrated',
+    'art',
+    'manga',
+    'drawing',
+    'sketch',
+    'watercolor',
+    'watercolour',
+    'comic',
 ];
 const PHOTO_JA = ['写真', '実写', 'リアル', '風景', 'ポートレート'];
 const ILLUSTRATION_JA = ['アニメ', 'イラスト', '漫画', 'マンガ', '水彩'];
@@ -59508,7 +59598,12 @@ function modelComparisonMarkdown(report) {
     return [
         '# Model comparison',
         '',
-        ...(report.preview ? ['> PREVIEW OUTPUT: rendered offline by the preview server, not by the models named below.', ''] : []),
+        ...(report.preview
+            ? [
+                '> PREVIEW OUTPUT: rendered offline by the preview server, not by the models named below.',
+                '',
+            ]
+            : []),
         `Prompt: ${cell(report.request.prompt)}`,
         '',
         `${report.generation_summary.successful_generations} of ${report.generation_summary.total_images} images, ` +
@@ -59659,7 +59754,9 @@ async function runImageGeneration(inputs, context) {
             queue,
             signal: total.signal,
             logger,
-            ...(context.pollIntervalMs !== undefined ? { pollIntervalMs: context.pollIntervalMs } : {}),
+            ...(context.pollIntervalMs !== undefined
+                ? { pollIntervalMs: context.pollIntervalMs }
+                : {}),
             file: inputs.legacyV1 ? FILES.primaryImage : FILES.image(planned.index),
             qualityNote: QUALITY_NOTE,
         })));
@@ -59680,7 +59777,9 @@ async function runImageGeneration(inputs, context) {
             ...(anyPreview ? [PREVIEW_NOTICE] : []),
             `Quality scores are ${QUALITY_NOTE}.`,
             ...(inputs.strategy === 'smart'
-                ? ['Strategy smart ran the images in parallel; regeneration of low-quality images needs quality scoring, which this version does not have.']
+                ? [
+                    'Strategy smart ran the images in parallel; regeneration of low-quality images needs quality scoring, which this version does not have.',
+                ]
                 : []),
         ],
         request: {
@@ -59768,7 +59867,9 @@ function imageSummaryMarkdown(result) {
     const rows = report.images.map((image) => {
         const primary = image.index === result.primary.index ? ' (primary)' : '';
         const status = image.status === 'ok' ? 'ok' : `failed: ${image.error?.code ?? ''}`;
-        const time = image.timings.generation_ms === null ? '–' : `${(image.timings.generation_ms / 1000).toFixed(1)} s`;
+        const time = image.timings.generation_ms === null
+            ? '–'
+            : `${(image.timings.generation_ms / 1000).toFixed(1)} s`;
         return `| ${image.index}${primary} | ${summary_cell(image.model)} | ${status} | ${image.resolution ?? '–'} | ${time} | ${image.attempts} |`;
     });
     return [
@@ -62877,7 +62978,10 @@ function previewServerLaunch() {
     const bundled = external_node_path_default().resolve(here, '..', 'preview-server', 'index.js');
     if ((0,external_node_fs_namespaceObject.existsSync)(bundled))
         return { command: process.execPath, args: [bundled] };
-    return { command: process.execPath, args: ['--import', resolveLoader('tsx'), external_node_path_default().join(here, 'main.ts')] };
+    return {
+        command: process.execPath,
+        args: ['--import', resolveLoader('tsx'), external_node_path_default().join(here, 'main.ts')],
+    };
 }
 /**
  * Absolute file URL of a loader package's entry. The name is a parameter so that the bundler
@@ -62931,7 +63035,9 @@ async function ensureSharp(toolCache, logger) {
         await (0,promises_namespaceObject.cp)(external_node_path_default().join(runtimeDir, 'package.json'), external_node_path_default().join(temp, 'package.json'));
         await (0,promises_namespaceObject.cp)(external_node_path_default().join(runtimeDir, 'package-lock.json'), external_node_path_default().join(temp, 'package-lock.json'));
         try {
-            await exec_exec('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: temp });
+            await exec_exec('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], {
+                cwd: temp,
+            });
         }
         catch (error) {
             throw new KamuiError('CFG_001', 'Could not install the native image library (sharp) with npm. The runner needs npm on the PATH and access to the npm registry.', { cause: error });

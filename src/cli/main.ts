@@ -61,7 +61,12 @@ async function runCommand(
 ): Promise<number> {
   const flags = options as GlobalFlags
   const redactor = new Redactor()
-  const logger = redactor.wrap(stderrLogger({ ...(flags.quiet ? { quiet: true } : {}), ...(flags.verbose ? { verbose: true } : {}) }))
+  const logger = redactor.wrap(
+    stderrLogger({
+      ...(flags.quiet ? { quiet: true } : {}),
+      ...(flags.verbose ? { verbose: true } : {}),
+    }),
+  )
   const raw: RawInputs = {}
   for (const input of command.inputs) {
     const option = sub.options.find((o) => o.long === `--${input.name}`)
@@ -80,9 +85,13 @@ async function runCommand(
       previewServer: previewServerLaunch(),
       version: VERSION,
     })
-    const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, redactor.redact(v)]))
+    const outputs = Object.fromEntries(
+      Object.entries(result.outputs).map(([k, v]) => [k, redactor.redact(v)]),
+    )
     if (flags.json) process.stdout.write(`${JSON.stringify(outputs, null, 2)}\n`)
-    else for (const [name, value] of Object.entries(outputs)) process.stdout.write(`${name}=${value}\n`)
+    else
+      for (const [name, value] of Object.entries(outputs))
+        process.stdout.write(`${name}=${value}\n`)
     return 0
   } catch (error) {
     const message = error instanceof KamuiError ? error.message : `GEN_001: ${errorMessage(error)}`

@@ -36,15 +36,22 @@ export async function copyFileAtomic(source: string, target: string): Promise<vo
 }
 
 function tempName(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`)
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`,
+  )
 }
 
 function storageError(error: unknown, target: string): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new KamuiError('IMG_005', `Not enough storage to write ${target}: free disk space and run again.`, {
-      cause: error,
-    })
+    return new KamuiError(
+      'IMG_005',
+      `Not enough storage to write ${target}: free disk space and run again.`,
+      {
+        cause: error,
+      },
+    )
   }
   return error
 }

@@ -7,7 +7,10 @@ import { KamuiError } from './errors.js'
  *
  * @returns the signal and a `dispose` that removes the handlers
  */
-export function cancellationSignal(proc: NodeJS.Process = process): { signal: AbortSignal; dispose: () => void } {
+export function cancellationSignal(proc: NodeJS.Process = process): {
+  signal: AbortSignal
+  dispose: () => void
+} {
   const controller = new AbortController()
   const handler = (name: NodeJS.Signals) => (): void => {
     controller.abort(new KamuiError('RUN_001', `Cancelled by ${name}.`))

@@ -302,17 +302,17 @@ export class McpPool {
       return new KamuiError(
         root.code,
         `${detail}${root.code === 'IMG_007' ? ' Check the credentials (headers such as KAMUI-CODE-PASS, env API keys) of that server.' : ''}`,
-        { cause: root, retryable: root.retryable, ...(root.retryAfterMs ? { retryAfterMs: root.retryAfterMs } : {}) },
+        {
+          cause: root,
+          retryable: root.retryable,
+          ...(root.retryAfterMs ? { retryAfterMs: root.retryAfterMs } : {}),
+        },
       )
     }
-    return new KamuiError(
-      'IMG_002',
-      detail,
-      {
-        retryable: failures.some((e) => e.retryable),
-        ...(failures[0] ? { cause: failures[0] } : {}),
-      },
-    )
+    return new KamuiError('IMG_002', detail, {
+      retryable: failures.some((e) => e.retryable),
+      ...(failures[0] ? { cause: failures[0] } : {}),
+    })
   }
 
   /** The server's tools, listed once (all pages) and cached; failures are remembered. */

@@ -25,8 +25,12 @@ export function useSharpFrom(entryFile: string): void {
 export function loadSharpModule(): Promise<SharpModule> {
   cached ??= (
     explicitPath
-      ? (import(/* webpackIgnore: true */ pathToFileURL(explicitPath).href) as Promise<{ default: SharpModule } & SharpModule>)
-      : (import(/* webpackIgnore: true */ 'sharp') as Promise<{ default: SharpModule } & SharpModule>)
+      ? (import(/* webpackIgnore: true */ pathToFileURL(explicitPath).href) as Promise<
+          { default: SharpModule } & SharpModule
+        >)
+      : (import(/* webpackIgnore: true */ 'sharp') as Promise<
+          { default: SharpModule } & SharpModule
+        >)
   ).then((m) => m.default ?? m)
   return cached
 }

@@ -21,12 +21,31 @@ export function autoSelectModel(prompt: string): string {
 }
 
 const PHOTO_WORDS = [
-  'photo', 'photos', 'photograph', 'photography', 'photographic', 'photorealistic', 'photoreal',
-  'realistic', 'real', 'portrait', 'landscape', 'dslr',
+  'photo',
+  'photos',
+  'photograph',
+  'photography',
+  'photographic',
+  'photorealistic',
+  'photoreal',
+  'realistic',
+  'real',
+  'portrait',
+  'landscape',
+  'dslr',
 ] as const
 const ILLUSTRATION_WORDS = [
-  'anime', 'cartoon', 'illustration', 'illustrated', 'art', 'manga', 'drawing', 'sketch',
-  'watercolor', 'watercolour', 'comic',
+  'anime',
+  'cartoon',
+  'illustration',
+  'illustrated',
+  'art',
+  'manga',
+  'drawing',
+  'sketch',
+  'watercolor',
+  'watercolour',
+  'comic',
 ] as const
 const PHOTO_JA = ['写真', '実写', 'リアル', '風景', 'ポートレート'] as const
 const ILLUSTRATION_JA = ['アニメ', 'イラスト', '漫画', 'マンガ', '水彩'] as const

@@ -2,7 +2,12 @@ import type { ModelEntryInput } from './types.js'
 
 /** Triple of tool names `<base>_submit`, `<base>_status`, `<base>_result`. */
 function triple(base: string): { type: 'async'; submit: string; status: string; result: string } {
-  return { type: 'async', submit: `${base}_submit`, status: `${base}_status`, result: `${base}_result` }
+  return {
+    type: 'async',
+    submit: `${base}_submit`,
+    status: `${base}_status`,
+    result: `${base}_result`,
+  }
 }
 
 /**
@@ -78,4 +83,10 @@ export const BUILTIN_MODELS: Record<string, ModelEntryInput> = {
 export const PREVIEW_SERVER_KEY = 'kamui-preview'
 
 /** Order in which other models are tried when a model is not available (IMG_002). */
-export const FALLBACK_ORDER = ['imagen4-fast', 'flux-schnell', 'imagen4-ultra', 'imagen3', 'photo-flux']
+export const FALLBACK_ORDER = [
+  'imagen4-fast',
+  'flux-schnell',
+  'imagen4-ultra',
+  'imagen3',
+  'photo-flux',
+]

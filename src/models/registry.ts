@@ -19,7 +19,10 @@ export class ModelRegistry {
   /** The registry of built-in aliases only. */
   static builtin(): ModelRegistry {
     return new ModelRegistry(
-      Object.entries(BUILTIN_MODELS).map(([alias, raw]) => ({ alias, ...ModelEntrySchema.parse(raw) })),
+      Object.entries(BUILTIN_MODELS).map(([alias, raw]) => ({
+        alias,
+        ...ModelEntrySchema.parse(raw),
+      })),
     )
   }
 
@@ -72,23 +75,33 @@ export async function loadRegistryFile(file: string): Promise<ModelEntry[]> {
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    throw new KamuiError('CFG_003', `Cannot read the model registry file ${file}.`, { cause: error })
+    throw new KamuiError('CFG_003', `Cannot read the model registry file ${file}.`, {
+      cause: error,
+    })
   }
   let data: unknown
   try {
     data = path.extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text)
   } catch (error) {
-    throw new KamuiError('CFG_003', `The model registry file ${file} is not valid JSON or YAML.`, { cause: error })
+    throw new KamuiError('CFG_003', `The model registry file ${file} is not valid JSON or YAML.`, {
+      cause: error,
+    })
   }
   const parsed = RegistryFileSchema.safeParse(data)
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    throw new KamuiError('CFG_003', `The model registry file ${file} is invalid: ${issues.join('; ')}.`)
+    throw new KamuiError(
+      'CFG_003',
+      `The model registry file ${file} is invalid: ${issues.join('; ')}.`,
+    )
   }
   const entries: ModelEntry[] = []
   for (const [alias, entry] of Object.entries(parsed.data.models)) {
     if (entry.provider === 'mcp' && !entry.call) {
-      throw new KamuiError('CFG_003', `Model "${alias}" in ${file} uses provider mcp but has no "call".`)
+      throw new KamuiError(
+        'CFG_003',
+        `Model "${alias}" in ${file} uses provider mcp but has no "call".`,
+      )
     }
     entries.push({ alias, ...entry })
   }

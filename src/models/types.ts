@@ -63,5 +63,8 @@ export interface ModelEntry extends ModelEntryData {
 
 /** The registry file format: `{ models: { <alias>: entry } }`, JSON or YAML. */
 export const RegistryFileSchema = z.object({
-  models: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'aliases use letters, digits, ".", "_" and "-"'), ModelEntrySchema),
+  models: z.record(
+    z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'aliases use letters, digits, ".", "_" and "-"'),
+    ModelEntrySchema,
+  ),
 })

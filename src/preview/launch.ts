@@ -27,7 +27,10 @@ export function previewServerLaunch(): PreviewServerLaunch {
   const here = path.dirname(fileURLToPath(import.meta.url))
   const bundled = path.resolve(here, '..', 'preview-server', 'index.js')
   if (existsSync(bundled)) return { command: process.execPath, args: [bundled] }
-  return { command: process.execPath, args: ['--import', resolveLoader('tsx'), path.join(here, 'main.ts')] }
+  return {
+    command: process.execPath,
+    args: ['--import', resolveLoader('tsx'), path.join(here, 'main.ts')],
+  }
 }
 
 /**

@@ -17,7 +17,11 @@ export interface RetryPolicy {
 }
 
 /** The default policy: 3 retries, 1 s → 2 s → 4 s (each ×1–2 jitter), capped at 30 s. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 3, minDelayMs: 1000, maxDelayMs: 30_000 }
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  retries: 3,
+  minDelayMs: 1000,
+  maxDelayMs: 30_000,
+}
 
 /** Options of {@link GenerationQueue}. */
 export interface GenerationQueueOptions {
@@ -140,8 +144,12 @@ export class GenerationQueue {
         onFailedAttempt: async ({ error, retriesLeft }) => {
           if (!isKamuiError(error) || !error.retryable || retriesLeft === 0) return
           retriedErrors.push(error)
-          const wait = error.retryAfterMs ? ` after the server's Retry-After of ${error.retryAfterMs} ms` : ''
-          this.options.logger.warn(`${label}: ${error.message}; retrying${wait} (${retriesLeft} left).`)
+          const wait = error.retryAfterMs
+            ? ` after the server's Retry-After of ${error.retryAfterMs} ms`
+            : ''
+          this.options.logger.warn(
+            `${label}: ${error.message}; retrying${wait} (${retriesLeft} left).`,
+          )
           if (error.retryAfterMs) await sleep(error.retryAfterMs, signal)
         },
       })
@@ -157,7 +165,10 @@ export class GenerationQueue {
     if (!queue) {
       const limit = this.options.rateLimitOf(model)
       queue = new PQueue({
-        concurrency: Math.min(limit.concurrency ?? this.options.maxParallel, this.options.maxParallel),
+        concurrency: Math.min(
+          limit.concurrency ?? this.options.maxParallel,
+          this.options.maxParallel,
+        ),
         ...(limit.rpm ? { interval: 60_000, intervalCap: limit.rpm, strict: true } : {}),
       })
       this.perModel.set(model, queue)

@@ -5,7 +5,10 @@ import { VERSION } from '../../src/core/version.js'
 import { previewServerLaunch } from '../../src/preview/launch.js'
 
 /** A stage context for tests: a memory logger, a fresh redactor, a short polling interval. */
-export function testContext(workspace: string, overrides: Partial<StageContext> = {}): StageContext & { logger: MemoryLogger } {
+export function testContext(
+  workspace: string,
+  overrides: Partial<StageContext> = {},
+): StageContext & { logger: MemoryLogger } {
   const logger = new MemoryLogger()
   const redactor = new Redactor()
   return {

@@ -38,7 +38,8 @@ export async function runAction(command: StageCommand): Promise<void> {
     }
     await ensureSharp(process.env['RUNNER_TOOL_CACHE'], context.logger)
     const result = await command.run(raw, context)
-    for (const [name, value] of Object.entries(result.outputs)) core.setOutput(name, redactor.redact(value))
+    for (const [name, value] of Object.entries(result.outputs))
+      core.setOutput(name, redactor.redact(value))
     if (result.summary && process.env['GITHUB_STEP_SUMMARY']) {
       await core.summary.addRaw(redactor.redact(result.summary), true).write()
     }

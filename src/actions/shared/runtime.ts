@@ -43,7 +43,9 @@ export async function ensureSharp(toolCache: string | undefined, logger: Logger)
     await cp(path.join(runtimeDir, 'package.json'), path.join(temp, 'package.json'))
     await cp(path.join(runtimeDir, 'package-lock.json'), path.join(temp, 'package-lock.json'))
     try {
-      await exec('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: temp })
+      await exec('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], {
+        cwd: temp,
+      })
     } catch (error) {
       throw new KamuiError(
         'CFG_001',

@@ -13,7 +13,8 @@ import { imageSummaryMarkdown } from './summary.js'
 /** `image-generation`: the legacy v1 interface (SPEC §4), one image with imagen4-fast. */
 export const imageGenerationCommand: StageCommand = {
   name: 'image-generation',
-  description: 'Generate one image (legacy v1 interface): images/generated-image.png and google-image-url.txt.',
+  description:
+    'Generate one image (legacy v1 interface): images/generated-image.png and google-image-url.txt.',
   inputs: IMAGE_GENERATION_INPUTS,
   outputs: IMAGE_GENERATION_OUTPUTS,
   async run(raw, context) {
@@ -25,7 +26,8 @@ export const imageGenerationCommand: StageCommand = {
 /** `image-generation-v2`: N images over several models with reports (SPEC §5). */
 export const imageGenerationV2Command: StageCommand = {
   name: 'image-generation-v2',
-  description: 'Generate N images with one or more models in parallel, with legacy-compatible outputs and reports.',
+  description:
+    'Generate N images with one or more models in parallel, with legacy-compatible outputs and reports.',
   inputs: IMAGE_GENERATION_V2_INPUTS,
   outputs: IMAGE_GENERATION_V2_OUTPUTS,
   async run(raw, context) {

@@ -125,7 +125,9 @@ async function firstImage(
           await downloadMedia(ref.url as string, {
             signal: options.signal,
             accept: 'image',
-            ...(options.maxDownloadBytes !== undefined ? { maxBytes: options.maxDownloadBytes } : {}),
+            ...(options.maxDownloadBytes !== undefined
+              ? { maxBytes: options.maxDownloadBytes }
+              : {}),
           })
         ).bytes
       const png = await toPng(bytes)

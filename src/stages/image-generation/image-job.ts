@@ -39,7 +39,10 @@ export interface ImageJobContext {
  *
  * Never throws: a failure is returned as a record with `status: 'failed'` and its error.
  */
-export async function runImageJob(planned: PlannedImage, context: ImageJobContext): Promise<ImageRecord> {
+export async function runImageJob(
+  planned: PlannedImage,
+  context: ImageJobContext,
+): Promise<ImageRecord> {
   const queuedAt = performance.now()
   const first = context.models.find((m) => m.requested === planned.model) as ResolvedModel
   const tried: ResolvedModel[] = []
@@ -47,7 +50,12 @@ export async function runImageJob(planned: PlannedImage, context: ImageJobContex
   let attempts = 0
   let queueWaitMs = 0
   const retried: KamuiError[] = []
-  const job = { prompt: context.inputs.prompt, seed: planned.seed, width: context.inputs.width, height: context.inputs.height }
+  const job = {
+    prompt: context.inputs.prompt,
+    seed: planned.seed,
+    width: context.inputs.width,
+    height: context.inputs.height,
+  }
   const deadline = new PerImageDeadline(context.inputs.perImageTimeoutMs, context.signal)
 
   try {
@@ -56,14 +64,21 @@ export async function runImageJob(planned: PlannedImage, context: ImageJobContex
       const label = `image ${planned.index} (${model.label})`
       try {
         const current: ResolvedModel = model
-        const result = await context.queue.run(current.label, label, deadline.signal, ({ signal }) => {
-          deadline.start(label)
-          return generateImage(context.pool, current, job, {
-            signal,
-            logger: context.logger,
-            ...(context.pollIntervalMs !== undefined ? { pollIntervalMs: context.pollIntervalMs } : {}),
-          })
-        })
+        const result = await context.queue.run(
+          current.label,
+          label,
+          deadline.signal,
+          ({ signal }) => {
+            deadline.start(label)
+            return generateImage(context.pool, current, job, {
+              signal,
+              logger: context.logger,
+              ...(context.pollIntervalMs !== undefined
+                ? { pollIntervalMs: context.pollIntervalMs }
+                : {}),
+            })
+          },
+        )
         attempts += result.attempts
         queueWaitMs ||= result.queueWaitMs
         retried.push(...result.retriedErrors)
@@ -80,11 +95,14 @@ export async function runImageJob(planned: PlannedImage, context: ImageJobContex
         })
       } catch (error) {
         const failure = error instanceof QueuedJobError ? error : undefined
-        const kamui = failure?.error ?? (error instanceof KamuiError ? error : new KamuiError('GEN_001', String(error)))
+        const kamui =
+          failure?.error ??
+          (error instanceof KamuiError ? error : new KamuiError('GEN_001', String(error)))
         attempts += failure?.attempts ?? 0
         queueWaitMs ||= failure?.queueWaitMs ?? 0
         retried.push(...(failure?.retriedErrors ?? []))
-        const next: ResolvedModel | undefined = kamui.code === 'IMG_002' && !model.preview ? fallbackFor(context, tried) : undefined
+        const next: ResolvedModel | undefined =
+          kamui.code === 'IMG_002' && !model.preview ? fallbackFor(context, tried) : undefined
         if (next) {
           context.logger.warn(`${label}: ${kamui.message} Falling back to ${next.label}.`)
           retried.push(kamui)
@@ -106,13 +124,17 @@ export async function runImageJob(planned: PlannedImage, context: ImageJobContex
 }
 
 /** The next model to try after IMG_002: the run's other models, then the built-in fallback order. */
-function fallbackFor(context: ImageJobContext, tried: readonly ResolvedModel[]): ResolvedModel | undefined {
+function fallbackFor(
+  context: ImageJobContext,
+  tried: readonly ResolvedModel[],
+): ResolvedModel | undefined {
   const triedAliases = new Set(tried.map((m) => m.entry.alias))
   const fromRun = context.models.find((m) => !triedAliases.has(m.entry.alias))
   if (fromRun) return fromRun
   for (const alias of FALLBACK_ORDER) {
     const entry = context.registry.find(alias)
-    if (!entry || triedAliases.has(alias) || entry.provider !== 'mcp' || entry.kind !== 'image') continue
+    if (!entry || triedAliases.has(alias) || entry.provider !== 'mcp' || entry.kind !== 'image')
+      continue
     return { requested: alias, entry, label: alias, preview: false }
   }
   return undefined
@@ -139,7 +161,10 @@ class PerImageDeadline {
   start(label: string): void {
     this.timer ??= setTimeout(() => {
       this.controller.abort(
-        new KamuiError('IMG_003', `${label} did not finish within ${this.timeoutMs / 1000} s (per-image-timeout).`),
+        new KamuiError(
+          'IMG_003',
+          `${label} did not finish within ${this.timeoutMs / 1000} s (per-image-timeout).`,
+        ),
       )
     }, this.timeoutMs)
   }
@@ -163,7 +188,21 @@ function base(
   model: ResolvedModel,
   book: Bookkeeping,
   context: ImageJobContext,
-): Omit<ImageRecord, 'file' | 'status' | 'server' | 'tools' | 'request_id' | 'url' | 'file_size_bytes' | 'width' | 'height' | 'resolution' | 'timings' | 'error'> {
+): Omit<
+  ImageRecord,
+  | 'file'
+  | 'status'
+  | 'server'
+  | 'tools'
+  | 'request_id'
+  | 'url'
+  | 'file_size_bytes'
+  | 'width'
+  | 'height'
+  | 'resolution'
+  | 'timings'
+  | 'error'
+> {
   return {
     index: planned.index,
     requested_model: first.label,
@@ -229,7 +268,12 @@ function failedRecord(
     width: null,
     height: null,
     resolution: null,
-    timings: { queue_wait_ms: book.queueWaitMs, generation_ms: null, download_ms: null, total_ms: book.totalMs },
+    timings: {
+      queue_wait_ms: book.queueWaitMs,
+      generation_ms: null,
+      download_ms: null,
+      total_ms: book.totalMs,
+    },
     error: error.toJSON(),
   }
 }

@@ -83,12 +83,21 @@ function commonInputs(
     throw new KamuiError('IMG_009', 'image-prompt is empty: describe the image to generate.')
   }
   if (prompt.length > 10_000) {
-    throw new KamuiError('IMG_009', `image-prompt is ${prompt.length} characters long; at most 10000 are accepted.`)
+    throw new KamuiError(
+      'IMG_009',
+      `image-prompt is ${prompt.length} characters long; at most 10000 are accepted.`,
+    )
   }
   const folderName = (r['folder-name'] ?? '').trim()
-  if (folderName === '') throw new KamuiError('CFG_001', 'folder-name is empty: name the folder for the results.')
+  if (folderName === '')
+    throw new KamuiError('CFG_001', 'folder-name is empty: name the folder for the results.')
   const mcpConfig = (r['mcp-config'] ?? '').trim()
-  return { prompt, folderName, branchName: (r['branch-name'] ?? '').trim(), mcpConfig: mcpConfig || undefined }
+  return {
+    prompt,
+    folderName,
+    branchName: (r['branch-name'] ?? '').trim(),
+    mcpConfig: mcpConfig || undefined,
+  }
 }
 
 /** @throws KamuiError IMG_001 unless `value` is a whole number from 1 to 10 */
@@ -96,7 +105,10 @@ export function parseImageCount(value: string): number {
   const text = value.trim()
   const n = /^\d+$/.test(text) ? Number(text) : NaN
   if (!Number.isInteger(n) || n < 1 || n > 10) {
-    throw new KamuiError('IMG_001', `image-count must be a whole number from 1 to 10, got "${value}".`)
+    throw new KamuiError(
+      'IMG_001',
+      `image-count must be a whole number from 1 to 10, got "${value}".`,
+    )
   }
   return n
 }
@@ -126,12 +138,21 @@ function parseBoolean(r: RawInputs, name: string): boolean {
   throw new KamuiError('CFG_001', `${name} must be true or false, got "${r[name]}".`)
 }
 
-function parseNumber(r: RawInputs, name: string, min: number, max: number, integer: boolean): number {
+function parseNumber(
+  r: RawInputs,
+  name: string,
+  min: number,
+  max: number,
+  integer: boolean,
+): number {
   const text = (r[name] ?? '').trim()
   const n = text === '' ? NaN : Number(text)
   if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
     const kind = integer ? 'a whole number' : 'a number'
-    throw new KamuiError('CFG_001', `${name} must be ${kind} from ${min} to ${max}, got "${r[name]}".`)
+    throw new KamuiError(
+      'CFG_001',
+      `${name} must be ${kind} from ${min} to ${max}, got "${r[name]}".`,
+    )
   }
   return n
 }
@@ -141,7 +162,10 @@ function parseSize(value: string): { width: number; height: number } {
   const width = Number(match?.[1])
   const height = Number(match?.[2])
   if (!match || width < 64 || height < 64 || width > 4096 || height > 4096) {
-    throw new KamuiError('CFG_001', `image-size must be WIDTHxHEIGHT with sides from 64 to 4096 pixels, got "${value}".`)
+    throw new KamuiError(
+      'CFG_001',
+      `image-size must be WIDTHxHEIGHT with sides from 64 to 4096 pixels, got "${value}".`,
+    )
   }
   return { width, height }
 }

@@ -22,12 +22,18 @@ export function modelComparisonMarkdown(report: GenerationReport): string {
     return `| ${image.index} | ${cell(image.model)} | ${status} | ${link} | ${image.resolution ?? '–'} | ${seconds(image.timings.generation_ms)} | ${image.attempts} | ${score} |`
   })
   const models = report.model_comparison.models.map(
-    (m) => `| ${cell(m.model)} | ${m.images} | ${m.succeeded} | ${m.failed} | ${seconds(m.mean_generation_ms)} |`,
+    (m) =>
+      `| ${cell(m.model)} | ${m.images} | ${m.succeeded} | ${m.failed} | ${seconds(m.mean_generation_ms)} |`,
   )
   return [
     '# Model comparison',
     '',
-    ...(report.preview ? ['> PREVIEW OUTPUT: rendered offline by the preview server, not by the models named below.', ''] : []),
+    ...(report.preview
+      ? [
+          '> PREVIEW OUTPUT: rendered offline by the preview server, not by the models named below.',
+          '',
+        ]
+      : []),
     `Prompt: ${cell(report.request.prompt)}`,
     '',
     `${report.generation_summary.successful_generations} of ${report.generation_summary.total_images} images, ` +

@@ -16,7 +16,10 @@ export function v1Outputs(result: ImageGenerationResult): Record<string, string>
  * The v2 outputs (SPEC §5). Arrays are compact JSON over the generated images in image order;
  * `primary-image-index` is 0-based into them; `generation-report` is relative to the workspace.
  */
-export function v2Outputs(result: ImageGenerationResult, workspace: string): Record<string, string> {
+export function v2Outputs(
+  result: ImageGenerationResult,
+  workspace: string,
+): Record<string, string> {
   return {
     ...v1Outputs(result),
     'images-completed': String(result.images.length),

@@ -12,7 +12,11 @@ export interface PlannedImage {
  * `N = max(imageCount, M)` and image `i` (1-based) uses `models[(i-1) mod M]`; seeds are
  * `baseSeed + i - 1` so every image of a run differs and a run can be repeated.
  */
-export function planImages(imageCount: number, models: readonly string[], baseSeed: number): PlannedImage[] {
+export function planImages(
+  imageCount: number,
+  models: readonly string[],
+  baseSeed: number,
+): PlannedImage[] {
   if (models.length === 0) throw new Error('planImages needs at least one model')
   const n = Math.max(imageCount, models.length)
   return Array.from({ length: n }, (_, k) => ({

@@ -122,7 +122,9 @@ export function modelStats(images: readonly ImageRecord[]): z.infer<typeof Model
       images: list.length,
       succeeded: ok.length,
       failed: list.length - ok.length,
-      mean_generation_ms: times.length ? Math.round(times.reduce((a, b) => a + b, 0) / times.length) : null,
+      mean_generation_ms: times.length
+        ? Math.round(times.reduce((a, b) => a + b, 0) / times.length)
+        : null,
     }
   })
 }

@@ -25,8 +25,10 @@ export function resolveModels(
   const preview = registry.get('preview')
   const resolved = aliases.map((alias): ResolvedModel => {
     const entry = registry.get(alias, 'image')
-    if (entry.embedded === 'preview') return { requested: alias, entry, label: alias, preview: true }
-    if (previewMode) return { requested: alias, entry: preview, label: `preview:${alias}`, preview: true }
+    if (entry.embedded === 'preview')
+      return { requested: alias, entry, label: alias, preview: true }
+    if (previewMode)
+      return { requested: alias, entry: preview, label: `preview:${alias}`, preview: true }
     if (entry.provider !== 'mcp') {
       throw new KamuiError(
         'IMG_002',

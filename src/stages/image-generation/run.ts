@@ -14,7 +14,13 @@ import { planImages } from './plan.js'
 import { modelStats, type GenerationReport, type ImageRecord } from './report.js'
 import { resolveModels } from './resolve-models.js'
 import { modelComparisonMarkdown } from './model-comparison.js'
-import { FILES, writeModelComparison, writeReport, writeUrlFile, writeV2Files } from './write-outputs.js'
+import {
+  FILES,
+  writeModelComparison,
+  writeReport,
+  writeUrlFile,
+  writeV2Files,
+} from './write-outputs.js'
 
 /** What the image-generation stage returns. */
 export interface ImageGenerationResult {
@@ -64,9 +70,18 @@ export async function runImageGeneration(
     ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
     : {}
   const previewMode = inputs.mcpConfig === undefined
-  const { models, autoSelected } = resolveModels(inputs.models, inputs.prompt, registry, previewMode)
+  const { models, autoSelected } = resolveModels(
+    inputs.models,
+    inputs.prompt,
+    registry,
+    previewMode,
+  )
   const baseSeed = inputs.seed ?? randomInt(0, 2 ** 31 - 1)
-  const plan = planImages(inputs.imageCount, models.map((m) => m.requested), baseSeed)
+  const plan = planImages(
+    inputs.imageCount,
+    models.map((m) => m.requested),
+    baseSeed,
+  )
   const anyPreview = models.some((m) => m.preview)
   if (anyPreview) {
     servers[PREVIEW_SERVER_KEY] = { kind: 'stdio', ...context.previewServer, env: {} }
@@ -78,7 +93,11 @@ export async function runImageGeneration(
       `(${inputs.strategy}, max-parallel ${inputs.strategy === 'sequential' ? 1 : inputs.maxParallel}).`,
   )
 
-  const total = deadlineSignal(inputs.totalTimeoutMs, 'The image-generation step (total-timeout)', context.signal)
+  const total = deadlineSignal(
+    inputs.totalTimeoutMs,
+    'The image-generation step (total-timeout)',
+    context.signal,
+  )
   const queue = new GenerationQueue({
     maxParallel: inputs.strategy === 'sequential' ? 1 : inputs.maxParallel,
     rateLimitOf: (label) => registry.find(label)?.rateLimit ?? {},
@@ -99,7 +118,9 @@ export async function runImageGeneration(
           queue,
           signal: total.signal,
           logger,
-          ...(context.pollIntervalMs !== undefined ? { pollIntervalMs: context.pollIntervalMs } : {}),
+          ...(context.pollIntervalMs !== undefined
+            ? { pollIntervalMs: context.pollIntervalMs }
+            : {}),
           file: inputs.legacyV1 ? FILES.primaryImage : FILES.image(planned.index),
           qualityNote: QUALITY_NOTE,
         }),
@@ -122,7 +143,9 @@ export async function runImageGeneration(
       ...(anyPreview ? [PREVIEW_NOTICE] : []),
       `Quality scores are ${QUALITY_NOTE}.`,
       ...(inputs.strategy === 'smart'
-        ? ['Strategy smart ran the images in parallel; regeneration of low-quality images needs quality scoring, which this version does not have.']
+        ? [
+            'Strategy smart ran the images in parallel; regeneration of low-quality images needs quality scoring, which this version does not have.',
+          ]
         : []),
     ],
     request: {
@@ -171,16 +194,24 @@ export async function runImageGeneration(
     else await writeV2Files(folder, generated, primary, records.length, context.redactor)
   }
   for (const failure of failures) {
-    logger.warn(`Image ${failure.index} (${failure.model}) failed: ${failure.error?.code}: ${failure.error?.message}`)
+    logger.warn(
+      `Image ${failure.index} (${failure.model}) failed: ${failure.error?.code}: ${failure.error?.message}`,
+    )
   }
   if (cancelled) {
-    throw new KamuiError('RUN_001', `The run was cancelled; ${generated.length} image(s) made before that were kept in ${folder}.`)
+    throw new KamuiError(
+      'RUN_001',
+      `The run was cancelled; ${generated.length} image(s) made before that were kept in ${folder}.`,
+    )
   }
   if (!primary) throw noImageError(failures)
   return { folder, images: generated, primary, primaryIndex: 0, report, reportPath, failures }
 }
 
-async function loadRegistry(inputs: ImageGenerationInputs, context: StageContext): Promise<ModelRegistry> {
+async function loadRegistry(
+  inputs: ImageGenerationInputs,
+  context: StageContext,
+): Promise<ModelRegistry> {
   const builtin = ModelRegistry.builtin()
   if (!inputs.modelRegistry) return builtin
   const file = resolveInWorkspace(context.workspace, inputs.modelRegistry, 'model-registry')
@@ -193,6 +224,11 @@ function noImageError(failures: readonly ImageRecord[]): KamuiError {
   const counts = new Map<string, number>()
   for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1)
   const code = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'GEN_001'
-  const reasons = failures.map((f) => `image ${f.index} (${f.model}): ${f.error?.code}: ${f.error?.message}`)
-  return new KamuiError(code as KamuiError['code'], `No image was generated. ${reasons.join(' | ')}`)
+  const reasons = failures.map(
+    (f) => `image ${f.index} (${f.model}): ${f.error?.code}: ${f.error?.message}`,
+  )
+  return new KamuiError(
+    code as KamuiError['code'],
+    `No image was generated. ${reasons.join(' | ')}`,
+  )
 }

@@ -50,7 +50,11 @@ const REGISTRY_INPUT: readonly InputSpec[] = [
 
 /** The added inputs of `image-generation-v2` (SPEC §5). */
 const V2_EXTRA: readonly InputSpec[] = [
-  { name: 'image-count', default: '1', description: 'Number of images, 1–10. N = max(image-count, number of models).' },
+  {
+    name: 'image-count',
+    default: '1',
+    description: 'Number of images, 1–10. N = max(image-count, number of models).',
+  },
   {
     name: 'models',
     default: 'auto',
@@ -69,7 +73,8 @@ const V2_EXTRA: readonly InputSpec[] = [
   {
     name: 'enable-comparison',
     default: 'false',
-    description: 'Write metadata/model-comparison.md: every image with its model, status, size and timings, and per-model figures (true/false).',
+    description:
+      'Write metadata/model-comparison.md: every image with its model, status, size and timings, and per-model figures (true/false).',
   },
   {
     name: 'quality-threshold',
@@ -77,7 +82,11 @@ const V2_EXTRA: readonly InputSpec[] = [
     description: 'Minimum quality score, 0.0–1.0 (used once quality scoring is available).',
   },
   { name: 'max-parallel', default: '3', description: 'Maximum images generated at once, 1–10.' },
-  { name: 'per-image-timeout', default: '300', description: 'Deadline of one image in seconds, retries included.' },
+  {
+    name: 'per-image-timeout',
+    default: '300',
+    description: 'Deadline of one image in seconds, retries included.',
+  },
   { name: 'total-timeout', default: '1800', description: 'Deadline of the whole step in seconds.' },
   {
     name: 'image-size',
@@ -89,7 +98,8 @@ const V2_EXTRA: readonly InputSpec[] = [
   {
     name: 'seed',
     default: '',
-    description: 'Base seed (integer). Image i uses seed + i - 1. Empty: a random base seed, recorded in the report.',
+    description:
+      'Base seed (integer). Image i uses seed + i - 1. Empty: a random base seed, recorded in the report.',
   },
 ]
 
@@ -97,7 +107,11 @@ const V2_EXTRA: readonly InputSpec[] = [
 export const IMAGE_GENERATION_INPUTS: readonly InputSpec[] = V1_INPUTS
 
 /** Inputs of `actions/image-generation-v2`. */
-export const IMAGE_GENERATION_V2_INPUTS: readonly InputSpec[] = [...V1_INPUTS, ...V2_EXTRA, ...REGISTRY_INPUT]
+export const IMAGE_GENERATION_V2_INPUTS: readonly InputSpec[] = [
+  ...V1_INPUTS,
+  ...V2_EXTRA,
+  ...REGISTRY_INPUT,
+]
 
 /** Outputs of `actions/image-generation` (legacy names). */
 export const IMAGE_GENERATION_OUTPUTS: readonly OutputSpec[] = [
@@ -108,7 +122,10 @@ export const IMAGE_GENERATION_OUTPUTS: readonly OutputSpec[] = [
       'The URL the model returned for the image (legacy name; fal CDN or Google storage for ' +
       'hosted models, a preview:// identifier for preview output, empty when the model sent bytes only).',
   },
-  { name: 'used-model', description: 'Alias of the model that made the image (preview:<alias> for preview output).' },
+  {
+    name: 'used-model',
+    description: 'Alias of the model that made the image (preview:<alias> for preview output).',
+  },
 ]
 
 /** Outputs of `actions/image-generation-v2` (SPEC §5). */
@@ -117,12 +134,19 @@ export const IMAGE_GENERATION_V2_OUTPUTS: readonly OutputSpec[] = [
     o.name === 'google-image-url' ? { ...o, description: `Primary image: ${o.description}` } : o,
   ),
   { name: 'images-completed', description: 'Number of images generated.' },
-  { name: 'image-urls', description: 'JSON array of the URLs of the generated images, in image order.' },
-  { name: 'models-used', description: 'JSON array of the model of each generated image, in image order.' },
+  {
+    name: 'image-urls',
+    description: 'JSON array of the URLs of the generated images, in image order.',
+  },
+  {
+    name: 'models-used',
+    description: 'JSON array of the model of each generated image, in image order.',
+  },
   { name: 'generation-report', description: 'Path of metadata/generation-report.json.' },
   {
     name: 'quality-scores',
-    description: 'JSON array of the quality score of each generated image (null while not measured).',
+    description:
+      'JSON array of the quality score of each generated image (null while not measured).',
   },
   { name: 'primary-image-index', description: '0-based index of the primary image in image-urls.' },
 ]

@@ -11,7 +11,10 @@ export function imageSummaryMarkdown(result: ImageGenerationResult): string {
   const rows = report.images.map((image) => {
     const primary = image.index === result.primary.index ? ' (primary)' : ''
     const status = image.status === 'ok' ? 'ok' : `failed: ${image.error?.code ?? ''}`
-    const time = image.timings.generation_ms === null ? '–' : `${(image.timings.generation_ms / 1000).toFixed(1)} s`
+    const time =
+      image.timings.generation_ms === null
+        ? '–'
+        : `${(image.timings.generation_ms / 1000).toFixed(1)} s`
     return `| ${image.index}${primary} | ${cell(image.model)} | ${status} | ${image.resolution ?? '–'} | ${time} | ${image.attempts} |`
   })
   return [

@@ -42,18 +42,41 @@ export async function writeV2Files(
   plannedCount: number,
   redactor: Redactor,
 ): Promise<void> {
-  await copyFileAtomic(path.join(folder, primary.file as string), path.join(folder, FILES.primaryImage))
+  await copyFileAtomic(
+    path.join(folder, primary.file as string),
+    path.join(folder, FILES.primaryImage),
+  )
   await writeUrlFile(folder, FILES.primaryUrl, primary.url, redactor)
   if (plannedCount > 1) {
-    for (const image of generated) await writeUrlFile(folder, FILES.url(image.index), image.url, redactor)
+    for (const image of generated)
+      await writeUrlFile(folder, FILES.url(image.index), image.url, redactor)
   }
-  await writeJson(folder, FILES.imageUrls, generated.map((i) => i.url ?? ''), redactor)
-  await writeJson(folder, FILES.modelsUsed, generated.map((i) => i.model), redactor)
-  await writeJson(folder, FILES.qualityScores, generated.map((i) => i.quality_score), redactor)
+  await writeJson(
+    folder,
+    FILES.imageUrls,
+    generated.map((i) => i.url ?? ''),
+    redactor,
+  )
+  await writeJson(
+    folder,
+    FILES.modelsUsed,
+    generated.map((i) => i.model),
+    redactor,
+  )
+  await writeJson(
+    folder,
+    FILES.qualityScores,
+    generated.map((i) => i.quality_score),
+    redactor,
+  )
 }
 
 /** Validates the report against its schema and writes it (secrets redacted). */
-export async function writeReport(folder: string, report: GenerationReport, redactor: Redactor): Promise<string> {
+export async function writeReport(
+  folder: string,
+  report: GenerationReport,
+  redactor: Redactor,
+): Promise<string> {
   const valid = GenerationReportSchema.parse(report)
   const file = path.join(folder, FILES.report)
   await writeJson(folder, FILES.report, valid, redactor)
@@ -61,10 +84,22 @@ export async function writeReport(folder: string, report: GenerationReport, reda
 }
 
 /** Writes `metadata/model-comparison.md` (secrets redacted). */
-export async function writeModelComparison(folder: string, markdown: string, redactor: Redactor): Promise<void> {
+export async function writeModelComparison(
+  folder: string,
+  markdown: string,
+  redactor: Redactor,
+): Promise<void> {
   await writeFileAtomic(path.join(folder, FILES.modelComparison), redactor.redact(markdown))
 }
 
-async function writeJson(folder: string, relative: string, value: unknown, redactor: Redactor): Promise<void> {
-  await writeFileAtomic(path.join(folder, relative), redactor.redact(`${JSON.stringify(value, null, 2)}\n`))
+async function writeJson(
+  folder: string,
+  relative: string,
+  value: unknown,
+  redactor: Redactor,
+): Promise<void> {
+  await writeFileAtomic(
+    path.join(folder, relative),
+    redactor.redact(`${JSON.stringify(value, null, 2)}\n`),
+  )
 }

@@ -62,9 +62,13 @@ describe('the image-generation-v2 action entry', () => {
     expect(core.setFailed).not.toHaveBeenCalled()
     const masked = vi.mocked(core.setSecret).mock.calls.map((c) => c[0])
     expect(masked).toEqual(expect.arrayContaining([oauth, server.pass, apiKey, mcpConfig]))
-    const calls: unknown[][] = [core.info, core.warning, core.debug, core.error, core.setOutput].flatMap(
-      (fn) => (fn as unknown as { mock: { calls: unknown[][] } }).mock.calls,
-    )
+    const calls: unknown[][] = [
+      core.info,
+      core.warning,
+      core.debug,
+      core.error,
+      core.setOutput,
+    ].flatMap((fn) => (fn as unknown as { mock: { calls: unknown[][] } }).mock.calls)
     const logged = calls.map((args) => args.map(String).join(' ')).join('\n')
     for (const secret of [oauth, server.pass, apiKey]) {
       expect(logged).not.toContain(secret)
@@ -77,7 +81,11 @@ describe('the image-generation-v2 action entry', () => {
     inputs({
       'image-prompt': 'roses',
       'folder-name': 'out',
-      'mcp-config': `{"mcpServers": {"k": {"url": "http://x", "headers": {"KAMUI-CODE-PASS": "${apiKey}"}}}`.slice(0, -1),
+      'mcp-config':
+        `{"mcpServers": {"k": {"url": "http://x", "headers": {"KAMUI-CODE-PASS": "${apiKey}"}}}`.slice(
+          0,
+          -1,
+        ),
     })
     await run()
     const message = String(vi.mocked(core.setFailed).mock.calls[0]?.[0])

@@ -3,7 +3,10 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isKamuiError, type KamuiError } from '../../../src/core/errors.js'
 import { parseV2Inputs } from '../../../src/stages/image-generation/inputs.js'
-import { runImageGeneration, type ImageGenerationResult } from '../../../src/stages/image-generation/run.js'
+import {
+  runImageGeneration,
+  type ImageGenerationResult,
+} from '../../../src/stages/image-generation/run.js'
 import {
   fakeKamuiStdioConfig,
   startFakeKamui,
@@ -66,7 +69,10 @@ describe('fault handling against real MCP server processes', () => {
 
   it('fails with IMG_006 when the rate limit outlasts the retries', async () => {
     const server = await fake({ rateLimitFirst: 10 })
-    const { error, workspace } = await run({ 'imagen4-fast': server.entry() }, { 'per-image-timeout': '20' })
+    const { error, workspace } = await run(
+      { 'imagen4-fast': server.entry() },
+      { 'per-image-timeout': '20' },
+    )
     expect(error?.code).toBe('IMG_006')
     expect(error?.message).toMatch(/No image was generated\. image 1 \(imagen4-fast\): IMG_006/)
     expect((await server.calls()).filter((c) => c.tool === 'imagen4_fast_submit')).toHaveLength(4)
@@ -82,7 +88,9 @@ describe('fault handling against real MCP server processes', () => {
 
   it('fails with IMG_007 when the server refuses the KAMUI-CODE-PASS header', async () => {
     const server = await fake()
-    const { error } = await run({ 'imagen4-fast': { ...server.entry(), headers: { 'KAMUI-CODE-PASS': 'wrong' } } })
+    const { error } = await run({
+      'imagen4-fast': { ...server.entry(), headers: { 'KAMUI-CODE-PASS': 'wrong' } },
+    })
     expect(error?.code).toBe('IMG_007')
   })
 
@@ -117,7 +125,11 @@ describe('fault handling against real MCP server processes', () => {
 
   it('reports a server process that dies mid-run and keeps the other images', async () => {
     const healthy = await fake({ models: ['flux_schnell'] })
-    const crashing = fakeKamuiStdioConfig({ crashOnPrompt: 'roses', models: ['imagen4_fast'], latencyMs: 50 })
+    const crashing = fakeKamuiStdioConfig({
+      crashOnPrompt: 'roses',
+      models: ['imagen4_fast'],
+      latencyMs: 50,
+    })
     const { result, workspace } = await run(
       { 't2i-kamui-imagen4-fast': crashing, 't2i-kamui-flux-schnell': healthy.entry() },
       { models: 'imagen4-fast,flux-schnell' },
@@ -135,7 +147,9 @@ describe('fault handling against real MCP server processes', () => {
     const { error, workspace } = await run({ 'imagen4-fast': server.entry() })
     expect(error?.code).toBe('GEN_002')
     expect(error?.message).toMatch(/not an image/)
-    expect((await listFiles(path.join(workspace, 'out'))).filter((f) => f.endsWith('.png'))).toEqual([])
+    expect(
+      (await listFiles(path.join(workspace, 'out'))).filter((f) => f.endsWith('.png')),
+    ).toEqual([])
   })
 })
 
@@ -146,19 +160,30 @@ describe('bad input fails fast and writes nothing', () => {
     ['image-count 11', { 'image-count': '11' }, 'IMG_001'],
     ['image-count abc', { 'image-count': 'abc' }, 'IMG_001'],
     ['an unknown model', { models: 'dall-e' }, 'IMG_002'],
-    ['malformed mcp-config', { 'mcp-config': `{"mcpServers": {"x": {"headers": {"P": "${secret}"}},}` }, 'CFG_002'],
+    [
+      'malformed mcp-config',
+      { 'mcp-config': `{"mcpServers": {"x": {"headers": {"P": "${secret}"}},}` },
+      'CFG_002',
+    ],
     ['a folder above the workspace', { 'folder-name': '../escape' }, 'FS_001'],
-    ['an absolute folder elsewhere', { 'folder-name': path.join(path.sep, 'tmp', `elsewhere-${process.pid}`) }, 'FS_001'],
+    [
+      'an absolute folder elsewhere',
+      { 'folder-name': path.join(path.sep, 'tmp', `elsewhere-${process.pid}`) },
+      'FS_001',
+    ],
     ['an empty prompt', { 'image-prompt': '' }, 'IMG_009'],
   ])('%s → %s', async (_name, raw, code) => {
     const workspace = await tempWorkspace()
     const context = testContext(workspace)
-    const error = await (async () => runImageGeneration(parseV2Inputs({ 'image-prompt': 'x', 'folder-name': 'out', ...raw }), context))().catch(
-      (e: unknown) => e,
-    )
+    const error = await (async () =>
+      runImageGeneration(
+        parseV2Inputs({ 'image-prompt': 'x', 'folder-name': 'out', ...raw }),
+        context,
+      ))().catch((e: unknown) => e)
     expect(isKamuiError(error) && error.code).toBe(code)
     expect((error as Error).message).not.toContain(secret)
-    if (code === 'IMG_002') expect((error as Error).message).toMatch(/Known image models: .*flux-schnell.*imagen4-fast/)
+    if (code === 'IMG_002')
+      expect((error as Error).message).toMatch(/Known image models: .*flux-schnell.*imagen4-fast/)
     expect(await listFiles(workspace)).toEqual([])
     expect(existsSync(path.join(path.sep, 'tmp', `elsewhere-${process.pid}`))).toBe(false)
   })

@@ -60,7 +60,11 @@ describe('image-generation-v2 on the preview server (no mcp-config)', () => {
       [true, 8],
       [true, 9],
     ])
-    expect(context.logger.lines.some((l) => l.level === 'warn' && l.message.startsWith('PREVIEW OUTPUT'))).toBe(true)
+    expect(
+      context.logger.lines.some(
+        (l) => l.level === 'warn' && l.message.startsWith('PREVIEW OUTPUT'),
+      ),
+    ).toBe(true)
     const meta = await sharp(path.join(folder, 'images/generated-image-2.png')).metadata()
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 256, 256])
     expect(await readFile(path.join(folder, 'images/generated-image.png'))).toEqual(
@@ -72,7 +76,13 @@ describe('image-generation-v2 on the preview server (no mcp-config)', () => {
     const run = async (prompt: string): Promise<Buffer> => {
       const workspace = await tempWorkspace()
       await runImageGeneration(
-        parseV2Inputs({ 'image-prompt': prompt, 'folder-name': 'o', seed: '3', 'image-size': '128x128', models: 'preview' }),
+        parseV2Inputs({
+          'image-prompt': prompt,
+          'folder-name': 'o',
+          seed: '3',
+          'image-size': '128x128',
+          models: 'preview',
+        }),
         testContext(workspace),
       )
       return readFile(path.join(workspace, 'o/images/generated-image.png'))
@@ -97,7 +107,11 @@ describe('image-generation-v2 against a KamuiCode-like server over Streamable HT
     const mcpConfig = JSON.stringify({
       mcpServers: {
         't2i-kamui-imagen4-fast': server.entry(),
-        't2i-kamui-flux-schnell': { type: 'http', url: server.url, headers: { 'KAMUI-CODE-PASS': server.pass } },
+        't2i-kamui-flux-schnell': {
+          type: 'http',
+          url: server.url,
+          headers: { 'KAMUI-CODE-PASS': server.pass },
+        },
       },
     })
     const result = await runImageGeneration(
@@ -124,24 +138,35 @@ describe('image-generation-v2 against a KamuiCode-like server over Streamable HT
     ])
     const urls = JSON.parse(outputs['image-urls'] as string) as string[]
     expect(urls).toHaveLength(5)
-    for (const url of urls) expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/files/`))
+    for (const url of urls)
+      expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/files/`))
     expect(new Set(urls).size).toBe(5)
     expect(await readJson(path.join(folder, 'image-urls.json'))).toEqual(urls)
-    expect(await readJson(path.join(folder, 'models-used.json'))).toEqual(JSON.parse(outputs['models-used'] as string))
+    expect(await readJson(path.join(folder, 'models-used.json'))).toEqual(
+      JSON.parse(outputs['models-used'] as string),
+    )
     for (let i = 1; i <= 5; i++) {
-      expect((await readFile(path.join(folder, `google-image-url-${i}.txt`), 'utf8')).trim()).toBe(urls[i - 1])
+      expect((await readFile(path.join(folder, `google-image-url-${i}.txt`), 'utf8')).trim()).toBe(
+        urls[i - 1],
+      )
       const meta = await sharp(path.join(folder, `images/generated-image-${i}.png`)).metadata()
       expect(meta.format).toBe('png')
     }
-    expect((await readFile(path.join(folder, 'google-image-url.txt'), 'utf8')).trim()).toBe(outputs['google-image-url'])
+    expect((await readFile(path.join(folder, 'google-image-url.txt'), 'utf8')).trim()).toBe(
+      outputs['google-image-url'],
+    )
     expect(outputs['google-image-url']).toBe(urls[Number(outputs['primary-image-index'])])
     expect(outputs['generation-report']).toBe('out/five/metadata/generation-report.json')
     expect(JSON.parse(outputs['quality-scores'] as string)).toEqual([null, null, null, null, null])
 
     const comparison = await readFile(path.join(folder, 'metadata/model-comparison.md'), 'utf8')
-    expect(comparison).toContain('| 2 | flux-schnell | ok | [images/generated-image-2.png](../images/generated-image-2.png) |')
+    expect(comparison).toContain(
+      '| 2 | flux-schnell | ok | [images/generated-image-2.png](../images/generated-image-2.png) |',
+    )
     expect(comparison).toMatch(/\| imagen4-fast \| 3 \| 3 \| 0 \| \d+\.\d s \|/)
-    const submits = (await server.calls()).filter((c) => c.tool.endsWith('_submit') && c.outcome === 'ok')
+    const submits = (await server.calls()).filter(
+      (c) => c.tool.endsWith('_submit') && c.outcome === 'ok',
+    )
     expect(submits.map((c) => [c.tool, c.args['prompt'], c.args['seed']])).toEqual(
       expect.arrayContaining([
         ['imagen4_fast_submit', 'A bouquet of roses', 100],

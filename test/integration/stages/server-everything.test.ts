@@ -5,12 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseV2Inputs } from '../../../src/stages/image-generation/inputs.js'
 import { v2Outputs } from '../../../src/stages/image-generation/outputs.js'
 import { runImageGeneration } from '../../../src/stages/image-generation/run.js'
-import { everythingBin, startEverything, type RunningServer } from '../../fixtures/servers/everything.js'
+import {
+  everythingBin,
+  startEverything,
+  type RunningServer,
+} from '../../fixtures/servers/everything.js'
 import { testContext } from '../../helpers/stage-context.js'
 import { listFiles, tempWorkspace } from '../../helpers/workspace.js'
 
 /** A registry entry mapping the alias `tiny` to server-everything's `get-tiny-image` tool. */
-const REGISTRY = 'models:\n  tiny:\n    provider: mcp\n    displayName: server-everything tiny image\n    call: { type: sync, tool: get-tiny-image }\n'
+const REGISTRY =
+  'models:\n  tiny:\n    provider: mcp\n    displayName: server-everything tiny image\n    call: { type: sync, tool: get-tiny-image }\n'
 
 async function runTiny(server: Record<string, unknown>) {
   const workspace = await tempWorkspace()
@@ -53,13 +58,21 @@ describe('image-generation-v2 with @modelcontextprotocol/server-everything', () 
   })
 
   it('works over stdio', async () => {
-    const { workspace, result } = await runTiny({ command: process.execPath, args: [everythingBin(), 'stdio'] })
-    expect(result.images.every((i) => i.server === 'everything' && i.tools[0] === 'get-tiny-image')).toBe(true)
+    const { workspace, result } = await runTiny({
+      command: process.execPath,
+      args: [everythingBin(), 'stdio'],
+    })
+    expect(
+      result.images.every((i) => i.server === 'everything' && i.tools[0] === 'get-tiny-image'),
+    ).toBe(true)
     await expectTinyImages(workspace, v2Outputs(result, workspace))
   })
 
   it('works over Streamable HTTP', async () => {
-    const { workspace, result } = await runTiny({ type: 'http', url: `http://127.0.0.1:${http.port}/mcp` })
+    const { workspace, result } = await runTiny({
+      type: 'http',
+      url: `http://127.0.0.1:${http.port}/mcp`,
+    })
     await expectTinyImages(workspace, v2Outputs(result, workspace))
   })
 })

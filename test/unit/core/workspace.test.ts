@@ -12,6 +12,8 @@ describe('resolveInWorkspace', () => {
   })
 
   it.each(['../escape', 'a/../../escape', '/etc', '/tmp/wsx'])('refuses %j with FS_001', (p) => {
-    expect(() => resolveInWorkspace(ws, p, 'folder-name')).toThrow(/^FS_001: folder-name ".*" resolves to .* outside the workspace/)
+    expect(() => resolveInWorkspace(ws, p, 'folder-name')).toThrow(
+      /^FS_001: folder-name ".*" resolves to .* outside the workspace/,
+    )
   })
 })

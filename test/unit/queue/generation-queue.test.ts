@@ -25,7 +25,12 @@ function tracker() {
 
 describe('GenerationQueue', () => {
   it('never runs more than max-parallel jobs at once', async () => {
-    const queue = new GenerationQueue({ maxParallel: 3, rateLimitOf: () => ({}), logger: silentLogger, retry: fastRetry })
+    const queue = new GenerationQueue({
+      maxParallel: 3,
+      rateLimitOf: () => ({}),
+      logger: silentLogger,
+      retry: fastRetry,
+    })
     const t = tracker()
     const signal = new AbortController().signal
     const results = await Promise.all(
@@ -55,7 +60,11 @@ describe('GenerationQueue', () => {
   })
 
   it('limits starts per minute with the rpm window', async () => {
-    const queue = new GenerationQueue({ maxParallel: 5, rateLimitOf: () => ({ rpm: 2 }), logger: silentLogger })
+    const queue = new GenerationQueue({
+      maxParallel: 5,
+      rateLimitOf: () => ({ rpm: 2 }),
+      logger: silentLogger,
+    })
     const controller = new AbortController()
     let started = 0
     const jobs = Array.from({ length: 3 }, () =>
@@ -71,7 +80,12 @@ describe('GenerationQueue', () => {
   })
 
   it('retries transient failures and honours Retry-After', async () => {
-    const queue = new GenerationQueue({ maxParallel: 1, rateLimitOf: () => ({}), logger: silentLogger, retry: fastRetry })
+    const queue = new GenerationQueue({
+      maxParallel: 1,
+      rateLimitOf: () => ({}),
+      logger: silentLogger,
+      retry: fastRetry,
+    })
     let calls = 0
     const started = performance.now()
     const result = await queue.run('m', 'j', new AbortController().signal, async () => {
@@ -86,7 +100,12 @@ describe('GenerationQueue', () => {
   })
 
   it('does not retry authentication or validation failures', async () => {
-    const queue = new GenerationQueue({ maxParallel: 1, rateLimitOf: () => ({}), logger: silentLogger, retry: fastRetry })
+    const queue = new GenerationQueue({
+      maxParallel: 1,
+      rateLimitOf: () => ({}),
+      logger: silentLogger,
+      retry: fastRetry,
+    })
     let calls = 0
     const error = await queue
       .run('m', 'j', new AbortController().signal, async () => {
@@ -100,7 +119,12 @@ describe('GenerationQueue', () => {
   })
 
   it('gives up with the last error once the retries run out', async () => {
-    const queue = new GenerationQueue({ maxParallel: 1, rateLimitOf: () => ({}), logger: silentLogger, retry: { retries: 2, minDelayMs: 1, maxDelayMs: 2 } })
+    const queue = new GenerationQueue({
+      maxParallel: 1,
+      rateLimitOf: () => ({}),
+      logger: silentLogger,
+      retry: { retries: 2, minDelayMs: 1, maxDelayMs: 2 },
+    })
     let calls = 0
     const error = (await queue
       .run('m', 'j', new AbortController().signal, async () => {
@@ -114,7 +138,12 @@ describe('GenerationQueue', () => {
   })
 
   it('stops waiting when the signal aborts, with the abort reason', async () => {
-    const queue = new GenerationQueue({ maxParallel: 1, rateLimitOf: () => ({}), logger: silentLogger, retry: fastRetry })
+    const queue = new GenerationQueue({
+      maxParallel: 1,
+      rateLimitOf: () => ({}),
+      logger: silentLogger,
+      retry: fastRetry,
+    })
     const controller = new AbortController()
     const running = queue.run('m', 'j', controller.signal, ({ signal }) => sleep(10_000, signal))
     setTimeout(() => controller.abort(new KamuiError('IMG_003', 'too slow')), 20)

@@ -70,7 +70,12 @@ describe('parseV2Inputs', () => {
   })
 
   it('converts seconds to milliseconds and parses the size', () => {
-    const inputs = parseV2Inputs({ ...base, 'per-image-timeout': '2.5', 'image-size': '1280x720', seed: '42' })
+    const inputs = parseV2Inputs({
+      ...base,
+      'per-image-timeout': '2.5',
+      'image-size': '1280x720',
+      seed: '42',
+    })
     expect(inputs.perImageTimeoutMs).toBe(2500)
     expect([inputs.width, inputs.height, inputs.seed]).toEqual([1280, 720, 42])
   })
@@ -78,7 +83,17 @@ describe('parseV2Inputs', () => {
 
 describe('parseV1Inputs', () => {
   it('makes one imagen4-fast image, as the legacy module did', () => {
-    const inputs = parseV1Inputs({ ...base, 'branch-name': 'main', 'oauth-token': 'x', 'mcp-config': '' })
-    expect(inputs).toMatchObject({ imageCount: 1, models: ['imagen4-fast'], legacyV1: true, branchName: 'main' })
+    const inputs = parseV1Inputs({
+      ...base,
+      'branch-name': 'main',
+      'oauth-token': 'x',
+      'mcp-config': '',
+    })
+    expect(inputs).toMatchObject({
+      imageCount: 1,
+      models: ['imagen4-fast'],
+      legacyV1: true,
+      branchName: 'main',
+    })
   })
 })

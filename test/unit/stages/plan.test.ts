@@ -3,7 +3,9 @@ import { nearestAspectRatio, planImages } from '../../../src/stages/image-genera
 
 describe('planImages', () => {
   it('makes max(image-count, M) images assigned round robin (SPEC §5)', () => {
-    expect(planImages(5, ['imagen4-fast', 'flux-schnell'], 10).map((p) => [p.index, p.model, p.seed])).toEqual([
+    expect(
+      planImages(5, ['imagen4-fast', 'flux-schnell'], 10).map((p) => [p.index, p.model, p.seed]),
+    ).toEqual([
       [1, 'imagen4-fast', 10],
       [2, 'flux-schnell', 11],
       [3, 'imagen4-fast', 12],
