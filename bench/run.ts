@@ -36,7 +36,7 @@ console.log(
     `status polled every ${POLL_INTERVAL_MS} ms (each job may end up to ${POLL_INTERVAL_MS} ms after L)`,
 )
 
-const server = await startFakeKamui({ latencyMs: L })
+const server = await startFakeKamui({ latencyMs: L, longSide: 256 })
 let missed = false
 try {
   const warmUp = await measureRun(server, { images: 1, maxParallel: 1, strategy: 'parallel' })

@@ -45,7 +45,7 @@ export interface GeneratedImage {
   downloadMs: number
 }
 
-/** Options of {@link generateImage}. */
+/** Options of {@link requestImage} and {@link fetchImage}. */
 export interface GenerateImageOptions {
   signal: AbortSignal
   logger: Logger
@@ -55,21 +55,32 @@ export interface GenerateImageOptions {
   maxDownloadBytes?: number
 }
 
+/** What the model call of one attempt returned, before the media is fetched. */
+export interface ModelAnswer {
+  media: MediaRef[]
+  server: string
+  tools: string[]
+  requestId: string | undefined
+  /** Model call time (submit → result), ms. */
+  generationMs: number
+}
+
 /**
- * One attempt at one image: calls the model's MCP tool(s), takes the first usable media item
- * of the result (bytes, or a URL downloaded at once because hosted URLs expire within about an
- * hour), verifies that it is an image and converts it to PNG.
+ * The model call of one attempt at one image: calls the model's MCP tool(s) (sync, or
+ * submit → status → result) and returns the media references of the result. This is the part
+ * that runs under the generation queue's limits; fetching the media ({@link fetchImage}) runs
+ * after the slot is released, so a slow download never holds back another model call.
  *
  * @throws KamuiError IMG_002 when the model's tools are on no configured server (or the model's
- *   provider is not available), GEN_002 when no media item is a valid image, and the classified
- *   MCP / download errors (IMG_003, IMG_006, IMG_007, IMG_008, MCP_001, GEN_001)
+ *   provider is not available), and the classified MCP errors (IMG_003, IMG_006, IMG_007,
+ *   IMG_008, MCP_001, GEN_001)
  */
-export async function generateImage(
+export async function requestImage(
   pool: McpPool,
   model: ResolvedModel,
   job: ImageJob,
   options: GenerateImageOptions,
-): Promise<GeneratedImage> {
+): Promise<ModelAnswer> {
   const { entry } = model
   if (entry.provider !== 'mcp' || !entry.call) {
     throw new KamuiError(
@@ -89,35 +100,38 @@ export async function generateImage(
     ...(model.preview && model.requested !== 'preview' ? { model: model.requested } : {}),
     ...entry.arguments,
   }
+  const pollIntervalMs = options.pollIntervalMs ?? entry.pollIntervalMs
   const started = performance.now()
   const invoked = await invokeTool(pool, entry.call, args, {
     signal: options.signal,
     logger: options.logger,
     hints: entry.serverHints,
-    ...((options.pollIntervalMs ?? entry.pollIntervalMs) !== undefined
-      ? { pollIntervalMs: options.pollIntervalMs ?? entry.pollIntervalMs }
-      : {}),
+    ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
   })
-  const generationMs = Math.round(performance.now() - started)
-
-  const downloadStarted = performance.now()
-  const image = await firstImage(invoked.media, options)
   return {
-    ...image,
+    media: invoked.media,
     server: invoked.server,
     tools: invoked.tools,
     requestId: invoked.requestId,
-    generationMs,
-    downloadMs: Math.round(performance.now() - downloadStarted),
+    generationMs: Math.round(performance.now() - started),
   }
 }
 
-async function firstImage(
-  media: readonly MediaRef[],
+/**
+ * Fetches the first usable media item of a model answer: decoded bytes, or a URL downloaded
+ * at once (hosted URLs expire within about an hour; downloads are capped, type-checked and
+ * retried on transient failures), verified as an image and converted to PNG.
+ *
+ * @throws KamuiError GEN_002 when no media item is a valid image (the last reason), and the
+ *   download errors (IMG_006, IMG_008) when retries run out
+ */
+export async function fetchImage(
+  answer: ModelAnswer,
   options: GenerateImageOptions,
-): Promise<{ png: Buffer; width: number; height: number; url: string | undefined }> {
+): Promise<GeneratedImage> {
+  const started = performance.now()
   let lastError: unknown
-  for (const ref of media) {
+  for (const ref of answer.media) {
     try {
       const bytes =
         ref.bytes ??
@@ -131,7 +145,17 @@ async function firstImage(
           })
         ).bytes
       const png = await toPng(bytes)
-      return { png: png.png, width: png.width, height: png.height, url: ref.url }
+      return {
+        png: png.png,
+        width: png.width,
+        height: png.height,
+        url: ref.url,
+        server: answer.server,
+        tools: answer.tools,
+        requestId: answer.requestId,
+        generationMs: answer.generationMs,
+        downloadMs: Math.round(performance.now() - started),
+      }
     } catch (error) {
       if (!isKamuiError(error, 'GEN_002')) throw error
       lastError = error

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { abortReason } from '../../core/abort.js'
 import { writeFileAtomic } from '../../core/atomic-write.js'
 import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
@@ -6,7 +7,12 @@ import type { McpPool } from '../../mcp/pool.js'
 import { FALLBACK_ORDER } from '../../models/builtin.js'
 import type { ModelRegistry } from '../../models/registry.js'
 import { GenerationQueue, QueuedJobError } from '../../queue/generation-queue.js'
-import { generateImage, type GeneratedImage, type ResolvedModel } from './generate-one.js'
+import {
+  fetchImage,
+  requestImage,
+  type GeneratedImage,
+  type ResolvedModel,
+} from './generate-one.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import type { PlannedImage } from './plan.js'
 import type { ImageRecord } from './report.js'
@@ -64,30 +70,36 @@ export async function runImageJob(
       const label = `image ${planned.index} (${model.label})`
       try {
         const current: ResolvedModel = model
-        const result = await context.queue.run(
+        const options = {
+          logger: context.logger,
+          ...(context.pollIntervalMs !== undefined
+            ? { pollIntervalMs: context.pollIntervalMs }
+            : {}),
+        }
+        const answer = await context.queue.run(
           current.label,
           label,
           deadline.signal,
           ({ signal }) => {
             deadline.start(label)
-            return generateImage(context.pool, current, job, {
-              signal,
-              logger: context.logger,
-              ...(context.pollIntervalMs !== undefined
-                ? { pollIntervalMs: context.pollIntervalMs }
-                : {}),
-            })
+            return requestImage(context.pool, current, job, { ...options, signal })
           },
         )
-        attempts += result.attempts
-        queueWaitMs ||= result.queueWaitMs
-        retried.push(...result.retriedErrors)
-        await writeFileAtomic(path.join(context.folder, context.file), result.value.png)
-        context.logger.info(
-          `${label}: ${result.value.width}×${result.value.height} written to ${context.file} ` +
-            `(${result.value.generationMs} ms${result.attempts > 1 ? `, ${result.attempts} attempts` : ''}).`,
+        attempts += answer.attempts
+        queueWaitMs ||= answer.queueWaitMs
+        retried.push(...answer.retriedErrors)
+        // Outside the queue: the model slot is free again while the media downloads.
+        const image = await fetchImage(answer.value, { ...options, signal: deadline.signal }).catch(
+          (error: unknown) => {
+            throw deadline.signal.aborted ? abortReason(deadline.signal) : error
+          },
         )
-        return okRecord(planned, first, model, result.value, context, {
+        await writeFileAtomic(path.join(context.folder, context.file), image.png)
+        context.logger.info(
+          `${label}: ${image.width}×${image.height} written to ${context.file} ` +
+            `(${image.generationMs} ms${answer.attempts > 1 ? `, ${answer.attempts} attempts` : ''}).`,
+        )
+        return okRecord(planned, first, model, image, context, {
           attempts,
           queueWaitMs,
           retried,
