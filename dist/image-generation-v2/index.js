@@ -59100,15 +59100,16 @@ function nearestAspectRatio(width, height) {
 
 
 /**
- * One attempt at one image: calls the model's MCP tool(s), takes the first usable media item
- * of the result (bytes, or a URL downloaded at once because hosted URLs expire within about an
- * hour), verifies that it is an image and converts it to PNG.
+ * The model call of one attempt at one image: calls the model's MCP tool(s) (sync, or
+ * submit → status → result) and returns the media references of the result. This is the part
+ * that runs under the generation queue's limits; fetching the media ({@link fetchImage}) runs
+ * after the slot is released, so a slow download never holds back another model call.
  *
  * @throws KamuiError IMG_002 when the model's tools are on no configured server (or the model's
- *   provider is not available), GEN_002 when no media item is a valid image, and the classified
- *   MCP / download errors (IMG_003, IMG_006, IMG_007, IMG_008, MCP_001, GEN_001)
+ *   provider is not available), and the classified MCP errors (IMG_003, IMG_006, IMG_007,
+ *   IMG_008, MCP_001, GEN_001)
  */
-async function generateImage(pool, model, job, options) {
+async function requestImage(pool, model, job, options) {
     const { entry } = model;
     if (entry.provider !== 'mcp' || !entry.call) {
         throw new KamuiError('IMG_002', `Model "${entry.alias}" uses the ${entry.provider} provider, which this version of the suite does not include yet.`, { retryable: false });
@@ -59124,30 +59125,34 @@ async function generateImage(pool, model, job, options) {
         ...(model.preview && model.requested !== 'preview' ? { model: model.requested } : {}),
         ...entry.arguments,
     };
+    const pollIntervalMs = options.pollIntervalMs ?? entry.pollIntervalMs;
     const started = performance.now();
     const invoked = await invokeTool(pool, entry.call, args, {
         signal: options.signal,
         logger: options.logger,
         hints: entry.serverHints,
-        ...((options.pollIntervalMs ?? entry.pollIntervalMs) !== undefined
-            ? { pollIntervalMs: options.pollIntervalMs ?? entry.pollIntervalMs }
-            : {}),
+        ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
     });
-    const generationMs = Math.round(performance.now() - started);
-    const downloadStarted = performance.now();
-    const image = await firstImage(invoked.media, options);
     return {
-        ...image,
+        media: invoked.media,
         server: invoked.server,
         tools: invoked.tools,
         requestId: invoked.requestId,
-        generationMs,
-        downloadMs: Math.round(performance.now() - downloadStarted),
+        generationMs: Math.round(performance.now() - started),
     };
 }
-async function firstImage(media, options) {
+/**
+ * Fetches the first usable media item of a model answer: decoded bytes, or a URL downloaded
+ * at once (hosted URLs expire within about an hour; downloads are capped, type-checked and
+ * retried on transient failures), verified as an image and converted to PNG.
+ *
+ * @throws KamuiError GEN_002 when no media item is a valid image (the last reason), and the
+ *   download errors (IMG_006, IMG_008) when retries run out
+ */
+async function fetchImage(answer, options) {
+    const started = performance.now();
     let lastError;
-    for (const ref of media) {
+    for (const ref of answer.media) {
         try {
             const bytes = ref.bytes ??
                 (await downloadMedia(ref.url, {
@@ -59158,7 +59163,17 @@ async function firstImage(media, options) {
                         : {}),
                 })).bytes;
             const png = await toPng(bytes);
-            return { png: png.png, width: png.width, height: png.height, url: ref.url };
+            return {
+                png: png.png,
+                width: png.width,
+                height: png.height,
+                url: ref.url,
+                server: answer.server,
+                tools: answer.tools,
+                requestId: answer.requestId,
+                generationMs: answer.generationMs,
+                downloadMs: Math.round(performance.now() - started),
+            };
         }
         catch (error) {
             if (!isKamuiError(error, 'GEN_002'))
@@ -59171,6 +59186,7 @@ async function firstImage(media, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/stages/image-generation/image-job.ts
+
 
 
 
@@ -59206,23 +59222,27 @@ async function runImageJob(planned, context) {
             const label = `image ${planned.index} (${model.label})`;
             try {
                 const current = model;
-                const result = await context.queue.run(current.label, label, deadline.signal, ({ signal }) => {
+                const options = {
+                    logger: context.logger,
+                    ...(context.pollIntervalMs !== undefined
+                        ? { pollIntervalMs: context.pollIntervalMs }
+                        : {}),
+                };
+                const answer = await context.queue.run(current.label, label, deadline.signal, ({ signal }) => {
                     deadline.start(label);
-                    return generateImage(context.pool, current, job, {
-                        signal,
-                        logger: context.logger,
-                        ...(context.pollIntervalMs !== undefined
-                            ? { pollIntervalMs: context.pollIntervalMs }
-                            : {}),
-                    });
+                    return requestImage(context.pool, current, job, { ...options, signal });
                 });
-                attempts += result.attempts;
-                queueWaitMs ||= result.queueWaitMs;
-                retried.push(...result.retriedErrors);
-                await writeFileAtomic(external_node_path_default().join(context.folder, context.file), result.value.png);
-                context.logger.info(`${label}: ${result.value.width}×${result.value.height} written to ${context.file} ` +
-                    `(${result.value.generationMs} ms${result.attempts > 1 ? `, ${result.attempts} attempts` : ''}).`);
-                return okRecord(planned, first, model, result.value, context, {
+                attempts += answer.attempts;
+                queueWaitMs ||= answer.queueWaitMs;
+                retried.push(...answer.retriedErrors);
+                // Outside the queue: the model slot is free again while the media downloads.
+                const image = await fetchImage(answer.value, { ...options, signal: deadline.signal }).catch((error) => {
+                    throw deadline.signal.aborted ? abortReason(deadline.signal) : error;
+                });
+                await writeFileAtomic(external_node_path_default().join(context.folder, context.file), image.png);
+                context.logger.info(`${label}: ${image.width}×${image.height} written to ${context.file} ` +
+                    `(${image.generationMs} ms${answer.attempts > 1 ? `, ${answer.attempts} attempts` : ''}).`);
+                return okRecord(planned, first, model, image, context, {
                     attempts,
                     queueWaitMs,
                     retried,

@@ -36,6 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const input of command.inputs) {
       const option = new Option(`--${input.name} <value>`, input.description)
       if (input.default !== undefined && input.default !== '') option.default(input.default)
+      if (input.required) option.makeOptionMandatory()
       sub.addOption(option)
     }
     sub.option('--json', 'print the outputs as one JSON object')
