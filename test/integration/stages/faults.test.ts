@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isKamuiError, type KamuiError } from '../../../src/core/errors.js'
@@ -150,6 +151,59 @@ describe('fault handling against real MCP server processes', () => {
     expect(
       (await listFiles(path.join(workspace, 'out'))).filter((f) => f.endsWith('.png')),
     ).toEqual([])
+  })
+})
+
+describe('fallback, total deadline and cancellation', () => {
+  it('falls back to another model when a model is not available (IMG_002)', async () => {
+    const server = await fake({ models: ['flux_schnell'] })
+    const { result } = await run({ kamui: server.entry() }, { models: 'imagen4-fast' })
+    const image = result?.report.images[0]
+    expect(image).toMatchObject({
+      status: 'ok',
+      requested_model: 'imagen4-fast',
+      model: 'flux-schnell',
+      fallback_from: 'imagen4-fast',
+    })
+    expect(image?.retried_errors.map((e) => e.code)).toEqual(['IMG_002'])
+    expect((await server.calls()).map((c) => c.tool)).toContain('flux_schnell_submit')
+  })
+
+  it('stops everything at the total deadline with IMG_003', async () => {
+    const server = await fake({ neverFinish: true })
+    const { error } = await run(
+      { kamui: server.entry() },
+      { 'image-count': '2', 'total-timeout': '1.5' },
+    )
+    expect(error?.code).toBe('IMG_003')
+    expect(error?.message).toMatch(/total-timeout/)
+  })
+
+  it('writes what it has and the report when cancelled, then fails with RUN_001', async () => {
+    const quick = await fake({ models: ['flux_schnell'] })
+    const stuck = await fake({ models: ['imagen4_fast'], neverFinish: true })
+    const workspace = await tempWorkspace()
+    const controller = new AbortController()
+    const context = testContext(workspace, { retryPolicy, signal: controller.signal })
+    const inputs = parseV2Inputs({
+      'image-prompt': 'roses',
+      'folder-name': 'out',
+      'mcp-config': JSON.stringify({
+        mcpServers: { 'imagen4-fast': stuck.entry(), 'flux-schnell': quick.entry() },
+      }),
+      models: 'imagen4-fast,flux-schnell',
+      'image-size': '128x128',
+    })
+    setTimeout(() => controller.abort(), 1500)
+    const error = await runImageGeneration(inputs, context).catch((e: unknown) => e)
+    expect(isKamuiError(error) && error.code).toBe('RUN_001')
+    expect((error as Error).message).toMatch(/1 image\(s\) made before that were kept/)
+    const report = JSON.parse(
+      await readFile(path.join(workspace, 'out/metadata/generation-report.json'), 'utf8'),
+    ) as { generation_summary: { cancelled: boolean }; images: { status: string }[] }
+    expect(report.generation_summary.cancelled).toBe(true)
+    expect(report.images.map((i) => i.status)).toEqual(['failed', 'ok'])
+    expect(existsSync(path.join(workspace, 'out/images/generated-image-2.png'))).toBe(true)
   })
 })
 
