@@ -1,6 +1,6 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { FONT_5X7, GLYPH_HEIGHT, GLYPH_SPACING, GLYPH_WIDTH } from '../../../src/preview/font.js'
+import { FONT_5X7, GLYPH_HEIGHT, GLYPH_SPACING, GLYPH_WIDTH } from '../../../src/raster/font.js'
 import { LABEL_TEXT_COLOR, PREVIEW_LABEL, previewLabelLayout } from '../../../src/preview/label.js'
 import { renderPreviewImage } from '../../../src/preview/render.js'
 
