@@ -21,6 +21,14 @@ export const TELEMETRY_SCHEMA_VERSION = 1
 export const ARTIFACT_METADATA_FILE = 'metadata/artifact-metadata.json'
 
 const ms = z.number().int().nonnegative()
+
+/**
+ * The listed fields of a loose object type, without its `[key: string]: unknown` index
+ * signature (so that `Omit`, `Pick` and `Partial` keep working on the fields).
+ */
+export type KnownFields<T> = {
+  [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K]
+}
 const nonEmpty = z.string().min(1)
 
 /** An error or warning: a stable code (`IMG_003`, `GEN_001`, …) and a message without the code. */
@@ -28,7 +36,7 @@ export const TelemetryErrorSchema = z.looseObject({
   code: nonEmpty,
   message: z.string(),
 })
-export type TelemetryError = z.infer<typeof TelemetryErrorSchema>
+export type TelemetryError = KnownFields<z.infer<typeof TelemetryErrorSchema>>
 
 /**
  * The run that wrote the file. On GitHub Actions the values come from `GITHUB_RUN_ID`,
@@ -63,11 +71,11 @@ export const RunSchema = z
     /** `ended_at − started_at`, ms. */
     duration_ms: ms,
   })
-  .refine((run) => Date.parse(run.ended_at) >= Date.parse(run.started_at), {
+  .refine((run) => !(Date.parse(run.ended_at) < Date.parse(run.started_at)), {
     message: 'ended_at is before started_at',
     path: ['ended_at'],
   })
-export type RunTelemetry = z.infer<typeof RunSchema>
+export type RunTelemetry = KnownFields<z.infer<typeof RunSchema>>
 
 /** The model that made an artifact; `null` on the artifact when no model made it (reports). */
 export const ModelTelemetrySchema = z.looseObject({
@@ -85,7 +93,7 @@ export const ModelTelemetrySchema = z.looseObject({
   /** ComfyUI workflow template name; null for other providers. */
   workflow: z.string().nullable(),
 })
-export type ModelTelemetry = z.infer<typeof ModelTelemetrySchema>
+export type ModelTelemetry = KnownFields<z.infer<typeof ModelTelemetrySchema>>
 
 /**
  * Phase timings of one artifact, integer ms. A phase the artifact did not go through (no
@@ -101,7 +109,7 @@ export const TimingsSchema = z.looseObject({
   /** From queued to written. */
   total_ms: ms.nullable(),
 })
-export type Timings = z.infer<typeof TimingsSchema>
+export type Timings = KnownFields<z.infer<typeof TimingsSchema>>
 
 /**
  * GPU memory of the device that made the artifact, MiB (from ComfyUI `/system_stats` or
@@ -115,7 +123,7 @@ export const GpuMemorySchema = z.looseObject({
   /** `after_mib − before_mib`, MiB (negative when the job freed memory). */
   delta_mib: z.number(),
 })
-export type GpuMemory = z.infer<typeof GpuMemorySchema>
+export type GpuMemory = KnownFields<z.infer<typeof GpuMemorySchema>>
 
 /**
  * Result of a file-system handoff (a producer writes the file, then a `.done` marker): `null`
@@ -129,7 +137,7 @@ export const DoneMarkerSchema = z.looseObject({
   /** Why a forced copy was made, or null. */
   warning: z.string().nullable(),
 })
-export type DoneMarker = z.infer<typeof DoneMarkerSchema>
+export type DoneMarker = KnownFields<z.infer<typeof DoneMarkerSchema>>
 
 /**
  * Cost of making the artifact. `null` when no paid call was involved (a report or a file the
@@ -142,14 +150,17 @@ export const CostSchema = z.looseObject({
   /** How `usd` was obtained, or why it is unknown. */
   basis: nonEmpty,
 })
-export type Cost = z.infer<typeof CostSchema>
+export type Cost = KnownFields<z.infer<typeof CostSchema>>
 
 /** A path relative to the stage folder, with forward slashes, that cannot leave the folder. */
 const RelativePathSchema = z
   .string()
   .min(1)
   .refine((p) => !p.includes('\\'), 'must use forward slashes')
-  .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p), 'must be relative to the stage folder')
+  .refine(
+    (p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p),
+    'must be relative to the stage folder',
+  )
   .refine(
     (p) => p.split('/').every((s) => s !== '' && s !== '.' && s !== '..'),
     'must not hold empty, "." or ".." segments',
@@ -191,7 +202,7 @@ export const ArtifactSchema = z.looseObject({
   /** True when the artifact is preview output of the offline preview server, not a model's. */
   preview: z.boolean(),
 })
-export type Artifact = z.infer<typeof ArtifactSchema>
+export type Artifact = KnownFields<z.infer<typeof ArtifactSchema>>
 
 /** The record of one stage: what {@link ArtifactMetadataSchema} holds at its top level. */
 export const StageRecordSchema = z.looseObject({
@@ -205,7 +216,7 @@ export const StageRecordSchema = z.looseObject({
   /** Stage-level failures (images that were not made, cancellation); empty when none. */
   errors: z.array(TelemetryErrorSchema),
 })
-export type StageRecord = z.infer<typeof StageRecordSchema>
+export type StageRecord = KnownFields<z.infer<typeof StageRecordSchema>>
 
 /**
  * `metadata/artifact-metadata.json`: the record of the stage that wrote the file last, plus
@@ -217,4 +228,4 @@ export type StageRecord = z.infer<typeof StageRecordSchema>
 export const ArtifactMetadataSchema = StageRecordSchema.extend({
   earlier_stages: z.array(StageRecordSchema).optional(),
 })
-export type ArtifactMetadata = z.infer<typeof ArtifactMetadataSchema>
+export type ArtifactMetadata = KnownFields<z.infer<typeof ArtifactMetadataSchema>>

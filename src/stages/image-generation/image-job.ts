@@ -4,18 +4,12 @@ import { writeFileAtomic } from '../../core/atomic-write.js'
 import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { McpPool } from '../../mcp/pool.js'
-import { FALLBACK_ORDER } from '../../models/builtin.js'
 import type { ModelRegistry } from '../../models/registry.js'
 import { GenerationQueue, QueuedJobError } from '../../queue/generation-queue.js'
-import {
-  fetchImage,
-  requestImage,
-  type GeneratedImage,
-  type ResolvedModel,
-} from './generate-one.js'
+import { fetchImage, requestImage, type GeneratedImage, type ResolvedModel } from './generate-one.js'
 import type { ImageGenerationInputs } from './inputs.js'
+import { fallbackModel } from './model-choice.js'
 import type { PlannedImage } from './plan.js'
-import type { ImageRecord } from './report.js'
 
 /** Everything one image job needs from its run. */
 export interface ImageJobContext {
@@ -25,66 +19,96 @@ export interface ImageJobContext {
   /** The run's models (round-robin list). */
   models: readonly ResolvedModel[]
   registry: ModelRegistry
+  /** True when every model is served by the preview server (no mcp-config). */
+  previewMode: boolean
   pool: McpPool
   queue: GenerationQueue
   /** The run's total deadline / cancellation. */
   signal: AbortSignal
   logger: Logger
   pollIntervalMs?: number
-  /** Where the image goes, relative to the folder. */
-  file: string
-  /** Why `quality_score` is null. */
-  qualityNote: string
+}
+
+/** One candidate image of a planned slot: a first attempt or a regeneration. */
+export interface Candidate {
+  /** 1-based image number of the slot. */
+  index: number
+  /** 1 for the first candidate of the slot, 2 for a regeneration. */
+  attempt: number
+  /** The model the candidate was asked of (before any IMG_002 fallback). */
+  requested: ResolvedModel
+  /** The model that made it (or last tried). */
+  model: ResolvedModel
+  seed: number
+  status: 'ok' | 'failed'
+  /** Where the PNG was written, relative to the folder (ok only). */
+  file: string | null
+  image: GeneratedImage | null
+  error: KamuiError | null
+  /** Model calls made, retries included. */
+  attempts: number
+  queueWaitMs: number
+  /** Errors of attempts that were retried or fell back. */
+  retried: KamuiError[]
+  /** From queued to written or failed, ms. */
+  totalMs: number
 }
 
 /**
- * Makes one planned image: runs it on the queue under its per-image deadline (which starts
- * when its first attempt starts, so waiting for a slot does not eat into it), falls back to
- * another model when its model is not available (IMG_002), and writes the PNG atomically the
- * moment it exists, so that no image that was made is lost.
+ * Makes one candidate image: runs the model call on the queue under a per-image deadline
+ * (which starts when the first attempt starts, so waiting for a slot does not eat into it),
+ * falls back to another model when the model is not available (IMG_002), fetches the media
+ * once the queue slot is free again, and writes the PNG atomically to `file` the moment it
+ * exists, so that no image that was made is lost.
  *
- * Never throws: a failure is returned as a record with `status: 'failed'` and its error.
+ * Never throws: a failure is returned as a candidate with `status: 'failed'` and its error.
  */
-export async function runImageJob(
+export async function makeCandidate(
   planned: PlannedImage,
+  requested: ResolvedModel,
+  attempt: number,
+  file: string,
   context: ImageJobContext,
-): Promise<ImageRecord> {
+): Promise<Candidate> {
   const queuedAt = performance.now()
-  const first = context.models.find((m) => m.requested === planned.model) as ResolvedModel
   const tried: ResolvedModel[] = []
-  let model: ResolvedModel | undefined = first
+  let model: ResolvedModel | undefined = requested
   let attempts = 0
   let queueWaitMs = 0
   const retried: KamuiError[] = []
   const job = {
     prompt: context.inputs.prompt,
-    seed: planned.seed,
+    seed: (planned.seed + (attempt - 1) * 1_000_003) % 2 ** 31,
     width: context.inputs.width,
     height: context.inputs.height,
   }
   const deadline = new PerImageDeadline(context.inputs.perImageTimeoutMs, context.signal)
+  const result = (partial: Pick<Candidate, 'model' | 'status' | 'file' | 'image' | 'error'>): Candidate => ({
+    index: planned.index,
+    attempt,
+    requested,
+    seed: job.seed,
+    attempts,
+    queueWaitMs,
+    retried,
+    totalMs: Math.round(performance.now() - queuedAt),
+    ...partial,
+  })
 
   try {
     while (model) {
       tried.push(model)
-      const label = `image ${planned.index} (${model.label})`
+      const current: ResolvedModel = model
+      const label = `image ${planned.index}${attempt > 1 ? ` (regeneration)` : ''} (${current.label})`
       try {
-        const current: ResolvedModel = model
         const options = {
           logger: context.logger,
-          ...(context.pollIntervalMs !== undefined
-            ? { pollIntervalMs: context.pollIntervalMs }
-            : {}),
+          ...(context.pollIntervalMs !== undefined ? { pollIntervalMs: context.pollIntervalMs } : {}),
         }
-        const answer = await context.queue.run(
-          current.label,
-          label,
-          deadline.signal,
-          ({ signal }) => {
-            deadline.start(label)
-            return requestImage(context.pool, current, job, { ...options, signal })
-          },
-        )
+        const answer = await context.queue.run(current.label, label, deadline.signal, ({ signal }) => {
+          deadline.start(label)
+          return requestImage(context.pool, current, job, { ...options, signal })
+        })
         attempts += answer.attempts
         queueWaitMs ||= answer.queueWaitMs
         retried.push(...answer.retriedErrors)
@@ -94,17 +118,12 @@ export async function runImageJob(
             throw deadline.signal.aborted ? abortReason(deadline.signal) : error
           },
         )
-        await writeFileAtomic(path.join(context.folder, context.file), image.png)
+        await writeFileAtomic(path.join(context.folder, file), image.png)
         context.logger.info(
-          `${label}: ${image.width}×${image.height} written to ${context.file} ` +
+          `${label}: ${image.width}×${image.height} written to ${file} ` +
             `(${image.generationMs} ms${answer.attempts > 1 ? `, ${answer.attempts} attempts` : ''}).`,
         )
-        return okRecord(planned, first, model, image, context, {
-          attempts,
-          queueWaitMs,
-          retried,
-          totalMs: Math.round(performance.now() - queuedAt),
-        })
+        return result({ model: current, status: 'ok', file, image, error: null })
       } catch (error) {
         const failure = error instanceof QueuedJobError ? error : undefined
         const kamui =
@@ -114,42 +133,22 @@ export async function runImageJob(
         queueWaitMs ||= failure?.queueWaitMs ?? 0
         retried.push(...(failure?.retriedErrors ?? []))
         const next: ResolvedModel | undefined =
-          kamui.code === 'IMG_002' && !model.preview ? fallbackFor(context, tried) : undefined
+          kamui.code === 'IMG_002' && !current.preview
+            ? fallbackModel(context, tried.map((m) => m.entry.alias))
+            : undefined
         if (next) {
           context.logger.warn(`${label}: ${kamui.message} Falling back to ${next.label}.`)
           retried.push(kamui)
           model = next
           continue
         }
-        return failedRecord(planned, first, model, kamui, context, {
-          attempts,
-          queueWaitMs,
-          retried,
-          totalMs: Math.round(performance.now() - queuedAt),
-        })
+        return result({ model: current, status: 'failed', file: null, image: null, error: kamui })
       }
     }
     throw new Error('unreachable')
   } finally {
     deadline.clear()
   }
-}
-
-/** The next model to try after IMG_002: the run's other models, then the built-in fallback order. */
-function fallbackFor(
-  context: ImageJobContext,
-  tried: readonly ResolvedModel[],
-): ResolvedModel | undefined {
-  const triedAliases = new Set(tried.map((m) => m.entry.alias))
-  const fromRun = context.models.find((m) => !triedAliases.has(m.entry.alias))
-  if (fromRun) return fromRun
-  for (const alias of FALLBACK_ORDER) {
-    const entry = context.registry.find(alias)
-    if (!entry || triedAliases.has(alias) || entry.provider !== 'mcp' || entry.kind !== 'image')
-      continue
-    return { requested: alias, entry, label: alias, preview: false }
-  }
-  return undefined
 }
 
 /** A per-image deadline linked to the run's signal; its clock starts with the first attempt. */
@@ -184,108 +183,5 @@ class PerImageDeadline {
   clear(): void {
     clearTimeout(this.timer)
     this.runSignal.removeEventListener('abort', this.onRunAbort)
-  }
-}
-
-interface Bookkeeping {
-  attempts: number
-  queueWaitMs: number
-  retried: KamuiError[]
-  totalMs: number
-}
-
-function base(
-  planned: PlannedImage,
-  first: ResolvedModel,
-  model: ResolvedModel,
-  book: Bookkeeping,
-  context: ImageJobContext,
-): Omit<
-  ImageRecord,
-  | 'file'
-  | 'status'
-  | 'server'
-  | 'tools'
-  | 'request_id'
-  | 'url'
-  | 'file_size_bytes'
-  | 'width'
-  | 'height'
-  | 'resolution'
-  | 'timings'
-  | 'error'
-> {
-  return {
-    index: planned.index,
-    requested_model: first.label,
-    model: model.label,
-    fallback_from: model === first ? null : first.label,
-    preview: model.preview,
-    provider: model.preview ? 'preview' : model.entry.provider,
-    seed: planned.seed,
-    quality_score: null,
-    quality_note: context.qualityNote,
-    attempts: book.attempts,
-    retried_errors: book.retried.map((e) => e.toJSON()),
-  }
-}
-
-function okRecord(
-  planned: PlannedImage,
-  first: ResolvedModel,
-  model: ResolvedModel,
-  image: GeneratedImage,
-  context: ImageJobContext,
-  book: Bookkeeping,
-): ImageRecord {
-  return {
-    ...base(planned, first, model, book, context),
-    file: context.file,
-    status: 'ok',
-    server: image.server,
-    tools: image.tools,
-    request_id: image.requestId ?? null,
-    url: image.url ?? null,
-    file_size_bytes: image.png.byteLength,
-    width: image.width,
-    height: image.height,
-    resolution: `${image.width}x${image.height}`,
-    timings: {
-      queue_wait_ms: book.queueWaitMs,
-      generation_ms: image.generationMs,
-      download_ms: image.downloadMs,
-      total_ms: book.totalMs,
-    },
-    error: null,
-  }
-}
-
-function failedRecord(
-  planned: PlannedImage,
-  first: ResolvedModel,
-  model: ResolvedModel,
-  error: KamuiError,
-  context: ImageJobContext,
-  book: Bookkeeping,
-): ImageRecord {
-  return {
-    ...base(planned, first, model, book, context),
-    file: null,
-    status: 'failed',
-    server: null,
-    tools: [],
-    request_id: null,
-    url: null,
-    file_size_bytes: null,
-    width: null,
-    height: null,
-    resolution: null,
-    timings: {
-      queue_wait_ms: book.queueWaitMs,
-      generation_ms: null,
-      download_ms: null,
-      total_ms: book.totalMs,
-    },
-    error: error.toJSON(),
   }
 }

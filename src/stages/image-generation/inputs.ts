@@ -20,6 +20,8 @@ export interface ImageGenerationInputs {
   enableComparison: boolean
   /** 0–1. */
   qualityThreshold: number
+  /** Registry alias of a scorer, or undefined. */
+  qualityScorer: string | undefined
   /** 1–10. */
   maxParallel: number
   /** Deadline of one image (all its attempts), ms. */
@@ -53,6 +55,7 @@ export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
     strategy: parseEnum(r, 'generation-strategy', ['sequential', 'parallel', 'smart'] as const),
     enableComparison: parseBoolean(r, 'enable-comparison'),
     qualityThreshold: parseNumber(r, 'quality-threshold', 0, 1, false),
+    qualityScorer: (r['quality-scorer'] ?? '').trim() || undefined,
     maxParallel: parseNumber(r, 'max-parallel', 1, 10, true),
     perImageTimeoutMs: parseNumber(r, 'per-image-timeout', 1, 86_400, false) * 1000,
     totalTimeoutMs: parseNumber(r, 'total-timeout', 1, 86_400, false) * 1000,
@@ -65,13 +68,13 @@ export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
 
 /**
  * Parses the legacy v1 inputs: one image with imagen4-fast (the legacy module's only model),
- * default deadlines and size.
+ * one model call (no quality-based regeneration), default deadlines and size.
  *
  * @throws KamuiError IMG_009 for an empty prompt
  */
 export function parseV1Inputs(raw: RawInputs): ImageGenerationInputs {
   const r = withDefaults(IMAGE_GENERATION_INPUTS, raw)
-  const v2 = parseV2Inputs({ ...r, 'image-count': '1', models: 'imagen4-fast' })
+  const v2 = parseV2Inputs({ ...r, 'image-count': '1', models: 'imagen4-fast', 'generation-strategy': 'parallel' })
   return { ...v2, ...commonInputs(r), legacyV1: true }
 }
 

@@ -23,8 +23,11 @@ export function modelComparisonMarkdown(report: GenerationReport): string {
   })
   const models = report.model_comparison.models.map(
     (m) =>
-      `| ${cell(m.model)} | ${m.images} | ${m.succeeded} | ${m.failed} | ${seconds(m.mean_generation_ms)} |`,
+      `| ${cell(m.model)} | ${m.images} | ${m.succeeded} | ${m.failed} | ${seconds(m.mean_generation_ms)} | ` +
+      `${m.mean_quality === null ? '–' : m.mean_quality.toFixed(2)} | ${m.quality_stdev === null ? '–' : m.quality_stdev.toFixed(3)} |`,
   )
+  const comparison = report.model_comparison
+  const named = (value: string | null): string => (value === null ? '–' : cell(value))
   return [
     '# Model comparison',
     '',
@@ -48,9 +51,16 @@ export function modelComparisonMarkdown(report: GenerationReport): string {
     '',
     '## Models',
     '',
-    '| model | images | succeeded | failed | mean generation time |',
-    '| --- | --- | --- | --- | --- |',
+    '| model | candidates | succeeded | failed | mean generation time | mean quality | quality stdev |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...models,
+    '',
+    `- Best quality: ${named(comparison.best_quality_model)}`,
+    `- Fastest: ${named(comparison.fastest_model)}`,
+    `- Most consistent: ${named(comparison.most_consistent_model)}`,
+    ...comparison.notes.map((n) => `- ${cell(n)}`),
+    '',
+    '![Contact sheet](contact-sheet.png)',
     '',
     ...report.notices.map((n) => `- ${cell(n)}`),
     '',

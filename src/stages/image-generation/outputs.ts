@@ -14,7 +14,8 @@ export function v1Outputs(result: ImageGenerationResult): Record<string, string>
 
 /**
  * The v2 outputs (SPEC §5). Arrays are compact JSON over the generated images in image order;
- * `primary-image-index` is 0-based into them; `generation-report` is relative to the workspace.
+ * `primary-image-index` is 0-based into them (the highest-scoring image); `generation-report`
+ * is relative to the workspace; `warnings` lists failed images and IMG_004.
  */
 export function v2Outputs(
   result: ImageGenerationResult,
@@ -28,5 +29,6 @@ export function v2Outputs(
     'generation-report': result.reportPath ? path.relative(workspace, result.reportPath) : '',
     'quality-scores': JSON.stringify(result.images.map((i) => i.quality_score)),
     'primary-image-index': String(result.primaryIndex),
+    warnings: JSON.stringify(result.warnings),
   }
 }

@@ -14,6 +14,44 @@ export const ImageTimingsSchema = z.object({
   total_ms: z.number().int().nonnegative(),
 })
 
+/** A dimension score in the report: 0–1, or null with the reason. */
+const DimensionSchema = z.object({
+  score: z.number().min(0).max(1).nullable(),
+  reason: z.string().nullable(),
+  source: z.string().nullable(),
+})
+
+/** The quality of a made candidate. */
+export const QualitySummarySchema = z.object({
+  /** Weighted mean of the measured dimensions, 0–1 (0 for blank images). */
+  overall: z.number().min(0).max(1),
+  technical: DimensionSchema,
+  alignment: DimensionSchema,
+  aesthetic: DimensionSchema,
+  artefacts: DimensionSchema,
+  /** Weights applied after renormalising over the measured dimensions. */
+  applied_weights: z.record(z.string(), z.number()),
+  blank: z.boolean(),
+  flags: z.array(z.string()),
+  meets_threshold: z.boolean(),
+})
+export type QualitySummary = z.infer<typeof QualitySummarySchema>
+
+/** Every candidate made (or tried) for a slot: the first attempt and any regeneration. */
+export const CandidateRecordSchema = z.object({
+  attempt: z.number().int().positive(),
+  model: z.string(),
+  status: z.enum(['ok', 'failed']),
+  /** Where the candidate's PNG is, relative to the folder; null when it failed. */
+  file: z.string().nullable(),
+  kept: z.boolean(),
+  url: z.string().nullable(),
+  seed: z.number().int(),
+  quality_score: z.number().min(0).max(1).nullable(),
+  generation_ms: z.number().int().nonnegative().nullable(),
+  error: ErrorRecordSchema.nullable(),
+})
+
 /** One planned image in the report, made or failed. */
 export const ImageRecordSchema = z.object({
   /** 1-based image number. */
@@ -53,6 +91,13 @@ export const ImageRecordSchema = z.object({
   retried_errors: z.array(ErrorRecordSchema),
   /** The final error of a failed image. */
   error: ErrorRecordSchema.nullable(),
+  /** Quality of the kept candidate; null when the image failed. */
+  quality: QualitySummarySchema.nullable(),
+  candidates: z.array(CandidateRecordSchema),
+  /** Whether a below-threshold image was regenerated (or why not); null when not needed. */
+  regeneration: z
+    .object({ outcome: z.enum(['regenerated', 'skipped']), reason: z.string(), from: z.string(), to: z.string().nullable() })
+    .nullable(),
 })
 export type ImageRecord = z.infer<typeof ImageRecordSchema>
 
@@ -64,6 +109,10 @@ export const ModelStatsSchema = z.object({
   failed: z.number().int().nonnegative(),
   /** Mean generation time of its successful images, ms; null when none succeeded. */
   mean_generation_ms: z.number().nonnegative().nullable(),
+  /** Mean overall quality score of its images (all candidates), null when none was scored. */
+  mean_quality: z.number().min(0).max(1).nullable(),
+  /** Standard deviation of those scores; null with fewer than two. */
+  quality_stdev: z.number().nonnegative().nullable(),
 })
 
 /**
@@ -105,26 +154,77 @@ export const GenerationReportSchema = z.object({
     cancelled: z.boolean(),
   }),
   images: z.array(ImageRecordSchema),
-  model_comparison: z.object({ models: z.array(ModelStatsSchema) }),
+  model_comparison: z.object({
+    models_tested: z.array(z.string()),
+    /** Highest mean quality; null when nothing was scored. */
+    best_quality_model: z.string().nullable(),
+    /** Lowest mean generation time. */
+    fastest_model: z.string().nullable(),
+    /** Lowest quality standard deviation among models with at least two scored images. */
+    most_consistent_model: z.string().nullable(),
+    /** Why a field above is null. */
+    notes: z.array(z.string()),
+    models: z.array(ModelStatsSchema),
+  }),
   warnings: z.array(ErrorRecordSchema),
 })
 export type GenerationReport = z.infer<typeof GenerationReportSchema>
 
-/** Per-model statistics over the image records. */
-export function modelStats(images: readonly ImageRecord[]): z.infer<typeof ModelStatsSchema>[] {
-  const byModel = new Map<string, ImageRecord[]>()
-  for (const image of images) byModel.set(image.model, [...(byModel.get(image.model) ?? []), image])
-  return [...byModel.entries()].map(([model, list]) => {
-    const ok = list.filter((i) => i.status === 'ok')
-    const times = ok.map((i) => i.timings.generation_ms).filter((t): t is number => t !== null)
+/** One scored or failed model call, for the per-model statistics. */
+export interface ModelSample {
+  model: string
+  ok: boolean
+  generationMs: number | null
+  score: number | null
+}
+
+/** Per-model statistics and the comparison of SPEC §5 (best quality, fastest, most consistent). */
+export function modelComparison(samples: readonly ModelSample[]): GenerationReport['model_comparison'] {
+  const byModel = new Map<string, ModelSample[]>()
+  for (const sample of samples) byModel.set(sample.model, [...(byModel.get(sample.model) ?? []), sample])
+  const mean = (values: number[]): number | null =>
+    values.length ? values.reduce((a, b) => a + b, 0) / values.length : null
+  const models = [...byModel.entries()].map(([model, list]) => {
+    const ok = list.filter((s) => s.ok)
+    const times = ok.map((s) => s.generationMs).filter((t): t is number => t !== null)
+    const scores = ok.map((s) => s.score).filter((v): v is number => v !== null)
+    const meanScore = mean(scores)
+    const stdev =
+      scores.length >= 2 && meanScore !== null
+        ? Math.sqrt(scores.reduce((sum, v) => sum + (v - meanScore) ** 2, 0) / scores.length)
+        : null
+    const meanTime = mean(times)
     return {
       model,
       images: list.length,
       succeeded: ok.length,
       failed: list.length - ok.length,
-      mean_generation_ms: times.length
-        ? Math.round(times.reduce((a, b) => a + b, 0) / times.length)
-        : null,
+      mean_generation_ms: meanTime === null ? null : Math.round(meanTime),
+      mean_quality: meanScore === null ? null : round3(meanScore),
+      quality_stdev: stdev === null ? null : round3(stdev),
     }
   })
+  const pick = <T>(list: T[], value: (m: T) => number | null, lowest: boolean): T | undefined =>
+    list
+      .filter((m) => value(m) !== null)
+      .sort((a, b) => ((value(a) as number) - (value(b) as number)) * (lowest ? 1 : -1))[0]
+  const best = pick(models, (m) => m.mean_quality, false)
+  const fastest = pick(models, (m) => m.mean_generation_ms, true)
+  const consistent = pick(models, (m) => m.quality_stdev, true)
+  const notes: string[] = []
+  if (!best) notes.push('best_quality_model is null: no image was scored.')
+  if (!fastest) notes.push('fastest_model is null: no image was generated.')
+  if (!consistent) notes.push('most_consistent_model is null: no model has two or more scored images.')
+  return {
+    models_tested: models.map((m) => m.model),
+    best_quality_model: best?.model ?? null,
+    fastest_model: fastest?.model ?? null,
+    most_consistent_model: consistent?.model ?? null,
+    notes,
+    models,
+  }
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000
 }

@@ -7,20 +7,18 @@ import { parseMcpConfig } from '../../mcp/config.js'
 import { McpPool } from '../../mcp/pool.js'
 import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
 import { loadRegistryFile, ModelRegistry } from '../../models/registry.js'
+import { assessImage } from '../../quality/assess.js'
+import { McpScorer } from '../../quality/scorers/mcp-scorer.js'
+import type { Scorer } from '../../quality/types.js'
 import { GenerationQueue } from '../../queue/generation-queue.js'
 import type { ImageGenerationInputs } from './inputs.js'
-import { runImageJob } from './image-job.js'
 import { planImages } from './plan.js'
-import { modelStats, type GenerationReport, type ImageRecord } from './report.js'
+import { qualityAnalysis } from './quality-analysis.js'
+import { modelSamples, slotRecord } from './records.js'
+import { modelComparison, type GenerationReport, type ImageRecord } from './report.js'
 import { resolveModels } from './resolve-models.js'
-import { modelComparisonMarkdown } from './model-comparison.js'
-import {
-  FILES,
-  writeModelComparison,
-  writeReport,
-  writeUrlFile,
-  writeV2Files,
-} from './write-outputs.js'
+import { runStrategy, type Slot } from './strategies.js'
+import { FILES, writeRunFiles } from './write-outputs.js'
 
 /** What the image-generation stage returns. */
 export interface ImageGenerationResult {
@@ -36,23 +34,29 @@ export interface ImageGenerationResult {
   reportPath: string | undefined
   /** Failures of images that were not made (the step still succeeds). */
   failures: ImageRecord[]
+  /** Warnings for outputs and the summary: failed images, IMG_004. */
+  warnings: { code: string; message: string }[]
+  /** Every slot with all its candidates (for the contact sheet and telemetry). */
+  slots: Slot[]
 }
 
-const PRIMARY_SELECTION =
-  'first generated image (lowest number): quality scoring is not available in this version'
-const QUALITY_NOTE = 'not measured: quality scoring is not available in this version'
+const PRIMARY_SELECTION = 'highest overall quality score (ties: lowest image number)'
 const PREVIEW_NOTICE =
   'PREVIEW OUTPUT: these images were rendered offline by the preview server (no mcp-config was given ' +
   'or the preview model was chosen). They are placeholders for layout and pipeline tests, not model output.'
 
 /**
- * The image-generation stage (v1 and v2, SPEC §4 and §5): plans N images, runs them on the
- * generation queue through MCP, writes every image as soon as it is made, then the legacy
- * files, the v2 files and the report.
+ * The image-generation stage (v1 and v2, SPEC §4 and §5): plans N images, runs them with the
+ * chosen strategy on the generation queue through MCP, writes every image as soon as it is
+ * made, scores it (pixel metrics, plus alignment and aesthetics when a scorer is configured),
+ * picks the highest-scoring image as the primary one, then writes the legacy files, the v2
+ * files, the reports and the contact sheet.
  *
  * Partial failure: the stage returns when at least one image was made (failures are in the
  * result and the report); with none it writes the report and throws the collected reasons.
- * On cancellation (`context.signal`) it writes what it has and the report, then throws RUN_001.
+ * When no image meets `quality-threshold` the best one is still delivered with an IMG_004
+ * warning. On cancellation (`context.signal`) it writes what it has and the report, then
+ * throws RUN_001.
  *
  * @throws KamuiError IMG_002 unknown model, CFG_002 malformed mcp-config, CFG_003 bad registry
  *   file, FS_001 folder outside the workspace (all before anything is written), the error of
@@ -70,84 +74,90 @@ export async function runImageGeneration(
     ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
     : {}
   const previewMode = inputs.mcpConfig === undefined
-  const { models, autoSelected } = resolveModels(
-    inputs.models,
-    inputs.prompt,
-    registry,
-    previewMode,
-  )
+  const { models, autoSelected } = resolveModels(inputs.models, inputs.prompt, registry, previewMode)
+  const scorerEntry = inputs.qualityScorer ? registry.get(inputs.qualityScorer, 'scorer') : undefined
   const baseSeed = inputs.seed ?? randomInt(0, 2 ** 31 - 1)
-  const plan = planImages(
-    inputs.imageCount,
-    models.map((m) => m.requested),
-    baseSeed,
-  )
+  const plan = planImages(inputs.imageCount, models.map((m) => m.requested), baseSeed)
   const anyPreview = models.some((m) => m.preview)
   if (anyPreview) {
     servers[PREVIEW_SERVER_KEY] = { kind: 'stdio', ...context.previewServer, env: {} }
     logger.warn(PREVIEW_NOTICE)
   }
   if (autoSelected) logger.info(`models: auto picked ${models[0]?.requested} for this prompt.`)
+  const maxParallel = inputs.strategy === 'sequential' ? 1 : inputs.maxParallel
   logger.info(
     `Generating ${plan.length} image(s) with ${[...new Set(models.map((m) => m.label))].join(', ')} ` +
-      `(${inputs.strategy}, max-parallel ${inputs.strategy === 'sequential' ? 1 : inputs.maxParallel}).`,
+      `(${inputs.strategy}, max-parallel ${maxParallel}, quality-threshold ${inputs.qualityThreshold}).`,
   )
 
-  const total = deadlineSignal(
-    inputs.totalTimeoutMs,
-    'The image-generation step (total-timeout)',
-    context.signal,
-  )
+  const total = deadlineSignal(inputs.totalTimeoutMs, 'The image-generation step (total-timeout)', context.signal)
   const queue = new GenerationQueue({
-    maxParallel: inputs.strategy === 'sequential' ? 1 : inputs.maxParallel,
+    maxParallel,
     rateLimitOf: (label) => registry.find(label)?.rateLimit ?? {},
     logger,
     ...(context.retryPolicy ? { retry: context.retryPolicy } : {}),
   })
   const pool = new McpPool(servers, { logger, redactor: context.redactor, env: context.env })
-  let records: ImageRecord[]
+  const scorers: Scorer[] = scorerEntry ? [new McpScorer(scorerEntry, pool, { logger })] : []
+  let slots: Slot[]
   try {
-    records = await Promise.all(
-      plan.map((planned) =>
-        runImageJob(planned, {
-          inputs,
-          folder,
-          models,
-          registry,
-          pool,
-          queue,
+    slots = await runStrategy(plan, {
+      inputs,
+      folder,
+      models,
+      registry,
+      previewMode,
+      pool,
+      queue,
+      signal: total.signal,
+      logger,
+      ...(context.pollIntervalMs !== undefined ? { pollIntervalMs: context.pollIntervalMs } : {}),
+      deadlineAt: performance.now() + inputs.totalTimeoutMs,
+      fileOf: (index) => (inputs.legacyV1 ? FILES.primaryImage : FILES.image(index)),
+      assess: (candidate) =>
+        assessImage(candidate.image?.png as Buffer, {
+          prompt: inputs.prompt,
+          requested: { width: inputs.width, height: inputs.height },
+          scorers,
           signal: total.signal,
           logger,
-          ...(context.pollIntervalMs !== undefined
-            ? { pollIntervalMs: context.pollIntervalMs }
-            : {}),
-          file: inputs.legacyV1 ? FILES.primaryImage : FILES.image(planned.index),
-          qualityNote: QUALITY_NOTE,
         }),
-      ),
-    )
+    })
   } finally {
     total.clear()
     await pool.close()
   }
 
+  const records = slots.map((slot) => slotRecord(slot, inputs.qualityThreshold))
   const generated = records.filter((r) => r.status === 'ok')
   const failures = records.filter((r) => r.status === 'failed')
-  const primary = generated[0]
+  const primary = bestOf(generated)
+  const primaryIndex = primary ? generated.indexOf(primary) : -1
   const cancelled = context.signal?.aborted ?? false
+  const warnings = [
+    ...failures.map((f) => ({
+      code: f.error?.code ?? 'GEN_001',
+      message: `image ${f.index} (${f.model}): ${f.error?.message ?? 'failed'}`,
+    })),
+    ...(primary && primary.quality && !primary.quality.meets_threshold
+      ? [
+          {
+            code: 'IMG_004',
+            message:
+              `No image met quality-threshold ${inputs.qualityThreshold}; the best one (image ${primary.index}, ` +
+              `score ${primary.quality.overall.toFixed(2)}) is delivered.`,
+          },
+        ]
+      : []),
+  ]
+  const scorerNote = scorerEntry
+    ? `Prompt alignment and aesthetics are scored by ${scorerEntry.alias}.`
+    : 'Prompt alignment and aesthetics are not measured (no quality-scorer configured); the overall score is the weighted mean of the pixel metrics (technical, artefacts).'
   const report: GenerationReport = {
     schema_version: 1,
     generator: { name: 'kamui-media-actions', version: context.version },
     preview: records.some((r) => r.preview),
-    notices: [
-      ...(anyPreview ? [PREVIEW_NOTICE] : []),
-      `Quality scores are ${QUALITY_NOTE}.`,
-      ...(inputs.strategy === 'smart'
-        ? [
-            'Strategy smart ran the images in parallel; regeneration of low-quality images needs quality scoring, which this version does not have.',
-          ]
-        : []),
-    ],
+    notices: [...(anyPreview ? [PREVIEW_NOTICE] : []), scorerNote],
     request: {
       prompt: inputs.prompt,
       image_count: inputs.imageCount,
@@ -169,35 +179,27 @@ export async function runImageGeneration(
       average_time_per_image_ms: generated.length
         ? Math.round(generated.reduce((sum, r) => sum + r.timings.total_ms, 0) / generated.length)
         : null,
-      primary_image_index: primary ? 0 : null,
+      primary_image_index: primary ? primaryIndex : null,
       primary_image_number: primary ? primary.index : null,
       primary_selection: PRIMARY_SELECTION,
       cancelled,
     },
     images: records,
-    model_comparison: { models: modelStats(records) },
-    warnings: failures.map((f) => ({
-      code: f.error?.code ?? 'GEN_001',
-      message: `image ${f.index} (${f.model}): ${f.error?.message ?? 'failed'}`,
-    })),
+    model_comparison: modelComparison(modelSamples(slots)),
+    warnings,
   }
 
-  let reportPath: string | undefined
-  if (!inputs.legacyV1) {
-    reportPath = await writeReport(folder, report, context.redactor)
-    if (inputs.enableComparison) {
-      await writeModelComparison(folder, modelComparisonMarkdown(report), context.redactor)
-    }
-  }
-  if (primary) {
-    if (inputs.legacyV1) await writeUrlFile(folder, FILES.primaryUrl, primary.url, context.redactor)
-    else await writeV2Files(folder, generated, primary, records.length, context.redactor)
-  }
-  for (const failure of failures) {
-    logger.warn(
-      `Image ${failure.index} (${failure.model}) failed: ${failure.error?.code}: ${failure.error?.message}`,
-    )
-  }
+  const reportPath = await writeRunFiles({
+    folder,
+    inputs,
+    report,
+    analysis: qualityAnalysis(slots, inputs.qualityThreshold, scorerEntry?.alias ?? null),
+    slots,
+    generated,
+    primary,
+    redactor: context.redactor,
+  })
+  for (const warning of warnings) logger.warn(`${warning.code}: ${warning.message}`)
   if (cancelled) {
     throw new KamuiError(
       'RUN_001',
@@ -205,13 +207,19 @@ export async function runImageGeneration(
     )
   }
   if (!primary) throw noImageError(failures)
-  return { folder, images: generated, primary, primaryIndex: 0, report, reportPath, failures }
+  return { folder, images: generated, primary, primaryIndex, report, reportPath, failures, warnings, slots }
 }
 
-async function loadRegistry(
-  inputs: ImageGenerationInputs,
-  context: StageContext,
-): Promise<ModelRegistry> {
+/** The image with the highest overall score; ties go to the lowest image number. */
+function bestOf(images: readonly ImageRecord[]): ImageRecord | undefined {
+  let best: ImageRecord | undefined
+  for (const image of images) {
+    if (!best || (image.quality_score ?? -1) > (best.quality_score ?? -1)) best = image
+  }
+  return best
+}
+
+async function loadRegistry(inputs: ImageGenerationInputs, context: StageContext): Promise<ModelRegistry> {
   const builtin = ModelRegistry.builtin()
   if (!inputs.modelRegistry) return builtin
   const file = resolveInWorkspace(context.workspace, inputs.modelRegistry, 'model-registry')
@@ -224,11 +232,6 @@ function noImageError(failures: readonly ImageRecord[]): KamuiError {
   const counts = new Map<string, number>()
   for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1)
   const code = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'GEN_001'
-  const reasons = failures.map(
-    (f) => `image ${f.index} (${f.model}): ${f.error?.code}: ${f.error?.message}`,
-  )
-  return new KamuiError(
-    code as KamuiError['code'],
-    `No image was generated. ${reasons.join(' | ')}`,
-  )
+  const reasons = failures.map((f) => `image ${f.index} (${f.model}): ${f.error?.code}: ${f.error?.message}`)
+  return new KamuiError(code as KamuiError['code'], `No image was generated. ${reasons.join(' | ')}`)
 }

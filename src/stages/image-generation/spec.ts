@@ -67,8 +67,9 @@ const V2_EXTRA: readonly InputSpec[] = [
     name: 'generation-strategy',
     default: 'smart',
     description:
-      'sequential (one image at a time), parallel (all images under the limits) or smart ' +
-      '(parallel; quality-based regeneration arrives with quality scoring).',
+      'parallel (all images at once under the limits), sequential (one at a time; after a score below ' +
+      'quality-threshold the next attempt goes to the next-best model) or smart (parallel, then images below ' +
+      'quality-threshold are regenerated once with another model).',
   },
   {
     name: 'enable-comparison',
@@ -79,7 +80,16 @@ const V2_EXTRA: readonly InputSpec[] = [
   {
     name: 'quality-threshold',
     default: '0.7',
-    description: 'Minimum quality score, 0.0–1.0 (used once quality scoring is available).',
+    description:
+      'Minimum overall quality score, 0.0–1.0. smart and sequential regenerate images below it once with another model; ' +
+      'when no image reaches it, the best one is still delivered with an IMG_004 warning.',
+  },
+  {
+    name: 'quality-scorer',
+    default: '',
+    description:
+      'Registry alias of a scoring MCP tool (kind: scorer) for prompt alignment and aesthetics. Empty: those dimensions ' +
+      'are reported as not measured and the score comes from the pixel metrics alone.',
   },
   { name: 'max-parallel', default: '3', description: 'Maximum images generated at once, 1–10.' },
   {

@@ -5,7 +5,7 @@ function cell(text: string): string {
   return text.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')
 }
 
-/** The job summary of an image-generation run: one row per planned image. */
+/** The job summary of an image-generation run: one row per planned image, then the warnings. */
 export function imageSummaryMarkdown(result: ImageGenerationResult): string {
   const { report } = result
   const rows = report.images.map((image) => {
@@ -15,7 +15,9 @@ export function imageSummaryMarkdown(result: ImageGenerationResult): string {
       image.timings.generation_ms === null
         ? '–'
         : `${(image.timings.generation_ms / 1000).toFixed(1)} s`
-    return `| ${image.index}${primary} | ${cell(image.model)} | ${status} | ${image.resolution ?? '–'} | ${time} | ${image.attempts} |`
+    const score = image.quality_score === null ? '–' : image.quality_score.toFixed(2)
+    const regen = image.regeneration?.outcome === 'regenerated' ? ` (regenerated from ${cell(image.regeneration.from)})` : ''
+    return `| ${image.index}${primary} | ${cell(image.model)}${regen} | ${status} | ${score} | ${image.resolution ?? '–'} | ${time} | ${image.attempts} |`
   })
   return [
     `### Image generation${report.preview ? ' (PREVIEW output, not model output)' : ''}`,
@@ -23,9 +25,11 @@ export function imageSummaryMarkdown(result: ImageGenerationResult): string {
     `${report.generation_summary.successful_generations} of ${report.generation_summary.total_images} images generated ` +
       `in ${(report.generation_summary.total_time_ms / 1000).toFixed(1)} s.`,
     '',
-    '| image | model | status | size | generation time | attempts |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| image | model | status | score | size | generation time | attempts |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
+    '',
+    ...report.warnings.map((w) => `> **${w.code}**: ${cell(w.message)}`),
     '',
   ].join('\n')
 }

@@ -1,8 +1,13 @@
 import path from 'node:path'
 import type { Redactor } from '../../core/redactor.js'
 import { copyFileAtomic, writeFileAtomic } from '../../core/atomic-write.js'
+import { renderContactSheet } from '../../reports/contact-sheet.js'
+import type { ImageGenerationInputs } from './inputs.js'
+import { modelComparisonMarkdown } from './model-comparison.js'
+import { QualityAnalysisSchema, type QualityAnalysis } from './quality-analysis.js'
 import type { GenerationReport, ImageRecord } from './report.js'
 import { GenerationReportSchema } from './report.js'
+import type { Slot } from './strategies.js'
 
 /** Paths of the files of SPEC §4/§5, relative to `{folder}`. */
 export const FILES = {
@@ -15,6 +20,8 @@ export const FILES = {
   qualityScores: 'quality-scores.json',
   report: 'metadata/generation-report.json',
   modelComparison: 'metadata/model-comparison.md',
+  qualityAnalysis: 'metadata/quality-analysis.json',
+  contactSheet: 'metadata/contact-sheet.png',
 } as const
 
 /**
@@ -102,4 +109,55 @@ async function writeJson(
     path.join(folder, relative),
     redactor.redact(`${JSON.stringify(value, null, 2)}\n`),
   )
+}
+
+/** Everything {@link writeRunFiles} writes from. */
+export interface RunFiles {
+  folder: string
+  inputs: ImageGenerationInputs
+  report: GenerationReport
+  analysis: QualityAnalysis
+  slots: readonly Slot[]
+  /** Generated images in image order. */
+  generated: readonly ImageRecord[]
+  primary: ImageRecord | undefined
+  redactor: Redactor
+}
+
+/**
+ * Writes the files of a run after its images: v1 only the legacy URL file; v2 the report,
+ * the quality analysis, the contact sheet, the model comparison (when enabled) and, when at
+ * least one image was made, the primary image, the URL files and the JSON arrays.
+ *
+ * @returns the absolute path of the report (v2), or undefined (v1)
+ */
+export async function writeRunFiles(run: RunFiles): Promise<string | undefined> {
+  const { folder, inputs, report, redactor, primary } = run
+  if (inputs.legacyV1) {
+    if (primary) await writeUrlFile(folder, FILES.primaryUrl, primary.url, redactor)
+    return undefined
+  }
+  const reportPath = await writeReport(folder, report, redactor)
+  await writeJson(folder, FILES.qualityAnalysis, QualityAnalysisSchema.parse(run.analysis), redactor)
+  if (inputs.enableComparison) {
+    await writeModelComparison(folder, modelComparisonMarkdown(report), redactor)
+  }
+  const candidates = run.slots.flatMap((slot) =>
+    slot.candidates
+      .filter((c) => c.image)
+      .map((c) => ({
+        image: c.image?.png as Buffer,
+        index: c.index,
+        attempt: c.attempt,
+        model: c.model.label,
+        score: c.quality?.overall ?? null,
+        primary: primary !== undefined && c === slot.kept && slot.planned.index === primary.index,
+        kept: c === slot.kept,
+      })),
+  )
+  if (candidates.length > 0) {
+    await writeFileAtomic(path.join(folder, FILES.contactSheet), await renderContactSheet(candidates))
+  }
+  if (primary) await writeV2Files(folder, run.generated, primary, report.images.length, redactor)
+  return reportPath
 }

@@ -19,7 +19,7 @@ async function meanColour(
     .toBuffer({ resolveWithObject: true })
   const sums = [0, 0, 0]
   for (let i = 0; i < data.length; i += info.channels)
-    for (let c = 0; c < 3; c++) sums[c] += data[i + c] as number
+    for (let c = 0; c < 3; c++) sums[c] = (sums[c] as number) + (data[i + c] as number)
   return sums.map((sum) => sum / (size * size))
 }
 
