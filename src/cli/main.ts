@@ -7,6 +7,9 @@ import { Redactor } from '../core/redactor.js'
 import type { StageCommand } from '../core/stage-command.js'
 import { VERSION } from '../core/version.js'
 import { previewServerLaunch } from '../preview/launch.js'
+import { publishStageResults } from '../publish/index.js'
+import { readGitCommit, runInfoFromEnv } from '../telemetry/run-info.js'
+import { runVerifyTelemetry } from '../telemetry/verify-command.js'
 import { stderrLogger } from './logger.js'
 
 interface GlobalFlags {
@@ -46,6 +49,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = await runCommand(command, options, sub)
     })
   }
+  program
+    .command('verify-telemetry')
+    .description(
+      'Check every metadata/artifact-metadata.json below <folder> against the telemetry contract ' +
+        '(SPEC §7) and the files it lists; exits 1 naming each missing or malformed field.',
+    )
+    .argument('<folder>', 'a stage folder, or a pipeline folder holding several')
+    .action(async (folder: string) => {
+      exitCode = await runVerifyTelemetry(folder, (line) => process.stdout.write(`${line}\n`))
+    })
   try {
     await program.parseAsync(argv)
   } catch (error) {
@@ -85,7 +98,21 @@ async function runCommand(
       signal: cancel.signal,
       previewServer: previewServerLaunch(),
       version: VERSION,
+      run: runInfoFromEnv(process.env, new Date(), { commit: await readGitCommit(process.cwd()) }),
     })
+    if (result.folder !== undefined) {
+      // The CLI never runs inside Actions: `auto` publishes nothing, `--publish commit` pushes.
+      await publishStageResults({
+        raw,
+        stage: command.name,
+        workspace: process.cwd(),
+        folder: result.folder,
+        inActions: false,
+        logger,
+        redactor,
+        signal: cancel.signal,
+      })
+    }
     const outputs = Object.fromEntries(
       Object.entries(result.outputs).map(([k, v]) => [k, redactor.redact(v)]),
     )

@@ -8,6 +8,7 @@
  * - `FS_*`   file-system and workspace problems
  * - `MCP_*`  MCP transport problems (server crashed, protocol garbage)
  * - `GEN_*`  a model ran but its answer is unusable (job failed, media invalid)
+ * - `PUB_*`  publishing a results folder (git commit and push, workflow artifact)
  */
 export const ERROR_CODES = {
   IMG_001: 'invalid image count',
@@ -28,6 +29,7 @@ export const ERROR_CODES = {
   MCP_002: 'MCP protocol error',
   GEN_001: 'generation job failed',
   GEN_002: 'invalid media',
+  PUB_001: 'publishing results failed',
   RUN_001: 'run cancelled',
 } as const
 

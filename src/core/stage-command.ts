@@ -5,6 +5,8 @@ import type { StageContext } from './stage-context.js'
 export interface StageCommandResult {
   outputs: Record<string, string>
   summary?: string
+  /** The stage's results folder (absolute), published by the adapter when asked to. */
+  folder?: string
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { RetryPolicy } from '../queue/generation-queue.js'
+import type { RunInfo } from '../telemetry/run-info.js'
 import type { Logger } from './logger.js'
 import type { Redactor } from './redactor.js'
 
@@ -24,4 +25,6 @@ export interface StageContext {
   pollIntervalMs?: number
   /** Retry policy of the generation queue (default: 3 retries from 1 s; tests shorten it). */
   retryPolicy?: RetryPolicy
+  /** The run this stage belongs to, for metadata/artifact-metadata.json (adapters: runInfoFromEnv). When absent the stage derives it from `env`. */
+  run?: RunInfo
 }

@@ -52,6 +52,11 @@ export const ModelEntrySchema = z.object({
   pollIntervalMs: z.number().int().positive().optional(),
   /** Price of one successful call in US dollars, when known (used by cost reports). */
   priceUsd: z.number().nonnegative().optional(),
+  /**
+   * For `kind: scorer`: the top of the scale the scoring tool answers on (e.g. 10 for 0–10
+   * scores); its scores are divided by it. Absent: the tool answers in 0–1.
+   */
+  scoreScale: z.number().positive().optional(),
 })
 export type ModelEntryInput = z.input<typeof ModelEntrySchema>
 export type ModelEntryData = z.infer<typeof ModelEntrySchema>

@@ -6,6 +6,7 @@ import { abortReason } from '../core/abort.js'
 import { KamuiError, isKamuiError } from '../core/errors.js'
 import { silentLogger, type Logger } from '../core/logger.js'
 import type { Redactor } from '../core/redactor.js'
+import { isInside } from '../core/workspace.js'
 import {
   checkFolder,
   holdsSecret,
@@ -120,7 +121,7 @@ export class GitPublisher implements Publisher {
     await validateBranchName(branch, checked.workspace, this.git)
     const repo = await this.repositoryRoot(checked.workspace)
     const relative = path.relative(repo, checked.folder)
-    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+    if (relative === '' || !isInside(repo, checked.folder)) {
       throw new KamuiError(
         'CFG_001',
         `The results folder ${request.folder} is not inside the repository ${repo}, so it cannot be committed.`,
@@ -130,10 +131,11 @@ export class GitPublisher implements Publisher {
     if (relPosix.split('/')[0] === '.git') {
       throw new KamuiError('CFG_001', `The results folder ${request.folder} is inside .git.`)
     }
-    await this.run(['remote', 'get-url', this.remote], repo, 'CFG_001', (out) =>
-      out.stderr.trim() === ''
-        ? `the repository has no "${this.remote}" remote`
-        : `the repository has no usable "${this.remote}" remote`,
+    await this.run(
+      ['remote', 'get-url', this.remote],
+      repo,
+      'CFG_001',
+      () => `publish: commit needs a "${this.remote}" remote to push to`,
     )
 
     const { files, skipped } = await listFolderFiles(checked.folder)

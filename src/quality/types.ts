@@ -35,9 +35,15 @@ export interface TechnicalQuality {
   blank: boolean
   /** Combined technical score 0–1 (0 when blank). */
   technicalScore: number
-  /** Artefact score 0–1, 1 = no visible compression artefacts. */
+  /**
+   * Artefact score 0–1, 1 = no visible compression artefacts: the `compression_artefacts`
+   * metric's score (0 only for an image too small to have a block grid, which is blank).
+   */
   artefactScore: number
-  /** Short machine-readable flags: `blank`, `undersized`, `overexposed`, `underexposed`, `blurry`, `low_contrast`, `blocky`. */
+  /**
+   * Short machine-readable flags: `blank`, `too_small`, `undersized`, `overexposed`,
+   * `underexposed`, `blurry`, `low_contrast`, `blocky`.
+   */
   flags: string[]
 }
 
@@ -51,7 +57,12 @@ export interface DimensionScore {
 }
 
 /** Dimensions of the overall score and their weights from the original design. */
-export const QUALITY_WEIGHTS = { technical: 0.3, alignment: 0.4, aesthetic: 0.2, artefacts: 0.1 } as const
+export const QUALITY_WEIGHTS = {
+  technical: 0.3,
+  alignment: 0.4,
+  aesthetic: 0.2,
+  artefacts: 0.1,
+} as const
 export type QualityDimension = keyof typeof QUALITY_WEIGHTS
 
 /** The full assessment of one image. */
@@ -79,12 +90,27 @@ export interface ScorerResult {
   source: string
 }
 
+/** The dimensions a scorer can measure (the others are measured on the pixels). */
+export type ScoredDimension = 'alignment' | 'aesthetic'
+
 /**
  * A scorer for what pixels alone cannot tell (prompt alignment, aesthetics): an MCP scoring
  * tool, or the local vision-model scorer of the GPU backends.
+ *
+ * `score` resolves with the dimensions it measured (each a finite number in 0–1) or rejects
+ * (a `KamuiError` with a code, preferably); it honours `request.signal`. A rejection does not
+ * fail the image: `assessImage` reports the scorer's dimensions as not measured, with the error
+ * as the reason.
  */
 export interface Scorer {
   /** Name for reports and logs. */
   name: string
+  /** The dimensions it is meant to measure (both when absent); used for the reasons of failures. */
+  readonly dimensions?: readonly ScoredDimension[]
   score(request: ScoreRequest): Promise<ScorerResult>
 }
+
+/** What one scorer did with one image: its result, or the message of its error. */
+export type ScorerOutcome =
+  | { scorer: string; dimensions?: readonly ScoredDimension[]; result: ScorerResult }
+  | { scorer: string; dimensions?: readonly ScoredDimension[]; error: string }

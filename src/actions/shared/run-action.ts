@@ -8,6 +8,8 @@ import type { StageCommand } from '../../core/stage-command.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { VERSION } from '../../core/version.js'
 import { previewServerLaunch } from '../../preview/launch.js'
+import { publishStageResults, publishSummaryLine } from '../../publish/index.js'
+import { runInfoFromEnv } from '../../telemetry/run-info.js'
 import { ensureSharp } from './runtime.js'
 
 /**
@@ -35,13 +37,29 @@ export async function runAction(command: StageCommand): Promise<void> {
       signal: cancel.signal,
       previewServer: previewServerLaunch(),
       version: VERSION,
+      run: runInfoFromEnv(process.env, new Date()),
     }
     await ensureSharp(process.env['RUNNER_TOOL_CACHE'], context.logger)
     const result = await command.run(raw, context)
-    for (const [name, value] of Object.entries(result.outputs))
+    for (const [name, value] of Object.entries(result.outputs)) {
       core.setOutput(name, redactor.redact(value))
-    if (result.summary && process.env['GITHUB_STEP_SUMMARY']) {
-      await core.summary.addRaw(redactor.redact(result.summary), true).write()
+    }
+    let summary = result.summary ?? ''
+    if (result.folder !== undefined) {
+      const published = await publishStageResults({
+        raw,
+        stage: command.name,
+        workspace: context.workspace,
+        folder: result.folder,
+        inActions: process.env['GITHUB_ACTIONS'] === 'true',
+        logger: context.logger,
+        redactor,
+        signal: cancel.signal,
+      })
+      summary += `${summary === '' ? '' : '\n\n'}${publishSummaryLine(published)}\n`
+    }
+    if (summary !== '' && process.env['GITHUB_STEP_SUMMARY']) {
+      await core.summary.addRaw(redactor.redact(summary), true).write()
     }
   } catch (error) {
     core.setFailed(redactor.redact(errorMessage(error)))

@@ -15,8 +15,9 @@ export const BLANK_TOLERANCE = 8
  * channel); the fullest bin's mean colour `c` is the dominant colour, and the share is
  * `#{pixels with |R − c_R|, |G − c_G|, |B − c_B| ≤ 8} / N`. It covers the near-zero-deviation
  * test (a flat image with noise or dithering has every pixel within a few levels of its mean)
- * and the single-colour test (one colour, however bright) in one number; taking the mean of the
- * fullest bin rather than the bin itself keeps a flat colour that straddles a bin edge whole.
+ * and the single-colour test (one colour, however bright) in one number. The centre is moved once
+ * to the mean of the pixels within the tolerance of the fullest bin's mean (one mean-shift step),
+ * so that a flat colour with noise that straddles a bin edge is counted whole.
  * Range 0–1. The image is blank when the share is at least {@link BLANK_SHARE} (a small logo or
  * a "content blocked" caption on a flat placeholder still counts). Source: the binned colour
  * histogram of M. J. Swain and D. H. Ballard, "Color Indexing", IJCV 7(1), 1991; the tolerance
@@ -45,35 +46,28 @@ export function measureBlank(pixels: Pixels): MetricResult {
     const b = rgb[p + 2]!
     const bin = ((r >>> 4) << 8) | ((g >>> 4) << 4) | (b >>> 4)
     counts[bin]!++
-    sums[bin * 3] += r
-    sums[bin * 3 + 1] += g
-    sums[bin * 3 + 2] += b
+    sums[bin * 3] = sums[bin * 3]! + r
+    sums[bin * 3 + 1] = sums[bin * 3 + 1]! + g
+    sums[bin * 3 + 2] = sums[bin * 3 + 2]! + b
   }
   let mode = 0
   for (let bin = 1; bin < 4096; bin++) if (counts[bin]! > counts[mode]!) mode = bin
   const k = counts[mode]!
-  const cr = sums[mode * 3]! / k
-  const cg = sums[mode * 3 + 1]! / k
-  const cb = sums[mode * 3 + 2]! / k
-  let near = 0
-  for (let p = 0; p < rgb.length - 2; p += 3) {
-    if (
-      Math.abs(rgb[p]! - cr) <= BLANK_TOLERANCE &&
-      Math.abs(rgb[p + 1]! - cg) <= BLANK_TOLERANCE &&
-      Math.abs(rgb[p + 2]! - cb) <= BLANK_TOLERANCE
-    ) {
-      near++
-    }
-  }
+  // The fullest bin's mean colour, then one mean-shift step: the mean of the pixels within the
+  // tolerance of it, so that a flat colour with noise that straddles a bin edge is centred.
+  let centre = [sums[mode * 3]! / k, sums[mode * 3 + 1]! / k, sums[mode * 3 + 2]! / k]
+  centre = nearMean(rgb, centre).mean
+  const { near, mean: colourMean } = nearMean(rgb, centre)
   const share = near / n
   const blank = share >= BLANK_SHARE
-  const colour = `rgb(${Math.round(cr)}, ${Math.round(cg)}, ${Math.round(cb)})`
+  const colour = `rgb(${colourMean.map((c) => Math.round(c)).join(', ')})`
   return {
     value: round(share),
     unit,
     score: blank ? 0 : 1,
     method:
-      `dominant colour ${colour} (mean of the fullest 4-bit-per-channel RGB bin); share of ` +
+      `dominant colour ${colour} (mean of the fullest 4-bit-per-channel RGB bin, one ` +
+      `mean-shift step); share of ` +
       `pixels within ±${BLANK_TOLERANCE} levels of it on every channel; blank at ≥ ` +
       `${BLANK_SHARE}; score 0 when blank, 1 otherwise.`,
   }
@@ -82,4 +76,29 @@ export function measureBlank(pixels: Pixels): MetricResult {
 /** Whether a {@link measureBlank} result says blank. */
 export function isBlank(result: MetricResult): boolean {
   return result.score === 0
+}
+
+/** The number of pixels within {@link BLANK_TOLERANCE} of `centre` on every channel, and their mean. */
+function nearMean(rgb: Uint8Array, centre: number[]): { near: number; mean: number[] } {
+  const [cr = 0, cg = 0, cb = 0] = centre
+  let near = 0
+  let r = 0
+  let g = 0
+  let b = 0
+  for (let p = 0; p < rgb.length - 2; p += 3) {
+    const pr = rgb[p]!
+    const pg = rgb[p + 1]!
+    const pb = rgb[p + 2]!
+    if (
+      Math.abs(pr - cr) <= BLANK_TOLERANCE &&
+      Math.abs(pg - cg) <= BLANK_TOLERANCE &&
+      Math.abs(pb - cb) <= BLANK_TOLERANCE
+    ) {
+      near++
+      r += pr
+      g += pg
+      b += pb
+    }
+  }
+  return { near, mean: near === 0 ? centre : [r / near, g / near, b / near] }
 }

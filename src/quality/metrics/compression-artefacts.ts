@@ -3,7 +3,7 @@ import type { MetricResult } from '../types.js'
 import { rampDown, round } from './score-map.js'
 
 /** Blockiness ratio at or below which the artefact score is 1, and at or above which it is 0. */
-export const BLOCKINESS_RANGE = { one: 1.2, zero: 2 } as const
+export const BLOCKINESS_RANGE = { one: 1.3, zero: 3 } as const
 /** The JPEG / MPEG transform block size. */
 export const BLOCK = 8
 

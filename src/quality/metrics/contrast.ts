@@ -3,7 +3,7 @@ import type { MetricResult } from '../types.js'
 import { rampUp, round } from './score-map.js'
 
 /** RMS contrast at or below which the contrast score is 0, and at or above which it is 1. */
-export const CONTRAST_RANGE = { zero: 0.04, one: 0.12 } as const
+export const CONTRAST_RANGE = { zero: 0.03, one: 0.1 } as const
 
 /**
  * Contrast as RMS contrast.

@@ -2,7 +2,7 @@ import type { MetricResult } from '../types.js'
 import { rampUp, round } from './score-map.js'
 
 /** Entropy in bits at or below which the entropy score is 0, and at or above which it is 1. */
-export const ENTROPY_RANGE = { zero: 2, one: 5 } as const
+export const ENTROPY_RANGE = { zero: 1, one: 4 } as const
 
 /**
  * Information content as the Shannon entropy of the luma histogram.

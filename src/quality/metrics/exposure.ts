@@ -6,7 +6,7 @@ import { plateau, rampDown, round } from './score-map.js'
  * Mean-luma break points of the exposure score: 0 at or below `zeroLow`, 1 from `oneLow` to
  * `oneHigh`, 0 at or above `zeroHigh` (see CALIBRATION.md).
  */
-export const EXPOSURE_BAND = { zeroLow: 20, oneLow: 60, oneHigh: 185, zeroHigh: 235 } as const
+export const EXPOSURE_BAND = { zeroLow: 12, oneLow: 50, oneHigh: 185, zeroHigh: 230 } as const
 
 /** Luma levels counted as clipped: at most `low` (crushed shadows) or at least `high` (blown highlights). */
 export const CLIP_LEVELS = { low: 2, high: 253 } as const

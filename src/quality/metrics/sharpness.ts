@@ -3,9 +3,9 @@ import type { MetricResult } from '../types.js'
 import { rampDown, round } from './score-map.js'
 
 /** Blur estimate at or below which the sharpness score is 1 (see CALIBRATION.md). */
-export const SHARP_BLUR = 0.45
+export const SHARP_BLUR = 0.55
 /** Blur estimate at or above which the sharpness score is 0 (see CALIBRATION.md). */
-export const BLURRED_BLUR = 0.75
+export const BLURRED_BLUR = 0.9
 
 const UNIT = 'perceptual blur estimate 0–1 (0 sharp, 1 fully blurred)'
 
@@ -18,16 +18,20 @@ const UNIT = 'perceptual blur estimate 0–1 (0 sharp, 1 fully blurred)'
  * pixels, re-blurring an already blurred image removes little. With `F` the luma and `B` its
  * copy low-passed by a 9-tap box filter along one direction (vertical here, then horizontal):
  *
- *   D_F = |F(i,j) − F(i−1,j)|, D_B = |B(i,j) − B(i−1,j)|, V = max(0, D_F − D_B)
- *   blur_dir = (Σ D_F − Σ V) / Σ D_F,  blur = max(blur_ver, blur_hor)
+ *   D_F = |F(i,j) − F(i−1,j)| − 1 (pairs with D_F ≤ 0 skipped), D_B = |B(i,j) − B(i−1,j)|,
+ *   V = max(0, D_F − D_B),  blur_dir = (Σ D_F − Σ V) / Σ D_F,  blur = max(blur_ver, blur_hor)
  *
- * Range 0–1, 0 sharp and 1 fully blurred. It is a ratio of sums of differences, so it does not
+ * The one deviation from the paper is the 1-level coring of `D_F`: in 8-bit data a smooth
+ * gradient is a staircase of 1-level steps, which the plain metric reads as sharp edges (a copy
+ * blurred with σ = 8 then scores *sharper* than one blurred with σ = 5); ignoring 1-level steps
+ * makes the estimate monotone in the blur (CALIBRATION.md). Range 0–1, 0 sharp and 1 fully
+ * blurred. It is a ratio of sums of differences, so it does not
  * depend on the image's contrast or size the way the variance of the Laplacian does; the plane
  * it is measured on is also downscaled to at most 1024 px on its longest side (`pixels.ts`),
  * so that large results are judged at a comparable scale. Edges are replicated at the borders.
  *
  * Score: 1 at or below {@link SHARP_BLUR}, 0 at or above {@link BLURRED_BLUR}, linear between.
- * Not measured (null) when the plane has no variation at all (a flat image).
+ * Not measured (null) when no two neighbouring pixels differ by more than one level (a flat image).
  */
 export function measureSharpness(plane: LumaPlane, fullWidth = plane.width): MetricResult {
   const blur = blurEstimate(plane)
@@ -40,7 +44,7 @@ export function measureSharpness(plane: LumaPlane, fullWidth = plane.width): Met
       value: null,
       unit: UNIT,
       score: null,
-      method: 'not measured: the image has no luminance variation (flat).',
+      method: 'not measured: no two neighbouring pixels differ by more than one luma level (flat).',
     }
   }
   return {
@@ -49,13 +53,15 @@ export function measureSharpness(plane: LumaPlane, fullWidth = plane.width): Met
     score: round(rampDown(blur, SHARP_BLUR, BLURRED_BLUR)),
     method:
       'Crété-Roffet et al. 2007 no-reference blur: blur = max over vertical/horizontal of ' +
-      '(ΣD_F − Σmax(0, D_F − D_B)) / ΣD_F, B = 9-tap box re-blur of the BT.601 luma, ' +
+      '(ΣD_F − Σmax(0, D_F − D_B)) / ΣD_F, D_F = |ΔF| − 1 (1-level coring against 8-bit ' +
+      'quantisation steps), B = 9-tap box re-blur of the BT.601 luma, ' +
       `${scaled}; score 1 at blur ≤ ${SHARP_BLUR}, 0 at ≥ ${BLURRED_BLUR}, linear between.`,
   }
 }
 
 /**
- * The Crété-Roffet blur estimate of a luma plane, or null when it has no neighbour differences.
+ * The (cored) Crété-Roffet blur estimate of a luma plane, or null when no two neighbours differ
+ * by more than one level.
  *
  * The 9-tap box average `B` need not be materialised: the difference of two neighbouring box
  * sums is the difference of the two pixels entering and leaving the window,
@@ -72,8 +78,8 @@ export function blurEstimate(plane: LumaPlane): number | null {
     const ahead = Math.min(i + 4, h - 1) * w
     const behind = Math.max(i - 5, 0) * w
     for (let j = 0; j < w; j++) {
-      const dF = Math.abs(f[row + j]! - f[prev + j]!)
-      if (dF === 0) continue
+      const dF = Math.abs(f[row + j]! - f[prev + j]!) - 1
+      if (dF <= 0) continue
       sumFv += dF
       const v = 9 * dF - Math.abs(f[ahead + j]! - f[behind + j]!)
       if (v > 0) sumVv += v
@@ -85,8 +91,8 @@ export function blurEstimate(plane: LumaPlane): number | null {
   for (let i = 0; i < h; i++) {
     const row = i * w
     for (let j = 1; j < w; j++) {
-      const dF = Math.abs(f[row + j]! - f[row + j - 1]!)
-      if (dF === 0) continue
+      const dF = Math.abs(f[row + j]! - f[row + j - 1]!) - 1
+      if (dF <= 0) continue
       sumFh += dF
       const v = 9 * dF - Math.abs(f[row + Math.min(j + 4, w - 1)]! - f[row + Math.max(j - 5, 0)]!)
       if (v > 0) sumVh += v
@@ -94,6 +100,6 @@ export function blurEstimate(plane: LumaPlane): number | null {
   }
   const ver = sumFv > 0 ? (sumFv - sumVv / 9) / sumFv : null
   const hor = sumFh > 0 ? (sumFh - sumVh / 9) / sumFh : null
-  if (ver === null && hor === null) return null
-  return Math.max(ver ?? 0, hor ?? 0)
+  if (ver === null || hor === null) return ver ?? hor
+  return Math.max(ver, hor)
 }

@@ -19,7 +19,11 @@ export const imageGenerationCommand: StageCommand = {
   outputs: IMAGE_GENERATION_OUTPUTS,
   async run(raw, context) {
     const result = await runImageGeneration(parseV1Inputs(raw), context)
-    return { outputs: v1Outputs(result), summary: imageSummaryMarkdown(result) }
+    return {
+      outputs: v1Outputs(result),
+      summary: imageSummaryMarkdown(result),
+      folder: result.folder,
+    }
   },
 }
 
@@ -32,6 +36,10 @@ export const imageGenerationV2Command: StageCommand = {
   outputs: IMAGE_GENERATION_V2_OUTPUTS,
   async run(raw, context) {
     const result = await runImageGeneration(parseV2Inputs(raw), context)
-    return { outputs: v2Outputs(result, context.workspace), summary: imageSummaryMarkdown(result) }
+    return {
+      outputs: v2Outputs(result, context.workspace),
+      summary: imageSummaryMarkdown(result),
+      folder: result.folder,
+    }
   },
 }

@@ -6,7 +6,12 @@ import type { Logger } from '../../core/logger.js'
 import type { McpPool } from '../../mcp/pool.js'
 import type { ModelRegistry } from '../../models/registry.js'
 import { GenerationQueue, QueuedJobError } from '../../queue/generation-queue.js'
-import { fetchImage, requestImage, type GeneratedImage, type ResolvedModel } from './generate-one.js'
+import {
+  fetchImage,
+  requestImage,
+  type GeneratedImage,
+  type ResolvedModel,
+} from './generate-one.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import { fallbackModel } from './model-choice.js'
 import type { PlannedImage } from './plan.js'
@@ -83,7 +88,9 @@ export async function makeCandidate(
     height: context.inputs.height,
   }
   const deadline = new PerImageDeadline(context.inputs.perImageTimeoutMs, context.signal)
-  const result = (partial: Pick<Candidate, 'model' | 'status' | 'file' | 'image' | 'error'>): Candidate => ({
+  const result = (
+    partial: Pick<Candidate, 'model' | 'status' | 'file' | 'image' | 'error'>,
+  ): Candidate => ({
     index: planned.index,
     attempt,
     requested,
@@ -103,12 +110,19 @@ export async function makeCandidate(
       try {
         const options = {
           logger: context.logger,
-          ...(context.pollIntervalMs !== undefined ? { pollIntervalMs: context.pollIntervalMs } : {}),
+          ...(context.pollIntervalMs !== undefined
+            ? { pollIntervalMs: context.pollIntervalMs }
+            : {}),
         }
-        const answer = await context.queue.run(current.label, label, deadline.signal, ({ signal }) => {
-          deadline.start(label)
-          return requestImage(context.pool, current, job, { ...options, signal })
-        })
+        const answer = await context.queue.run(
+          current.label,
+          label,
+          deadline.signal,
+          ({ signal }) => {
+            deadline.start(label)
+            return requestImage(context.pool, current, job, { ...options, signal })
+          },
+        )
         attempts += answer.attempts
         queueWaitMs ||= answer.queueWaitMs
         retried.push(...answer.retriedErrors)
@@ -134,7 +148,10 @@ export async function makeCandidate(
         retried.push(...(failure?.retriedErrors ?? []))
         const next: ResolvedModel | undefined =
           kamui.code === 'IMG_002' && !current.preview
-            ? fallbackModel(context, tried.map((m) => m.entry.alias))
+            ? fallbackModel(
+                context,
+                tried.map((m) => m.entry.alias),
+              )
             : undefined
         if (next) {
           context.logger.warn(`${label}: ${kamui.message} Falling back to ${next.label}.`)

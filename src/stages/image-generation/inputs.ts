@@ -74,7 +74,12 @@ export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
  */
 export function parseV1Inputs(raw: RawInputs): ImageGenerationInputs {
   const r = withDefaults(IMAGE_GENERATION_INPUTS, raw)
-  const v2 = parseV2Inputs({ ...r, 'image-count': '1', models: 'imagen4-fast', 'generation-strategy': 'parallel' })
+  const v2 = parseV2Inputs({
+    ...r,
+    'image-count': '1',
+    models: 'imagen4-fast',
+    'generation-strategy': 'parallel',
+  })
   return { ...v2, ...commonInputs(r), legacyV1: true }
 }
 

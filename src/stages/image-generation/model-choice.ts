@@ -28,7 +28,8 @@ export function candidateModels(context: ModelChoiceContext): ResolvedModel[] {
     const entry = context.registry.find(alias)
     if (!entry || entry.provider !== 'mcp' || entry.kind !== 'image') continue
     if (context.previewMode) {
-      if (preview) add({ requested: alias, entry: preview, label: `preview:${alias}`, preview: true })
+      if (preview)
+        add({ requested: alias, entry: preview, label: `preview:${alias}`, preview: true })
     } else {
       add({ requested: alias, entry, label: alias, preview: false })
     }

@@ -60,10 +60,17 @@ export const QualityAnalysisSchema = z.object({
 export type QualityAnalysis = z.infer<typeof QualityAnalysisSchema>
 
 /** Builds the quality analysis of every made candidate of a run. */
-export function qualityAnalysis(slots: readonly Slot[], threshold: number, scorer: string | null): QualityAnalysis {
+export function qualityAnalysis(
+  slots: readonly Slot[],
+  threshold: number,
+  scorer: string | null,
+): QualityAnalysis {
   const made = slots.flatMap((slot) =>
     slot.candidates
-      .filter((c): c is ScoredCandidate & { quality: NonNullable<ScoredCandidate['quality']> } => c.quality !== null)
+      .filter(
+        (c): c is ScoredCandidate & { quality: NonNullable<ScoredCandidate['quality']> } =>
+          c.quality !== null,
+      )
       .map((c) => ({ slot, c })),
   )
   return {

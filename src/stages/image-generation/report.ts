@@ -96,7 +96,12 @@ export const ImageRecordSchema = z.object({
   candidates: z.array(CandidateRecordSchema),
   /** Whether a below-threshold image was regenerated (or why not); null when not needed. */
   regeneration: z
-    .object({ outcome: z.enum(['regenerated', 'skipped']), reason: z.string(), from: z.string(), to: z.string().nullable() })
+    .object({
+      outcome: z.enum(['regenerated', 'skipped']),
+      reason: z.string(),
+      from: z.string(),
+      to: z.string().nullable(),
+    })
     .nullable(),
 })
 export type ImageRecord = z.infer<typeof ImageRecordSchema>
@@ -179,9 +184,12 @@ export interface ModelSample {
 }
 
 /** Per-model statistics and the comparison of SPEC §5 (best quality, fastest, most consistent). */
-export function modelComparison(samples: readonly ModelSample[]): GenerationReport['model_comparison'] {
+export function modelComparison(
+  samples: readonly ModelSample[],
+): GenerationReport['model_comparison'] {
   const byModel = new Map<string, ModelSample[]>()
-  for (const sample of samples) byModel.set(sample.model, [...(byModel.get(sample.model) ?? []), sample])
+  for (const sample of samples)
+    byModel.set(sample.model, [...(byModel.get(sample.model) ?? []), sample])
   const mean = (values: number[]): number | null =>
     values.length ? values.reduce((a, b) => a + b, 0) / values.length : null
   const models = [...byModel.entries()].map(([model, list]) => {
@@ -214,7 +222,8 @@ export function modelComparison(samples: readonly ModelSample[]): GenerationRepo
   const notes: string[] = []
   if (!best) notes.push('best_quality_model is null: no image was scored.')
   if (!fastest) notes.push('fastest_model is null: no image was generated.')
-  if (!consistent) notes.push('most_consistent_model is null: no model has two or more scored images.')
+  if (!consistent)
+    notes.push('most_consistent_model is null: no model has two or more scored images.')
   return {
     models_tested: models.map((m) => m.model),
     best_quality_model: best?.model ?? null,

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto'
+import path from 'node:path'
 import { deadlineSignal } from '../../core/abort.js'
 import { KamuiError } from '../../core/errors.js'
 import type { StageContext } from '../../core/stage-context.js'
@@ -17,6 +18,8 @@ import { qualityAnalysis } from './quality-analysis.js'
 import { modelSamples, slotRecord } from './records.js'
 import { modelComparison, type GenerationReport, type ImageRecord } from './report.js'
 import { resolveModels } from './resolve-models.js'
+import { writeImageTelemetry } from './telemetry.js'
+import { runInfoFromEnv } from '../../telemetry/run-info.js'
 import { runStrategy, type Slot } from './strategies.js'
 import { FILES, writeRunFiles } from './write-outputs.js'
 
@@ -67,6 +70,7 @@ export async function runImageGeneration(
   context: StageContext,
 ): Promise<ImageGenerationResult> {
   const startedAt = performance.now()
+  const run = context.run ?? runInfoFromEnv(context.env, new Date())
   const { logger } = context
   const folder = resolveInWorkspace(context.workspace, inputs.folderName, 'folder-name')
   const registry = await loadRegistry(inputs, context)
@@ -74,10 +78,21 @@ export async function runImageGeneration(
     ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
     : {}
   const previewMode = inputs.mcpConfig === undefined
-  const { models, autoSelected } = resolveModels(inputs.models, inputs.prompt, registry, previewMode)
-  const scorerEntry = inputs.qualityScorer ? registry.get(inputs.qualityScorer, 'scorer') : undefined
+  const { models, autoSelected } = resolveModels(
+    inputs.models,
+    inputs.prompt,
+    registry,
+    previewMode,
+  )
+  const scorerEntry = inputs.qualityScorer
+    ? registry.get(inputs.qualityScorer, 'scorer')
+    : undefined
   const baseSeed = inputs.seed ?? randomInt(0, 2 ** 31 - 1)
-  const plan = planImages(inputs.imageCount, models.map((m) => m.requested), baseSeed)
+  const plan = planImages(
+    inputs.imageCount,
+    models.map((m) => m.requested),
+    baseSeed,
+  )
   const anyPreview = models.some((m) => m.preview)
   if (anyPreview) {
     servers[PREVIEW_SERVER_KEY] = { kind: 'stdio', ...context.previewServer, env: {} }
@@ -90,7 +105,11 @@ export async function runImageGeneration(
       `(${inputs.strategy}, max-parallel ${maxParallel}, quality-threshold ${inputs.qualityThreshold}).`,
   )
 
-  const total = deadlineSignal(inputs.totalTimeoutMs, 'The image-generation step (total-timeout)', context.signal)
+  const total = deadlineSignal(
+    inputs.totalTimeoutMs,
+    'The image-generation step (total-timeout)',
+    context.signal,
+  )
   const queue = new GenerationQueue({
     maxParallel,
     rateLimitOf: (label) => registry.find(label)?.rateLimit ?? {},
@@ -189,7 +208,7 @@ export async function runImageGeneration(
     warnings,
   }
 
-  const reportPath = await writeRunFiles({
+  const written = await writeRunFiles({
     folder,
     inputs,
     report,
@@ -199,6 +218,18 @@ export async function runImageGeneration(
     primary,
     redactor: context.redactor,
   })
+  await writeImageTelemetry({
+    folder,
+    stage: inputs.legacyV1 ? 'image-generation' : 'image-generation-v2',
+    run,
+    endedAt: new Date(),
+    slots,
+    primary,
+    otherFiles: written.filter((file) => file !== FILES.primaryImage),
+    redactor: context.redactor,
+    cancelled,
+  })
+  const reportPath = written.includes(FILES.report) ? path.join(folder, FILES.report) : undefined
   for (const warning of warnings) logger.warn(`${warning.code}: ${warning.message}`)
   if (cancelled) {
     throw new KamuiError(
@@ -207,7 +238,17 @@ export async function runImageGeneration(
     )
   }
   if (!primary) throw noImageError(failures)
-  return { folder, images: generated, primary, primaryIndex, report, reportPath, failures, warnings, slots }
+  return {
+    folder,
+    images: generated,
+    primary,
+    primaryIndex,
+    report,
+    reportPath,
+    failures,
+    warnings,
+    slots,
+  }
 }
 
 /** The image with the highest overall score; ties go to the lowest image number. */
@@ -219,7 +260,10 @@ function bestOf(images: readonly ImageRecord[]): ImageRecord | undefined {
   return best
 }
 
-async function loadRegistry(inputs: ImageGenerationInputs, context: StageContext): Promise<ModelRegistry> {
+async function loadRegistry(
+  inputs: ImageGenerationInputs,
+  context: StageContext,
+): Promise<ModelRegistry> {
   const builtin = ModelRegistry.builtin()
   if (!inputs.modelRegistry) return builtin
   const file = resolveInWorkspace(context.workspace, inputs.modelRegistry, 'model-registry')
@@ -232,6 +276,11 @@ function noImageError(failures: readonly ImageRecord[]): KamuiError {
   const counts = new Map<string, number>()
   for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1)
   const code = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'GEN_001'
-  const reasons = failures.map((f) => `image ${f.index} (${f.model}): ${f.error?.code}: ${f.error?.message}`)
-  return new KamuiError(code as KamuiError['code'], `No image was generated. ${reasons.join(' | ')}`)
+  const reasons = failures.map(
+    (f) => `image ${f.index} (${f.model}): ${f.error?.code}: ${f.error?.message}`,
+  )
+  return new KamuiError(
+    code as KamuiError['code'],
+    `No image was generated. ${reasons.join(' | ')}`,
+  )
 }

@@ -1,4 +1,5 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
+import { PUBLISH_INPUTS } from '../../publish/publish.js'
 
 /** The five inputs of the legacy `image-generation` module (SPEC §4), names unchanged. */
 export const V1_INPUTS: readonly InputSpec[] = [
@@ -14,8 +15,9 @@ export const V1_INPUTS: readonly InputSpec[] = [
     name: 'branch-name',
     default: '',
     description:
-      'Branch the legacy module committed results to. Accepted for compatibility and recorded in ' +
-      'the report; this action does not commit or push.',
+      'Branch the results folder is committed to and pushed (as the legacy module did; the job ' +
+      'needs `permissions: contents: write`). Concurrent jobs pushing to the same branch are ' +
+      'rebased and retried. Leave empty to commit nothing.',
   },
   {
     name: 'oauth-token',
@@ -121,6 +123,7 @@ export const IMAGE_GENERATION_V2_INPUTS: readonly InputSpec[] = [
   ...V1_INPUTS,
   ...V2_EXTRA,
   ...REGISTRY_INPUT,
+  ...PUBLISH_INPUTS,
 ]
 
 /** Outputs of `actions/image-generation` (legacy names). */
@@ -155,8 +158,16 @@ export const IMAGE_GENERATION_V2_OUTPUTS: readonly OutputSpec[] = [
   { name: 'generation-report', description: 'Path of metadata/generation-report.json.' },
   {
     name: 'quality-scores',
-    description:
-      'JSON array of the quality score of each generated image (null while not measured).',
+    description: 'JSON array of the overall quality score (0–1) of each generated image.',
   },
-  { name: 'primary-image-index', description: '0-based index of the primary image in image-urls.' },
+  {
+    name: 'primary-image-index',
+    description:
+      '0-based index in image-urls of the primary image: the one with the highest quality score.',
+  },
+  {
+    name: 'warnings',
+    description:
+      'JSON array of warnings ({code, message}): failed images, and IMG_004 when no image met quality-threshold.',
+  },
 ]

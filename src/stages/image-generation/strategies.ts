@@ -63,17 +63,28 @@ export function regenerationBudget(imageCount: number): number {
  * Every candidate ever made stays on disk: the kept one of slot `i` at the slot's file, the
  * others under `images/candidates/`.
  */
-export async function runStrategy(plan: readonly PlannedImage[], context: StrategyContext): Promise<Slot[]> {
+export async function runStrategy(
+  plan: readonly PlannedImage[],
+  context: StrategyContext,
+): Promise<Slot[]> {
   const { strategy } = context.inputs
   const meanScores = new Map<string, number[]>()
   const scored = async (candidate: Candidate): Promise<ScoredCandidate> => {
     if (candidate.status !== 'ok') return { ...candidate, quality: null }
     const quality = await context.assess(candidate)
-    meanScores.set(candidate.model.label, [...(meanScores.get(candidate.model.label) ?? []), quality.overall])
+    meanScores.set(candidate.model.label, [
+      ...(meanScores.get(candidate.model.label) ?? []),
+      quality.overall,
+    ])
     return { ...candidate, quality }
   }
   const means = (): Map<string, number> =>
-    new Map([...meanScores].map(([label, scores]) => [label, scores.reduce((a, b) => a + b, 0) / scores.length]))
+    new Map(
+      [...meanScores].map(([label, scores]) => [
+        label,
+        scores.reduce((a, b) => a + b, 0) / scores.length,
+      ]),
+    )
   const modelOf = (planned: PlannedImage): ResolvedModel =>
     context.models.find((m) => m.requested === planned.model) as ResolvedModel
   const first = (planned: PlannedImage, model: ResolvedModel): Promise<ScoredCandidate> =>
@@ -92,8 +103,12 @@ export async function runStrategy(plan: readonly PlannedImage[], context: Strate
       slot.regeneration = { outcome: 'skipped', reason, from: from.label, to: to?.label ?? null }
     }
     if (!to) return skip('no other model is available')
-    if (budget <= 0) return skip(`the regeneration budget (${regenerationBudget(plan.length)} of ${plan.length} images) is used up`)
-    if (context.deadlineAt - performance.now() < meanFirst) return skip('not enough time left before total-timeout')
+    if (budget <= 0)
+      return skip(
+        `the regeneration budget (${regenerationBudget(plan.length)} of ${plan.length} images) is used up`,
+      )
+    if (context.deadlineAt - performance.now() < meanFirst)
+      return skip('not enough time left before total-timeout')
     budget -= 1
     slot.regeneration = {
       outcome: 'regenerated',
@@ -113,7 +128,12 @@ export async function runStrategy(plan: readonly PlannedImage[], context: Strate
   }
   const settle = (planned: PlannedImage, candidate: ScoredCandidate): Slot => {
     firstDurations.push(candidate.totalMs)
-    return { planned, candidates: [candidate], kept: candidate.status === 'ok' ? candidate : undefined, regeneration: null }
+    return {
+      planned,
+      candidates: [candidate],
+      kept: candidate.status === 'ok' ? candidate : undefined,
+      regeneration: null,
+    }
   }
 
   if (strategy === 'sequential') {
@@ -137,7 +157,9 @@ export async function runStrategy(plan: readonly PlannedImage[], context: Strate
     return slots
   }
 
-  const slots = await Promise.all(plan.map(async (planned) => settle(planned, await first(planned, modelOf(planned)))))
+  const slots = await Promise.all(
+    plan.map(async (planned) => settle(planned, await first(planned, modelOf(planned)))),
+  )
   if (strategy === 'smart') {
     const low = slots
       .filter((s) => s.kept?.quality && s.kept.quality.overall < threshold)
@@ -163,7 +185,10 @@ async function swapIntoSlot(
   const previousFile = candidateFile(slot.planned.index, previous.attempt)
   await mkdir(path.join(context.folder, 'images/candidates'), { recursive: true })
   await rename(path.join(context.folder, slotFile), path.join(context.folder, previousFile))
-  await rename(path.join(context.folder, better.file as string), path.join(context.folder, slotFile))
+  await rename(
+    path.join(context.folder, better.file as string),
+    path.join(context.folder, slotFile),
+  )
   previous.file = previousFile
   better.file = slotFile
   slot.kept = better

@@ -16,7 +16,10 @@ export function imageSummaryMarkdown(result: ImageGenerationResult): string {
         ? '–'
         : `${(image.timings.generation_ms / 1000).toFixed(1)} s`
     const score = image.quality_score === null ? '–' : image.quality_score.toFixed(2)
-    const regen = image.regeneration?.outcome === 'regenerated' ? ` (regenerated from ${cell(image.regeneration.from)})` : ''
+    const regen =
+      image.regeneration?.outcome === 'regenerated'
+        ? ` (regenerated from ${cell(image.regeneration.from)})`
+        : ''
     return `| ${image.index}${primary} | ${cell(image.model)}${regen} | ${status} | ${score} | ${image.resolution ?? '–'} | ${time} | ${image.attempts} |`
   })
   return [

@@ -129,18 +129,29 @@ export interface RunFiles {
  * the quality analysis, the contact sheet, the model comparison (when enabled) and, when at
  * least one image was made, the primary image, the URL files and the JSON arrays.
  *
- * @returns the absolute path of the report (v2), or undefined (v1)
+ * @returns the files written, relative to the folder
  */
-export async function writeRunFiles(run: RunFiles): Promise<string | undefined> {
+export async function writeRunFiles(run: RunFiles): Promise<string[]> {
   const { folder, inputs, report, redactor, primary } = run
+  const written: string[] = []
   if (inputs.legacyV1) {
-    if (primary) await writeUrlFile(folder, FILES.primaryUrl, primary.url, redactor)
-    return undefined
+    if (primary) {
+      await writeUrlFile(folder, FILES.primaryUrl, primary.url, redactor)
+      written.push(FILES.primaryUrl)
+    }
+    return written
   }
-  const reportPath = await writeReport(folder, report, redactor)
-  await writeJson(folder, FILES.qualityAnalysis, QualityAnalysisSchema.parse(run.analysis), redactor)
+  await writeReport(folder, report, redactor)
+  await writeJson(
+    folder,
+    FILES.qualityAnalysis,
+    QualityAnalysisSchema.parse(run.analysis),
+    redactor,
+  )
+  written.push(FILES.report, FILES.qualityAnalysis)
   if (inputs.enableComparison) {
     await writeModelComparison(folder, modelComparisonMarkdown(report), redactor)
+    written.push(FILES.modelComparison)
   }
   const candidates = run.slots.flatMap((slot) =>
     slot.candidates
@@ -156,8 +167,23 @@ export async function writeRunFiles(run: RunFiles): Promise<string | undefined> 
       })),
   )
   if (candidates.length > 0) {
-    await writeFileAtomic(path.join(folder, FILES.contactSheet), await renderContactSheet(candidates))
+    await writeFileAtomic(
+      path.join(folder, FILES.contactSheet),
+      await renderContactSheet(candidates),
+    )
+    written.push(FILES.contactSheet)
   }
-  if (primary) await writeV2Files(folder, run.generated, primary, report.images.length, redactor)
-  return reportPath
+  if (primary) {
+    const planned = report.images.length
+    await writeV2Files(folder, run.generated, primary, planned, redactor)
+    written.push(
+      FILES.primaryImage,
+      FILES.primaryUrl,
+      FILES.imageUrls,
+      FILES.modelsUsed,
+      FILES.qualityScores,
+    )
+    if (planned > 1) written.push(...run.generated.map((r) => FILES.url(r.index)))
+  }
+  return written
 }

@@ -79,6 +79,8 @@ describe('kamui image-generation (legacy v1) against the fake KamuiCode server o
     expect(await listFiles(workspace)).toEqual([
       'out/fox/google-image-url.txt',
       'out/fox/images/generated-image.png',
+      // SPEC §7: every stage writes the telemetry contract file, v1 included.
+      'out/fox/metadata/artifact-metadata.json',
     ])
     const folder = path.join(workspace, 'out/fox')
     expect(await readFile(path.join(folder, 'google-image-url.txt'), 'utf8')).toBe(`${url}\n`)
@@ -111,6 +113,8 @@ describe('kamui image-generation (legacy v1) against the fake KamuiCode server o
     expect(await listFiles(workspace)).toEqual([
       'out/fox/google-image-url.txt',
       'out/fox/images/generated-image.png',
+      // SPEC §7: every stage writes the telemetry contract file, v1 included.
+      'out/fox/metadata/artifact-metadata.json',
     ])
     expectOneSubmit(calls, prompt)
   })

@@ -27,6 +27,7 @@ async function runTiny(server: Record<string, unknown>) {
       'mcp-config': JSON.stringify({ mcpServers: { everything: server } }),
       models: 'tiny',
       'image-count': '2',
+      'generation-strategy': 'parallel',
       'model-registry': 'registry.yaml',
     }),
     testContext(workspace),

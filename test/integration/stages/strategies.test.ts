@@ -20,8 +20,17 @@ afterEach(async () => {
 })
 
 /** Runs the stage against a fake whose imagen4-fast images are flat grey (a failed render). */
-async function run(strategy: string, raw: Record<string, string> = {}, options: Omit<FakeKamuiOptions, 'transport'> = {}) {
-  const server = await startFakeKamui({ latencyMs: 30, longSide: 256, blankModels: ['imagen4_fast'], ...options })
+async function run(
+  strategy: string,
+  raw: Record<string, string> = {},
+  options: Omit<FakeKamuiOptions, 'transport'> = {},
+) {
+  const server = await startFakeKamui({
+    latencyMs: 30,
+    longSide: 256,
+    blankModels: ['imagen4_fast'],
+    ...options,
+  })
   servers.push(server)
   const workspace = await tempWorkspace()
   const result = await runImageGeneration(
@@ -32,12 +41,15 @@ async function run(strategy: string, raw: Record<string, string> = {}, options: 
       models: 'imagen4-fast,flux-schnell',
       'image-count': '4',
       'generation-strategy': strategy,
+      'image-size': '256x256',
       seed: '1',
       ...raw,
     }),
     testContext(workspace),
   )
-  const submits = (await server.calls()).filter((c) => c.tool.endsWith('_submit')).map((c) => c.tool)
+  const submits = (await server.calls())
+    .filter((c) => c.tool.endsWith('_submit'))
+    .map((c) => c.tool)
   return { workspace, result, submits, outputs: v2Outputs(result, workspace) }
 }
 
@@ -47,9 +59,19 @@ describe('generation strategies on images of known quality', () => {
     expect(submits.filter((t) => t === 'imagen4_fast_submit')).toHaveLength(2)
     expect(submits.filter((t) => t === 'flux_schnell_submit')).toHaveLength(4)
     const images = result.report.images
-    expect(images.map((i) => i.regeneration?.outcome ?? null)).toEqual(['regenerated', null, 'regenerated', null])
+    expect(images.map((i) => i.regeneration?.outcome ?? null)).toEqual([
+      'regenerated',
+      null,
+      'regenerated',
+      null,
+    ])
     expect(images[0]?.regeneration).toMatchObject({ from: 'imagen4-fast', to: 'flux-schnell' })
-    expect(images.map((i) => i.model)).toEqual(['flux-schnell', 'flux-schnell', 'flux-schnell', 'flux-schnell'])
+    expect(images.map((i) => i.model)).toEqual([
+      'flux-schnell',
+      'flux-schnell',
+      'flux-schnell',
+      'flux-schnell',
+    ])
     expect(images[0]?.candidates.map((c) => [c.model, c.kept, c.quality_score === 0])).toEqual([
       ['imagen4-fast', false, true],
       ['flux-schnell', true, false],
@@ -96,7 +118,9 @@ describe('generation strategies on images of known quality', () => {
     expect(await readFile(path.join(workspace, 'out/images/generated-image.png'))).toEqual(
       await readFile(path.join(workspace, 'out/images/generated-image-2.png')),
     )
-    expect(result.report.generation_summary.primary_selection).toMatch(/highest overall quality score/)
+    expect(result.report.generation_summary.primary_selection).toMatch(
+      /highest overall quality score/,
+    )
     expect(result.report.model_comparison).toMatchObject({
       best_quality_model: 'flux-schnell',
       models_tested: ['imagen4-fast', 'flux-schnell'],
@@ -107,7 +131,15 @@ describe('generation strategies on images of known quality', () => {
     const { result, outputs, workspace } = await run(
       'smart',
       { 'image-count': '2' },
-      { blankModels: ['imagen4_fast', 'flux_schnell', 'imagen4_ultra', 'imagen3', 'rundiffusion_photo_flux'] },
+      {
+        blankModels: [
+          'imagen4_fast',
+          'flux_schnell',
+          'imagen4_ultra',
+          'imagen3',
+          'rundiffusion_photo_flux',
+        ],
+      },
     )
     expect(outputs['images-completed']).toBe('2')
     const warnings = JSON.parse(outputs['warnings'] as string) as { code: string }[]
@@ -115,9 +147,12 @@ describe('generation strategies on images of known quality', () => {
     expect(result.report.warnings.map((w) => w.code)).toEqual(['IMG_004'])
     expect(existsSync(path.join(workspace, 'out/images/generated-image.png'))).toBe(true)
     // The regeneration budget (half of the images, at least one) bounds the extra calls.
-    expect(result.report.images.filter((i) => i.regeneration?.outcome === 'regenerated')).toHaveLength(1)
-    expect(result.report.images.filter((i) => i.regeneration?.outcome === 'skipped')[0]?.regeneration?.reason).toMatch(
-      /budget/,
-    )
+    expect(
+      result.report.images.filter((i) => i.regeneration?.outcome === 'regenerated'),
+    ).toHaveLength(1)
+    expect(
+      result.report.images.filter((i) => i.regeneration?.outcome === 'skipped')[0]?.regeneration
+        ?.reason,
+    ).toMatch(/budget/)
   })
 })

@@ -105,6 +105,7 @@ describe('legacy interfaces (SPEC §4)', () => {
       'generation-report',
       'quality-scores',
       'primary-image-index',
+      'warnings',
     ])
   })
 })

@@ -1,0 +1,153 @@
+import type { Redactor } from '../../core/redactor.js'
+import {
+  buildArtifactMetadata,
+  describeArtifact,
+  writeArtifactMetadata,
+  type ArtifactExtra,
+} from '../../telemetry/artifacts.js'
+import type { RunInfo } from '../../telemetry/run-info.js'
+import type { Artifact, Cost, ModelTelemetry, TelemetryError } from '../../telemetry/schema.js'
+import type { ResolvedModel } from './generate-one.js'
+import type { ImageRecord } from './report.js'
+import type { ScoredCandidate, Slot } from './strategies.js'
+import { FILES } from './write-outputs.js'
+
+/** What {@link writeImageTelemetry} needs from the run. */
+export interface ImageTelemetryInput {
+  /** Absolute folder of the run. */
+  folder: string
+  /** `image-generation` (v1) or `image-generation-v2`. */
+  stage: string
+  run: RunInfo
+  endedAt: Date
+  /** Every slot with all its candidates (files as they are on disk after any swap). */
+  slots: readonly Slot[]
+  /** The primary image, when one was made. */
+  primary: ImageRecord | undefined
+  /** The other files the stage wrote, relative to the folder (reports, URL and JSON files). */
+  otherFiles: readonly string[]
+  redactor: Redactor
+  /** Set when the run was cancelled (recorded as a stage-level RUN_001 error). */
+  cancelled: boolean
+}
+
+const PREVIEW_COST: Cost = { usd: 0, basis: 'preview server: rendered offline, no charge' }
+
+/**
+ * Writes `metadata/artifact-metadata.json` (SPEC §7) for an image-generation run: every
+ * candidate image on disk (kept ones at their slot file, the others under
+ * `images/candidates/`) with its model, timings, attempts, retried errors and cost; the v2
+ * copy of the primary image; the reports and URL/JSON files (no model); every failed
+ * candidate and a cancellation as stage-level errors. Hosted MCP models and the preview
+ * server use no GPU of ours and no file-system handoff, so `gpu_memory` and `done_marker`
+ * are null.
+ *
+ * @returns the path of the file written
+ */
+export async function writeImageTelemetry(input: ImageTelemetryInput): Promise<string> {
+  const { folder } = input
+  const artifacts: Artifact[] = []
+  const listed = new Set<string>()
+  const errors: TelemetryError[] = []
+  const anyPreview = input.slots.some((s) => s.candidates.some((c) => c.file && c.model.preview))
+  for (const slot of input.slots) {
+    for (const candidate of slot.candidates) {
+      if (candidate.status === 'ok' && candidate.file !== null) {
+        artifacts.push(
+          await describeArtifact(folder, candidate.file, candidateExtra(candidate, slot)),
+        )
+        listed.add(candidate.file)
+      } else if (candidate.error) {
+        errors.push({
+          code: candidate.error.code,
+          message:
+            `image ${candidate.index}${candidate.attempt > 1 ? ` regeneration` : ''} ` +
+            `(${candidate.model.label}): ${candidate.error.detail}`,
+        })
+      }
+    }
+  }
+  const primary = input.primary
+  if (primary?.file && !listed.has(FILES.primaryImage)) {
+    // The v2 copy of the primary image under its legacy name: made by the primary's model,
+    // but its generation, attempts and cost are accounted on the source file.
+    artifacts.push(
+      await describeArtifact(folder, FILES.primaryImage, {
+        model: {
+          alias: primary.model,
+          provider: primary.provider,
+          server: primary.server,
+          tool: primary.tools[0] ?? null,
+          workflow: null,
+        },
+        preview: primary.preview,
+        derived_from: primary.file,
+      }),
+    )
+    listed.add(FILES.primaryImage)
+  }
+  for (const file of input.otherFiles) {
+    if (listed.has(file)) continue
+    listed.add(file)
+    artifacts.push(await describeArtifact(folder, file, { preview: anyPreview }))
+  }
+  if (input.cancelled && !errors.some((e) => e.code === 'RUN_001')) {
+    errors.push({ code: 'RUN_001', message: 'The run was cancelled.' })
+  }
+  const record = buildArtifactMetadata({
+    stage: input.stage,
+    run: input.run,
+    endedAt: input.endedAt,
+    artifacts,
+    errors,
+  })
+  return (await writeArtifactMetadata(folder, record, input.redactor)).file
+}
+
+function candidateExtra(candidate: ScoredCandidate, slot: Slot): ArtifactExtra {
+  const image = candidate.image
+  return {
+    model: modelOf(candidate.model, image?.server ?? null, image?.tools ?? []),
+    timings: {
+      queue_wait_ms: candidate.queueWaitMs,
+      generation_ms: image?.generationMs ?? null,
+      download_ms: image?.downloadMs ?? null,
+      total_ms: candidate.totalMs,
+    },
+    attempts: candidate.attempts,
+    retries: candidate.retried.length,
+    errors: candidate.retried.map((e) => e.toJSON()),
+    gpu_memory: null,
+    done_marker: null,
+    cost: costOf(candidate.model),
+    preview: candidate.model.preview,
+    image_index: candidate.index,
+    candidate_attempt: candidate.attempt,
+    kept: candidate === slot.kept,
+    quality_score: candidate.quality ? Math.round(candidate.quality.overall * 1000) / 1000 : null,
+    ...(candidate.model.label !== candidate.requested.label
+      ? { fallback_from: candidate.requested.label }
+      : {}),
+  }
+}
+
+function modelOf(model: ResolvedModel, server: string | null, tools: string[]): ModelTelemetry {
+  return {
+    alias: model.label,
+    provider: model.preview ? 'preview' : model.entry.provider,
+    server,
+    tool: tools[0] ?? null,
+    workflow: model.entry.workflow ?? null,
+  }
+}
+
+function costOf(model: ResolvedModel): Cost {
+  if (model.preview) return PREVIEW_COST
+  const price = model.entry.priceUsd
+  return price === undefined
+    ? { usd: null, basis: 'price unknown: no priceUsd in the model registry' }
+    : {
+        usd: price,
+        basis: `priceUsd of ${model.entry.alias} in the model registry (one successful call)`,
+      }
+}
