@@ -25,10 +25,10 @@ const UNIT = 'perceptual blur estimate 0–1 (0 sharp, 1 fully blurred)'
  * gradient is a staircase of 1-level steps, which the plain metric reads as sharp edges (a copy
  * blurred with σ = 8 then scores *sharper* than one blurred with σ = 5); ignoring 1-level steps
  * makes the estimate monotone in the blur (CALIBRATION.md). Range 0–1, 0 sharp and 1 fully
- * blurred. It is a ratio of sums of differences, so it does not
- * depend on the image's contrast or size the way the variance of the Laplacian does; the plane
- * it is measured on is also downscaled to at most 1024 px on its longest side (`pixels.ts`),
- * so that large results are judged at a comparable scale. Edges are replicated at the borders.
+ * blurred. Being a ratio of sums of differences, it depends far less on the image's contrast
+ * and content than the variance of the Laplacian does; the plane it is measured on is
+ * downscaled to at most 1024 px on its longest side (`pixels.ts`), so that large results are
+ * judged at a comparable scale. Edges are replicated at the borders.
  *
  * Score: 1 at or below {@link SHARP_BLUR}, 0 at or above {@link BLURRED_BLUR}, linear between.
  * Not measured (null) when no two neighbouring pixels differ by more than one level (a flat image).
