@@ -2,6 +2,7 @@
  * The build: renders every `actions/<stage>/action.yml`, then bundles each action entry, the
  * preview MCP server and the CLI with @vercel/ncc into `dist/<name>/index.js` (ESM).
  *
+ * Bundles are minified (about a third of the size; dist/ is generated, never edited).
  * `sharp` is left out of the bundles (`-e sharp`): it is a native module that ncc cannot bundle
  * and dist/ holds no native binaries. Actions install it at run time from `runtime/` (see
  * src/actions/shared/runtime.ts); the CLI finds it in node_modules.
@@ -61,6 +62,7 @@ if (!process.argv.includes('--yml-only')) {
         'sharp',
         '--license',
         'licenses.txt',
+        '--minify',
         '--quiet',
       ],
       { cwd: root, stdio: 'inherit' },
