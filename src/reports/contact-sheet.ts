@@ -116,7 +116,7 @@ export function cellPosition(
 
 function labelStrip(candidate: ContactSheetCandidate, width: number): RgbImage {
   const strip = solid(width, LABEL_HEIGHT, [36, 36, 42])
-  const score = candidate.score === null ? 'NOT SCORED' : `SCORE ${candidate.score.toFixed(2)}`
+  const score = candidate.score === null ? 'NOT SCORED' : candidate.score.toFixed(2)
   const tag = candidate.primary ? ' PRIMARY' : candidate.kept ? '' : ' REPLACED'
   const scale = width >= 200 ? 2 : 1
   const first = fit(
