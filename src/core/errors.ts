@@ -9,6 +9,12 @@
  * - `MCP_*`  MCP transport problems (server crashed, protocol garbage)
  * - `GEN_*`  a model ran but its answer is unusable (job failed, media invalid)
  * - `PUB_*`  publishing a results folder (git commit and push, workflow artifact)
+ * - `COMFY_*` ComfyUI rejected or failed a workflow
+ * - `LLM_*`  the local LLM (LM Studio, Ollama) is unavailable or answered unusably
+ * - `KF_*`   keyframes stage input problems and failed segments
+ * - `VID_*`  video stage problems (ffmpeg, video jobs, input images)
+ * - `PC_*`   point-cloud stage problems (depth sources)
+ * - `WEB_*`  web player and viewer inputs
  */
 export const ERROR_CODES = {
   IMG_001: 'invalid image count',
@@ -30,6 +36,20 @@ export const ERROR_CODES = {
   GEN_001: 'generation job failed',
   GEN_002: 'invalid media',
   PUB_001: 'publishing results failed',
+  COMFY_001: 'ComfyUI rejected the workflow',
+  COMFY_002: 'ComfyUI workflow execution failed',
+  LLM_001: 'local LLM unavailable',
+  LLM_002: 'local LLM answer unusable',
+  LLM_003: 'local LLM model not found',
+  KF_001: 'invalid product images',
+  KF_002: 'invalid storyboard',
+  KF_003: 'keyframe segment failed',
+  VID_001: 'ffmpeg not available',
+  VID_002: 'video generation failed',
+  VID_003: 'input image unavailable',
+  PC_001: 'no depth source',
+  PC_002: 'invalid depth image',
+  WEB_001: 'invalid web player input',
   RUN_001: 'run cancelled',
 } as const
 
