@@ -14,11 +14,17 @@ import { STAGE_COMMANDS } from '../src/commands.js'
 import { renderActionYml, ROOT_ACTION } from './action-yml.js'
 import { imageGenerationV2Command } from '../src/stages/image-generation/commands.js'
 import { renderIoTables, replaceBetweenMarkers } from './docs.js'
+import { writeThreeBuildAssets } from '../src/web/three-assets.js'
 
 const root = path.resolve(import.meta.dirname, '..')
 const TITLES: Record<string, string> = {
   'image-generation': 'kamui image generation (v1)',
   'image-generation-v2': 'kamui image generation v2',
+  keyframes: 'kamui keyframes',
+  'video-generation': 'kamui video generation',
+  'pointcloud-generation': 'kamui point-cloud generation',
+  'web-player-generation': 'kamui web player',
+  'threejs-pointcloud-viewer': 'kamui three.js point-cloud viewer',
 }
 
 for (const command of STAGE_COMMANDS) {
@@ -68,4 +74,6 @@ if (!process.argv.includes('--yml-only')) {
       { cwd: root, stdio: 'inherit' },
     )
   }
+  // three.js for the web player and viewer pages: bundles run without node_modules.
+  writeThreeBuildAssets(path.join(root, 'dist'))
 }

@@ -77,6 +77,30 @@ export const BUILTIN_MODELS: Record<string, ModelEntryInput> = {
     // A local process: poll often, a status call costs nothing.
     pollIntervalMs: 100,
   },
+  'preview-video': {
+    kind: 'video',
+    provider: 'mcp',
+    displayName: 'Preview video (offline pan-and-zoom, not a model)',
+    embedded: 'preview',
+    call: triple('preview_video'),
+    pollIntervalMs: 100,
+  },
+  // Keyframes (SPEC §6). No catalogue lists these tools; the names are this project's: the
+  // enhancer answers a text composition (JSON `composition`, or plain text), the keyframe model
+  // renders with `image_urls` references. No priceUsd: no price is documented, so cost reports
+  // say "price unknown" (add priceUsd with a model-registry file).
+  'nano-banana': {
+    provider: 'mcp',
+    displayName: 'Nano-banana (keyframe composition enhancer, answers text)',
+    call: triple('nano_banana'),
+    serverHints: ['nano-banana', 'nanobanana'],
+  },
+  'seedream-4': {
+    provider: 'mcp',
+    displayName: 'Seedream 4 (image generation with reference images)',
+    call: triple('seedream_4'),
+    serverHints: ['seedream'],
+  },
 }
 
 /** The key of the embedded preview server in the merged `mcpServers` map. */

@@ -6,6 +6,9 @@ import { PreviewJobStore } from './jobs.js'
 import { renderPreviewImage } from './render.js'
 import { previewImageResult, toolError, type RenderedPreview } from './result.js'
 import { SerialQueue } from './serial-queue.js'
+import { registerPreviewDepthTools } from './tools/depth.js'
+import { registerPreviewKeyframeTools } from './tools/keyframes.js'
+import { registerPreviewVideoTools } from './tools/video.js'
 
 /** Name the preview server reports in the MCP handshake. */
 export const PREVIEW_SERVER_NAME = 'kamui-preview'
@@ -134,6 +137,9 @@ export function createPreviewServer(options: PreviewServerOptions = {}): McpServ
     },
   )
 
+  registerPreviewVideoTools(server, options)
+  registerPreviewDepthTools(server, options)
+  registerPreviewKeyframeTools(server, options)
   return server
 }
 

@@ -6,9 +6,9 @@ import type { Scorer } from '../types.js'
  *
  * - {@link McpScorer}: a scoring tool reached through MCP, named by a model-registry entry of
  *   `kind: scorer`.
- * - {@link VisionScorerSlot}: the interface point of the local vision-model scorer (LM Studio)
- *   that the GPU-backend issue adds. Nothing implements it here: until it exists, no scorer is
- *   configured and the two dimensions are reported as not measured.
+ * - {@link VisionScorer} (`./vision-scorer.ts`): the local vision-model scorer (LM Studio, with
+ *   Ollama as fallback), selected with `quality-scorer: vision`; it fills the
+ *   {@link VisionScorerSlot} contract below.
  */
 export type {
   ScoredDimension,
@@ -26,6 +26,7 @@ export {
   type McpScorerOptions,
   type ParseScoresOptions,
 } from './mcp-scorer.js'
+export { createVisionScorer, VisionScorer, visionScorerFromOptions } from './vision-scorer.js'
 
 /**
  * The slot for the local vision-model scorer of the GPU backends (LM Studio, OpenAI-compatible

@@ -1,5 +1,6 @@
 import { KamuiError } from '../../core/errors.js'
 import { withDefaults, type RawInputs } from '../../core/input-spec.js'
+import { parseLlmInputs, type LlmOptions } from '../../llm/inputs.js'
 import { IMAGE_GENERATION_INPUTS, IMAGE_GENERATION_V2_INPUTS } from './spec.js'
 
 /** How the images of a run are scheduled (SPEC §5). */
@@ -35,6 +36,8 @@ export interface ImageGenerationInputs {
   seed: number | undefined
   /** Registry override file as given (workspace-relative), or undefined. */
   modelRegistry: string | undefined
+  /** Local-LLM options: translate-prompt, enhance-prompt, quality-scorer: vision (src/llm). */
+  llm: LlmOptions
   /** Legacy v1 behaviour: one image, only the legacy files. */
   legacyV1: boolean
 }
@@ -62,6 +65,7 @@ export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
     ...parseSize(r['image-size'] ?? ''),
     seed: r['seed'] === '' ? undefined : parseNumber(r, 'seed', 0, 2 ** 31 - 1, true),
     modelRegistry: r['model-registry'] === '' ? undefined : r['model-registry'],
+    llm: parseLlmInputs(r),
     legacyV1: false,
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { PromptPreparationSchema } from '../../llm/report.js'
 
 const ErrorRecordSchema = z.object({ code: z.string(), message: z.string() })
 
@@ -144,6 +145,8 @@ export const GenerationReportSchema = z.object({
     base_seed: z.number().int(),
     branch_name: z.string(),
   }),
+  /** Translation and enhancement of the prompt before generation, and the local LLM used. */
+  prompt_preparation: PromptPreparationSchema,
   generation_summary: z.object({
     total_images: z.number().int(),
     successful_generations: z.number().int(),

@@ -4,12 +4,15 @@ import { deadlineSignal } from '../../core/abort.js'
 import { KamuiError } from '../../core/errors.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
+import { VISION_SCORER_ALIAS } from '../../llm/inputs.js'
+import { preparePrompt } from '../../llm/prepare-prompt.js'
 import { parseMcpConfig } from '../../mcp/config.js'
 import { McpPool } from '../../mcp/pool.js'
 import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
 import { loadRegistryFile, ModelRegistry } from '../../models/registry.js'
 import { assessImage } from '../../quality/assess.js'
 import { McpScorer } from '../../quality/scorers/mcp-scorer.js'
+import { visionScorerFromOptions } from '../../quality/scorers/vision-scorer.js'
 import type { Scorer } from '../../quality/types.js'
 import { GenerationQueue } from '../../queue/generation-queue.js'
 import type { ImageGenerationInputs } from './inputs.js'
@@ -78,14 +81,26 @@ export async function runImageGeneration(
     ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
     : {}
   const previewMode = inputs.mcpConfig === undefined
+  // Translation and enhancement (src/llm) come first: everything after uses the prepared prompt
+  // (the auto model choice included); the report keeps the original.
+  const signalOption = context.signal ? { signal: context.signal } : {}
+  const prepared = await preparePrompt(inputs.prompt, inputs.llm, { logger, ...signalOption })
+  inputs = { ...inputs, prompt: prepared.prompt }
   const { models, autoSelected } = resolveModels(
     inputs.models,
     inputs.prompt,
     registry,
     previewMode,
   )
-  const scorerEntry = inputs.qualityScorer
-    ? registry.get(inputs.qualityScorer, 'scorer')
+  const useVision = inputs.qualityScorer === VISION_SCORER_ALIAS
+  const scorerEntry =
+    inputs.qualityScorer && !useVision ? registry.get(inputs.qualityScorer, 'scorer') : undefined
+  const visionScorer = useVision
+    ? await visionScorerFromOptions(inputs.llm, {
+        ...(prepared.client ? { client: prepared.client } : {}),
+        logger,
+        ...signalOption,
+      })
     : undefined
   const baseSeed = inputs.seed ?? randomInt(0, 2 ** 31 - 1)
   const plan = planImages(
@@ -117,7 +132,14 @@ export async function runImageGeneration(
     ...(context.retryPolicy ? { retry: context.retryPolicy } : {}),
   })
   const pool = new McpPool(servers, { logger, redactor: context.redactor, env: context.env })
-  const scorers: Scorer[] = scorerEntry ? [new McpScorer(scorerEntry, pool, { logger })] : []
+  const scorers: Scorer[] = visionScorer
+    ? [visionScorer]
+    : scorerEntry
+      ? [new McpScorer(scorerEntry, pool, { logger })]
+      : []
+  const scorerName = visionScorer
+    ? `the vision model ${visionScorer.model} (quality-scorer: vision)`
+    : scorerEntry?.alias
   let slots: Slot[]
   try {
     slots = await runStrategy(plan, {
@@ -169,8 +191,8 @@ export async function runImageGeneration(
         ]
       : []),
   ]
-  const scorerNote = scorerEntry
-    ? `Prompt alignment and aesthetics are scored by ${scorerEntry.alias}.`
+  const scorerNote = scorerName
+    ? `Prompt alignment and aesthetics are scored by ${scorerName}.`
     : 'Prompt alignment and aesthetics are not measured (no quality-scorer configured); the overall score is the weighted mean of the pixel metrics (technical, artefacts).'
   const report: GenerationReport = {
     schema_version: 1,
@@ -178,7 +200,7 @@ export async function runImageGeneration(
     preview: records.some((r) => r.preview),
     notices: [...(anyPreview ? [PREVIEW_NOTICE] : []), scorerNote],
     request: {
-      prompt: inputs.prompt,
+      prompt: prepared.original,
       image_count: inputs.imageCount,
       models: models.map((m) => m.requested),
       auto_selected: autoSelected,
@@ -190,6 +212,7 @@ export async function runImageGeneration(
       base_seed: baseSeed,
       branch_name: inputs.branchName,
     },
+    prompt_preparation: prepared.record,
     generation_summary: {
       total_images: records.length,
       successful_generations: generated.length,
@@ -212,7 +235,11 @@ export async function runImageGeneration(
     folder,
     inputs,
     report,
-    analysis: qualityAnalysis(slots, inputs.qualityThreshold, scorerEntry?.alias ?? null),
+    analysis: qualityAnalysis(
+      slots,
+      inputs.qualityThreshold,
+      visionScorer ? VISION_SCORER_ALIAS : (scorerEntry?.alias ?? null),
+    ),
     slots,
     generated,
     primary,

@@ -1,4 +1,5 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
+import { LLM_INPUTS } from '../../llm/inputs.js'
 import { PUBLISH_INPUTS } from '../../publish/publish.js'
 
 /** The five inputs of the legacy `image-generation` module (SPEC §4), names unchanged. */
@@ -90,8 +91,9 @@ const V2_EXTRA: readonly InputSpec[] = [
     name: 'quality-scorer',
     default: '',
     description:
-      'Registry alias of a scoring MCP tool (kind: scorer) for prompt alignment and aesthetics. Empty: those dimensions ' +
-      'are reported as not measured and the score comes from the pixel metrics alone.',
+      'Registry alias of a scoring MCP tool (kind: scorer) for prompt alignment and aesthetics, or "vision" for the ' +
+      'local vision model on LM Studio / Ollama (see llm-url, vision-model). Empty: those dimensions are reported as ' +
+      'not measured and the score comes from the pixel metrics alone.',
   },
   { name: 'max-parallel', default: '3', description: 'Maximum images generated at once, 1–10.' },
   {
@@ -122,6 +124,7 @@ export const IMAGE_GENERATION_INPUTS: readonly InputSpec[] = V1_INPUTS
 export const IMAGE_GENERATION_V2_INPUTS: readonly InputSpec[] = [
   ...V1_INPUTS,
   ...V2_EXTRA,
+  ...LLM_INPUTS,
   ...REGISTRY_INPUT,
   ...PUBLISH_INPUTS,
 ]

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { writeFileAtomic } from '../../core/atomic-write.js'
+import { errorMessage } from '../../core/errors.js'
+import type { Logger } from '../../core/logger.js'
+
+/**
+ * The result cache of the keyframes stage: stories, compositions and renders keyed by a hash
+ * of their full inputs (model identity, prompt, references, size, seed, …), kept for a time to
+ * live. A hit skips the model call; the cache is an optimisation only, so unreadable or corrupt
+ * entries count as misses and write failures as warnings.
+ *
+ * Layout: `<folder>/<step>/<first two hex digits>/<key>.json` (the value and its metadata) and,
+ * for renders, `<key>.png`. The JSON file is written last, so an entry exists only once
+ * complete.
+ */
+
+/** The cached step kinds. */
+export const CACHE_STEPS = ['story', 'enhancement', 'render'] as const
+/** One of {@link CACHE_STEPS}. */
+export type CacheStep = (typeof CACHE_STEPS)[number]
+
+/** Bumped when the meaning of cached values changes: older entries are then never hit. */
+export const CACHE_FORMAT_VERSION = 1
+
+/** Hit and miss counts of one step kind. */
+export interface CacheCounts {
+  /** Results taken from the cache. */
+  hits: number
+  /** Lookups that found nothing usable (absent, expired, corrupt). */
+  misses: number
+  /** Of the misses: entries that existed but were older than the TTL. */
+  expired: number
+  /** Lookups skipped on purpose (segments named in retry-segments). */
+  bypassed: number
+}
+
+interface Entry<T> {
+  version: number
+  step: CacheStep
+  key: string
+  created_at: string
+  value: T
+  /** SHA-256 of the PNG beside it, for renders. */
+  png_sha256?: string
+}
+
+/**
+ * SHA-256 (hex) of the canonical JSON of `parts` (object keys sorted, `undefined` dropped), with
+ * {@link CACHE_FORMAT_VERSION} mixed in.
+ */
+export function cacheKey(parts: unknown): string {
+  return createHash('sha256')
+    .update(`kamui-keyframes-cache:${CACHE_FORMAT_VERSION}\n${canonicalJson(parts)}`)
+    .digest('hex')
+}
+
+/** JSON with object keys sorted at every depth; `undefined` members dropped. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value))
+    return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+}
+
+/** See the module comment. */
+export class KeyframeCache {
+  private readonly counts = Object.fromEntries(
+    CACHE_STEPS.map((s) => [s, { hits: 0, misses: 0, expired: 0, bypassed: 0 }]),
+  ) as Record<CacheStep, CacheCounts>
+
+  /**
+   * @param folder absolute folder, or null to turn the cache off (every lookup a miss, nothing written)
+   * @param ttlMs how long an entry is used, ms
+   */
+  constructor(
+    readonly folder: string | null,
+    readonly ttlMs: number,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether the cache reads and writes at all. */
+  get enabled(): boolean {
+    return this.folder !== null && this.ttlMs > 0
+  }
+
+  /** Hit and miss counts so far, by step kind. */
+  stats(): Record<CacheStep, CacheCounts> {
+    return structuredClone(this.counts)
+  }
+
+  /** Counts a lookup that was skipped on purpose. */
+  bypass(step: CacheStep): void {
+    this.counts[step].bypassed++
+  }
+
+  /** The cached JSON value of `key`, or undefined (counted as a hit or a miss). */
+  async get<T>(step: CacheStep, key: string): Promise<T | undefined> {
+    const entry = await this.read<T>(step, key)
+    if (!entry || entry.png_sha256 !== undefined) return this.miss(step)
+    this.counts[step].hits++
+    return entry.value
+  }
+
+  /** The cached PNG and value of `key`, or undefined (counted as a hit or a miss). */
+  async getImage<T>(step: CacheStep, key: string): Promise<{ png: Buffer; value: T } | undefined> {
+    const entry = await this.read<T>(step, key)
+    if (!entry || entry.png_sha256 === undefined) return this.miss(step)
+    const png = await readFile(this.file(step, key, '.png')).catch(() => undefined)
+    if (!png || createHash('sha256').update(png).digest('hex') !== entry.png_sha256)
+      return this.miss(step)
+    this.counts[step].hits++
+    return { png, value: entry.value }
+  }
+
+  /** Stores a JSON value (no-op when the cache is off; failures are logged as warnings). */
+  async put<T>(step: CacheStep, key: string, value: T): Promise<void> {
+    await this.write(step, key, value, undefined)
+  }
+
+  /** Stores a PNG with its value. */
+  async putImage<T>(step: CacheStep, key: string, png: Buffer, value: T): Promise<void> {
+    await this.write(step, key, value, png)
+  }
+
+  private miss(step: CacheStep): undefined {
+    this.counts[step].misses++
+    return undefined
+  }
+
+  private async read<T>(step: CacheStep, key: string): Promise<Entry<T> | undefined> {
+    if (!this.enabled) return undefined
+    let entry: Entry<T>
+    try {
+      entry = JSON.parse(await readFile(this.file(step, key, '.json'), 'utf8')) as Entry<T>
+    } catch {
+      return undefined
+    }
+    if (entry.version !== CACHE_FORMAT_VERSION || entry.key !== key || entry.step !== step)
+      return undefined
+    const created = Date.parse(entry.created_at)
+    if (!Number.isFinite(created) || this.now() - created > this.ttlMs) {
+      this.counts[step].expired++
+      return undefined
+    }
+    return entry
+  }
+
+  private async write<T>(
+    step: CacheStep,
+    key: string,
+    value: T,
+    png: Buffer | undefined,
+  ): Promise<void> {
+    if (!this.enabled) return
+    const entry: Entry<T> = {
+      version: CACHE_FORMAT_VERSION,
+      step,
+      key,
+      created_at: new Date(this.now()).toISOString(),
+      value,
+      ...(png ? { png_sha256: createHash('sha256').update(png).digest('hex') } : {}),
+    }
+    try {
+      if (png) await writeFileAtomic(this.file(step, key, '.png'), png)
+      await writeFileAtomic(this.file(step, key, '.json'), `${JSON.stringify(entry)}\n`)
+    } catch (error) {
+      this.logger.warn(
+        `The keyframes cache could not store a ${step} result: ${errorMessage(error)}`,
+      )
+    }
+  }
+
+  private file(step: CacheStep, key: string, extension: string): string {
+    return path.join(this.folder as string, step, key.slice(0, 2), `${key}${extension}`)
+  }
+}

@@ -1,0 +1,55 @@
+import path from 'node:path'
+import type { RawInputs } from '../../core/input-spec.js'
+import type { StageCommand } from '../../core/stage-command.js'
+import type { StageContext } from '../../core/stage-context.js'
+import { parseKeyframesInputs } from './inputs.js'
+import type { KeyframesProviders } from './providers.js'
+import { runKeyframes, type KeyframesResult } from './run.js'
+import { KEYFRAMES_INPUTS, KEYFRAMES_OUTPUTS } from './spec.js'
+import { keyframesSummaryMarkdown } from './summary.js'
+
+/** The outputs of a keyframes run; `keyframes-json` is relative to the workspace. */
+export function keyframesOutputs(
+  result: KeyframesResult,
+  workspace: string,
+): Record<string, string> {
+  return {
+    'keyframes-json': path.relative(workspace, result.file),
+    'frame-count': String(result.frameCount),
+    'generated-frames': String(result.generatedFrames),
+    'inherited-frames': String(result.inheritedFrames),
+    'failed-segments': JSON.stringify(result.failedSegments),
+    'keyframes-completed': String(result.complete),
+  }
+}
+
+/**
+ * The `keyframes` stage command with optional providers (the local LLM, ComfyUI), made per run
+ * from the raw inputs and the context; without them `llm` and ComfyUI aliases are refused.
+ */
+export function createKeyframesCommand(
+  providersFor: (
+    raw: RawInputs,
+    context: StageContext,
+  ) => KeyframesProviders | Promise<KeyframesProviders> = () => ({}),
+): StageCommand {
+  return {
+    name: 'keyframes',
+    description:
+      'Turn a concept (or a storyboard file) and product photos into first and last keyframes per segment (Hook → Body… → CTA).',
+    inputs: KEYFRAMES_INPUTS,
+    outputs: KEYFRAMES_OUTPUTS,
+    async run(raw, context) {
+      const inputs = parseKeyframesInputs(raw)
+      const result = await runKeyframes(inputs, context, await providersFor(raw, context))
+      return {
+        outputs: keyframesOutputs(result, context.workspace),
+        summary: keyframesSummaryMarkdown(result),
+        folder: result.folder,
+      }
+    },
+  }
+}
+
+/** `keyframes` (SPEC §6), MCP and preview providers only. */
+export const keyframesCommand: StageCommand = createKeyframesCommand()

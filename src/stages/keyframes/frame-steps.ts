@@ -1,0 +1,487 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { deadlineSignal } from '../../core/abort.js'
+import { copyFileAtomic, writeFileAtomic } from '../../core/atomic-write.js'
+import { KamuiError, errorMessage, isKamuiError } from '../../core/errors.js'
+import type { Logger } from '../../core/logger.js'
+import { loadSharp } from '../../media/sharp.js'
+import { toPng } from '../../media/to-png.js'
+import { QueuedJobError, type GenerationQueue } from '../../queue/generation-queue.js'
+import type { GpuMemory, ModelTelemetry } from '../../telemetry/schema.js'
+import type { KeyframeAspectRatio } from './aspect.js'
+import { cacheKey, type KeyframeCache } from './cache.js'
+import { cachedCost, type StepCost } from './costs.js'
+import type { KeyframeEnhancer } from './enhancer/types.js'
+import type { KeyframeRecord } from './keyframes-file.js'
+import type { ProductImage } from './product-images.js'
+import {
+  buildEnhancerPrompt,
+  buildRenderPrompt,
+  type FrameContext,
+  type FrameKind,
+} from './prompts.js'
+import type { FrameReference, KeyframeRenderer } from './renderer/types.js'
+import type { Segment, Storyboard } from './storyboard.js'
+
+/**
+ * The steps of one keyframe: compose (enhancer), render (image model), inherit (copy the
+ * previous segment's last frame). Each model step looks in the cache first and otherwise runs
+ * on the shared generation queue (transient failures retried there with backoff) under its
+ * own deadline; every made frame is written at once as `keyframes/segment-{n}-{kind}.png`.
+ */
+
+/** Folder of the frame files inside the stage folder. */
+export const FRAMES_DIR = 'keyframes'
+
+/** The file of a frame, relative to the stage folder. */
+export function frameFile(segment: number, kind: FrameKind): string {
+  return `${FRAMES_DIR}/segment-${segment}-${kind}.png`
+}
+
+/** The composition of one frame, from the cache or the enhancer. */
+export interface Composition {
+  text: string
+  enhancer: ModelTelemetry
+  /** Model call time, ms; null on a cache hit. */
+  generationMs: number | null
+  cache: 'hit' | 'miss' | 'bypassed' | 'off'
+  cost: StepCost
+  preview: boolean
+}
+
+/** A frame on disk, with what the next steps and the report need. */
+export interface MadeFrame {
+  record: KeyframeRecord
+  /** The PNG bytes (a reference for the last frame and for inheritance). */
+  png: Buffer
+  /** The model's URL while it is fresh (made by a call in this run), else null. */
+  freshUrl: string | null
+  /** GPU memory of the render, when the renderer reported it. */
+  gpuMemory: GpuMemory | null
+}
+
+/** The failure of a frame step, with the attempts it made. */
+export class FrameStepError extends Error {
+  override readonly name = 'FrameStepError'
+  constructor(
+    readonly step: 'composition' | 'render' | 'inherit',
+    readonly error: KamuiError,
+    readonly attempts: number,
+    readonly retriedErrors: readonly KamuiError[],
+    /** Costs already incurred (a composition that succeeded before the render failed). */
+    readonly costs: readonly StepCost[],
+    /** The composition and prompt, when they were made. */
+    readonly partial: Pick<KeyframeRecord, 'composition' | 'prompt' | 'enhancer'> | null,
+  ) {
+    super(`${step}: ${error.message}`, { cause: error })
+  }
+}
+
+/** What {@link FrameSteps} works with. */
+export interface FrameStepsOptions {
+  /** Absolute stage folder. */
+  folder: string
+  storyboard: Storyboard
+  products: readonly ProductImage[]
+  aspectRatio: KeyframeAspectRatio
+  width: number
+  height: number
+  seed: number
+  enhancer: KeyframeEnhancer
+  renderer: KeyframeRenderer
+  cache: KeyframeCache
+  queue: GenerationQueue
+  /** The stage's deadline and cancellation. */
+  signal: AbortSignal
+  /** Deadline of one step, ms. */
+  stepTimeoutMs: number
+  /** Segments whose steps skip cache lookups (retry-segments). */
+  bypassCache: ReadonlySet<number>
+  logger: Logger
+}
+
+interface CachedComposition {
+  composition: string
+  enhancer: ModelTelemetry
+}
+
+interface CachedRender {
+  url: string | null
+  model: ModelTelemetry
+}
+
+/** See the module comment. */
+export class FrameSteps {
+  constructor(private readonly o: FrameStepsOptions) {}
+
+  /** The seed of a frame: seed + 2(n − 1), plus 1 for the last frame. */
+  seedOf(segment: Segment, kind: FrameKind): number {
+    return (this.o.seed + 2 * (segment.index - 1) + (kind === 'last' ? 1 : 0)) % 2 ** 31
+  }
+
+  /** The prompt context of a frame. */
+  contextOf(segment: Segment, kind: FrameKind): FrameContext {
+    return {
+      storyboard: this.o.storyboard,
+      segment,
+      kind,
+      aspectRatio: this.o.aspectRatio,
+      width: this.o.width,
+      height: this.o.height,
+      productImageCount: this.o.products.length,
+    }
+  }
+
+  /**
+   * Writes (or takes from the cache) the composition of a frame.
+   *
+   * @throws FrameStepError when the enhancer fails after its retries
+   */
+  async compose(segment: Segment, kind: FrameKind): Promise<Composition> {
+    const { enhancer, cache } = this.o
+    const prompt = buildEnhancerPrompt(this.contextOf(segment, kind))
+    const key = cacheKey({
+      step: 'enhancement',
+      enhancer: enhancer.cacheIdentity,
+      prompt: prompt.prompt,
+      fields: prompt.fields,
+      references: this.o.products.map((p) => p.sha256),
+      aspectRatio: this.o.aspectRatio,
+    })
+    const lookup = await this.lookup(
+      segment,
+      () => cache.get<CachedComposition>('enhancement', key),
+      'enhancement',
+    )
+    if (lookup.value) {
+      return {
+        text: lookup.value.composition,
+        enhancer: lookup.value.enhancer,
+        generationMs: null,
+        cache: 'hit',
+        cost: cachedCost('nanobanana-enhancement'),
+        preview: enhancer.preview,
+      }
+    }
+    const label = `composition of segment ${segment.index} (${segment.label}) ${kind} frame`
+    const result = await this.queued('composition', enhancer.label, label, [], null, (signal) =>
+      enhancer.enhance({
+        prompt,
+        references: this.o.products,
+        aspectRatio: this.o.aspectRatio,
+        signal,
+      }),
+    )
+    const value = result.value
+    await cache.put<CachedComposition>('enhancement', key, {
+      composition: value.composition,
+      enhancer: value.model,
+    })
+    this.o.logger.info(`${label}: written by ${enhancer.label} (${value.generationMs} ms).`)
+    return {
+      text: value.composition,
+      enhancer: value.model,
+      generationMs: value.generationMs,
+      cache: lookup.use,
+      cost: value.cost,
+      preview: enhancer.preview,
+    }
+  }
+
+  /**
+   * Renders (or takes from the cache) a frame from its composition and writes its file.
+   *
+   * @param firstFrame for a last frame, its segment's first frame (the reference); null for first frames
+   * @param fallback for a later segment's generated first frame: why it was not inherited
+   * @throws FrameStepError when the render fails after its retries or its image is unusable
+   */
+  async render(
+    segment: Segment,
+    kind: FrameKind,
+    composition: Composition,
+    firstFrame: MadeFrame | null,
+    fallback: string | null = null,
+  ): Promise<MadeFrame> {
+    const started = performance.now()
+    const { renderer, cache } = this.o
+    const prompt = buildRenderPrompt(this.contextOf(segment, kind), composition.text)
+    const seed = this.seedOf(segment, kind)
+    const file = frameFile(segment.index, kind)
+    const reference: FrameReference | null = firstFrame
+      ? {
+          png: firstFrame.png,
+          sha256: firstFrame.record.sha256 as string,
+          freshUrl: firstFrame.freshUrl,
+        }
+      : null
+    const key = cacheKey({
+      step: 'render',
+      renderer: renderer.cacheIdentity,
+      prompt,
+      width: this.o.width,
+      height: this.o.height,
+      aspectRatio: this.o.aspectRatio,
+      seed,
+      references: this.o.products.map((p) => p.sha256),
+      firstFrame: reference?.sha256 ?? null,
+    })
+    const base = {
+      kind,
+      inherited: false,
+      inheritedFrom: null,
+      fallback,
+      reused: false,
+      composition: composition.text,
+      prompt,
+      seed,
+      enhancer: composition.enhancer,
+      preview: composition.preview || renderer.preview,
+    }
+    const lookup = await this.lookup(
+      segment,
+      () => cache.getImage<CachedRender>('render', key),
+      'render',
+    )
+    if (lookup.value) {
+      await writeFileAtomic(path.join(this.o.folder, file), lookup.value.png)
+      const made = await this.describe(lookup.value.png)
+      return {
+        record: {
+          ...base,
+          status: 'generated',
+          path: file,
+          url: lookup.value.value.url,
+          ...made,
+          model: lookup.value.value.model,
+          cache: { enhancement: composition.cache, render: 'hit' },
+          timings: {
+            enhancementMs: composition.generationMs,
+            queueWaitMs: null,
+            renderMs: null,
+            downloadMs: null,
+            totalMs: Math.round(performance.now() - started),
+          },
+          attempts: 0,
+          retries: 0,
+          retriedErrors: [],
+          costs: [composition.cost, cachedCost('keyframe-generation')],
+          error: null,
+        },
+        png: lookup.value.png,
+        freshUrl: null,
+        gpuMemory: null,
+      }
+    }
+    const label = `render of segment ${segment.index} (${segment.label}) ${kind} frame`
+    const partial = { composition: composition.text, prompt, enhancer: composition.enhancer }
+    const result = await this.queued(
+      'render',
+      renderer.label,
+      label,
+      [composition.cost],
+      partial,
+      (signal) =>
+        renderer.render({
+          prompt,
+          width: this.o.width,
+          height: this.o.height,
+          aspectRatio: this.o.aspectRatio,
+          seed,
+          references: this.o.products,
+          firstFrame: reference,
+          frame: { segment: segment.index, kind, segmentType: segment.type },
+          signal,
+        }),
+    )
+    const rendered = result.value
+    const converting = performance.now()
+    let png: Buffer
+    try {
+      png = await this.exactPng(rendered.image)
+      await writeFileAtomic(path.join(this.o.folder, file), png)
+    } catch (error) {
+      const kamui = isKamuiError(error) ? error : new KamuiError('GEN_002', errorMessage(error))
+      throw new FrameStepError(
+        'render',
+        kamui,
+        result.attempts,
+        result.retriedErrors,
+        [composition.cost, rendered.cost],
+        partial,
+      )
+    }
+    const convertMs = Math.round(performance.now() - converting)
+    await cache.putImage<CachedRender>('render', key, png, {
+      url: rendered.url,
+      model: rendered.model,
+    })
+    this.o.logger.info(
+      `${label}: ${this.o.width}×${this.o.height} written to ${file} by ${renderer.label} (${rendered.generationMs} ms` +
+        `${result.attempts > 1 ? `, ${result.attempts} attempts` : ''}).`,
+    )
+    return {
+      record: {
+        ...base,
+        status: 'generated',
+        path: file,
+        url: rendered.url,
+        ...(await this.describe(png)),
+        model: rendered.model,
+        cache: { enhancement: composition.cache, render: lookup.use },
+        timings: {
+          enhancementMs: composition.generationMs,
+          queueWaitMs: result.queueWaitMs,
+          renderMs: rendered.generationMs,
+          downloadMs: (rendered.downloadMs ?? 0) + convertMs,
+          totalMs: Math.round(performance.now() - started),
+        },
+        attempts: result.attempts,
+        retries: result.retriedErrors.length,
+        retriedErrors: result.retriedErrors.map((e) => e.toJSON()),
+        costs: [composition.cost, rendered.cost],
+        error: null,
+      },
+      png,
+      freshUrl: rendered.url && /^https?:\/\//i.test(rendered.url) ? rendered.url : null,
+      gpuMemory: rendered.gpuMemory,
+    }
+  }
+
+  /**
+   * Copies the previous segment's last frame to this segment's first frame (identical bytes).
+   *
+   * @throws FrameStepError when the copy fails
+   */
+  async inherit(segment: Segment, previous: Segment, source: MadeFrame): Promise<MadeFrame> {
+    const started = performance.now()
+    const file = frameFile(segment.index, 'first')
+    const from = source.record.path as string
+    try {
+      await copyFileAtomic(path.join(this.o.folder, from), path.join(this.o.folder, file))
+    } catch (error) {
+      throw new FrameStepError(
+        'inherit',
+        new KamuiError('GEN_001', `copying ${from} to ${file} failed: ${errorMessage(error)}`),
+        0,
+        [],
+        [],
+        null,
+      )
+    }
+    const record: KeyframeRecord = {
+      ...source.record,
+      kind: 'first',
+      status: 'inherited',
+      path: file,
+      inherited: true,
+      inheritedFrom: { segment: previous.index, kind: 'last', path: from },
+      fallback: null,
+      reused: false,
+      cache: { enhancement: null, render: null },
+      timings: {
+        enhancementMs: null,
+        queueWaitMs: null,
+        renderMs: null,
+        downloadMs: null,
+        totalMs: Math.round(performance.now() - started),
+      },
+      attempts: 0,
+      retries: 0,
+      retriedErrors: [],
+      costs: [],
+      error: null,
+    }
+    return { record, png: source.png, freshUrl: source.freshUrl, gpuMemory: null }
+  }
+
+  /** A frame kept from an earlier run: its file read back and checked against its recorded hash. */
+  async reuse(record: KeyframeRecord): Promise<MadeFrame> {
+    const file = path.join(this.o.folder, record.path as string)
+    const png = await readFile(file).catch((error: unknown) => {
+      throw new KamuiError(
+        'KF_002',
+        `${record.path} of the earlier run cannot be read (${errorMessage(error)}).`,
+      )
+    })
+    const sha256 = createHash('sha256').update(png).digest('hex')
+    if (sha256 !== record.sha256) {
+      throw new KamuiError(
+        'KF_002',
+        `${record.path} changed since the earlier run (its SHA-256 differs from keyframes.json); run without retry-segments.`,
+      )
+    }
+    return { record: { ...record, reused: true }, png, freshUrl: null, gpuMemory: null }
+  }
+
+  private async lookup<T>(
+    segment: Segment,
+    get: () => Promise<T | undefined>,
+    step: 'enhancement' | 'render',
+  ): Promise<{ value: T | undefined; use: 'miss' | 'bypassed' | 'off' }> {
+    if (!this.o.cache.enabled) return { value: undefined, use: 'off' }
+    if (this.o.bypassCache.has(segment.index)) {
+      this.o.cache.bypass(step)
+      return { value: undefined, use: 'bypassed' }
+    }
+    return { value: await get(), use: 'miss' }
+  }
+
+  /** Runs a model call on the queue under a step deadline; failures become {@link FrameStepError}. */
+  private async queued<T>(
+    step: 'composition' | 'render',
+    model: string,
+    label: string,
+    costs: StepCost[],
+    partial: FrameStepError['partial'],
+    call: (signal: AbortSignal) => Promise<T>,
+  ): Promise<{ value: T; attempts: number; queueWaitMs: number; retriedErrors: KamuiError[] }> {
+    const deadline = deadlineSignal(
+      this.o.stepTimeoutMs,
+      `The ${label} (frame-timeout)`,
+      this.o.signal,
+    )
+    try {
+      return await this.o.queue.run(model, label, deadline.signal, ({ signal }) => call(signal))
+    } catch (error) {
+      if (error instanceof QueuedJobError) {
+        throw new FrameStepError(
+          step,
+          error.error,
+          error.attempts,
+          error.retriedErrors,
+          costs,
+          partial,
+        )
+      }
+      const kamui = isKamuiError(error) ? error : new KamuiError('GEN_001', errorMessage(error))
+      throw new FrameStepError(step, kamui, 0, [], costs, partial)
+    } finally {
+      deadline.clear()
+    }
+  }
+
+  /** The image as a PNG of exactly the keyframe size (cover-resized when the model sent another size). */
+  private async exactPng(bytes: Uint8Array): Promise<Buffer> {
+    const png = await toPng(bytes)
+    if (png.width === this.o.width && png.height === this.o.height) return png.png
+    this.o.logger.debug(
+      `resizing a ${png.width}×${png.height} render to ${this.o.width}×${this.o.height}.`,
+    )
+    const sharp = await loadSharp()
+    return sharp(png.png)
+      .resize({ width: this.o.width, height: this.o.height, fit: 'cover' })
+      .png()
+      .toBuffer()
+  }
+
+  private async describe(png: Buffer): Promise<{ sha256: string; width: number; height: number }> {
+    const sharp = await loadSharp()
+    const meta = await sharp(png).metadata()
+    return {
+      sha256: createHash('sha256').update(png).digest('hex'),
+      width: meta.width ?? this.o.width,
+      height: meta.height ?? this.o.height,
+    }
+  }
+}

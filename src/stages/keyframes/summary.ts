@@ -1,0 +1,38 @@
+import type { KeyframeRecord } from './keyframes-file.js'
+import type { KeyframesResult } from './run.js'
+
+/** Escapes text for a Markdown table cell. */
+function cell(text: string): string {
+  return text.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')
+}
+
+function frameCell(frame: KeyframeRecord): string {
+  if (frame.path === null) return `${frame.status}: ${frame.error?.code ?? ''}`
+  if (frame.inherited) return `inherited from segment ${frame.inheritedFrom?.segment ?? '?'}`
+  const cached = frame.cache.render === 'hit' ? ' (cache)' : ''
+  return `${frame.reused ? 'kept' : 'generated'}${cached}`
+}
+
+/** The job summary of a keyframes run: one row per segment, cache, costs and warnings. */
+export function keyframesSummaryMarkdown(result: KeyframesResult): string {
+  const k = result.keyframes
+  const usd = `$${k.costs.totalUsd.toFixed(4)}${k.costs.complete ? '' : ` (+ ${k.costs.unknownPriceCalls} call(s) of unknown price)`}`
+  return [
+    `### Keyframes${k.preview ? ' (PREVIEW output, not model output)' : ''}`,
+    '',
+    `${k.summary.completeSegments} of ${k.summary.segments} segments complete: ${k.summary.frames} frames ` +
+      `(${k.summary.generatedFrames} generated, ${k.summary.inheritedFrames} inherited) in ${(k.timings.totalMs / 1000).toFixed(1)} s; ` +
+      `cache ${k.cache.hits} hit(s), ${k.cache.misses} miss(es); cost ${usd}.`,
+    '',
+    '| segment | first frame | last frame | status |',
+    '| --- | --- | --- | --- |',
+    ...k.segments.map(
+      (s) =>
+        `| ${s.index} ${cell(s.label)} | ${cell(frameCell(s.firstFrame))} | ${cell(frameCell(s.lastFrame))} | ${s.status} |`,
+    ),
+    '',
+    ...k.notices.map((n) => `> ${cell(n)}`),
+    ...result.warnings.map((w) => `> **${w.code}**: ${cell(w.message)}`),
+    '',
+  ].join('\n')
+}

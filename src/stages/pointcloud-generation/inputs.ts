@@ -1,0 +1,48 @@
+import { KamuiError } from '../../core/errors.js'
+import { withDefaults, type RawInputs } from '../../core/input-spec.js'
+import { COLOR_MODES, type ColorMode } from '../../pointcloud/color-mode.js'
+import { PLY_FORMATS, type PlyFormat } from '../../pointcloud/ply.js'
+import { optionalInput, parseEnumInput, parseNumberInput } from '../video-generation/parse.js'
+import { POINTCLOUD_GENERATION_INPUTS } from './spec.js'
+
+/** Typed inputs of the point-cloud stage. */
+export interface PointcloudInputs {
+  /** As given; resolved inside the workspace by the stage. */
+  inputImagePath: string
+  outputFolder: string
+  branchName: string
+  depthModel: string
+  colorMode: ColorMode
+  depthImage: string | undefined
+  mcpConfig: string | undefined
+  maxPoints: number
+  plyFormat: PlyFormat
+  /** Deadline of the depth estimation, ms. */
+  depthTimeoutMs: number
+}
+
+/**
+ * Parses the action's raw string inputs (defaults applied).
+ *
+ * @throws KamuiError CFG_001 naming the input for an empty required input or a malformed value
+ */
+export function parsePointcloudInputs(raw: RawInputs): PointcloudInputs {
+  const r = withDefaults(POINTCLOUD_GENERATION_INPUTS, raw)
+  const inputImagePath = optionalInput(r, 'input-image-path')
+  if (!inputImagePath) throw new KamuiError('CFG_001', 'input-image-path is empty: name the image.')
+  const outputFolder = optionalInput(r, 'output-folder')
+  if (!outputFolder)
+    throw new KamuiError('CFG_001', 'output-folder is empty: name the folder for the results.')
+  return {
+    inputImagePath,
+    outputFolder,
+    branchName: (r['branch-name'] ?? '').trim(),
+    depthModel: (r['depth-model'] ?? '').trim(),
+    colorMode: parseEnumInput(r, 'color-mode', COLOR_MODES),
+    depthImage: optionalInput(r, 'depth-image'),
+    mcpConfig: optionalInput(r, 'mcp-config'),
+    maxPoints: parseNumberInput(r, 'max-points', 1, 10_000_000, true),
+    plyFormat: parseEnumInput(r, 'ply-format', PLY_FORMATS),
+    depthTimeoutMs: parseNumberInput(r, 'depth-timeout', 1, 86_400, false) * 1000,
+  }
+}

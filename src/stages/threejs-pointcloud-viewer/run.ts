@@ -1,0 +1,118 @@
+import path from 'node:path'
+import { copyFileAtomic, writeFileAtomic } from '../../core/atomic-write.js'
+import type { StageContext } from '../../core/stage-context.js'
+import { resolveInWorkspace } from '../../core/workspace.js'
+import { runInfoFromEnv } from '../../telemetry/run-info.js'
+import { relativeUrl } from '../../web/html.js'
+import { AUDIO_EXTENSIONS, posixRelative, requireMediaFile } from '../../web/media-files.js'
+import { readPlyHeader, type PlyHeader } from '../../web/ply-header.js'
+import { ProvenanceLookup } from '../../web/provenance.js'
+import { writeViewerAssets } from '../../web/site-assets.js'
+import { writeSiteTelemetry, type SiteFile } from '../../web/site-telemetry.js'
+import { renderViewerPage } from '../../web/viewer-page.js'
+import type { ViewerInputs } from './inputs.js'
+
+/** What the threejs-pointcloud-viewer stage returns. */
+export interface ViewerResult {
+  /** Absolute output folder. */
+  folder: string
+  /** Absolute path of `{out}/index.html`. */
+  page: string
+  /** Files written below `{out}/assets/`, relative to it. */
+  assets: string[]
+  header: PlyHeader
+  /** Whether the point cloud is preview output (its telemetry says so). */
+  preview: boolean
+}
+
+/** Names below assets/ that belong to the viewer itself. */
+const RESERVED = new Set(['three', 'kamui-viewer.js'])
+
+/**
+ * The threejs-pointcloud-viewer stage (legacy interface, SPEC §4): checks the PLY header, copies
+ * the PLY (and the music) into `{out}/assets/`, writes three.js and the viewer script there
+ * (served from the site: no CDN), renders `{out}/index.html` from the template, and writes
+ * `{out}/metadata/artifact-metadata.json`. A PLY that is preview output (per the telemetry of
+ * the stage that wrote it) is labelled as such on the page.
+ *
+ * @throws KamuiError FS_001 for paths outside the workspace; WEB_001 for a missing or unusable
+ *   PLY or music file, or missing three.js files
+ */
+export async function runViewer(
+  inputs: ViewerInputs,
+  context: StageContext,
+): Promise<ViewerResult> {
+  const run = context.run ?? runInfoFromEnv(context.env, new Date())
+  const folder = resolveInWorkspace(context.workspace, inputs.outputFolder, 'output-folder')
+  const ply = resolveInWorkspace(context.workspace, inputs.plyFile, 'ply-file-path')
+  await requireMediaFile(ply, 'ply-file-path', inputs.plyFile)
+  const header = await readPlyHeader(ply)
+  const music = inputs.musicFile
+    ? resolveInWorkspace(context.workspace, inputs.musicFile, 'music-file')
+    : undefined
+  if (music && inputs.musicFile) {
+    await requireMediaFile(music, 'music-file', inputs.musicFile, AUDIO_EXTENSIONS)
+  }
+
+  const assetsDir = path.join(folder, 'assets')
+  const lookup = new ProvenanceLookup(context.workspace)
+  const files: SiteFile[] = []
+  const copyIn = async (source: string, fallbackName: string): Promise<string> => {
+    const base = path.basename(source)
+    const name = RESERVED.has(base) ? fallbackName : base
+    const target = path.join(assetsDir, name)
+    const provenance = await lookup.of(source)
+    if (path.resolve(target) !== path.resolve(source)) await copyFileAtomic(source, target)
+    files.push({
+      path: `assets/${name}`,
+      source: { path: posixRelative(context.workspace, source), provenance },
+    })
+    return name
+  }
+  const plyName = await copyIn(ply, 'pointcloud.ply')
+  const plyPreview = files[0]?.source?.provenance?.preview ?? false
+  const musicName = music ? await copyIn(music, `music${path.extname(music)}`) : undefined
+  const viewerAssets = await writeViewerAssets(assetsDir)
+  files.push(...viewerAssets.map((file) => ({ path: `assets/${file}` })))
+
+  const page = path.join(folder, 'index.html')
+  await writeFileAtomic(
+    page,
+    renderViewerPage({
+      title: inputs.title,
+      config: {
+        title: inputs.title,
+        ply: `assets/${relativeUrl(plyName)}`,
+        background: inputs.backgroundColor,
+        cameraPosition: inputs.cameraPosition,
+        autoRotate: inputs.autoRotate,
+        pointSize: inputs.pointSize,
+        animationSpeed: inputs.animationSpeed,
+      },
+      musicUrl: musicName === undefined ? null : `assets/${relativeUrl(musicName)}`,
+      assetBase: 'assets/',
+      preview: plyPreview,
+      points: header.vertices,
+    }),
+  )
+  files.unshift({ path: 'index.html' })
+  await writeSiteTelemetry({
+    folder,
+    stage: 'threejs-pointcloud-viewer',
+    run,
+    endedAt: new Date(),
+    files,
+    redactor: context.redactor,
+  })
+  context.logger.info(
+    `Point-cloud viewer written to ${posixRelative(context.workspace, page)} (${header.vertices} points` +
+      `${plyPreview ? ', preview output' : ''}).`,
+  )
+  return {
+    folder,
+    page,
+    assets: files.filter((f) => f.path.startsWith('assets/')).map((f) => f.path.slice(7)),
+    header,
+    preview: plyPreview,
+  }
+}

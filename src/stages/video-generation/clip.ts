@@ -1,0 +1,189 @@
+import path from 'node:path'
+import { deadlineSignal } from '../../core/abort.js'
+import { KamuiError } from '../../core/errors.js'
+import type { Logger } from '../../core/logger.js'
+import { QueuedJobError, type GenerationQueue } from '../../queue/generation-queue.js'
+import type { FfmpegTools } from '../../video/ffmpeg.js'
+import type { ClipFrame, VideoProvider } from '../../video/provider.js'
+import type { AspectRatio } from '../../video/size.js'
+import { storeClip } from '../../video/store-clip.js'
+import type { ResolvedFrame } from './frames.js'
+import type { ClipPlan } from './keyframes.js'
+import { clipFile, type ClipRecord, type FrameRecord } from './report.js'
+
+/** What {@link makeClip} needs besides the plan. */
+export interface MakeClipContext {
+  folder: string
+  provider: VideoProvider
+  queue: GenerationQueue
+  /** ffmpeg for probing and conversion; undefined when none is available (hosted models only). */
+  tools: FfmpegTools | undefined
+  fps: number
+  aspect: AspectRatio | undefined
+  /** Deadline of the clip (queue wait, generation, download, storing), ms. */
+  timeoutMs: number
+  /** Cancellation of the run. */
+  signal: AbortSignal | undefined
+  logger: Logger
+}
+
+/**
+ * Makes one clip: generates it on the generation queue under the clip's deadline (retrying
+ * transient failures), then verifies and stores it as `videos/segment-{N}.mp4`. Never throws
+ * for a failed clip: the failure is in the returned record (a job that reports `failed` is
+ * VID_002 naming the segment and the model's reason; the deadline is IMG_003).
+ */
+export async function makeClip(
+  plan: ClipPlan,
+  first: ResolvedFrame,
+  last: ResolvedFrame | undefined,
+  ctx: MakeClipContext,
+): Promise<ClipRecord> {
+  const { provider } = ctx
+  const what = `segment ${plan.segment} (${provider.label})`
+  const started = performance.now()
+  const deadline = deadlineSignal(ctx.timeoutMs, `The clip of ${what} (video-timeout)`, ctx.signal)
+  const base: Omit<ClipRecord, 'status' | 'error'> = {
+    segment: plan.segment,
+    file: null,
+    model: provider.label,
+    provider: provider.provider,
+    preview: provider.preview,
+    url: null,
+    server: null,
+    tools: [],
+    workflow: null,
+    request_id: null,
+    prompt: plan.prompt,
+    requested: {
+      duration_s: plan.durationS,
+      fps: ctx.fps,
+      aspect_ratio: ctx.aspect?.text ?? null,
+    },
+    first_frame: frameRecord(first),
+    last_frame: last ? frameRecord(last) : null,
+    video: null,
+    timings: { queue_wait_ms: null, generation_ms: null, download_ms: null, total_ms: null },
+    attempts: 0,
+    retried_errors: [],
+  }
+  try {
+    ctx.logger.info(`${what}: generating a ${plan.durationS} s clip.`)
+    const queued = await ctx.queue.run(provider.label, what, deadline.signal, ({ signal }) =>
+      provider.generate(
+        {
+          segment: plan.segment,
+          prompt: plan.prompt,
+          first: clipFrame(first),
+          ...(last ? { last: clipFrame(last) } : {}),
+          durationS: plan.durationS,
+          fps: ctx.fps,
+          ...(ctx.aspect ? { aspect: ctx.aspect } : {}),
+          seed: plan.segment,
+        },
+        { signal, logger: ctx.logger },
+      ),
+    )
+    const media = queued.value
+    const storeStarted = performance.now()
+    const file = clipFile(plan.segment)
+    const stored = await storeClip(media.bytes, path.join(ctx.folder, file), ctx.tools, {
+      signal: deadline.signal,
+      logger: ctx.logger,
+      what,
+    })
+    const probe = stored.probe
+    ctx.logger.info(
+      `${what}: ${file}` +
+        (probe
+          ? ` (${probe.width}x${probe.height}, ${probe.frames ?? '?'} frames, ${probe.durationS?.toFixed(2) ?? '?'} s)`
+          : '') +
+        '.',
+    )
+    return {
+      ...base,
+      status: 'ok',
+      file,
+      url: media.url ?? null,
+      server: media.server,
+      tools: media.tools,
+      workflow: media.workflow,
+      request_id: media.requestId ?? null,
+      video: probe
+        ? {
+            codec: probe.codec,
+            pixel_format: probe.pixelFormat,
+            width: probe.width,
+            height: probe.height,
+            fps: probe.fps,
+            frames: probe.frames,
+            duration_s: probe.durationS,
+            container: probe.container,
+            checked_with: stored.verifiedBy,
+            converted: stored.converted,
+          }
+        : null,
+      timings: {
+        queue_wait_ms: Math.round(queued.queueWaitMs),
+        generation_ms: media.generationMs,
+        download_ms: media.downloadMs + Math.round(performance.now() - storeStarted),
+        total_ms: Math.round(performance.now() - started),
+      },
+      attempts: queued.attempts,
+      retried_errors: queued.retriedErrors.map((e) => e.toJSON()),
+      error: null,
+    }
+  } catch (error) {
+    const failure = clipError(error, what)
+    const queuedFailure = error instanceof QueuedJobError ? error : undefined
+    return {
+      ...base,
+      status: 'failed',
+      timings: { ...base.timings, total_ms: Math.round(performance.now() - started) },
+      attempts: queuedFailure?.attempts ?? 0,
+      retried_errors: queuedFailure?.retriedErrors.map((e) => e.toJSON()) ?? [],
+      error: failure.toJSON(),
+    }
+  } finally {
+    deadline.clear()
+  }
+}
+
+/**
+ * The error of a failed clip as a {@link KamuiError}: a job the model reported as failed
+ * (GEN_001) becomes VID_002 naming the segment and the model's reason; other codes (IMG_003 on
+ * the deadline, IMG_007, GEN_002, …) keep their code, with the segment named.
+ */
+export function clipError(error: unknown, what: string): KamuiError {
+  const inner = error instanceof QueuedJobError ? error.error : error
+  if (inner instanceof KamuiError) {
+    if (inner.code === 'GEN_001') {
+      return new KamuiError('VID_002', `${what}: the video job failed: ${inner.detail}`, {
+        cause: inner,
+      })
+    }
+    return new KamuiError(
+      inner.code,
+      inner.detail.startsWith(what) ? inner.detail : `${what}: ${inner.detail}`,
+      {
+        cause: inner,
+        retryable: inner.retryable,
+      },
+    )
+  }
+  return new KamuiError(
+    'VID_002',
+    `${what}: ${error instanceof Error ? error.message : String(error)}`,
+    {
+      cause: error,
+    },
+  )
+}
+
+function clipFrame(frame: ResolvedFrame): ClipFrame {
+  return { png: frame.png, width: frame.width, height: frame.height, url: frame.modelUrl }
+}
+
+function frameRecord(frame: ResolvedFrame): FrameRecord {
+  return { origin: frame.origin, width: frame.width, height: frame.height, skipped: frame.skipped }
+}

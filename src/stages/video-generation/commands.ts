@@ -1,0 +1,81 @@
+import path from 'node:path'
+import type { StageCommand } from '../../core/stage-command.js'
+import { parseVideoInputs } from './inputs.js'
+import type { VideoGenerationDeps } from './models.js'
+import { runVideoGeneration, type VideoGenerationResult } from './run.js'
+import { VIDEO_GENERATION_INPUTS, VIDEO_GENERATION_OUTPUTS } from './spec.js'
+
+/**
+ * The action outputs of a finished run. Paths are relative to the workspace with forward
+ * slashes (`<folder>/videos/segment-1.mp4`).
+ */
+export function videoOutputs(
+  result: VideoGenerationResult,
+  workspace: string,
+): Record<string, string> {
+  const rel = (file: string): string =>
+    path.relative(workspace, path.join(result.folder, file)).split(path.sep).join('/')
+  const clipPaths = result.clips.map((c) => rel(c.file as string))
+  const finalPath = result.final ? rel(result.final.file) : ''
+  return {
+    'video-completed': 'true',
+    'video-url': result.clips[0]?.url ?? '',
+    'video-path': finalPath || (clipPaths[0] ?? ''),
+    'video-paths': JSON.stringify(clipPaths),
+    'final-video-path': finalPath,
+    'used-model': result.model,
+  }
+}
+
+/** Markdown for the job summary. */
+export function videoSummaryMarkdown(result: VideoGenerationResult, workspace: string): string {
+  const lines = [
+    `### Video generation${result.preview ? ' (PREVIEW)' : ''}`,
+    '',
+    '| segment | file | model | size | frames | duration |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...result.clips.map((c) => {
+      const v = c.video
+      return `| ${c.segment} | \`${path.relative(workspace, path.join(result.folder, c.file as string))}\` | ${c.model} | ${v ? `${v.width}×${v.height}` : '?'} | ${v?.frames ?? '?'} | ${v?.duration_s?.toFixed(2) ?? '?'} s |`
+    }),
+  ]
+  if (result.final) {
+    lines.push(
+      '',
+      `Joined: \`${path.relative(workspace, path.join(result.folder, result.final.file))}\`, ` +
+        `${result.final.duration_s.toFixed(2)} s, music: ${result.final.music ?? 'none'}` +
+        (result.final.music_fit ? ` (${result.final.music_fit})` : '') +
+        '.',
+    )
+  }
+  for (const notice of result.report.notices) lines.push('', `> ${notice}`)
+  return lines.join('\n')
+}
+
+/**
+ * `video-generation`: the legacy interface (SPEC §4) plus keyframes, last frames, models,
+ * concatenation with music, and the preview provider.
+ *
+ * @param deps plug-ins (the ComfyUI image-to-video provider of self-hosted runners)
+ */
+export function createVideoGenerationCommand(deps: VideoGenerationDeps = {}): StageCommand {
+  return {
+    name: 'video-generation',
+    description:
+      'Generate video clips from an image (or keyframes) with a video model over MCP, or a labelled preview ' +
+      'clip offline; optionally join them with music into final/final-music-video.mp4.',
+    inputs: VIDEO_GENERATION_INPUTS,
+    outputs: VIDEO_GENERATION_OUTPUTS,
+    async run(raw, context) {
+      const result = await runVideoGeneration(parseVideoInputs(raw), context, deps)
+      return {
+        outputs: videoOutputs(result, context.workspace),
+        summary: videoSummaryMarkdown(result, context.workspace),
+        folder: result.folder,
+      }
+    },
+  }
+}
+
+/** The `video-generation` command with the built-in providers. */
+export const videoGenerationCommand: StageCommand = createVideoGenerationCommand()

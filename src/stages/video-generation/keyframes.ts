@@ -1,0 +1,170 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { z } from 'zod'
+import { KamuiError } from '../../core/errors.js'
+import { isInside } from '../../core/workspace.js'
+
+/**
+ * The part of a `keyframes.json` (written by the keyframes stage, `KeyframesFileSchema`) that
+ * the video stage reads. Everything else in the file is allowed and ignored, so the two stages
+ * only agree on these fields:
+ *
+ * ```json
+ * {
+ *   "segments": [
+ *     {
+ *       "index": 1,                       // 1-based; the clip is videos/segment-{index}.mp4
+ *       "description": "…",               // optional: appended to video-prompt for this clip
+ *       "duration": 5,                    // optional, seconds (> 0): the clip's length
+ *       "status": "complete",             // optional; "failed" segments stop the stage (VID_003)
+ *       "firstFrame": { "path": "keyframes/segment-1-first.png", "url": null },
+ *       "lastFrame":  { "path": "keyframes/segment-1-last.png",  "url": "https://…" }
+ *     }
+ *   ]
+ * }
+ * ```
+ *
+ * A frame is `{ path, url }` (either may be null or absent, not both) or just a path string.
+ * Relative paths are taken from the folder that holds the keyframes.json, and must stay inside
+ * the workspace. A frame's `url` (a hosted model's URL, valid about an hour) is offered to hosted
+ * video models before the local file.
+ */
+export const VideoKeyframeRefSchema = z.union([
+  z.string().min(1),
+  z.looseObject({
+    path: z.string().min(1).nullable().optional(),
+    url: z.string().min(1).nullable().optional(),
+  }),
+])
+export type VideoKeyframeRef = z.infer<typeof VideoKeyframeRefSchema>
+
+/** One segment as the video stage reads it (see {@link VideoKeyframesSchema}). */
+export const VideoKeyframeSegmentSchema = z.looseObject({
+  index: z.number().int().positive(),
+  description: z.string().optional(),
+  duration: z.number().positive().optional(),
+  status: z.string().optional(),
+  error: z
+    .looseObject({ code: z.string().optional(), message: z.string().optional() })
+    .nullable()
+    .optional(),
+  firstFrame: VideoKeyframeRefSchema.nullable(),
+  lastFrame: VideoKeyframeRefSchema.nullable(),
+})
+export type VideoKeyframeSegment = z.infer<typeof VideoKeyframeSegmentSchema>
+
+/** The subset of `keyframes.json` the video stage reads. */
+export const VideoKeyframesSchema = z.looseObject({
+  segments: z.array(VideoKeyframeSegmentSchema).min(1),
+})
+export type VideoKeyframes = z.infer<typeof VideoKeyframesSchema>
+
+/** Where a frame can be taken from, in the order to try. */
+export interface FrameCandidate {
+  kind: 'url' | 'path'
+  value: string
+  /** Where it came from, for messages (`google-image-url`, `keyframes segment 2 firstFrame.url`). */
+  origin: string
+}
+
+/** One clip to make. */
+export interface ClipPlan {
+  /** N of videos/segment-{N}.mp4. */
+  segment: number
+  prompt: string
+  durationS: number
+  /** Candidates for the first frame, in order. */
+  first: FrameCandidate[]
+  /** Candidates for the last frame, in order; empty when the clip has no last frame. */
+  last: FrameCandidate[]
+}
+
+/**
+ * Reads a keyframes.json and plans one clip per segment, in file order.
+ *
+ * @param file absolute path of the keyframes.json
+ * @param workspace frames must lie inside it
+ * @param prompt the video-prompt input; a segment's description is appended to it
+ * @param defaultDurationS used for segments without a duration
+ * @throws KamuiError KF_002 when the file cannot be read or does not match
+ *   {@link VideoKeyframesSchema}; VID_003 for a failed segment, a segment without a first or
+ *   last frame, duplicate indices, or a frame path outside the workspace
+ */
+export async function planFromKeyframes(
+  file: string,
+  workspace: string,
+  prompt: string,
+  defaultDurationS: number,
+): Promise<ClipPlan[]> {
+  let data: unknown
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new KamuiError(
+      'KF_002',
+      code === 'ENOENT'
+        ? `keyframes file ${file} does not exist.`
+        : `keyframes file ${file} is not valid JSON.`,
+      { cause: error },
+    )
+  }
+  const parsed = VideoKeyframesSchema.safeParse(data)
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    throw new KamuiError('KF_002', `keyframes file ${file} is not usable: ${issues.join('; ')}.`)
+  }
+  const base = path.dirname(file)
+  const seen = new Set<number>()
+  return parsed.data.segments.map((segment) => {
+    const n = segment.index
+    if (seen.has(n)) throw new KamuiError('VID_003', `keyframes: segment index ${n} appears twice.`)
+    seen.add(n)
+    if (segment.status === 'failed') {
+      const reason = segment.error?.message ? `: ${segment.error.message}` : ''
+      throw new KamuiError(
+        'VID_003',
+        `keyframes segment ${n} failed in the keyframes stage${reason}. Retry it there (retry-segments) first.`,
+      )
+    }
+    const description = segment.description?.trim()
+    return {
+      segment: n,
+      prompt: description ? `${prompt}\n\n${description}` : prompt,
+      durationS: segment.duration ?? defaultDurationS,
+      first: candidates(segment.firstFrame, n, 'firstFrame', base, workspace),
+      last: candidates(segment.lastFrame, n, 'lastFrame', base, workspace),
+    }
+  })
+}
+
+function candidates(
+  ref: VideoKeyframeRef | null,
+  segment: number,
+  field: string,
+  base: string,
+  workspace: string,
+): FrameCandidate[] {
+  const where = `keyframes segment ${segment} ${field}`
+  const { path: rel, url } = typeof ref === 'string' ? { path: ref, url: null } : (ref ?? {})
+  const out: FrameCandidate[] = []
+  if (url && /^https?:\/\//i.test(url))
+    out.push({ kind: 'url', value: url, origin: `${where}.url` })
+  if (rel) {
+    const absolute = path.resolve(base, rel)
+    // A path written relative to the workspace instead of the file's folder is accepted too.
+    const chosen = existsSync(absolute) ? absolute : path.resolve(workspace, rel)
+    if (!isInside(path.resolve(workspace), chosen)) {
+      throw new KamuiError('FS_001', `${where} "${rel}" lies outside the workspace.`)
+    }
+    out.push({ kind: 'path', value: chosen, origin: `${where}.path` })
+  }
+  if (out.length === 0) {
+    throw new KamuiError(
+      'VID_003',
+      `${where} has neither a path nor a URL: the segment has no ${field}.`,
+    )
+  }
+  return out
+}

@@ -1,0 +1,417 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { KamuiError, isKamuiError } from '../../core/errors.js'
+import type { StageContext } from '../../core/stage-context.js'
+import { resolveInWorkspace } from '../../core/workspace.js'
+import { parseMcpConfig } from '../../mcp/config.js'
+import { McpPool } from '../../mcp/pool.js'
+import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
+import { loadRegistryFile, ModelRegistry } from '../../models/registry.js'
+import { GenerationQueue } from '../../queue/generation-queue.js'
+import { runInfoFromEnv } from '../../telemetry/run-info.js'
+import { concatenateClips } from '../../video/concat.js'
+import { resolveFfmpeg, type FfmpegTools } from '../../video/ffmpeg.js'
+import { LAST_FRAME_MODELS, McpVideoProvider } from '../../video/mcp-provider.js'
+import { PREVIEW_VIDEO_NOTICE } from '../../video/preview-clip.js'
+import type { VideoProvider } from '../../video/provider.js'
+import { writeFileAtomic } from '../../core/atomic-write.js'
+import { makeClip } from './clip.js'
+import { resolveFrame, type ResolvedFrame } from './frames.js'
+import type { VideoGenerationInputs } from './inputs.js'
+import { planFromKeyframes, type ClipPlan, type FrameCandidate } from './keyframes.js'
+import { chooseVideoModel, type VideoGenerationDeps } from './models.js'
+import {
+  FINAL_VIDEO_FILE,
+  VIDEO_REPORT_FILE,
+  type ClipRecord,
+  type FinalRecord,
+  type VideoReport,
+} from './report.js'
+import { writeVideoTelemetry } from './telemetry.js'
+
+/** What the video-generation stage returns. */
+export interface VideoGenerationResult {
+  /** Absolute path of `{folder}`. */
+  folder: string
+  /** The clips made, in segment order. */
+  clips: ClipRecord[]
+  /** The joined video, when concatenate was asked. */
+  final: FinalRecord | null
+  /** The model label (`preview:<alias>` for a stand-in). */
+  model: string
+  preview: boolean
+  report: VideoReport
+  /** Absolute path of metadata/video-report.json. */
+  reportPath: string
+}
+
+/** The legacy location of the image stage's primary image, the last fallback for the first frame. */
+const LEGACY_IMAGE = 'images/generated-image.png'
+/** The legacy music file, used for concatenation when music-file is empty. */
+const LEGACY_MUSIC = 'music/generated-music.wav'
+
+/**
+ * The video-generation stage (SPEC §4, §6): one clip per segment (one segment, or every segment
+ * of a keyframes.json) from its first frame (and last frame when given) with the chosen video
+ * model, stored as `{folder}/videos/segment-{N}.mp4` (H.264, yuv420p); optionally joined with a
+ * music track into `{folder}/final/final-music-video.mp4`; then `metadata/video-report.json`
+ * and the telemetry file.
+ *
+ * Hosted models run through MCP's submit → status → result with `poll-interval` between status
+ * calls and `video-timeout` per clip (IMG_003 when it passes); the clip is downloaded at once.
+ * The preview provider renders a labelled PREVIEW pan-and-zoom through the embedded preview
+ * server. Frames: `google-image-url`, falling back to `input-image-path` (then the image stage's
+ * `images/generated-image.png`) when the URL is expired, not downloadable or empty.
+ *
+ * Every input and every frame is checked before any clip is generated. Clips that were made are
+ * kept when another fails; the stage then writes the report and fails with the first error.
+ *
+ * @throws KamuiError IMG_009 / CFG_001 / FS_001 for inputs, IMG_002 for an unknown model,
+ *   VID_003 when a frame is unusable, VID_001 when ffmpeg is needed (preview, concatenation) and
+ *   missing, the clip's error (VID_002 job failed, IMG_003 deadline, …), RUN_001 when cancelled
+ */
+export async function runVideoGeneration(
+  inputs: VideoGenerationInputs,
+  context: StageContext,
+  deps: VideoGenerationDeps = {},
+): Promise<VideoGenerationResult> {
+  const startedAt = performance.now()
+  const run = context.run ?? runInfoFromEnv(context.env, new Date())
+  const { logger } = context
+  const folder = resolveInWorkspace(context.workspace, inputs.folderName, 'folder-name')
+  const registry = await loadRegistry(inputs, context)
+  const servers = inputs.mcpConfig
+    ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
+    : {}
+  const choice = chooseVideoModel(
+    inputs.model,
+    inputs.mcpConfig !== undefined,
+    registry,
+    logger,
+    deps,
+  )
+  const plans = await planClips(inputs, context.workspace, folder, logger)
+  const preview = choice.kind === 'mcp' && choice.preview
+  const requiresLast =
+    choice.kind === 'custom'
+      ? choice.provider.requiresLastFrame
+      : LAST_FRAME_MODELS.has(choice.requested)
+  for (const plan of plans) {
+    if (requiresLast && plan.last.length === 0) {
+      throw new KamuiError(
+        'CFG_001',
+        `${choice.kind === 'custom' ? choice.provider.label : choice.requested} makes a clip between a first and a last frame: ` +
+          `give last-frame (or keyframes) for segment ${plan.segment}.`,
+      )
+    }
+  }
+  const needsFfmpeg = preview || inputs.concatenate
+  const tools = await findFfmpeg(context.env, needsFfmpeg, logger)
+
+  const notices: string[] = []
+  if (preview) {
+    notices.push(PREVIEW_VIDEO_NOTICE)
+    logger.warn(
+      choice.kind === 'mcp' && choice.standIn
+        ? `No mcp-config: the preview server stands in for ${choice.requested}. ${PREVIEW_VIDEO_NOTICE}`
+        : PREVIEW_VIDEO_NOTICE,
+    )
+    servers[PREVIEW_SERVER_KEY] = {
+      kind: 'stdio',
+      ...context.previewServer,
+      env: { FFMPEG_PATH: (tools as FfmpegTools).ffmpeg },
+    }
+  }
+
+  const frames = await resolveFrames(plans, preview, context)
+  const pool = new McpPool(servers, { logger, redactor: context.redactor, env: context.env })
+  let clips: ClipRecord[]
+  let provider: VideoProvider | undefined
+  try {
+    provider =
+      choice.kind === 'custom'
+        ? choice.provider
+        : new McpVideoProvider(pool, choice.entry, {
+            requested: choice.requested,
+            label: choice.label,
+            preview: choice.preview,
+            pollIntervalMs:
+              context.pollIntervalMs ??
+              (choice.preview ? (choice.entry.pollIntervalMs ?? 100) : inputs.pollIntervalMs),
+          })
+    if (!provider.acceptsLastFrame && plans.some((p) => p.last.length > 0)) {
+      logger.warn(`${provider.label} does not take a last frame; the clips will not end on it.`)
+    }
+    const queue = new GenerationQueue({
+      maxParallel: inputs.maxParallel,
+      rateLimitOf: () => (choice.kind === 'mcp' ? choice.entry.rateLimit : {}),
+      logger,
+      ...(context.retryPolicy ? { retry: context.retryPolicy } : {}),
+    })
+    const made = provider
+    clips = await Promise.all(
+      plans.map((plan, i) =>
+        makeClip(plan, frames[i]?.first as ResolvedFrame, frames[i]?.last, {
+          folder,
+          provider: made,
+          queue,
+          tools,
+          fps: inputs.fps,
+          aspect: inputs.aspect,
+          timeoutMs: inputs.videoTimeoutMs,
+          signal: context.signal,
+          logger,
+        }),
+      ),
+    )
+  } finally {
+    await pool.close()
+  }
+
+  const cancelled = context.signal?.aborted ?? false
+  const made = clips.filter((c) => c.status === 'ok')
+  const failed = clips.filter((c) => c.status === 'failed')
+  let final: FinalRecord | null = null
+  const warnings = failed.map((c) => ({
+    code: c.error?.code ?? 'VID_002',
+    message: c.error?.message ?? `segment ${c.segment} failed`,
+  }))
+  if (inputs.concatenate && failed.length === 0 && !cancelled && tools) {
+    final = await joinClips(made, folder, inputs, context, tools)
+  } else if (inputs.concatenate && failed.length > 0) {
+    warnings.push({
+      code: 'VID_002',
+      message: `${FINAL_VIDEO_FILE} was not made: ${failed.length} clip(s) failed.`,
+    })
+  }
+
+  const report: VideoReport = {
+    schema_version: 1,
+    generator: { name: 'kamui-media-actions', version: context.version },
+    preview,
+    notices,
+    request: {
+      prompt: inputs.prompt,
+      model: choice.kind === 'custom' ? choice.provider.alias : choice.requested,
+      segments: plans.map((p) => p.segment),
+      keyframes: inputs.keyframes ?? null,
+      duration_s: inputs.durationS,
+      fps: inputs.fps,
+      aspect_ratio: inputs.aspect?.text ?? null,
+      concatenate: inputs.concatenate,
+      video_timeout_s: inputs.videoTimeoutMs / 1000,
+      poll_interval_s: inputs.pollIntervalMs / 1000,
+      max_parallel: inputs.maxParallel,
+    },
+    ffmpeg: tools
+      ? { path: tools.ffmpeg, source: tools.source, ffprobe: tools.ffprobe ?? null }
+      : null,
+    clips,
+    final,
+    summary: {
+      clips_made: made.length,
+      clips_failed: failed.length,
+      total_ms: Math.round(performance.now() - startedAt),
+      cancelled,
+    },
+    warnings,
+  }
+  const reportPath = path.join(folder, VIDEO_REPORT_FILE)
+  await writeFileAtomic(reportPath, `${context.redactor.redact(JSON.stringify(report, null, 2))}\n`)
+  await writeVideoTelemetry({
+    folder,
+    run,
+    endedAt: new Date(),
+    clips,
+    final,
+    costUsd: choice.kind === 'mcp' && !choice.preview ? (choice.entry.priceUsd ?? null) : null,
+    redactor: context.redactor,
+    cancelled,
+  })
+  for (const warning of warnings) logger.warn(`${warning.code}: ${warning.message}`)
+  if (cancelled) {
+    throw new KamuiError(
+      'RUN_001',
+      `The run was cancelled; ${made.length} clip(s) made before that were kept in ${folder}.`,
+    )
+  }
+  const firstFailure = failed[0]?.error
+  if (firstFailure) {
+    const others =
+      failed.length > 1 ? ` (${failed.length} clips failed; see ${VIDEO_REPORT_FILE})` : ''
+    throw new KamuiError(
+      firstFailure.code as KamuiError['code'],
+      `${firstFailure.message}${others}`,
+    )
+  }
+  return {
+    folder,
+    clips: made,
+    final,
+    model: provider?.label ?? '',
+    preview,
+    report,
+    reportPath,
+  }
+}
+
+/** The clips to make: every segment of the keyframes file, or one segment from the inputs. */
+async function planClips(
+  inputs: VideoGenerationInputs,
+  workspace: string,
+  folder: string,
+  logger: StageContext['logger'],
+): Promise<ClipPlan[]> {
+  if (inputs.keyframes) {
+    const ignored = (['googleImageUrl', 'inputImagePath', 'lastFrame'] as const).filter(
+      (k) => inputs[k],
+    )
+    if (ignored.length > 0) {
+      logger.warn(
+        'keyframes is given: google-image-url, input-image-path and last-frame are not used.',
+      )
+    }
+    const file = resolveInWorkspace(workspace, inputs.keyframes, 'keyframes')
+    return planFromKeyframes(file, workspace, inputs.prompt, inputs.durationS)
+  }
+  const first: FrameCandidate[] = []
+  if (inputs.googleImageUrl) {
+    first.push({ kind: 'url', value: inputs.googleImageUrl, origin: 'google-image-url' })
+  }
+  if (inputs.inputImagePath) {
+    first.push({
+      kind: 'path',
+      value: resolveInWorkspace(workspace, inputs.inputImagePath, 'input-image-path'),
+      origin: 'input-image-path',
+    })
+  }
+  const legacy = path.join(folder, LEGACY_IMAGE)
+  if (existsSync(legacy) && !first.some((c) => c.kind === 'path' && c.value === legacy)) {
+    first.push({ kind: 'path', value: legacy, origin: `${inputs.folderName}/${LEGACY_IMAGE}` })
+  }
+  const last: FrameCandidate[] = []
+  if (inputs.lastFrame) {
+    last.push(
+      /^[a-z][a-z0-9+.-]*:/i.test(inputs.lastFrame)
+        ? { kind: 'url', value: inputs.lastFrame, origin: 'last-frame' }
+        : {
+            kind: 'path',
+            value: resolveInWorkspace(workspace, inputs.lastFrame, 'last-frame'),
+            origin: 'last-frame',
+          },
+    )
+  }
+  return [
+    {
+      segment: inputs.segmentNumber,
+      prompt: inputs.prompt,
+      durationS: inputs.durationS,
+      first,
+      last,
+    },
+  ]
+}
+
+/** Every plan's frames, checked before anything is generated. */
+async function resolveFrames(
+  plans: readonly ClipPlan[],
+  preferLocal: boolean,
+  context: StageContext,
+): Promise<{ first: ResolvedFrame; last: ResolvedFrame | undefined }[]> {
+  const signal = context.signal ?? new AbortController().signal
+  const out: { first: ResolvedFrame; last: ResolvedFrame | undefined }[] = []
+  for (const plan of plans) {
+    const options = { signal, logger: context.logger, preferLocal }
+    const first = await resolveFrame(plan.first, {
+      ...options,
+      what: `the first frame of segment ${plan.segment}`,
+    })
+    const last = plan.last.length
+      ? await resolveFrame(plan.last, {
+          ...options,
+          what: `the last frame of segment ${plan.segment}`,
+        })
+      : undefined
+    out.push({ first, last })
+  }
+  return out
+}
+
+/** ffmpeg, or undefined when it is optional and missing (with a warning). */
+async function findFfmpeg(
+  env: StageContext['env'],
+  required: boolean,
+  logger: StageContext['logger'],
+): Promise<FfmpegTools | undefined> {
+  try {
+    const tools = await resolveFfmpeg(env)
+    logger.debug(
+      `ffmpeg: ${tools.ffmpeg} (from ${tools.source}); ffprobe: ${tools.ffprobe ?? 'none'}`,
+    )
+    return tools
+  } catch (error) {
+    if (required || !isKamuiError(error, 'VID_001')) throw error
+    logger.warn(`${error.message} Clips are stored without probing or conversion.`)
+    return undefined
+  }
+}
+
+async function joinClips(
+  clips: readonly ClipRecord[],
+  folder: string,
+  inputs: VideoGenerationInputs,
+  context: StageContext,
+  tools: FfmpegTools,
+): Promise<FinalRecord> {
+  const started = performance.now()
+  let music: string | undefined
+  if (inputs.musicFile) {
+    music = resolveInWorkspace(context.workspace, inputs.musicFile, 'music-file')
+    if (!existsSync(music)) {
+      throw new KamuiError('CFG_001', `music-file "${inputs.musicFile}" does not exist.`)
+    }
+  } else if (existsSync(path.join(folder, LEGACY_MUSIC))) {
+    music = path.join(folder, LEGACY_MUSIC)
+    context.logger.info(`Using ${LEGACY_MUSIC} of the folder as the music track.`)
+  } else {
+    context.logger.info(
+      'No music-file and no music/generated-music.wav: the joined video is silent.',
+    )
+  }
+  const files = clips.map((c) => c.file as string)
+  const result = await concatenateClips(tools, {
+    clips: files.map((f) => path.join(folder, f)),
+    output: path.join(folder, FINAL_VIDEO_FILE),
+    ...(music ? { music } : {}),
+    ...(context.signal ? { signal: context.signal } : {}),
+  })
+  context.logger.info(
+    `${FINAL_VIDEO_FILE}: ${files.length} clip(s), ${result.durationS.toFixed(2)} s` +
+      (result.music ? `, music ${result.music.fit}` : ', silent') +
+      '.',
+  )
+  return {
+    file: FINAL_VIDEO_FILE,
+    width: result.width,
+    height: result.height,
+    fps: result.fps,
+    frames: result.output.frames,
+    duration_s: result.durationS,
+    measured_duration_s: result.output.containerDurationS ?? result.output.durationS,
+    music: music ? path.relative(context.workspace, music).split(path.sep).join('/') : null,
+    music_fit: result.music?.fit ?? null,
+    music_duration_s: result.music?.durationS ?? null,
+    clips: files,
+    total_ms: Math.round(performance.now() - started),
+  }
+}
+
+async function loadRegistry(
+  inputs: VideoGenerationInputs,
+  context: StageContext,
+): Promise<ModelRegistry> {
+  const builtin = ModelRegistry.builtin()
+  if (!inputs.modelRegistry) return builtin
+  const file = resolveInWorkspace(context.workspace, inputs.modelRegistry, 'model-registry')
+  return builtin.with(await loadRegistryFile(file))
+}

@@ -1,0 +1,78 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { updateDocsIndex, type DocsRun } from '../../../src/web/docs-index.js'
+import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
+
+const run = (folder: string, title: string, created_at: string | null): DocsRun => ({
+  folder,
+  title,
+  created_at,
+  execution_time: 'Unknown',
+  preview: true,
+  images: 2,
+  videos: 1,
+  point_cloud: false,
+})
+
+async function page(docs: string, folder: string, html = '<title>t</title>'): Promise<void> {
+  await mkdir(path.join(docs, folder), { recursive: true })
+  await writeFile(path.join(docs, folder, 'index.html'), html)
+}
+
+describe('updateDocsIndex', () => {
+  let docs: string
+  beforeEach(async () => {
+    docs = await tempWorkspace('kamui-docs-')
+  })
+  afterEach(async () => {
+    await removeDir(docs)
+  })
+
+  it('keeps recorded runs and pages found on disk, newest first, and escapes titles', async () => {
+    await page(docs, 'a')
+    await updateDocsIndex(docs, run('a', 'First <b>run</b>', '2025-01-01T00:00:00.000Z'))
+    // A legacy page without a record, with a subpage that is not a run of its own.
+    await page(
+      docs,
+      'legacy/2024-run',
+      '<html><head><title>Bouquet &amp; roses</title></head></html>',
+    )
+    await page(docs, 'legacy/2024-run/viewer')
+    // Asset folders are never runs.
+    await page(docs, 'a/web/assets')
+    await page(docs, 'b')
+    const runs = await updateDocsIndex(docs, run('b', 'Second', '2025-02-01T00:00:00.000Z'))
+    expect(runs.map((r) => [r.folder, r.title])).toEqual([
+      ['b', 'Second'],
+      ['a', 'First <b>run</b>'],
+      ['legacy/2024-run', 'Bouquet & roses'],
+    ])
+    const html = await readFile(path.join(docs, 'index.html'), 'utf8')
+    expect(html).toContain('<a href="a/">First &lt;b&gt;run&lt;/b&gt;</a>')
+    expect(html).toContain('<a href="legacy/2024-run/">Bouquet &amp; roses</a>')
+    expect(html).not.toContain('<b>run</b>')
+    const stored = JSON.parse(await readFile(path.join(docs, 'runs.json'), 'utf8')) as {
+      runs: DocsRun[]
+    }
+    expect(stored.runs).toEqual(runs)
+  })
+
+  it('replaces the entry of a re-run folder and drops folders that are gone', async () => {
+    await page(docs, 'a')
+    await page(docs, 'b')
+    await updateDocsIndex(docs, run('a', 'old title', '2025-01-01T00:00:00.000Z'))
+    await updateDocsIndex(docs, run('b', 'b', '2025-01-02T00:00:00.000Z'))
+    await rm(path.join(docs, 'b'), { recursive: true })
+    const runs = await updateDocsIndex(docs, run('a', 'new title', '2025-03-01T00:00:00.000Z'))
+    expect(runs.map((r) => [r.folder, r.title])).toEqual([['a', 'new title']])
+  })
+
+  it('starts over from the pages on disk when runs.json is unreadable', async () => {
+    await page(docs, 'x', '<title>X</title>')
+    await writeFile(path.join(docs, 'runs.json'), '{not json')
+    await page(docs, 'y')
+    const runs = await updateDocsIndex(docs, run('y', 'Y', '2025-01-01T00:00:00.000Z'))
+    expect(runs.map((r) => r.folder)).toEqual(['y', 'x'])
+  })
+})
