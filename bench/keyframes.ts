@@ -63,11 +63,15 @@ const quietLogger: Logger = {
  *
  * @throws Error when a run does not complete every segment
  */
-export async function runKeyframesBench(options: KeyframesBenchOptions = {}): Promise<KeyframesBenchResult> {
+export async function runKeyframesBench(
+  options: KeyframesBenchOptions = {},
+): Promise<KeyframesBenchResult> {
   const latencyMs = options.latencyMs ?? 1000
   const segments = options.segments ?? 4
   const fake = fakeKeyframesServer({ latencyMs, longSide: 160 })
-  console.log(`keyframes scheduling bench: ${segments} segments, fixed model latency L=${latencyMs} ms`)
+  console.log(
+    `keyframes scheduling bench: ${segments} segments, fixed model latency L=${latencyMs} ms`,
+  )
   console.log(
     `fake nano-banana / seedream-4 server over stdio, status polled every ${POLL_INTERVAL_MS} ms, cache off, max-parallel ${segments + 1}`,
   )
@@ -85,10 +89,15 @@ export async function runKeyframesBench(options: KeyframesBenchOptions = {}): Pr
   const ms = (v: number): string => `${Math.round(v)} ms`.padStart(W)
   console.log()
   console.log(''.padEnd(14) + ['wall', 'frame steps', 'ideal'].map((h) => h.padStart(W)).join(''))
-  console.log('graph'.padEnd(14) + [result.graph.wallMs, result.graph.framesMs, result.graph.idealMs].map(ms).join(''))
+  console.log(
+    'graph'.padEnd(14) +
+      [result.graph.wallMs, result.graph.framesMs, result.graph.idealMs].map(ms).join(''),
+  )
   console.log(
     'sequential'.padEnd(14) +
-      [result.sequential.wallMs, result.sequential.framesMs, result.sequential.idealMs].map(ms).join(''),
+      [result.sequential.wallMs, result.sequential.framesMs, result.sequential.idealMs]
+        .map(ms)
+        .join(''),
   )
   console.log('  wall: stage call -> return (MCP server start-up, product images, report included)')
   console.log('  frame steps: compositions, renders and copies (keyframes.json timings.framesMs)')

@@ -162,6 +162,7 @@ export async function runComfyTemplate(
   const clientId = randomUUID()
   const label = `ComfyUI ${client.url} prompt ${promptId.slice(0, 8)}`
   let socket: ComfySocket | undefined
+  let detach = (): void => undefined
   try {
     const uploads: UploadResult[] = []
     for (const [i, bytes] of images.entries()) {
@@ -200,6 +201,10 @@ export async function runComfyTemplate(
         ? { minReconnectDelayMs: opts.reconnectDelayMs }
         : {}),
     })
+    // A deadline while the handshake is still going on ends it at once.
+    const closeSocket = (): void => socket?.close()
+    signal.addEventListener('abort', closeSocket, { once: true })
+    detach = () => signal.removeEventListener('abort', closeSocket)
     const websocket = await socket.open()
     if (websocket) follower.attach(socket)
     if (signal.aborted) throw abortReason(signal)
@@ -277,6 +282,7 @@ export async function runComfyTemplate(
       },
     }
   } finally {
+    detach()
     socket?.close()
     lease.release()
   }

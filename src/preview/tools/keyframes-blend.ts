@@ -59,6 +59,17 @@ export function decodePngDataUrl(url: string): RgbaImage {
 
 /** Mixes `source`, resampled to the target's size, into `target` with `opacity` (alpha respected). */
 export function blendFullFrame(target: RgbImage, source: RgbaImage, opacity: number): void {
+  if (source.width === target.width && source.height === target.height) {
+    // Same size (the usual case: a first frame of the same keyframe size): no resampling.
+    const t = target.data
+    const d = source.data
+    for (let p = 0, q = 0; p < t.length; p += 3, q += 4) {
+      const a = opacity * ((d[q + 3] ?? 255) / 255)
+      for (let c = 0; c < 3; c++)
+        t[p + c] = Math.round((t[p + c] ?? 0) * (1 - a) + (d[q + c] ?? 0) * a)
+    }
+    return
+  }
   const px = new Float32Array(4)
   const sx = source.width / target.width
   const sy = source.height / target.height

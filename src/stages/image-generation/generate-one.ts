@@ -1,4 +1,8 @@
+import { generateWithComfyUI } from '../../comfyui/provider.js'
+import type { ComfyPool } from '../../comfyui/pool.js'
+import { DEFAULT_TEMPLATES } from '../../comfyui/templates/index.js'
 import { KamuiError, isKamuiError } from '../../core/errors.js'
+import type { GpuMemory as GpuMemoryRecord } from '../../telemetry/schema.js'
 import type { Logger } from '../../core/logger.js'
 import { invokeTool } from '../../mcp/invoke.js'
 import type { McpPool } from '../../mcp/pool.js'
@@ -41,6 +45,10 @@ export interface GeneratedImage {
   requestId: string | undefined
   /** Model call time (submit → result), ms. */
   generationMs: number
+  /** GPU memory of a ComfyUI job (MiB), or null. */
+  gpuMemory: GpuMemoryRecord | null
+  /** The ComfyUI workflow template that ran, or null. */
+  workflow: string | null
   /** Download / decode / PNG conversion time, ms. */
   downloadMs: number
 }
@@ -49,6 +57,10 @@ export interface GeneratedImage {
 export interface GenerateImageOptions {
   signal: AbortSignal
   logger: Logger
+  /** The ComfyUI servers of the run, for `provider: comfyui` models. */
+  comfyPool?: ComfyPool
+  /** Environment for the GPU memory check (`nvidia-smi` on the PATH). */
+  env?: Record<string, string | undefined>
   /** Status polling interval of submit/status/result tools, ms. */
   pollIntervalMs?: number
   /** Largest accepted download, bytes. */
@@ -63,6 +75,10 @@ export interface ModelAnswer {
   requestId: string | undefined
   /** Model call time (submit → result), ms. */
   generationMs: number
+  /** GPU memory of a ComfyUI job (MiB); absent or null for hosted models (no GPU of ours). */
+  gpuMemory?: GpuMemoryRecord | null
+  /** The ComfyUI workflow template that ran, if any. */
+  workflow?: string | null
 }
 
 /**
@@ -82,12 +98,11 @@ export async function requestImage(
   options: GenerateImageOptions,
 ): Promise<ModelAnswer> {
   const { entry } = model
-  if (entry.provider !== 'mcp' || !entry.call) {
-    throw new KamuiError(
-      'IMG_002',
-      `Model "${entry.alias}" uses the ${entry.provider} provider, which this version of the suite does not include yet.`,
-      { retryable: false },
-    )
+  if (entry.provider === 'comfyui') return requestFromComfyUI(entry, job, options)
+  if (!entry.call) {
+    throw new KamuiError('CFG_003', `Model "${entry.alias}" has no MCP call in the registry.`, {
+      retryable: false,
+    })
   }
   const args: Record<string, unknown> = {
     prompt: job.prompt,
@@ -114,6 +129,56 @@ export async function requestImage(
     tools: invoked.tools,
     requestId: invoked.requestId,
     generationMs: Math.round(performance.now() - started),
+    gpuMemory: null,
+    workflow: null,
+  }
+}
+
+/**
+ * A `provider: comfyui` model: runs its workflow template on the least-loaded healthy server
+ * of the run's ComfyUI pool, after checking free GPU memory (IMG_010 when short).
+ *
+ * @throws KamuiError IMG_002 when the run has no ComfyUI pool, and the ComfyUI errors
+ *   (COMFY_001, COMFY_002, IMG_003, IMG_008, IMG_010)
+ */
+async function requestFromComfyUI(
+  entry: ResolvedModel['entry'],
+  job: ImageJob,
+  options: GenerateImageOptions,
+): Promise<ModelAnswer> {
+  if (!options.comfyPool) {
+    throw new KamuiError(
+      'IMG_002',
+      `Model "${entry.alias}" needs a ComfyUI server: set comfyui-url.`,
+      {
+        retryable: false,
+      },
+    )
+  }
+  const result = await generateWithComfyUI(
+    options.comfyPool,
+    entry.workflow ?? DEFAULT_TEMPLATES.textToImage,
+    {
+      prompt: job.prompt,
+      seed: job.seed,
+      width: job.width,
+      height: job.height,
+      overrides: entry.arguments as Record<string, string | number | boolean>,
+    },
+    { signal: options.signal, logger: options.logger, gpu: { env: options.env ?? {} } },
+  )
+  return {
+    media: result.outputs.map((o) => ({
+      source: 'image' as const,
+      bytes: o.bytes,
+      mimeType: o.mediaType,
+    })),
+    server: result.server,
+    tools: [],
+    requestId: result.promptId,
+    generationMs: result.generationMs,
+    gpuMemory: result.gpuMemory,
+    workflow: result.template,
   }
 }
 
@@ -154,6 +219,8 @@ export async function fetchImage(
         tools: answer.tools,
         requestId: answer.requestId,
         generationMs: answer.generationMs,
+        gpuMemory: answer.gpuMemory ?? null,
+        workflow: answer.workflow ?? null,
         downloadMs: Math.round(performance.now() - started),
       }
     } catch (error) {

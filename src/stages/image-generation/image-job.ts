@@ -3,6 +3,7 @@ import { abortReason } from '../../core/abort.js'
 import { writeFileAtomic } from '../../core/atomic-write.js'
 import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
+import type { ComfyPool } from '../../comfyui/pool.js'
 import type { McpPool } from '../../mcp/pool.js'
 import type { ModelRegistry } from '../../models/registry.js'
 import { GenerationQueue, QueuedJobError } from '../../queue/generation-queue.js'
@@ -32,6 +33,10 @@ export interface ImageJobContext {
   signal: AbortSignal
   logger: Logger
   pollIntervalMs?: number
+  /** ComfyUI servers for `provider: comfyui` models (undefined when no model needs one). */
+  comfyPool?: ComfyPool
+  /** Environment for the GPU memory check of ComfyUI jobs. */
+  env?: Record<string, string | undefined>
 }
 
 /** One candidate image of a planned slot: a first attempt or a regeneration. */
@@ -113,6 +118,8 @@ export async function makeCandidate(
           ...(context.pollIntervalMs !== undefined
             ? { pollIntervalMs: context.pollIntervalMs }
             : {}),
+          ...(context.comfyPool ? { comfyPool: context.comfyPool } : {}),
+          ...(context.env ? { env: context.env } : {}),
         }
         const answer = await context.queue.run(
           current.label,

@@ -34,6 +34,8 @@ export interface ImageGenerationInputs {
   height: number
   /** Base seed, or undefined for a random one. */
   seed: number | undefined
+  /** ComfyUI server URLs (comma list) for `provider: comfyui` models such as sdxl-local. */
+  comfyuiUrl: string
   /** Registry override file as given (workspace-relative), or undefined. */
   modelRegistry: string | undefined
   /** Local-LLM options: translate-prompt, enhance-prompt, quality-scorer: vision (src/llm). */
@@ -65,6 +67,7 @@ export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
     ...parseSize(r['image-size'] ?? ''),
     seed: r['seed'] === '' ? undefined : parseNumber(r, 'seed', 0, 2 ** 31 - 1, true),
     modelRegistry: r['model-registry'] === '' ? undefined : r['model-registry'],
+    comfyuiUrl: r['comfyui-url'] ?? '',
     llm: parseLlmInputs(r),
     legacyV1: false,
   }

@@ -1,4 +1,3 @@
-import { KamuiError } from '../../core/errors.js'
 import { autoSelectModel } from '../../models/auto-select.js'
 import type { ModelRegistry } from '../../models/registry.js'
 import type { ResolvedModel } from './generate-one.js'
@@ -8,7 +7,8 @@ import type { ResolvedModel } from './generate-one.js'
  *
  * - `auto` picks one alias from the prompt ({@link autoSelectModel}).
  * - Every alias must be a known image model (IMG_002 otherwise, listing the known aliases).
- * - In preview mode (no `mcp-config`), every alias is served by the embedded preview server and
+ * - ComfyUI aliases (`sdxl-local`) run on the ComfyUI servers of `comfyui-url`.
+ * - In preview mode (no `mcp-config`), every MCP alias is served by the embedded preview server and
  *   recorded as `preview:<alias>`, so round robin and reports stay meaningful while nothing
  *   pretends to be a model. The alias `preview` itself is always the preview server.
  *
@@ -27,18 +27,11 @@ export function resolveModels(
     const entry = registry.get(alias, 'image')
     if (entry.embedded === 'preview')
       return { requested: alias, entry, label: alias, preview: true }
+    // ComfyUI models run on the user's own server (comfyui-url): never a preview stand-in.
+    if (entry.provider === 'comfyui')
+      return { requested: alias, entry, label: alias, preview: false }
     if (previewMode)
       return { requested: alias, entry: preview, label: `preview:${alias}`, preview: true }
-    if (entry.provider !== 'mcp') {
-      throw new KamuiError(
-        'IMG_002',
-        `Model "${alias}" runs on the ${entry.provider} provider, which this version of the suite does not include yet. ` +
-          `Choose an MCP model (${registry
-            .aliases('image')
-            .filter((a) => registry.find(a)?.provider === 'mcp')
-            .join(', ')}).`,
-      )
-    }
     return { requested: alias, entry, label: alias, preview: false }
   })
   return { models: resolved, autoSelected: models === 'auto' }

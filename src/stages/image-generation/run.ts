@@ -7,6 +7,8 @@ import { resolveInWorkspace } from '../../core/workspace.js'
 import { VISION_SCORER_ALIAS } from '../../llm/inputs.js'
 import { preparePrompt } from '../../llm/prepare-prompt.js'
 import { parseMcpConfig } from '../../mcp/config.js'
+import { ComfyPool } from '../../comfyui/pool.js'
+import { parseComfyUrls } from '../../comfyui/urls.js'
 import { McpPool } from '../../mcp/pool.js'
 import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
 import { loadRegistryFile, ModelRegistry } from '../../models/registry.js'
@@ -132,6 +134,9 @@ export async function runImageGeneration(
     ...(context.retryPolicy ? { retry: context.retryPolicy } : {}),
   })
   const pool = new McpPool(servers, { logger, redactor: context.redactor, env: context.env })
+  const comfyPool = models.some((m) => m.entry.provider === 'comfyui')
+    ? new ComfyPool(parseComfyUrls(inputs.comfyuiUrl), { logger })
+    : undefined
   const scorers: Scorer[] = visionScorer
     ? [visionScorer]
     : scorerEntry
@@ -149,6 +154,8 @@ export async function runImageGeneration(
       registry,
       previewMode,
       pool,
+      ...(comfyPool ? { comfyPool } : {}),
+      env: context.env,
       queue,
       signal: total.signal,
       logger,

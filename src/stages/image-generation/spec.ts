@@ -40,6 +40,17 @@ export const V1_INPUTS: readonly InputSpec[] = [
   },
 ]
 
+/** The ComfyUI servers of `provider: comfyui` models (v2). */
+const COMFYUI_INPUT: readonly InputSpec[] = [
+  {
+    name: 'comfyui-url',
+    default: 'http://127.0.0.1:8188',
+    description:
+      'ComfyUI server URL(s) for sdxl-local and other ComfyUI models, comma-separated: each job goes to the ' +
+      'least-loaded healthy server, after a GPU memory check.',
+  },
+]
+
 /** The model registry override input (v2). */
 const REGISTRY_INPUT: readonly InputSpec[] = [
   {
@@ -125,6 +136,7 @@ export const IMAGE_GENERATION_V2_INPUTS: readonly InputSpec[] = [
   ...V1_INPUTS,
   ...V2_EXTRA,
   ...LLM_INPUTS,
+  ...COMFYUI_INPUT,
   ...REGISTRY_INPUT,
   ...PUBLISH_INPUTS,
 ]

@@ -39,8 +39,8 @@ const PREVIEW_COST: Cost = { usd: 0, basis: 'preview server: rendered offline, n
  * `images/candidates/`) with its model, timings, attempts, retried errors and cost; the v2
  * copy of the primary image; the reports and URL/JSON files (no model); every failed
  * candidate and a cancellation as stage-level errors. Hosted MCP models and the preview
- * server use no GPU of ours and no file-system handoff, so `gpu_memory` and `done_marker`
- * are null.
+ * server use no GPU of ours, so their `gpu_memory` is null; ComfyUI jobs record GPU memory
+ * before, after and delta (MiB). No file-system handoff happens here: `done_marker` is null.
  *
  * @returns the path of the file written
  */
@@ -117,7 +117,7 @@ function candidateExtra(candidate: ScoredCandidate, slot: Slot): ArtifactExtra {
     attempts: candidate.attempts,
     retries: candidate.retried.length,
     errors: candidate.retried.map((e) => e.toJSON()),
-    gpu_memory: null,
+    gpu_memory: image?.gpuMemory ?? null,
     done_marker: null,
     cost: costOf(candidate.model),
     preview: candidate.model.preview,

@@ -111,6 +111,7 @@ export async function runKeyframes(
       },
     )
     if (resolved.usesPreviewServer) {
+      // The pool reads `servers` lazily (nothing is connected yet): adding the key here is enough.
       servers[PREVIEW_SERVER_KEY] = { kind: 'stdio', ...context.previewServer, env: {} }
     }
     for (const notice of resolved.notices) logger.warn(notice)
@@ -119,7 +120,8 @@ export async function runKeyframes(
     if (previous) fileStoryboard = previous.storyboard
     else if (inputs.storyboardFile) {
       const file = resolveInWorkspace(workspace, inputs.storyboardFile, 'storyboard-file')
-      fileStoryboard = await loadStoryboardFile(file, inputs.storyboardFile)
+      const loaded = await loadStoryboardFile(file, inputs.storyboardFile)
+      fileStoryboard = { ...loaded, concept: loaded.concept ?? inputs.concept ?? null }
     }
     const imagesStarted = performance.now()
     const { images, warnings: imageWarnings } = await loadProductImages(inputs.productImages, {

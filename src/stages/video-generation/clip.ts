@@ -42,7 +42,7 @@ export async function makeClip(
   const { provider } = ctx
   const what = `segment ${plan.segment} (${provider.label})`
   const started = performance.now()
-  const deadline = deadlineSignal(ctx.timeoutMs, `The clip of ${what} (video-timeout)`, ctx.signal)
+  const deadline = deadlineSignal(ctx.timeoutMs, 'The clip (video-timeout)', ctx.signal)
   const base: Omit<ClipRecord, 'status' | 'error'> = {
     segment: plan.segment,
     file: null,

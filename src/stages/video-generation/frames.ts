@@ -27,8 +27,9 @@ export interface ResolveFrameOptions {
   signal: AbortSignal
   logger: Logger
   /**
-   * Try local files before URLs (the preview provider renders locally, so a URL would only be
-   * downloaded to be re-encoded). Hosted models get URLs first: they fetch them themselves.
+   * Try local files before URLs, for candidates that are copies of one frame (a keyframe's file
+   * and URL) when the provider renders locally. Otherwise the order given is kept: URLs first
+   * (hosted models fetch them themselves), local files as the fallback.
    */
   preferLocal: boolean
   /** Name of the frame for messages (`the first frame of segment 2`). */

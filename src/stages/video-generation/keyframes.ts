@@ -78,6 +78,11 @@ export interface ClipPlan {
   first: FrameCandidate[]
   /** Candidates for the last frame, in order; empty when the clip has no last frame. */
   last: FrameCandidate[]
+  /**
+   * True when each frame's candidates are copies of one frame (a keyframe's URL and its file):
+   * a provider that renders locally then takes the file first instead of downloading the URL.
+   */
+  alternatives: boolean
 }
 
 /**
@@ -135,6 +140,7 @@ export async function planFromKeyframes(
       durationS: segment.duration ?? defaultDurationS,
       first: candidates(segment.firstFrame, n, 'firstFrame', base, workspace),
       last: candidates(segment.lastFrame, n, 'lastFrame', base, workspace),
+      alternatives: true,
     }
   })
 }
@@ -152,9 +158,10 @@ function candidates(
   if (url && /^https?:\/\//i.test(url))
     out.push({ kind: 'url', value: url, origin: `${where}.url` })
   if (rel) {
-    const absolute = path.resolve(base, rel)
+    const fromFile = path.resolve(base, rel)
+    const fromWorkspace = path.resolve(workspace, rel)
     // A path written relative to the workspace instead of the file's folder is accepted too.
-    const chosen = existsSync(absolute) ? absolute : path.resolve(workspace, rel)
+    const chosen = !existsSync(fromFile) && existsSync(fromWorkspace) ? fromWorkspace : fromFile
     if (!isInside(path.resolve(workspace), chosen)) {
       throw new KamuiError('FS_001', `${where} "${rel}" lies outside the workspace.`)
     }

@@ -308,6 +308,7 @@ async function planClips(
       durationS: inputs.durationS,
       first,
       last,
+      alternatives: false,
     },
   ]
 }
@@ -321,7 +322,11 @@ async function resolveFrames(
   const signal = context.signal ?? new AbortController().signal
   const out: { first: ResolvedFrame; last: ResolvedFrame | undefined }[] = []
   for (const plan of plans) {
-    const options = { signal, logger: context.logger, preferLocal }
+    const options = {
+      signal,
+      logger: context.logger,
+      preferLocal: preferLocal && plan.alternatives,
+    }
     const first = await resolveFrame(plan.first, {
       ...options,
       what: `the first frame of segment ${plan.segment}`,

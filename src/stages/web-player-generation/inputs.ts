@@ -27,7 +27,7 @@ const MAX_CONCEPT = 10_000
  * Parses the raw inputs (defaults applied).
  *
  * @throws KamuiError CFG_001 for an empty folder-name; WEB_001 for an empty or over-long
- *   music-concept
+ *   music-concept, or a video-files JSON array that does not parse
  */
 export function parseWebPlayerInputs(raw: RawInputs): WebPlayerInputs {
   const r = withDefaults(WEB_PLAYER_INPUTS, raw)
@@ -48,10 +48,7 @@ export function parseWebPlayerInputs(raw: RawInputs): WebPlayerInputs {
     const value = (r[name] ?? '').trim()
     return value === '' ? undefined : value
   }
-  const videos = (r['video-files'] ?? '')
-    .split(/[,\n]/)
-    .map((v) => v.trim())
-    .filter((v) => v !== '')
+  const videos = parsePathList(r['video-files'] ?? '', 'video-files')
   const docs = (r['docs-folder'] ?? '').trim()
   return {
     folderName,
@@ -64,4 +61,31 @@ export function parseWebPlayerInputs(raw: RawInputs): WebPlayerInputs {
     plyFile: optional('ply-file-path'),
     docsFolder: docs === '' || docs.toLowerCase() === 'none' ? undefined : docs,
   }
+}
+
+/**
+ * A list of paths: a JSON array of strings (such as video-generation's `video-paths` output),
+ * or comma- or newline-separated text. Empty entries are dropped.
+ *
+ * @throws KamuiError WEB_001 when the value starts with `[` but is not a JSON array of strings
+ */
+export function parsePathList(value: string, inputName: string): string[] {
+  const text = value.trim()
+  let list: unknown[]
+  if (text.startsWith('[')) {
+    try {
+      list = JSON.parse(text) as unknown[]
+    } catch {
+      list = [null]
+    }
+    if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) {
+      throw new KamuiError(
+        'WEB_001',
+        `${inputName} must be a JSON array of paths or a comma-separated list, got "${value}".`,
+      )
+    }
+  } else {
+    list = text.split(/[,\n]/)
+  }
+  return (list as string[]).map((v) => v.trim()).filter((v) => v !== '')
 }

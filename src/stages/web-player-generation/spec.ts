@@ -52,7 +52,8 @@ const ADDED_INPUTS: readonly InputSpec[] = [
     name: 'video-files',
     default: '',
     description:
-      'Video clips to show (mp4, webm, mov), comma- or newline-separated paths relative to the workspace; a file ' +
+      'Video clips to show (mp4, webm, mov): paths relative to the workspace, comma- or newline-separated or a JSON ' +
+      'array (the video-paths output of video-generation); a file ' +
       'named final-music-video.* is shown as the final video. Empty: {folder}/videos/*.mp4 (in natural order) ' +
       'and {folder}/final/final-music-video.mp4, those that exist.',
   },

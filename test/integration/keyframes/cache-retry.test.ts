@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readKeyframesFile } from '../../../src/stages/keyframes/keyframes-file.js'
+import { verifyTelemetry } from '../../../src/telemetry/verify.js'
 import {
   FAKE_RENDER_FAILURE,
   fakeKeyframesServer,
@@ -36,8 +37,20 @@ describe('keyframes against a fake hosted server (nano-banana, seedream-4)', () 
 
     const first = await runStage(workspace, config, { pollIntervalMs: 20 })
     expect(first.error).toBeUndefined()
-    expect(frames(await fake.submits('nano_banana_submit'))).toEqual(['1:first', '1:last', '2:last', '3:last', '4:last'])
-    expect(frames(await fake.submits('seedream_4_submit'))).toEqual(['1:first', '1:last', '2:last', '3:last', '4:last'])
+    expect(frames(await fake.submits('nano_banana_submit'))).toEqual([
+      '1:first',
+      '1:last',
+      '2:last',
+      '3:last',
+      '4:last',
+    ])
+    expect(frames(await fake.submits('seedream_4_submit'))).toEqual([
+      '1:first',
+      '1:last',
+      '2:last',
+      '3:last',
+      '4:last',
+    ])
     expect(first.result?.keyframes.cache).toMatchObject({ hits: 0, misses: 10 })
     expect(first.result?.keyframes.models).toMatchObject({
       enhancer: { label: 'nano-banana', preview: false },
@@ -48,7 +61,10 @@ describe('keyframes against a fake hosted server (nano-banana, seedream-4)', () 
     expect(lastSubmit?.image_urls).toBe(4)
     const costs = first.result?.keyframes.costs
     expect(costs?.byType['keyframe-generation']).toMatchObject({ calls: 5, unknownPriceCalls: 5 })
-    expect(costs?.byType['nanobanana-enhancement']).toMatchObject({ calls: 5, unknownPriceCalls: 5 })
+    expect(costs?.byType['nanobanana-enhancement']).toMatchObject({
+      calls: 5,
+      unknownPriceCalls: 5,
+    })
     expect(costs?.complete).toBe(false)
     expect(costs?.note).toMatch(/priceUsd/)
     const firstFiles = await frameBytes(workspace)
@@ -62,19 +78,34 @@ describe('keyframes against a fake hosted server (nano-banana, seedream-4)', () 
       misses: 0,
       byStep: { enhancement: { hits: 5, misses: 0 }, render: { hits: 5, misses: 0 } },
     })
-    expect(second.result?.keyframes.costs.byType['keyframe-generation']).toMatchObject({ calls: 0, cached: 5 })
+    expect(second.result?.keyframes.costs.byType['keyframe-generation']).toMatchObject({
+      calls: 0,
+      cached: 5,
+    })
     expect(await frameBytes(workspace)).toEqual(firstFiles)
 
     // segment 3's description changes: its own compositions, those of its neighbours (2 and 4,
     // which mention it) and the renders downstream of them are redone; segment 1 is not.
-    const changed = FOUR_SEGMENTS.map((s, i) => (i === 2 ? { ...s, description: 'The mug on a balcony at noon.' } : s))
+    const changed = FOUR_SEGMENTS.map((s, i) =>
+      i === 2 ? { ...s, description: 'The mug on a balcony at noon.' } : s,
+    )
     await storyboardFile(workspace, changed)
     const mark = (await fake.calls()).length
     const third = await runStage(workspace, config, { pollIntervalMs: 20 })
     expect(third.error).toBeUndefined()
-    const calls = (await fake.calls()).slice(mark).filter((c) => c.outcome === 'ok' && c.tool.endsWith('_submit'))
-    expect(frames(calls.filter((c) => c.tool === 'nano_banana_submit'))).toEqual(['2:last', '3:last', '4:last'])
-    expect(frames(calls.filter((c) => c.tool === 'seedream_4_submit'))).toEqual(['2:last', '3:last', '4:last'])
+    const calls = (await fake.calls())
+      .slice(mark)
+      .filter((c) => c.outcome === 'ok' && c.tool.endsWith('_submit'))
+    expect(frames(calls.filter((c) => c.tool === 'nano_banana_submit'))).toEqual([
+      '2:last',
+      '3:last',
+      '4:last',
+    ])
+    expect(frames(calls.filter((c) => c.tool === 'seedream_4_submit'))).toEqual([
+      '2:last',
+      '3:last',
+      '4:last',
+    ])
     expect(third.result?.keyframes.cache.byStep).toMatchObject({
       enhancement: { hits: 2, misses: 3 },
       render: { hits: 2, misses: 3 },
@@ -88,7 +119,11 @@ describe('keyframes against a fake hosted server (nano-banana, seedream-4)', () 
   it('a segment whose render fails for good is marked failed with its reason, the others complete, and retry-segments redoes only it', async () => {
     const { workspace, raw } = await setUp()
     const failing = fakeKeyframesServer({ latencyMs: 30, failSegments: [2] })
-    const run1 = await runStage(workspace, { ...raw, 'mcp-config': failing.mcpConfig() }, { pollIntervalMs: 20 })
+    const run1 = await runStage(
+      workspace,
+      { ...raw, 'mcp-config': failing.mcpConfig() },
+      { pollIntervalMs: 20 },
+    )
     expect(run1.error).toBeUndefined()
     const result = run1.result
     expect(result?.failedSegments).toEqual([2])
@@ -98,17 +133,29 @@ describe('keyframes against a fake hosted server (nano-banana, seedream-4)', () 
     expect(failed?.status).toBe('failed')
     expect(failed?.error?.code).toBe('KF_003')
     expect(failed?.error?.message).toContain(FAKE_RENDER_FAILURE)
-    expect(failed?.lastFrame).toMatchObject({ status: 'failed', path: null, error: { code: 'GEN_001' } })
+    expect(failed?.lastFrame).toMatchObject({
+      status: 'failed',
+      path: null,
+      error: { code: 'GEN_001' },
+    })
     expect(failed?.lastFrame.error?.message).toContain(FAKE_RENDER_FAILURE)
     // segment 3 could not inherit: it generated its own first frame
     expect(json.segments[2]?.firstFrame).toMatchObject({ status: 'generated', inherited: false })
     expect(json.segments[2]?.firstFrame.fallback).toMatch(/segment 2 \(Body 1\) is missing/)
-    expect(json.segments.map((s) => s.status)).toEqual(['complete', 'failed', 'complete', 'complete'])
+    expect(json.segments.map((s) => s.status)).toEqual([
+      'complete',
+      'failed',
+      'complete',
+      'complete',
+    ])
     expect(json.summary.frames).toBe(7)
-    const telemetry = JSON.parse(await readFile(path.join(workspace, 'out/metadata/artifact-metadata.json'), 'utf8')) as {
+    const telemetry = JSON.parse(
+      await readFile(path.join(workspace, 'out/metadata/artifact-metadata.json'), 'utf8'),
+    ) as {
       errors: { code: string }[]
     }
     expect(telemetry.errors.map((e) => e.code)).toEqual(['KF_003'])
+    expect((await verifyTelemetry(path.join(workspace, 'out'))).problems).toEqual([])
     const before = await frameBytes(workspace)
 
     // the server recovered; retry only segment 2
@@ -126,20 +173,35 @@ describe('keyframes against a fake hosted server (nano-banana, seedream-4)', () 
     ])
     const retried = await readKeyframesFile(path.join(workspace, 'out/keyframes.json'))
     expect(retried.retry).toEqual({ segments: [2] })
-    expect(retried.segments.map((s) => s.status)).toEqual(['complete', 'complete', 'complete', 'complete'])
-    expect(retried.segments[1]).toMatchObject({ retried: true, lastFrame: { status: 'generated', reused: false } })
+    expect(retried.segments.map((s) => s.status)).toEqual([
+      'complete',
+      'complete',
+      'complete',
+      'complete',
+    ])
+    expect(retried.segments[1]).toMatchObject({
+      retried: true,
+      lastFrame: { status: 'generated', reused: false },
+    })
     expect(retried.segments[1]?.lastFrame.cache.render).toBe('bypassed')
     for (const n of [0, 2, 3]) {
       expect(retried.segments[n]?.lastFrame.reused).toBe(true)
     }
     const after = await frameBytes(workspace)
-    for (const file of ['segment-1-first.png', 'segment-1-last.png', 'segment-3-first.png', 'segment-3-last.png', 'segment-4-last.png']) {
+    for (const file of [
+      'segment-1-first.png',
+      'segment-1-last.png',
+      'segment-3-first.png',
+      'segment-3-last.png',
+      'segment-4-last.png',
+    ]) {
       expect(after[file]).toEqual(before[file])
     }
     expect(after['segment-2-last.png']).toBeDefined()
     // segment 3 keeps its fallback first frame; the report says how to join it to the new frame
     expect(retried.warnings.map((w) => w.message).join('\n')).toMatch(/add 3 to retry-segments/)
     expect(retried.summary).toMatchObject({ frames: 8, reusedFrames: 6 })
+    expect((await verifyTelemetry(path.join(workspace, 'out'))).problems).toEqual([])
   })
 
   it('retries a transient rate limit with backoff and records the retried error', async () => {
@@ -165,7 +227,9 @@ async function frameBytes(workspace: string): Promise<Record<string, string>> {
   const dir = path.join(workspace, 'out/keyframes')
   const out: Record<string, string> = {}
   for (const name of (await readdir(dir)).sort()) {
-    out[name] = createHash('sha256').update(await readFile(path.join(dir, name))).digest('hex')
+    out[name] = createHash('sha256')
+      .update(await readFile(path.join(dir, name)))
+      .digest('hex')
   }
   return out
 }

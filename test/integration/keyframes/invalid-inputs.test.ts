@@ -57,7 +57,9 @@ describe('keyframes input checks fail fast, naming the problem, before any model
       'product-images': [...photos, 'photos/huge.png'].join(','),
     })
     expect(code).toBe('KF_001')
-    expect(message).toMatch(/image 4 \(photos\/huge\.png\): is 12\.0 MB \(12582912 bytes\), above the limit of 10 MB/)
+    expect(message).toMatch(
+      /image 4 \(photos\/huge\.png\): is 12\.0 MB \(12582912 bytes\), above the limit of 10 MB/,
+    )
   })
 
   it('refuses a GIF', async () => {
@@ -71,7 +73,9 @@ describe('keyframes input checks fail fast, naming the problem, before any model
       'product-images': ['photos/anim.gif', ...photos].join(','),
     })
     expect(code).toBe('KF_001')
-    expect(message).toMatch(/image 1 \(photos\/anim\.gif\): is a GIF; only JPEG, PNG and WebP are accepted/)
+    expect(message).toMatch(
+      /image 1 \(photos\/anim\.gif\): is a GIF; only JPEG, PNG and WebP are accepted/,
+    )
   })
 
   it('refuses an unreachable URL', async () => {
@@ -83,7 +87,9 @@ describe('keyframes input checks fail fast, naming the problem, before any model
       'product-images': [...photos, url].join(','),
     })
     expect(code).toBe('KF_001')
-    expect(message).toMatch(/image 4 \(http:\/\/127\.0\.0\.1:\d+\/product\.png\): cannot be downloaded: .*ECONNREFUSED/)
+    expect(message).toMatch(
+      /image 4 \(http:\/\/127\.0\.0\.1:\d+\/product\.png\): cannot be downloaded: .*ECONNREFUSED/,
+    )
     expect(message).not.toContain('token=secret')
     expect(ms).toBeLessThan(10_000)
   })
@@ -111,7 +117,15 @@ describe('keyframes input checks fail fast, naming the problem, before any model
     const photos = await productPhotos(workspace)
     await writeFile(path.join(workspace, 'storyboard.json'), '{ "segments": [ }')
     const run = await runKamui(
-      ['keyframes', '--storyboard-file', 'storyboard.json', '--product-images', photos.join(','), '--folder-name', 'out'],
+      [
+        'keyframes',
+        '--storyboard-file',
+        'storyboard.json',
+        '--product-images',
+        photos.join(','),
+        '--folder-name',
+        'out',
+      ],
       { cwd: workspace },
     )
     expect(run.code).toBe(1)

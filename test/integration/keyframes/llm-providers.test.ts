@@ -18,7 +18,8 @@ describe('keyframes with the local LLM plugged in', () => {
     const asked: string[] = []
     const complete = (schema: LlmJsonSchema): Promise<unknown> => {
       asked.push(schema.name)
-      if (schema.name === 'keyframe_stories') return Promise.resolve({ stories: [story('Dawn'), story('Noon'), story('Dusk')] })
+      if (schema.name === 'keyframe_stories')
+        return Promise.resolve({ stories: [story('Dawn'), story('Noon'), story('Dusk')] })
       if (schema.name === 'keyframe_storyboard') {
         return Promise.resolve({
           segments: [
@@ -28,7 +29,9 @@ describe('keyframes with the local LLM plugged in', () => {
           ],
         })
       }
-      return Promise.resolve({ composition: `LLM composition number ${asked.length}, a detailed shot of the red mug.` })
+      return Promise.resolve({
+        composition: `LLM composition number ${asked.length}, a detailed shot of the red mug.`,
+      })
     }
     const { result, error } = await runStage(
       workspace,
@@ -42,7 +45,12 @@ describe('keyframes with the local LLM plugged in', () => {
         'keyframe-model': 'preview',
       },
       {},
-      { llm: { complete, model: { alias: 'qwen-test', provider: 'lmstudio', server: 'http://127.0.0.1:1234' } } },
+      {
+        llm: {
+          complete,
+          model: { alias: 'qwen-test', provider: 'lmstudio', server: 'http://127.0.0.1:1234' },
+        },
+      },
     )
     expect(error).toBeUndefined()
     const k = result?.keyframes
@@ -55,8 +63,15 @@ describe('keyframes with the local LLM plugged in', () => {
     ])
     expect(asked.filter((n) => n === 'keyframe_composition')).toHaveLength(4)
     expect(k?.segments[0]?.firstFrame.composition).toMatch(/^LLM composition number/)
-    expect(k?.segments[0]?.firstFrame.enhancer).toMatchObject({ alias: 'qwen-test', provider: 'lmstudio' })
-    expect(k?.costs.byType['story-generation']).toMatchObject({ calls: 2, usd: 0, unknownPriceCalls: 0 })
+    expect(k?.segments[0]?.firstFrame.enhancer).toMatchObject({
+      alias: 'qwen-test',
+      provider: 'lmstudio',
+    })
+    expect(k?.costs.byType['story-generation']).toMatchObject({
+      calls: 2,
+      usd: 0,
+      unknownPriceCalls: 0,
+    })
     expect(k?.summary).toMatchObject({ generatedFrames: 4, inheritedFrames: 2 })
   })
 
@@ -74,9 +89,21 @@ describe('keyframes with the local LLM plugged in', () => {
   it('refuses a ComfyUI keyframe model with IMG_002 when ComfyUI is not connected, and an unknown alias', async () => {
     const workspace = await tempWorkspace()
     const photos = await productPhotos(workspace)
-    const comfy = await runStage(workspace, { concept: 'A mug', 'product-images': photos.join(','), 'keyframe-model': 'sdxl-local' })
-    expect(comfy.error?.message).toMatch(/^IMG_002: keyframe-model "sdxl-local" runs on ComfyUI, which is not connected/)
-    const unknown = await runStage(workspace, { concept: 'A mug', 'product-images': photos.join(','), 'enhancer-model': 'gpt-9' })
-    expect(unknown.error?.message).toMatch(/^IMG_002: enhancer-model: unknown model "gpt-9".*nano-banana/)
+    const comfy = await runStage(workspace, {
+      concept: 'A mug',
+      'product-images': photos.join(','),
+      'keyframe-model': 'sdxl-local',
+    })
+    expect(comfy.error?.message).toMatch(
+      /^IMG_002: keyframe-model "sdxl-local" runs on ComfyUI, which is not connected/,
+    )
+    const unknown = await runStage(workspace, {
+      concept: 'A mug',
+      'product-images': photos.join(','),
+      'enhancer-model': 'gpt-9',
+    })
+    expect(unknown.error?.message).toMatch(
+      /^IMG_002: enhancer-model: unknown model "gpt-9".*nano-banana/,
+    )
   })
 })

@@ -17,8 +17,16 @@ describe('keyframes on the offline preview provider', () => {
     })
     expect(error).toBeUndefined()
     const folder = path.join(workspace, 'out')
-    const json = KeyframesFileSchema.parse(JSON.parse(await readFile(path.join(folder, 'keyframes.json'), 'utf8')))
-    expect(json.summary).toMatchObject({ segments: 4, completeSegments: 4, frames: 8, generatedFrames: 5, inheritedFrames: 3 })
+    const json = KeyframesFileSchema.parse(
+      JSON.parse(await readFile(path.join(folder, 'keyframes.json'), 'utf8')),
+    )
+    expect(json.summary).toMatchObject({
+      segments: 4,
+      completeSegments: 4,
+      frames: 8,
+      generatedFrames: 5,
+      inheritedFrames: 3,
+    })
     expect(json.preview).toBe(true)
     expect(json.segments.map((s) => s.label)).toEqual(['Hook', 'Body 1', 'Body 2', 'CTA'])
     expect(json.segments.map((s) => [s.firstFrame.status, s.lastFrame.status])).toEqual([
@@ -36,7 +44,9 @@ describe('keyframes on the offline preview provider', () => {
         path: `keyframes/segment-${segment.index - 1}-last.png`,
       })
       const copy = await readFile(path.join(folder, first.path as string))
-      const source = await readFile(path.join(folder, `keyframes/segment-${segment.index - 1}-last.png`))
+      const source = await readFile(
+        path.join(folder, `keyframes/segment-${segment.index - 1}-last.png`),
+      )
       expect(copy.equals(source)).toBe(true)
       expect(first.sha256).toBe(json.segments[segment.index - 2]?.lastFrame.sha256)
     }
@@ -55,14 +65,16 @@ describe('keyframes on the offline preview provider', () => {
     const verified = await verifyTelemetry(folder)
     expect(verified.problems).toEqual([])
     expect(verified.ok).toBe(true)
-    const telemetry = JSON.parse(await readFile(path.join(folder, 'metadata/artifact-metadata.json'), 'utf8')) as {
+    const telemetry = JSON.parse(
+      await readFile(path.join(folder, 'metadata/artifact-metadata.json'), 'utf8'),
+    ) as {
       stage: string
       artifacts: { path: string; preview: boolean; derived_from?: string }[]
     }
     expect(telemetry.stage).toBe('keyframes')
-    expect(telemetry.artifacts.find((a) => a.path === 'keyframes/segment-3-first.png')?.derived_from).toBe(
-      'keyframes/segment-2-last.png',
-    )
+    expect(
+      telemetry.artifacts.find((a) => a.path === 'keyframes/segment-3-first.png')?.derived_from,
+    ).toBe('keyframes/segment-2-last.png')
   })
 
   it('kamui keyframes writes template stories labelled preview and prints the outputs', async () => {
@@ -97,14 +109,19 @@ describe('keyframes on the offline preview provider', () => {
       'keyframes-completed': 'true',
     })
     expect(run.stderr).toMatch(/KF_001: only 2 product images/)
-    const stories = JSON.parse(await readFile(path.join(workspace, 'out/stories.json'), 'utf8')) as {
+    const stories = JSON.parse(
+      await readFile(path.join(workspace, 'out/stories.json'), 'utf8'),
+    ) as {
       preview: boolean
       stories: { title: string; narrative: string }[]
     }
     expect(stories.preview).toBe(true)
     expect(stories.stories).toHaveLength(3)
-    for (const story of stories.stories) expect(story.narrative).toMatch(/^PREVIEW: an offline template story/)
-    const json = KeyframesFileSchema.parse(JSON.parse(await readFile(path.join(workspace, 'out/keyframes.json'), 'utf8')))
+    for (const story of stories.stories)
+      expect(story.narrative).toMatch(/^PREVIEW: an offline template story/)
+    const json = KeyframesFileSchema.parse(
+      JSON.parse(await readFile(path.join(workspace, 'out/keyframes.json'), 'utf8')),
+    )
     expect(json.story?.title).toBe(stories.stories[1]?.title)
     expect(json.storyIndex).toBe(2)
     expect([json.width, json.height]).toEqual([720, 1280])

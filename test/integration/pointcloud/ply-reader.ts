@@ -20,7 +20,9 @@ export async function readPlyWithThree(file: string): Promise<LoadedPly> {
   const previous = ColorManagement.enabled
   ColorManagement.enabled = false
   try {
-    const geometry = new PLYLoader().parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
+    const geometry = new PLYLoader().parse(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    )
     const position = geometry.getAttribute('position')
     const color = geometry.getAttribute('color')
     const end = bytes.indexOf('end_header')

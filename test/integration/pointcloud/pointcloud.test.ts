@@ -18,25 +18,53 @@ import { readPlyWithThree, type LoadedPly } from './ply-reader.js'
 const W = 90
 const H = 60
 /** A picture with distinct colours everywhere (so a wrong pixel shows). */
-const PICTURE: RgbImage = makeImage(W, H, (x, y) => [(x * 7 + y * 3) % 256, (y * 11 + x) % 256, (x * y) % 256])
+const PICTURE: RgbImage = makeImage(W, H, (x, y) => [
+  (x * 7 + y * 3) % 256,
+  (y * 11 + x) % 256,
+  (x * y) % 256,
+])
 
 /** The grey value of the 8-bit depth image at (x, y): a bowl, brighter (nearer) at the centre. */
 const depth8 = (x: number, y: number): number =>
   Math.max(0, 255 - Math.round(Math.hypot(x - W / 2, y - H / 2) * 4))
 
-async function writeGray(file: string, width: number, height: number, value: (x: number, y: number) => number, bitDepth: 8 | 16): Promise<void> {
-  const png = new PNG({ width, height, bitDepth, colorType: 0, inputColorType: 0, inputHasAlpha: false })
+async function writeGray(
+  file: string,
+  width: number,
+  height: number,
+  value: (x: number, y: number) => number,
+  bitDepth: 8 | 16,
+): Promise<void> {
+  const png = new PNG({
+    width,
+    height,
+    bitDepth,
+    colorType: 0,
+    inputColorType: 0,
+    inputHasAlpha: false,
+  })
   const data = bitDepth === 16 ? new Uint16Array(width * height) : Buffer.alloc(width * height)
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = value(x, y)
   png.data = data as unknown as Buffer
-  await writeFile(file, PNG.sync.write(png, { bitDepth, colorType: 0, inputColorType: 0, inputHasAlpha: false }))
+  await writeFile(
+    file,
+    PNG.sync.write(png, { bitDepth, colorType: 0, inputColorType: 0, inputHasAlpha: false }),
+  )
 }
 
-function readGray16(bytes: Buffer): { width: number; height: number; at: (x: number, y: number) => number } {
+function readGray16(bytes: Buffer): {
+  width: number
+  height: number
+  at: (x: number, y: number) => number
+} {
   const png = PNG.sync.read(bytes, { skipRescale: true })
   expect(png.depth).toBe(16)
   const data = png.data as unknown as Uint16Array
-  return { width: png.width, height: png.height, at: (x, y) => data[(y * png.width + x) * 4] as number }
+  return {
+    width: png.width,
+    height: png.height,
+    at: (x, y) => data[(y * png.width + x) * 4] as number,
+  }
 }
 
 /** Every vertex's pixel: x = col − W/2, y = −(row − H/2). */
@@ -90,12 +118,20 @@ describe('pointcloud-generation', () => {
       // z is the given depth exactly: value / 255 · 100.
       expect(ply.positions[i * 3 + 2]).toBe(Math.fround((depth8(col, row) / 255) * 100))
       const p = (row * W + col) * 3
-      expect([...ply.colors.subarray(i * 3, i * 3 + 3)]).toEqual([...PICTURE.data.subarray(p, p + 3)])
+      expect([...ply.colors.subarray(i * 3, i * 3 + 3)]).toEqual([
+        ...PICTURE.data.subarray(p, p + 3),
+      ])
     }
     // depth_gray.png is the 16-bit depth the cloud used; depth.png is colour-mapped RGB.
-    const gray = readGray16(await import('node:fs/promises').then((fs) => fs.readFile(path.join(ws, 'given/depth_gray.png'))))
+    const gray = readGray16(
+      await import('node:fs/promises').then((fs) =>
+        fs.readFile(path.join(ws, 'given/depth_gray.png')),
+      ),
+    )
     expect(gray.at(45, 30)).toBe(depth8(45, 30) * 257)
-    const colour = PNG.sync.read(await import('node:fs/promises').then((fs) => fs.readFile(path.join(ws, 'given/depth.png'))))
+    const colour = PNG.sync.read(
+      await import('node:fs/promises').then((fs) => fs.readFile(path.join(ws, 'given/depth.png'))),
+    )
     expect([colour.width, colour.height, colour.colorType]).toEqual([W, H, 2])
     expect((await verifyTelemetry(path.join(ws, 'given'))).problems).toEqual([])
   })
@@ -116,9 +152,16 @@ describe('pointcloud-generation', () => {
     expect(ply.count).toBe(W * H) // 5400 ≤ 100 000: every pixel
     for (const i of [0, 1, 91, 2000, 5399]) {
       const { col, row } = pixelOf(ply, i)
-      expect(ply.positions[i * 3 + 2]).toBe(Math.fround((((col * 701 + row * 13) % 65536) / 65535) * 100))
+      expect(ply.positions[i * 3 + 2]).toBe(
+        Math.fround((((col * 701 + row * 13) % 65536) / 65535) * 100),
+      )
       const p = (row * W + col) * 3
-      const expected = applyColorMode('sepia', PICTURE.data[p] as number, PICTURE.data[p + 1] as number, PICTURE.data[p + 2] as number)
+      const expected = applyColorMode(
+        'sepia',
+        PICTURE.data[p] as number,
+        PICTURE.data[p + 1] as number,
+        PICTURE.data[p + 2] as number,
+      )
       expect([...ply.colors.subarray(i * 3, i * 3 + 3)]).toEqual(expected)
     }
   })
@@ -147,7 +190,11 @@ describe('pointcloud-generation', () => {
       }),
       context,
     )
-    expect(result.estimate.source).toMatchObject({ label: 'luminance-heuristic', heuristic: true, model: null })
+    expect(result.estimate.source).toMatchObject({
+      label: 'luminance-heuristic',
+      heuristic: true,
+      model: null,
+    })
     expect(logText(context.logger)).toMatch(/HEURISTIC depth/)
     const ply = await readPlyWithThree(result.files.ply)
     expect(ply.header).toMatch(/comment HEURISTIC depth/)
@@ -158,8 +205,16 @@ describe('pointcloud-generation', () => {
     expect(ply.positions[1234 * 3 + 2]).toBeCloseTo((Math.round(luma * 65535) / 65535) * 100, 4)
     const grey = Math.round(0.299 * (r as number) + 0.587 * (g as number) + 0.114 * (b as number))
     expect([...ply.colors.subarray(1234 * 3, 1234 * 3 + 3)]).toEqual([grey, grey, grey])
-    const telemetry = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(path.join(ws, 'heuristic/metadata/artifact-metadata.json'), 'utf8')))
-    expect(telemetry.artifacts.map((a: { heuristic: boolean }) => a.heuristic)).toEqual([true, true, true])
+    const telemetry = JSON.parse(
+      await import('node:fs/promises').then((fs) =>
+        fs.readFile(path.join(ws, 'heuristic/metadata/artifact-metadata.json'), 'utf8'),
+      ),
+    )
+    expect(telemetry.artifacts.map((a: { heuristic: boolean }) => a.heuristic)).toEqual([
+      true,
+      true,
+      true,
+    ])
   })
 
   describe('through MCP', () => {
@@ -183,19 +238,31 @@ describe('pointcloud-generation', () => {
         label: 'mcp:midas_v21_small',
         kind: 'mcp',
         preview: false,
-        model: { alias: 'midas_v21_small', provider: 'mcp', server: 'i2v-fake-hailuo', tool: 'midas_v21_small' },
+        model: {
+          alias: 'midas_v21_small',
+          provider: 'mcp',
+          server: 'i2v-fake-hailuo',
+          tool: 'midas_v21_small',
+        },
       })
       expect((await fake.calls()).some((c) => c.tool === 'midas_v21_small')).toBe(true)
       const ply = await readPlyWithThree(result.files.ply)
       expect(ply.count).toBe(result.cloud.count)
       expect(ply.count).toBeLessThanOrEqual(500)
-      const gray = readGray16(await import('node:fs/promises').then((fs) => fs.readFile(result.files.depthGray)))
+      const gray = readGray16(
+        await import('node:fs/promises').then((fs) => fs.readFile(result.files.depthGray)),
+      )
       expect([gray.width, gray.height]).toEqual([W, H])
       let increasing = 0
       for (let i = 0; i < ply.count; i++) {
         const { col, row } = pixelOf(ply, i)
         expect(ply.positions[i * 3 + 2]).toBe(Math.fround((gray.at(col, row) / 65535) * 100))
-        if (i > 0 && col > 0 && (ply.positions[i * 3 + 2] as number) > (ply.positions[i * 3 - 1] as number)) increasing++
+        if (
+          i > 0 &&
+          col > 0 &&
+          (ply.positions[i * 3 + 2] as number) > (ply.positions[i * 3 - 1] as number)
+        )
+          increasing++
       }
       // The fake's ramp (left far, right near), upsampled from 45×30: z grows along each row.
       expect(increasing).toBeGreaterThan(ply.count * 0.8)
@@ -214,23 +281,37 @@ describe('pointcloud-generation', () => {
       ).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(KamuiError)
       expect((error as KamuiError).code).toBe('PC_001')
-      expect((error as Error).message).toMatch(/no configured MCP server has the tool "depth_anything"/)
+      expect((error as Error).message).toMatch(
+        /no configured MCP server has the tool "depth_anything"/,
+      )
     })
   })
 
-  it('depth-model preview uses the preview server\'s placeholder, labelled PREVIEW', async () => {
+  it("depth-model preview uses the preview server's placeholder, labelled PREVIEW", async () => {
     const result = await runPointcloudGeneration(
-      parsePointcloudInputs({ 'input-image-path': 'photo.png', 'output-folder': 'preview', 'depth-model': 'preview' }),
+      parsePointcloudInputs({
+        'input-image-path': 'photo.png',
+        'output-folder': 'preview',
+        'depth-model': 'preview',
+      }),
       testContext(ws),
     )
-    expect(result.estimate.source).toMatchObject({ label: 'preview', preview: true, model: { provider: 'preview', tool: 'preview_estimate_depth' } })
+    expect(result.estimate.source).toMatchObject({
+      label: 'preview',
+      preview: true,
+      model: { provider: 'preview', tool: 'preview_estimate_depth' },
+    })
     const ply = await readPlyWithThree(result.files.ply)
     expect(ply.header).toMatch(/comment PREVIEW depth/)
     // Placeholder rule: 0.6 · row/(H−1) + 0.4 · luma; at a black-ish pixel the gradient dominates.
     const top = result.depth.values[0] as number
     const bottom = result.depth.values[(H - 1) * W] as number
     expect(bottom - top).toBeGreaterThan(0.5)
-    const telemetry = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(path.join(ws, 'preview/metadata/artifact-metadata.json'), 'utf8')))
+    const telemetry = JSON.parse(
+      await import('node:fs/promises').then((fs) =>
+        fs.readFile(path.join(ws, 'preview/metadata/artifact-metadata.json'), 'utf8'),
+      ),
+    )
     expect(telemetry.artifacts.every((a: { preview: boolean }) => a.preview)).toBe(true)
   })
 })

@@ -54,9 +54,18 @@ describe('video-generation with a hosted model (fake hailuo_02 over Streamable H
     })
     expect(clip?.url).toMatch(new RegExp(`^${slow.baseUrl}/files/hailuo_02-.*\\.mp4$`))
     const probe = await ffprobe(path.join(ws, 'ok/videos/segment-1.mp4'))
-    expect(probe).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: 64, height: 48, fps: 8, frames: 8 })
+    expect(probe).toMatchObject({
+      codec: 'h264',
+      pixFmt: 'yuv420p',
+      width: 64,
+      height: 48,
+      fps: 8,
+      frames: 8,
+    })
 
-    const calls = (await slow.calls()).filter((c) => c.args['request_id'] === clip?.request_id || c.tool === 'hailuo_02_submit')
+    const calls = (await slow.calls()).filter(
+      (c) => c.args['request_id'] === clip?.request_id || c.tool === 'hailuo_02_submit',
+    )
     const statuses = calls.filter((c) => c.tool === 'hailuo_02_status')
     expect(statuses.length).toBe(7) // 3 IN_QUEUE, 3 IN_PROGRESS, then COMPLETED
     expect(calls.at(-1)?.tool).toBe('hailuo_02_result')
@@ -84,7 +93,9 @@ describe('video-generation with a hosted model (fake hailuo_02 over Streamable H
     )
     expect(result.clips[0]?.first_frame).toMatchObject({
       origin: 'input-image-path',
-      skipped: [{ origin: 'google-image-url', reason: expect.stringMatching(/expired .*HTTP 404/) }],
+      skipped: [
+        { origin: 'google-image-url', reason: expect.stringMatching(/expired .*HTTP 404/) },
+      ],
     })
     expect(logText(context.logger)).toMatch(/using input-image-path \(google-image-url: .*HTTP 404/)
     const submit = (await slow.calls()).slice(before).find((c) => c.tool === 'hailuo_02_submit')
@@ -103,14 +114,20 @@ describe('video-generation with a hosted model (fake hailuo_02 over Streamable H
     ).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KamuiError)
     expect((error as KamuiError).code).toBe('VID_003')
-    expect((error as Error).message).toMatch(/google-image-url: .*expired.*HTTP 404.*input-image-path/)
+    expect((error as Error).message).toMatch(
+      /google-image-url: .*expired.*HTTP 404.*input-image-path/,
+    )
   })
 
   it('a job whose status is failed gives VID_002 naming the segment and the reason', async () => {
     const failing = await startFakeVideo({ statusSteps: 2, fail: true })
     try {
       const error = await runVideoGeneration(
-        inputs({ 'folder-name': 'failed', 'mcp-config': failing.mcpConfig, 'input-image-path': 'first.png' }),
+        inputs({
+          'folder-name': 'failed',
+          'mcp-config': failing.mcpConfig,
+          'input-image-path': 'first.png',
+        }),
         testContext(ws, { retryPolicy: FAST_RETRY }),
       ).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(KamuiError)
@@ -119,7 +136,9 @@ describe('video-generation with a hosted model (fake hailuo_02 over Streamable H
         /segment 1 \(hailuo-02-pro\): the video job failed: .*failed: content policy violation/,
       )
       // The failure is recorded, and the telemetry file still satisfies the contract.
-      const report = JSON.parse(await readFile(path.join(ws, 'failed/metadata/video-report.json'), 'utf8'))
+      const report = JSON.parse(
+        await readFile(path.join(ws, 'failed/metadata/video-report.json'), 'utf8'),
+      )
       expect(report.clips[0]).toMatchObject({ status: 'failed', error: { code: 'VID_002' } })
       expect((await verifyTelemetry(path.join(ws, 'failed'))).problems).toEqual([])
     } finally {
@@ -142,9 +161,13 @@ describe('video-generation with a hosted model (fake hailuo_02 over Streamable H
       ).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(KamuiError)
       expect((error as KamuiError).code).toBe('IMG_003')
-      expect((error as Error).message).toMatch(/segment 1 \(hailuo-02-pro\).*did not finish within 1.5 s/)
+      expect((error as Error).message).toMatch(
+        /segment 1 \(hailuo-02-pro\).*did not finish within 1.5 s/,
+      )
       expect(Date.now() - started).toBeLessThan(10_000)
-      expect((await stuck.calls()).filter((c) => c.tool === 'hailuo_02_status').length).toBeGreaterThan(3)
+      expect(
+        (await stuck.calls()).filter((c) => c.tool === 'hailuo_02_status').length,
+      ).toBeGreaterThan(3)
     } finally {
       await stuck.stop()
     }
@@ -152,7 +175,12 @@ describe('video-generation with a hosted model (fake hailuo_02 over Streamable H
 
   it('veo31-flf2v needs a last frame and gets first_frame_url / last_frame_url', async () => {
     const missing = await runVideoGeneration(
-      inputs({ 'folder-name': 'veo-missing', 'mcp-config': slow.mcpConfig, 'input-image-path': 'first.png', model: 'veo31-flf2v' }),
+      inputs({
+        'folder-name': 'veo-missing',
+        'mcp-config': slow.mcpConfig,
+        'input-image-path': 'first.png',
+        model: 'veo31-flf2v',
+      }),
       testContext(ws),
     ).catch((e: unknown) => e)
     expect((missing as KamuiError).code).toBe('CFG_001')
@@ -171,6 +199,10 @@ describe('video-generation with a hosted model (fake hailuo_02 over Streamable H
     )
     expect(result.clips[0]?.tools[0]).toBe('veo31_flf2v_submit')
     const submit = (await slow.calls()).slice(before).find((c) => c.tool === 'veo31_flf2v_submit')
-    expect(Object.keys(submit?.args ?? {}).sort()).toEqual(['first_frame_url', 'last_frame_url', 'prompt'])
+    expect(Object.keys(submit?.args ?? {}).sort()).toEqual([
+      'first_frame_url',
+      'last_frame_url',
+      'prompt',
+    ])
   })
 })

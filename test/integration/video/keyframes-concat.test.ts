@@ -26,7 +26,13 @@ describe('video-generation from a four-segment keyframes.json, joined with music
       [40, 200, 200],
     ]
     for (let n = 1; n <= 4; n++) {
-      const tint = (k: number) => makeImage(W, H, (x) => (tints[k] as number[]).map((c) => Math.min(255, c + x)) as [number, number, number])
+      const tint = (k: number) =>
+        makeImage(
+          W,
+          H,
+          (x) =>
+            (tints[k] as number[]).map((c) => Math.min(255, c + x)) as [number, number, number],
+        )
       await writePng(path.join(ws, `run/keyframes/segment-${n}-first.png`), tint(n - 1))
       await writePng(path.join(ws, `run/keyframes/segment-${n}-last.png`), tint(n))
     }
@@ -37,10 +43,23 @@ describe('video-generation from a four-segment keyframes.json, joined with music
       description: `segment ${i + 1}`,
       duration,
       status: 'complete',
-      firstFrame: { kind: 'first', path: `keyframes/segment-${i + 1}-first.png`, url: null, inherited: i > 0 },
-      lastFrame: { kind: 'last', path: `keyframes/segment-${i + 1}-last.png`, url: null, inherited: false },
+      firstFrame: {
+        kind: 'first',
+        path: `keyframes/segment-${i + 1}-first.png`,
+        url: null,
+        inherited: i > 0,
+      },
+      lastFrame: {
+        kind: 'last',
+        path: `keyframes/segment-${i + 1}-last.png`,
+        url: null,
+        inherited: false,
+      },
     }))
-    await writeFile(path.join(ws, 'run/keyframes.json'), JSON.stringify({ schemaVersion: 1, segments }, null, 2))
+    await writeFile(
+      path.join(ws, 'run/keyframes.json'),
+      JSON.stringify({ schemaVersion: 1, segments }, null, 2),
+    )
     await makeMusic(path.join(ws, 'music.wav'), 1.1)
   })
   afterAll(async () => removeDir(ws))
@@ -85,14 +104,24 @@ describe('video-generation from a four-segment keyframes.json, joined with music
     // The file (video and audio) lasts the sum of the clips, within one AAC frame (1024 samples).
     expect(Math.abs(final.formatDuration - sum)).toBeLessThan(0.025)
 
-    const report = JSON.parse(await readFile(path.join(ws, 'run/metadata/video-report.json'), 'utf8'))
-    expect(report.final).toMatchObject({ music: 'music.wav', music_fit: 'looped', clips: clips.map((c) => c.slice(4)) })
-    expect(report.final.duration_s).toBeCloseTo(2.875, 5)
-    expect(report.clips.map((c: { first_frame: { origin: string } }) => c.first_frame.origin)).toEqual(
-      [1, 2, 3, 4].map((n) => `keyframes segment ${n} firstFrame.path`),
+    const report = JSON.parse(
+      await readFile(path.join(ws, 'run/metadata/video-report.json'), 'utf8'),
     )
-    const telemetry = JSON.parse(await readFile(path.join(ws, 'run/metadata/artifact-metadata.json'), 'utf8'))
-    const finalRecord = telemetry.artifacts.find((a: { path: string }) => a.path === 'final/final-music-video.mp4')
+    expect(report.final).toMatchObject({
+      music: 'music.wav',
+      music_fit: 'looped',
+      clips: clips.map((c) => c.slice(4)),
+    })
+    expect(report.final.duration_s).toBeCloseTo(2.875, 5)
+    expect(
+      report.clips.map((c: { first_frame: { origin: string } }) => c.first_frame.origin),
+    ).toEqual([1, 2, 3, 4].map((n) => `keyframes segment ${n} firstFrame.path`))
+    const telemetry = JSON.parse(
+      await readFile(path.join(ws, 'run/metadata/artifact-metadata.json'), 'utf8'),
+    )
+    const finalRecord = telemetry.artifacts.find(
+      (a: { path: string }) => a.path === 'final/final-music-video.mp4',
+    )
     expect(finalRecord).toMatchObject({ frames: 23, media_type: 'video/mp4', preview: true })
     const verify = await runKamui(['verify-telemetry', 'run'], { cwd: ws })
     expect(verify.code, verify.stdout + verify.stderr).toBe(0)
@@ -106,11 +135,21 @@ describe('video-generation from a four-segment keyframes.json, joined with music
     data.segments[2].lastFrame.path = null
     await writeFile(file, JSON.stringify(data))
     const run = await runKamui(
-      ['video-generation', '--video-prompt', 'x', '--folder-name', 'bad', '--keyframes', 'run/failed-keyframes.json'],
+      [
+        'video-generation',
+        '--video-prompt',
+        'x',
+        '--folder-name',
+        'bad',
+        '--keyframes',
+        'run/failed-keyframes.json',
+      ],
       { cwd: ws },
     )
     expect(run.code).toBe(1)
-    expect(run.stderr).toMatch(/VID_003: keyframes segment 3 failed in the keyframes stage: render failed: content policy/)
+    expect(run.stderr).toMatch(
+      /VID_003: keyframes segment 3 failed in the keyframes stage: render failed: content policy/,
+    )
     expect(existsSync(path.join(ws, 'bad'))).toBe(false)
   })
 })

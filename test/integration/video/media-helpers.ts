@@ -23,7 +23,11 @@ export function makeImage(
 export const FIRST_PICTURE = (w: number, h: number): RgbImage =>
   makeImage(w, h, (x, y) => [Math.round((x * 255) / (w - 1)), Math.round((y * 255) / (h - 1)), 120])
 export const LAST_PICTURE = (w: number, h: number): RgbImage =>
-  makeImage(w, h, (x, y) => [220, Math.round(255 - (x * 200) / (w - 1)), Math.round((y * 180) / (h - 1))])
+  makeImage(w, h, (x, y) => [
+    220,
+    Math.round(255 - (x * 200) / (w - 1)),
+    Math.round((y * 180) / (h - 1)),
+  ])
 
 /** Writes an RGB raster as an 8-bit RGBA PNG. */
 export async function writePng(file: string, image: RgbImage): Promise<Buffer> {
@@ -68,7 +72,10 @@ export async function ffprobe(file: string): Promise<Probe> {
     streams: Record<string, string | number>[]
     format: { duration: string }
   }
-  const video = json.streams.find((s) => s.codec_type === 'video') as Record<string, string | number>
+  const video = json.streams.find((s) => s.codec_type === 'video') as Record<
+    string,
+    string | number
+  >
   const audio = json.streams.find((s) => s.codec_type === 'audio')
   const [num, den] = String(video['r_frame_rate']).split('/').map(Number)
   return {
@@ -85,10 +92,29 @@ export async function ffprobe(file: string): Promise<Probe> {
 }
 
 /** Frame `index` (0-based) of a video decoded to RGB with ffmpeg from the PATH. */
-export async function extractFrame(file: string, index: number, width: number, height: number): Promise<RgbImage> {
+export async function extractFrame(
+  file: string,
+  index: number,
+  width: number,
+  height: number,
+): Promise<RgbImage> {
   const { stdout } = await run(
     'ffmpeg',
-    ['-v', 'error', '-i', file, '-vf', `select=eq(n\\,${index})`, '-vframes', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    [
+      '-v',
+      'error',
+      '-i',
+      file,
+      '-vf',
+      `select=eq(n\\,${index})`,
+      '-vframes',
+      '1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
     { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
   )
   return { width, height, data: new Uint8Array(stdout) }
@@ -123,5 +149,14 @@ export function compare(
 
 /** Makes a sine-tone WAV of `seconds` with ffmpeg's `sine` source. */
 export async function makeMusic(file: string, seconds: number): Promise<void> {
-  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, file])
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:duration=${seconds}`,
+    file,
+  ])
 }

@@ -1,10 +1,17 @@
-import { readFile } from 'node:fs/promises'
+import { copyFile, mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { previewLabelLayout } from '../../../src/preview/label.js'
 import { runKamui } from '../../helpers/run-kamui.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
-import { compare, extractFrame, ffprobe, FIRST_PICTURE, LAST_PICTURE, writePng } from './media-helpers.js'
+import {
+  compare,
+  extractFrame,
+  ffprobe,
+  FIRST_PICTURE,
+  LAST_PICTURE,
+  writePng,
+} from './media-helpers.js'
 
 const W = 96
 const H = 64
@@ -59,7 +66,14 @@ describe('kamui video-generation on the preview provider', () => {
 
     const file = path.join(ws, 'one/videos/segment-3.mp4')
     const probe = await ffprobe(file)
-    expect(probe).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: W, height: H, fps: 10, frames: 15 })
+    expect(probe).toMatchObject({
+      codec: 'h264',
+      pixFmt: 'yuv420p',
+      width: W,
+      height: H,
+      fps: 10,
+      frames: 15,
+    })
     expect(probe.streamDuration).toBeCloseTo(1.5, 5)
 
     const first = FIRST_PICTURE(W, H)
@@ -72,12 +86,23 @@ describe('kamui video-generation on the preview provider', () => {
     const label = compare(frame0, first, insideLabel(null))
     expect(label.mean).toBeGreaterThan(40)
     // The camera moves: the last frame is not the first one.
-    expect(compare(await extractFrame(file, 14, W, H), first, outsideLabel(null)).mean).toBeGreaterThan(5)
+    expect(
+      compare(await extractFrame(file, 14, W, H), first, outsideLabel(null)).mean,
+    ).toBeGreaterThan(5)
 
-    const report = JSON.parse(await readFile(path.join(ws, 'one/metadata/video-report.json'), 'utf8'))
+    const report = JSON.parse(
+      await readFile(path.join(ws, 'one/metadata/video-report.json'), 'utf8'),
+    )
     expect(report.preview).toBe(true)
-    expect(report.clips[0]).toMatchObject({ segment: 3, model: 'preview', preview: true, status: 'ok' })
-    const telemetry = JSON.parse(await readFile(path.join(ws, 'one/metadata/artifact-metadata.json'), 'utf8'))
+    expect(report.clips[0]).toMatchObject({
+      segment: 3,
+      model: 'preview',
+      preview: true,
+      status: 'ok',
+    })
+    const telemetry = JSON.parse(
+      await readFile(path.join(ws, 'one/metadata/artifact-metadata.json'), 'utf8'),
+    )
     expect(telemetry.artifacts[0]).toMatchObject({
       path: 'videos/segment-3.mp4',
       media_type: 'video/mp4',
@@ -127,6 +152,37 @@ describe('kamui video-generation on the preview provider', () => {
     expect(end.mean).toBeLessThan(2.5)
     expect(end.max).toBeLessThan(24)
     // And the last frame is not the first picture.
-    expect(compare(await extractFrame(file, 11, W, H), FIRST_PICTURE(W, H), region).mean).toBeGreaterThan(30)
+    expect(
+      compare(await extractFrame(file, 11, W, H), FIRST_PICTURE(W, H), region).mean,
+    ).toBeGreaterThan(30)
+  })
+
+  it("takes the image stage's images/generated-image.png when google-image-url is a preview:// identifier", async () => {
+    await mkdir(path.join(ws, 'chain/images'), { recursive: true })
+    await copyFile(path.join(ws, 'first.png'), path.join(ws, 'chain/images/generated-image.png'))
+    const run = await runKamui(
+      [
+        'video-generation',
+        '--video-prompt',
+        'pan',
+        '--folder-name',
+        'chain',
+        '--google-image-url',
+        'preview://image/0123456789abcdef.png',
+        '--duration',
+        '0.5',
+        '--fps',
+        '8',
+      ],
+      { cwd: ws },
+    )
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toMatch(
+      /using chain\/images\/generated-image.png \(google-image-url: .*preview:\/\/ identifiers name preview output/,
+    )
+    const report = JSON.parse(
+      await readFile(path.join(ws, 'chain/metadata/video-report.json'), 'utf8'),
+    )
+    expect(report.clips[0].first_frame.origin).toBe('chain/images/generated-image.png')
   })
 })

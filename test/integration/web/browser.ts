@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -123,8 +123,8 @@ export interface PageProblems {
 /**
  * Listens for everything that would show a broken or unsafe page: uncaught errors, console
  * errors (except the harmless SwiftShader "GPU stall due to ReadPixels" performance notes),
- * dialogs (`alert` would mean injected script ran; each is dismissed), failed requests and
- * responses with status 400 or more.
+ * dialogs (`alert` would mean injected script ran; each is dismissed), failed requests (except
+ * media downloads the browser itself aborted) and responses with status 400 or more.
  */
 export function watchPage(page: Page): PageProblems {
   const problems: PageProblems = {
@@ -143,12 +143,23 @@ export function watchPage(page: Page): PageProblems {
     problems.dialogs.push(`${dialog.type()}: ${dialog.message()}`)
     void dialog.dismiss()
   })
-  page.on('requestfailed', (request) =>
-    problems.failedRequests.push(`${request.url()}: ${request.failure()?.errorText}`),
-  )
+  page.on('requestfailed', (request) => {
+    const reason = request.failure()?.errorText ?? 'failed'
+    // A media element may stop a download it no longer needs (after the metadata): not an error.
+    if (request.resourceType() === 'media' && reason === 'net::ERR_ABORTED') return
+    problems.failedRequests.push(`${request.url()}: ${reason}`)
+  })
   page.on('response', (response) => {
     if (response.status() >= 400)
       problems.failedRequests.push(`${response.url()}: ${response.status()}`)
   })
   return problems
+}
+
+/** Saves a screenshot for a person to look at, when KAMUI_SCREENSHOT_DIR names a folder. */
+export async function keepScreenshot(name: string, png: Buffer): Promise<void> {
+  const dir = process.env['KAMUI_SCREENSHOT_DIR']
+  if (!dir) return
+  await mkdir(dir, { recursive: true })
+  await writeFile(path.join(dir, name), png)
 }

@@ -7,7 +7,7 @@ import { threejsPointcloudViewerCommand } from '../../../src/stages/threejs-poin
 import { verifyTelemetry } from '../../../src/telemetry/verify.js'
 import { testContext } from '../../helpers/stage-context.js'
 import { listFiles, removeDir, tempWorkspace } from '../../helpers/workspace.js'
-import { launchChromium, serveFolder, watchPage } from './browser.js'
+import { keepScreenshot, launchChromium, serveFolder, watchPage } from './browser.js'
 import { pixelsUnlike, writeTestPly, writeTestWav } from './fixtures.js'
 
 describe('threejs-pointcloud-viewer in Chromium', () => {
@@ -74,6 +74,7 @@ describe('threejs-pointcloud-viewer in Chromium', () => {
       expect(audio).toBe('assets/music.wav')
       // The canvas alone: hide the control panel that floats over it.
       await page.addStyleTag({ content: '.viewer-panel { visibility: hidden; }' })
+      await keepScreenshot('viewer-page.png', await page.screenshot())
       const shot = await page.locator('.viewer canvas').screenshot()
       const { differing, total } = await pixelsUnlike(shot, '#203040')
       expect(differing / total).toBeGreaterThan(0.2)

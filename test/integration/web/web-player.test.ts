@@ -16,11 +16,28 @@ import { verifyTelemetry } from '../../../src/telemetry/verify.js'
 import { Redactor } from '../../../src/core/redactor.js'
 import { testContext } from '../../helpers/stage-context.js'
 import { listFiles, removeDir, tempWorkspace } from '../../helpers/workspace.js'
-import { launchChromium, serveFolder, watchPage, type StaticServer } from './browser.js'
+import {
+  keepScreenshot as keep,
+  launchChromium,
+  serveFolder,
+  watchPage,
+  type StaticServer,
+} from './browser.js'
 import { pixelsUnlike, writeTestMp4, writeTestPly, writeTestWav } from './fixtures.js'
 
 const CONCEPT = '<img src=x onerror=alert(1)>'
 const FOLDER = 'out/run'
+
+/** The parts of browser elements the test reads (the test compiles without the DOM library). */
+interface BrowserImage {
+  complete: boolean
+  naturalWidth: number
+}
+interface BrowserVideo {
+  id: string
+  currentSrc: string
+  canPlayType(type: string): string
+}
 
 /**
  * Records files as preview output of `stage` in `{folder}/metadata/artifact-metadata.json`, as
@@ -43,14 +60,6 @@ async function recordPreview(folder: string, stage: string, files: string[]): Pr
     buildArtifactMetadata({ stage, run, endedAt: new Date(), artifacts }),
     new Redactor(),
   )
-}
-
-/** Saves a screenshot for a person to look at when KAMUI_SCREENSHOT_DIR is set. */
-async function keep(name: string, png: Buffer): Promise<void> {
-  const dir = process.env['KAMUI_SCREENSHOT_DIR']
-  if (!dir) return
-  await mkdir(dir, { recursive: true })
-  await writeFile(path.join(dir, name), png)
 }
 
 describe('web-player-generation, loaded in Chromium', () => {
@@ -184,7 +193,9 @@ describe('web-player-generation, loaded in Chromium', () => {
       expect(await items.count()).toBe(made.length)
       const loaded = await page.$$eval('.gallery-item img', (imgs) =>
         imgs.map(
-          (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth,
+          (img) =>
+            (img as unknown as BrowserImage).complete &&
+            (img as unknown as BrowserImage).naturalWidth,
         ),
       )
       expect(loaded).toEqual(made.map(() => 128))
@@ -208,14 +219,14 @@ describe('web-player-generation, loaded in Chromium', () => {
       // Every video element has a playable source that the server delivers.
       const videos = await page.$$eval('video', (els) =>
         els.map((el) => {
-          const video = el as HTMLVideoElement
+          const video = el as unknown as BrowserVideo
           return { id: video.id, src: video.currentSrc, canPlay: video.canPlayType('video/mp4') }
         }),
       )
       expect(videos.map((v) => v.id)).toEqual(['final-video', 'clip-1', 'clip-2'])
+      // A string: the test compiles without the DOM library.
       await page.waitForFunction(
-        () =>
-          [...document.querySelectorAll('video')].every((v) => v.readyState >= 1 && v.duration > 0),
+        '[...document.querySelectorAll("video")].every((v) => v.readyState >= 1 && v.duration > 0)',
         undefined,
         { timeout: 15_000 },
       )
@@ -230,7 +241,7 @@ describe('web-player-generation, loaded in Chromium', () => {
         expect((await page.request.get(video.src)).status()).toBe(200)
       }
       expect(
-        await page.$eval('#music-player', (el) => (el as HTMLAudioElement).currentSrc),
+        await page.$eval('#music-player', (el) => (el as unknown as BrowserVideo).currentSrc),
       ).toMatch(/music\/generated-music\.wav$/)
 
       // The point cloud is drawn: the canvas is not blank.
@@ -290,7 +301,7 @@ describe('web-player-generation, loaded in Chromium', () => {
     try {
       await page.goto(`${server.origin}/`)
       const links = await page.$$eval('#runs a', (as) =>
-        as.map((a) => ({ text: a.textContent, href: (a as HTMLAnchorElement).href })),
+        as.map((a) => ({ text: a.textContent, href: (a as unknown as { href: string }).href })),
       )
       expect(links).toEqual([
         { text: CONCEPT, href: `${server.origin}/${FOLDER}/` },

@@ -4,7 +4,13 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { MemoryLogger } from '../../../src/core/logger.js'
 import { cacheKey, canonicalJson, KeyframeCache } from '../../../src/stages/keyframes/cache.js'
-import { cachedCost, combinedCost, noChargeCost, registryCost, totalCosts } from '../../../src/stages/keyframes/costs.js'
+import {
+  cachedCost,
+  combinedCost,
+  noChargeCost,
+  registryCost,
+  totalCosts,
+} from '../../../src/stages/keyframes/costs.js'
 
 describe('KeyframeCache', () => {
   it('keys by the canonical JSON of the inputs', () => {
@@ -22,7 +28,10 @@ describe('KeyframeCache', () => {
     await cache.put('enhancement', key, { composition: 'c' })
     expect(await cache.get('enhancement', key)).toEqual({ composition: 'c' })
     await cache.putImage('render', key, Buffer.from('png bytes'), { url: null })
-    expect(await cache.getImage('render', key)).toEqual({ png: Buffer.from('png bytes'), value: { url: null } })
+    expect(await cache.getImage('render', key)).toEqual({
+      png: Buffer.from('png bytes'),
+      value: { url: null },
+    })
     now += 61_000
     expect(await cache.get('enhancement', key)).toBeUndefined()
     expect(cache.stats().enhancement).toEqual({ hits: 1, misses: 2, expired: 1, bypassed: 0 })
@@ -50,9 +59,14 @@ describe('KeyframeCache', () => {
 
 describe('costs', () => {
   it('uses priceUsd from the registry and reports a missing price as unknown, never guessed', () => {
-    expect(registryCost('keyframe-generation', { alias: 'm', priceUsd: 0.03 })).toMatchObject({ usd: 0.03 })
+    expect(registryCost('keyframe-generation', { alias: 'm', priceUsd: 0.03 })).toMatchObject({
+      usd: 0.03,
+    })
     const unknown = registryCost('nanobanana-enhancement', { alias: 'nano-banana' })
-    expect(unknown).toMatchObject({ usd: null, basis: expect.stringMatching(/price unknown.*nano-banana.*priceUsd/) })
+    expect(unknown).toMatchObject({
+      usd: null,
+      basis: expect.stringMatching(/price unknown.*nano-banana.*priceUsd/),
+    })
     const totals = totalCosts([
       noChargeCost('story-generation', 'local LLM'),
       unknown,
@@ -60,8 +74,18 @@ describe('costs', () => {
       registryCost('keyframe-generation', { alias: 'm', priceUsd: 0.03 }),
       cachedCost('keyframe-generation'),
     ])
-    expect(totals.byType['keyframe-generation']).toEqual({ calls: 2, cached: 1, usd: 0.06, unknownPriceCalls: 0 })
-    expect(totals.byType['nanobanana-enhancement']).toEqual({ calls: 1, cached: 0, usd: 0, unknownPriceCalls: 1 })
+    expect(totals.byType['keyframe-generation']).toEqual({
+      calls: 2,
+      cached: 1,
+      usd: 0.06,
+      unknownPriceCalls: 0,
+    })
+    expect(totals.byType['nanobanana-enhancement']).toEqual({
+      calls: 1,
+      cached: 0,
+      usd: 0,
+      unknownPriceCalls: 1,
+    })
     expect(totals).toMatchObject({ totalUsd: 0.06, unknownPriceCalls: 1, complete: false })
     expect(combinedCost([unknown, cachedCost('keyframe-generation')])?.usd).toBeNull()
     expect(combinedCost([])).toBeNull()

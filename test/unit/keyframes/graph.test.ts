@@ -63,7 +63,9 @@ describe('runGraph', () => {
   })
 
   it('refuses a step that depends on a later one (no cycles possible)', async () => {
-    await expect(runGraph([{ id: 'a', needs: ['b'], run: async () => 1 }], 'graph')).rejects.toThrow(/does not come before it/)
+    await expect(
+      runGraph([{ id: 'a', needs: ['b'], run: async () => 1 }], 'graph'),
+    ).rejects.toThrow(/does not come before it/)
   })
 })
 
@@ -78,7 +80,17 @@ const segments = labelSegments([
 function fakeSteps(ms: number, failRender?: string): { steps: PlanSteps; log: string[] } {
   const log: string[] = []
   const frame = (id: string, inherited = false): MadeFrame =>
-    ({ record: { ...missingFrame('first', new Error('x')), path: `${id}.png`, status: inherited ? 'inherited' : 'generated', inherited }, png: Buffer.from(id), freshUrl: null, gpuMemory: null }) as MadeFrame
+    ({
+      record: {
+        ...missingFrame('first', new Error('x')),
+        path: `${id}.png`,
+        status: inherited ? 'inherited' : 'generated',
+        inherited,
+      },
+      png: Buffer.from(id),
+      freshUrl: null,
+      gpuMemory: null,
+    }) as MadeFrame
   const steps: PlanSteps = {
     compose: async (segment, kind) => {
       log.push(`compose ${segment.index}:${kind}`)
@@ -86,7 +98,9 @@ function fakeSteps(ms: number, failRender?: string): { steps: PlanSteps; log: st
       return { text: `${segment.index}:${kind}` } as Composition
     },
     render: async (segment, kind, composition, first, fallback) => {
-      log.push(`render ${segment.index}:${kind} from ${composition.text}${first ? ` ref ${first.png.toString()}` : ''}${fallback ? ' fallback' : ''}`)
+      log.push(
+        `render ${segment.index}:${kind} from ${composition.text}${first ? ` ref ${first.png.toString()}` : ''}${fallback ? ' fallback' : ''}`,
+      )
       await sleep(ms)
       if (failRender === `${segment.index}:${kind}`) {
         throw new KamuiError('GEN_001', 'render refused')
@@ -94,10 +108,17 @@ function fakeSteps(ms: number, failRender?: string): { steps: PlanSteps; log: st
       return frame(`${segment.index}:${kind}`)
     },
     inherit: async (segment, previous, source) => {
-      log.push(`inherit ${segment.index}:first from ${previous.index}:last (${source.png.toString()})`)
+      log.push(
+        `inherit ${segment.index}:first from ${previous.index}:last (${source.png.toString()})`,
+      )
       return frame(`${segment.index}:first`, true)
     },
-    reuse: async (record) => ({ record, png: Buffer.from(record.path ?? ''), freshUrl: null, gpuMemory: null }),
+    reuse: async (record) => ({
+      record,
+      png: Buffer.from(record.path ?? ''),
+      freshUrl: null,
+      gpuMemory: null,
+    }),
   }
   return { steps, log }
 }
@@ -106,7 +127,9 @@ describe('keyframeNodes', () => {
   it('has compositions without needs, renders that wait for their composition and first frame, and inheritance', () => {
     const { steps } = fakeSteps(0)
     const nodes = keyframeNodes(segments, steps)
-    const deps = Object.fromEntries(nodes.map((n) => [n.id, [...n.needs, ...(n.after ?? []).map((a) => `after ${a}`)]]))
+    const deps = Object.fromEntries(
+      nodes.map((n) => [n.id, [...n.needs, ...(n.after ?? []).map((a) => `after ${a}`)]]),
+    )
     expect(deps).toEqual({
       'compose:1:first': [],
       'frame:1:first': ['compose:1:first'],
@@ -161,13 +184,22 @@ describe('keyframeNodes', () => {
     const { records } = segmentRecords(segments, outcomes, new Set())
     expect(records[0]?.lastFrame).toMatchObject({
       status: 'skipped',
-      error: { code: 'GEN_001', message: 'not rendered because the first frame of this segment failed: GEN_001: render refused' },
+      error: {
+        code: 'GEN_001',
+        message:
+          'not rendered because the first frame of this segment failed: GEN_001: render refused',
+      },
     })
   })
 
   it('keeps the frames of segments not being retried and re-copies an inherited first frame after a redone segment', async () => {
     const { steps, log } = fakeSteps(1)
-    const keptRecord = (path: string, inherited = false) => ({ ...missingFrame('first', new Error('x')), path, inherited, status: 'generated' as const })
+    const keptRecord = (path: string, inherited = false) => ({
+      ...missingFrame('first', new Error('x')),
+      path,
+      inherited,
+      status: 'generated' as const,
+    })
     const kept = new Map([
       [1, { first: keptRecord('k1f'), last: keptRecord('k1l') }],
       [3, { first: keptRecord('k3f', true), last: keptRecord('k3l') }],

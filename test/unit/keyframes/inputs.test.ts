@@ -37,6 +37,8 @@ describe('parseKeyframesInputs', () => {
 
   it('parses retry-segments', () => {
     expect(parseRetrySegments('3, 1 3')).toEqual([1, 3])
-    expect(() => parseRetrySegments('2,x,0')).toThrow(/retry-segments must list segment numbers from 1 to 12, got "x", "0"/)
+    expect(() => parseRetrySegments('2,x,0')).toThrow(
+      /retry-segments must list segment numbers from 1 to 12, got "x", "0"/,
+    )
   })
 })

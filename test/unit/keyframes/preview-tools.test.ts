@@ -5,7 +5,10 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PREVIEW_COMPOSITION_LABEL } from '../../../src/preview/tools/keyframes-composition.js'
-import { PREVIEW_KEYFRAME_TOOLS, registerPreviewKeyframeTools } from '../../../src/preview/tools/keyframes.js'
+import {
+  PREVIEW_KEYFRAME_TOOLS,
+  registerPreviewKeyframeTools,
+} from '../../../src/preview/tools/keyframes.js'
 
 let client: Client
 
@@ -27,16 +30,29 @@ async function call(name: string, args: Record<string, unknown>): Promise<CallTo
 }
 
 async function solid(colour: string, width = 120, height = 160): Promise<string> {
-  const png = await sharp({ create: { width, height, channels: 3, background: colour } }).png().toBuffer()
+  const png = await sharp({ create: { width, height, channels: 3, background: colour } })
+    .png()
+    .toBuffer()
   return `data:image/png;base64,${png.toString('base64')}`
 }
 
-async function renderRaw(args: Record<string, unknown>): Promise<{ data: Buffer; width: number; height: number }> {
-  const result = await call(PREVIEW_KEYFRAME_TOOLS.render, { prompt: 'a mug', width: 320, height: 180, seed: 3, ...args })
+async function renderRaw(
+  args: Record<string, unknown>,
+): Promise<{ data: Buffer; width: number; height: number }> {
+  const result = await call(PREVIEW_KEYFRAME_TOOLS.render, {
+    prompt: 'a mug',
+    width: 320,
+    height: 180,
+    seed: 3,
+    ...args,
+  })
   expect(result.isError).toBeFalsy()
   const resource = result.content.find((c) => c.type === 'resource')
-  const blob = resource?.type === 'resource' && 'blob' in resource.resource ? resource.resource.blob : ''
-  const { data, info } = await sharp(Buffer.from(blob, 'base64')).raw().toBuffer({ resolveWithObject: true })
+  const blob =
+    resource?.type === 'resource' && 'blob' in resource.resource ? resource.resource.blob : ''
+  const { data, info } = await sharp(Buffer.from(blob, 'base64'))
+    .raw()
+    .toBuffer({ resolveWithObject: true })
   return { data, width: info.width, height: info.height }
 }
 
@@ -66,15 +82,22 @@ describe('preview_render_keyframe', () => {
     const white = await solid('#ffffff', 320, 180)
     const plain = await renderRaw({ prompt: 'a dark scene' })
     const blended = await renderRaw({ prompt: 'a dark scene', first_frame_url: white })
-    const mean = (img: { data: Buffer }): number => img.data.reduce((s, v) => s + v, 0) / img.data.length
+    const mean = (img: { data: Buffer }): number =>
+      img.data.reduce((s, v) => s + v, 0) / img.data.length
     expect(mean(blended)).toBeGreaterThan(mean(plain) + 40)
   })
 
   it('refuses URLs it would have to download, and non-PNG data', async () => {
-    const remote = await call(PREVIEW_KEYFRAME_TOOLS.render, { prompt: 'x', image_urls: ['https://example.com/a.png'] })
+    const remote = await call(PREVIEW_KEYFRAME_TOOLS.render, {
+      prompt: 'x',
+      image_urls: ['https://example.com/a.png'],
+    })
     expect(remote.isError).toBe(true)
     expect(JSON.stringify(remote.content)).toMatch(/works offline and does not download/)
-    const jpeg = await call(PREVIEW_KEYFRAME_TOOLS.render, { prompt: 'x', image_urls: ['data:image/jpeg;base64,AAAA'] })
+    const jpeg = await call(PREVIEW_KEYFRAME_TOOLS.render, {
+      prompt: 'x',
+      image_urls: ['data:image/jpeg;base64,AAAA'],
+    })
     expect(JSON.stringify(jpeg.content)).toMatch(/base64 PNG data: URLs only/)
   })
 })

@@ -14,7 +14,13 @@ import { labelSegments, type Storyboard } from '../../../src/stages/keyframes/st
 import { parseJsonLoose } from '../../../src/stages/keyframes/text-tool.js'
 import { fakeConnect } from '../mcp/fake-servers.js'
 
-const story = { title: 'Dawn', narrative: 'A mug at dawn.', tone: 'calm', visualStyle: 'soft light', keyMoments: ['steam', 'sip'] }
+const story = {
+  title: 'Dawn',
+  narrative: 'A mug at dawn.',
+  tone: 'calm',
+  visualStyle: 'soft light',
+  keyMoments: ['steam', 'sip'],
+}
 const board: Storyboard = {
   source: 'file',
   concept: 'A red mug',
@@ -41,7 +47,11 @@ describe('frame prompts', () => {
     const last = buildEnhancerPrompt(ctx(2, 'last'))
     expect(last.prompt).toContain('Next segment (CTA): The mug and the logo.')
     expect(last.prompt).toMatch(/LAST frame.*transition into the next segment \(CTA\)/s)
-    expect(last.fields).toMatchObject({ frame_type: 'last', segment_number: 2, next_segment_description: 'The mug and the logo.' })
+    expect(last.fields).toMatchObject({
+      frame_type: 'last',
+      segment_number: 2,
+      next_segment_description: 'The mug and the logo.',
+    })
     const cta = buildEnhancerPrompt(ctx(3, 'last'))
     expect(cta.prompt).toContain('Next segment: none, this is the final call to action.')
     expect(cta.prompt).toMatch(/closing end card.*there is no next segment/s)
@@ -56,7 +66,9 @@ describe('frame prompts', () => {
       ...board,
       segments: board.segments.map((s) => (s.index === 3 ? { ...s, description: 'Changed.' } : s)),
     }
-    const of = (b: Storyboard, i: number) => buildEnhancerPrompt({ ...ctx(i, 'last'), storyboard: b, segment: b.segments[i - 1] as never }).prompt
+    const of = (b: Storyboard, i: number) =>
+      buildEnhancerPrompt({ ...ctx(i, 'last'), storyboard: b, segment: b.segments[i - 1] as never })
+        .prompt
     expect(of(changed, 1)).toBe(of(board, 1))
     expect(of(changed, 2)).not.toBe(of(board, 2))
   })
@@ -74,7 +86,11 @@ describe('frame prompts', () => {
 describe('story writers', () => {
   it('the preview writer fills three templates, says so, and follows the key moments', async () => {
     const writer = new PreviewStoryWriter()
-    const stories = await writer.writeStories({ concept: 'A red mug', count: 3, productImageCount: 2 })
+    const stories = await writer.writeStories({
+      concept: 'A red mug',
+      count: 3,
+      productImageCount: 2,
+    })
     expect(stories.value).toHaveLength(3)
     expect(new Set(stories.value.map((s) => s.tone)).size).toBe(3)
     for (const s of stories.value) {
@@ -82,13 +98,19 @@ describe('story writers', () => {
       expect(s.narrative).toMatch(/^PREVIEW: /)
     }
     expect(stories.cost).toMatchObject({ type: 'story-generation', usd: 0 })
-    const segments = await writer.writeStoryboard({ concept: 'A red mug', story: stories.value[0] as never, segmentCount: 5 })
+    const segments = await writer.writeStoryboard({
+      concept: 'A red mug',
+      story: stories.value[0] as never,
+      segmentCount: 5,
+    })
     expect(segments.value.map((s) => s.type)).toEqual(['hook', 'body', 'body', 'body', 'cta'])
   })
 
   it('the LLM writer sends a JSON schema and validates the answer (LLM_002 when it does not match)', async () => {
     const seen: { schema: LlmJsonSchema; messages: LlmMessage[] }[] = []
-    let answer: unknown = { stories: [story, { ...story, title: 'Noon' }, { ...story, title: 'Dusk' }] }
+    let answer: unknown = {
+      stories: [story, { ...story, title: 'Noon' }, { ...story, title: 'Dusk' }],
+    }
     const writer = new LlmStoryWriter({
       complete: (schema, messages) => {
         seen.push({ schema, messages })
@@ -96,27 +118,48 @@ describe('story writers', () => {
       },
       model: { alias: 'qwen-test', provider: 'lmstudio', server: 'http://127.0.0.1:1234' },
     })
-    const result = await writer.writeStories({ concept: 'A red mug', count: 3, productImageCount: 1 }, signal)
+    const result = await writer.writeStories(
+      { concept: 'A red mug', count: 3, productImageCount: 1 },
+      signal,
+    )
     expect(result.value.map((s) => s.title)).toEqual(['Dawn', 'Noon', 'Dusk'])
     expect(result.model).toMatchObject({ alias: 'qwen-test', provider: 'lmstudio' })
     expect(seen[0]?.schema.name).toBe('keyframe_stories')
     expect(JSON.stringify(seen[0]?.schema.schema)).toMatch(/"minItems":3/)
     expect(seen[0]?.messages[1]?.content).toContain('Concept: A red mug')
 
-    answer = { segments: [{ type: 'body', description: 'x', duration: 5 }, { type: 'body', description: 'y', duration: 5 }, { type: 'cta', description: 'z', duration: 4 }] }
+    answer = {
+      segments: [
+        { type: 'body', description: 'x', duration: 5 },
+        { type: 'body', description: 'y', duration: 5 },
+        { type: 'cta', description: 'z', duration: 4 },
+      ],
+    }
     const segments = await writer.writeStoryboard({ concept: 'c', story, segmentCount: 3 }, signal)
     expect(segments.value.map((s) => s.type)).toEqual(['hook', 'body', 'cta'])
 
     answer = { stories: [{ title: 'only a title' }] }
-    const error = await writer.writeStories({ concept: 'c', count: 3, productImageCount: 1 }, signal).catch((e: unknown) => e)
+    const error = await writer
+      .writeStories({ concept: 'c', count: 3, productImageCount: 1 }, signal)
+      .catch((e: unknown) => e)
     expect(isKamuiError(error, 'LLM_002')).toBe(true)
     expect((error as Error).message).toMatch(/stories\.0\.narrative/)
   })
 
   it('the LLM enhancer asks for { composition } and refuses an empty one', async () => {
-    let answer: unknown = { composition: 'A wide shot of the mug on a table at dawn, steam rising.' }
-    const enhancer = new LlmEnhancer({ complete: () => Promise.resolve(answer), model: { alias: 'm', provider: 'ollama', server: null } })
-    const request = { prompt: buildEnhancerPrompt(ctx(1, 'first')), references: [], aspectRatio: '16:9' as const, signal }
+    let answer: unknown = {
+      composition: 'A wide shot of the mug on a table at dawn, steam rising.',
+    }
+    const enhancer = new LlmEnhancer({
+      complete: () => Promise.resolve(answer),
+      model: { alias: 'm', provider: 'ollama', server: null },
+    })
+    const request = {
+      prompt: buildEnhancerPrompt(ctx(1, 'first')),
+      references: [],
+      aspectRatio: '16:9' as const,
+      signal,
+    }
     expect((await enhancer.enhance(request)).composition).toMatch(/wide shot/)
     answer = { composition: '' }
     await expect(enhancer.enhance(request)).rejects.toThrow(/LLM_002/)
@@ -128,22 +171,49 @@ describe('story writers', () => {
         tools: [
           {
             name: 'generate_stories',
-            properties: { prompt: { type: 'string' }, concept: { type: 'string' }, count: { type: 'number' } },
+            properties: {
+              prompt: { type: 'string' },
+              concept: { type: 'string' },
+              count: { type: 'number' },
+            },
             handler: () => ({
-              content: [{ type: 'text', text: `Here you go:\n\`\`\`json\n${JSON.stringify({ stories: [story] })}\n\`\`\`` }],
+              content: [
+                {
+                  type: 'text',
+                  text: `Here you go:\n\`\`\`json\n${JSON.stringify({ stories: [story] })}\n\`\`\``,
+                },
+              ],
             }),
           },
         ],
       },
     })
-    const pool = new McpPool({ stories: { kind: 'stdio', command: 'x', args: [], env: {} } }, { logger: new MemoryLogger(), redactor: new Redactor(), env: {} }, { connect })
+    const pool = new McpPool(
+      { stories: { kind: 'stdio', command: 'x', args: [], env: {} } },
+      { logger: new MemoryLogger(), redactor: new Redactor(), env: {} },
+      { connect },
+    )
     try {
-      const entry = { alias: 'gpt-stories', ...ModelEntrySchema.parse({ provider: 'mcp', call: { type: 'sync', tool: 'generate_stories' }, priceUsd: 0.01 }) }
+      const entry = {
+        alias: 'gpt-stories',
+        ...ModelEntrySchema.parse({
+          provider: 'mcp',
+          call: { type: 'sync', tool: 'generate_stories' },
+          priceUsd: 0.01,
+        }),
+      }
       const writer = new McpStoryWriter(entry, pool, { logger: new MemoryLogger() })
-      const result = await writer.writeStories({ concept: 'A red mug', count: 3, productImageCount: 1 }, signal)
+      const result = await writer.writeStories(
+        { concept: 'A red mug', count: 3, productImageCount: 1 },
+        signal,
+      )
       expect(result.value[0]?.title).toBe('Dawn')
       expect(result.cost).toMatchObject({ usd: 0.01 })
-      expect(Object.keys(record.calls[0]?.args ?? {}).sort()).toEqual(['concept', 'count', 'prompt'])
+      expect(Object.keys(record.calls[0]?.args ?? {}).sort()).toEqual([
+        'concept',
+        'count',
+        'prompt',
+      ])
     } finally {
       await pool.close()
     }

@@ -8,7 +8,11 @@ import {
   StoryboardFileSchema,
 } from '../../../src/stages/keyframes/storyboard.js'
 
-const seg = (type: string, description = `a ${type} shot`, duration = 5): Record<string, unknown> => ({
+const seg = (
+  type: string,
+  description = `a ${type} shot`,
+  duration = 5,
+): Record<string, unknown> => ({
   type,
   description,
   duration,
@@ -29,7 +33,9 @@ describe('StoryboardFileSchema', () => {
       segments: [seg('hook'), seg('body'), seg('body'), seg('cta')],
     })
     expect(parsed.segments).toHaveLength(4)
-    expect(StoryboardFileSchema.safeParse({ segments: [seg('hook'), seg('cta')] }).success).toBe(true)
+    expect(StoryboardFileSchema.safeParse({ segments: [seg('hook'), seg('cta')] }).success).toBe(
+      true,
+    )
   })
 
   it.each([
@@ -37,7 +43,11 @@ describe('StoryboardFileSchema', () => {
     ['a hook in the middle', [seg('hook'), seg('hook'), seg('cta')], 'segments.1.type'],
     ['no CTA at the end', [seg('hook'), seg('body')], 'segments.1.type'],
     ['one segment', [seg('hook')], 'segments'],
-    ['13 segments', [seg('hook'), ...Array.from({ length: 11 }, () => seg('body')), seg('cta')], 'segments'],
+    [
+      '13 segments',
+      [seg('hook'), ...Array.from({ length: 11 }, () => seg('body')), seg('cta')],
+      'segments',
+    ],
     ['an empty description', [seg('hook', '  '), seg('cta')], 'segments.0.description'],
     ['a zero duration', [seg('hook', 'x', 0), seg('cta')], 'segments.0.duration'],
     ['a 61 s segment', [seg('hook', 'x', 61), seg('cta')], 'segments.0.duration'],
@@ -48,7 +58,10 @@ describe('StoryboardFileSchema', () => {
   })
 
   it('refuses unknown fields so typos do not pass silently', () => {
-    const result = StoryboardFileSchema.safeParse({ segmnets: [], segments: [seg('hook'), seg('cta')] })
+    const result = StoryboardFileSchema.safeParse({
+      segmnets: [],
+      segments: [seg('hook'), seg('cta')],
+    })
     expect(result.success).toBe(false)
   })
 })
@@ -67,20 +80,27 @@ describe('labelSegments', () => {
 
 describe('loadStoryboardFile', () => {
   it('names the file and the problem (KF_002)', async () => {
-    await expect(loadStoryboardFile(path.join(tmpdir(), 'nope-kf.json'), 'nope-kf.json')).rejects.toThrow(
-      /KF_002: storyboard-file "nope-kf\.json" cannot be read \(no such file\)/,
-    )
+    await expect(
+      loadStoryboardFile(path.join(tmpdir(), 'nope-kf.json'), 'nope-kf.json'),
+    ).rejects.toThrow(/KF_002: storyboard-file "nope-kf\.json" cannot be read \(no such file\)/)
     await expect(loadStoryboardFile(await file('{"segments": ['), 'b.json')).rejects.toThrow(
       /KF_002: storyboard-file "b\.json" is not valid JSON/,
     )
     await expect(
-      loadStoryboardFile(await file(JSON.stringify({ segments: [seg('cta'), seg('hook')] })), 'c.json'),
-    ).rejects.toThrow(/KF_002: storyboard-file "c\.json" is invalid: segments\.0\.type: segment 1 of 2 must be "hook"/)
+      loadStoryboardFile(
+        await file(JSON.stringify({ segments: [seg('cta'), seg('hook')] })),
+        'c.json',
+      ),
+    ).rejects.toThrow(
+      /KF_002: storyboard-file "c\.json" is invalid: segments\.0\.type: segment 1 of 2 must be "hook"/,
+    )
   })
 
   it('reads a valid file as a labelled storyboard', async () => {
     const board = await loadStoryboardFile(
-      await file(JSON.stringify({ concept: 'A mug', segments: [seg('hook'), seg('body'), seg('cta')] })),
+      await file(
+        JSON.stringify({ concept: 'A mug', segments: [seg('hook'), seg('body'), seg('cta')] }),
+      ),
       'ok.json',
     )
     expect(board).toMatchObject({ source: 'file', concept: 'A mug', story: null })

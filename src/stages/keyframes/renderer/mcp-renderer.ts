@@ -3,9 +3,9 @@ import type { Logger } from '../../../core/logger.js'
 import { invokeTool } from '../../../mcp/invoke.js'
 import type { McpPool } from '../../../mcp/pool.js'
 import type { ModelEntry } from '../../../models/types.js'
-import { fetchImage } from '../../image-generation/generate-one.js'
 import { noChargeCost, registryCost } from '../costs.js'
 import { dataUrlOf, referenceUrls } from '../references.js'
+import { fetchFirstImage } from './fetch-media.js'
 import type { KeyframeRenderer, RenderRequest, RenderResult } from './types.js'
 
 /** Options of {@link McpRenderer}. */
@@ -82,20 +82,13 @@ export class McpRenderer implements KeyframeRenderer {
       ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
     })
     const generationMs = Math.round(performance.now() - started)
-    const image = await fetchImage(
-      {
-        media: invoked.media,
-        server: invoked.server,
-        tools: invoked.tools,
-        requestId: invoked.requestId,
-        generationMs,
-      },
-      { signal: request.signal, logger: this.options.logger },
-    )
-    const inline = invoked.media[0]?.bytes !== undefined
+    const image = await fetchFirstImage(invoked.media, {
+      signal: request.signal,
+      logger: this.options.logger,
+    })
     return {
       image: image.png,
-      url: image.url ?? null,
+      url: image.url,
       model: {
         alias: this.label,
         provider: this.preview ? 'preview' : 'mcp',
@@ -104,7 +97,7 @@ export class McpRenderer implements KeyframeRenderer {
         workflow: null,
       },
       generationMs,
-      downloadMs: inline ? null : image.downloadMs,
+      downloadMs: image.inline ? null : image.ms,
       gpuMemory: null,
       cost: this.preview
         ? noChargeCost('keyframe-generation', 'preview server: rendered offline, no charge')
