@@ -11,6 +11,7 @@
  * < 1.10) or a run fails, 0 otherwise.
  */
 import { parseArgs } from 'node:util'
+import { runKeyframesBench } from './keyframes.js'
 import { startFakeKamui } from '../test/fixtures/servers/start-fake-kamui.js'
 import { measureRun, POLL_INTERVAL_MS, type RunMeasurement } from './measure.js'
 
@@ -89,6 +90,16 @@ try {
   console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`)
 } finally {
   await server.stop()
+}
+
+// Keyframes: the dependency-graph schedule against the same steps one after another.
+console.log()
+try {
+  const keyframes = await runKeyframesBench({ latencyMs: 1000 })
+  if (!keyframes.faster) missed = true
+} catch (error) {
+  missed = true
+  console.error(`keyframes bench failed: ${error instanceof Error ? error.message : String(error)}`)
 }
 process.exitCode = missed ? 1 : 0
 

@@ -1,3 +1,5 @@
 #!/usr/bin/env node
 // The `kamui` command line: runs the committed bundle (rebuilt by `npm run build`).
-import '../dist/cli/index.js'
+import { cliMain } from '../dist/kamui/index.js'
+
+process.exitCode = await cliMain(process.argv)

@@ -6,13 +6,10 @@
 import { stringify } from 'yaml'
 import type { StageCommand } from '../src/core/stage-command.js'
 
-/** The root action (`action.yml` at the top): the pipeline of the stages available so far. */
+/** The root action (`action.yml` at the top): the whole pipeline. */
 export const ROOT_ACTION = {
   title: 'kamui media pipeline',
-  description:
-    'The kamui pipeline. This version runs the image stage (same inputs and outputs as actions/image-generation-v2); ' +
-    'keyframes, video, point cloud and web player stages join as they land.',
-  main: 'dist/image-generation-v2/index.js',
+  main: 'dist/pipeline/index.js',
 }
 
 /** Branding shared by every action of the suite. */

@@ -4,6 +4,7 @@ import {
   imageGenerationV2Command,
 } from './stages/image-generation/commands.js'
 import { keyframesCommand } from './stages/keyframes/commands.js'
+import { pipelineCommand } from './stages/pipeline/commands.js'
 import { pointcloudGenerationCommand } from './stages/pointcloud-generation/commands.js'
 import { threejsPointcloudViewerCommand } from './stages/threejs-pointcloud-viewer/commands.js'
 import { videoGenerationCommand } from './stages/video-generation/commands.js'
@@ -19,3 +20,6 @@ export const STAGE_COMMANDS: readonly StageCommand[] = [
   webPlayerGenerationCommand,
   threejsPointcloudViewerCommand,
 ]
+
+/** Every command with an action: the stages (actions/<stage>/) and the pipeline (the root action). */
+export const ACTION_COMMANDS: readonly StageCommand[] = [...STAGE_COMMANDS, pipelineCommand]

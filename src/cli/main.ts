@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander'
-import { STAGE_COMMANDS } from '../commands.js'
+import { ACTION_COMMANDS } from '../commands.js'
 import { cancellationSignal } from '../core/cancellation.js'
 import { KamuiError, errorMessage } from '../core/errors.js'
 import type { RawInputs } from '../core/input-spec.js'
@@ -34,7 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError()
     .exitOverride()
   let exitCode = 0
-  for (const command of STAGE_COMMANDS) {
+  for (const command of ACTION_COMMANDS) {
     const sub = program.command(command.name).description(command.description)
     for (const input of command.inputs) {
       const option = new Option(`--${input.name} <value>`, input.description)

@@ -29,8 +29,13 @@ const PROGRESSIONS = [
  * @param durationS length in seconds (1–600)
  * @param sampleRate Hz (default 22050)
  */
-export function renderPreviewMusic(concept: string, durationS: number, sampleRate = 22_050): PreviewMusic {
-  if (!(durationS >= 1 && durationS <= 600)) throw new RangeError(`durationS must be 1–600, got ${durationS}`)
+export function renderPreviewMusic(
+  concept: string,
+  durationS: number,
+  sampleRate = 22_050,
+): PreviewMusic {
+  if (!(durationS >= 1 && durationS <= 600))
+    throw new RangeError(`durationS must be 1–600, got ${durationS}`)
   const hash = createHash('sha256').update(concept).digest()
   const root = ROOTS[(hash[0] as number) % ROOTS.length] as number
   const progression = PROGRESSIONS[(hash[1] as number) % PROGRESSIONS.length] as number[]
@@ -48,7 +53,8 @@ export function renderPreviewMusic(concept: string, durationS: number, sampleRat
     const envelope = Math.min(1, inChord / 0.3) * Math.min(1, (chordSeconds - inChord) / 0.3)
     const fade = Math.min(1, t / 0.5, (durationS - t) / 0.5)
     let value = 0
-    for (const semitones of [0, third, 7, 12]) value += Math.sin(2 * Math.PI * base * 2 ** (semitones / 12) * t)
+    for (const semitones of [0, third, 7, 12])
+      value += Math.sin(2 * Math.PI * base * 2 ** (semitones / 12) * t)
     const sample = Math.max(-1, Math.min(1, (value / 4) * 0.5 * envelope * fade))
     pcm.writeInt16LE(Math.round(sample * 32767), i * 2)
   }

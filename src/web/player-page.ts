@@ -1,6 +1,6 @@
-import type { GenerationReport } from '../stages/image-generation/report.js'
 import { formatMs, formatScore, truncate } from './format.js'
 import { markup, jsonForScript, SafeHtml } from './html.js'
+import type { ReportView } from './report-schema.js'
 import { reportView } from './report-view.js'
 import { PLAYER_CSS } from './styles.js'
 import { threeImportMap } from './three-assets.js'
@@ -63,7 +63,7 @@ export interface PlayerPageModel {
     preview: boolean
     model: string | null
   } | null
-  report: GenerationReport | null
+  report: ReportView | null
   /** Relative URL of the report JSON, or null. */
   reportUrl: string | null
   /** Relative folder of `three/` and `kamui-viewer.js` from the page, ending in `/`. */

@@ -1,4 +1,5 @@
-import type { GenerationReport, ImageRecord } from '../stages/image-generation/report.js'
+import type { ImageRecord } from '../stages/image-generation/report.js'
+import type { ReportView } from './report-schema.js'
 import { formatBytes, formatMs, formatScore } from './format.js'
 import { markup, type SafeHtml } from './html.js'
 
@@ -9,10 +10,13 @@ import { markup, type SafeHtml } from './html.js'
  *
  * @param reportUrl relative URL of the JSON file for a download link, or null
  */
-export function reportView(report: GenerationReport, reportUrl: string | null): SafeHtml {
+export function reportView(report: ReportView, reportUrl: string | null): SafeHtml {
   const { request, generation_summary: summary, model_comparison: comparison } = report
   const rows: [string, string][] = [
     ['Prompt', request.prompt],
+    ...(report.prompt_preparation && report.prompt_preparation.sent_to_model !== request.prompt
+      ? [['Prompt sent to the model', report.prompt_preparation.sent_to_model] as [string, string]]
+      : []),
     ['Images requested', String(request.image_count)],
     [
       'Models',

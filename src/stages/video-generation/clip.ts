@@ -66,6 +66,7 @@ export async function makeClip(
     timings: { queue_wait_ms: null, generation_ms: null, download_ms: null, total_ms: null },
     attempts: 0,
     retried_errors: [],
+    gpu_memory: null,
   }
   try {
     ctx.logger.info(`${what}: generating a ${plan.durationS} s clip.`)
@@ -131,6 +132,7 @@ export async function makeClip(
       },
       attempts: queued.attempts,
       retried_errors: queued.retriedErrors.map((e) => e.toJSON()),
+      gpu_memory: media.gpuMemory,
       error: null,
     }
   } catch (error) {

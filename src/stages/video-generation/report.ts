@@ -54,6 +54,8 @@ export interface ClipRecord {
   }
   attempts: number
   retried_errors: { code: string; message: string }[]
+  /** GPU memory of a self-hosted run (a plugged-in ComfyUI provider), MiB; null otherwise. */
+  gpu_memory: { before_mib: number; after_mib: number; delta_mib: number } | null
   error: { code: string; message: string } | null
 }
 

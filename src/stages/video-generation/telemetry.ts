@@ -61,7 +61,7 @@ export async function writeVideoTelemetry(input: VideoTelemetryInput): Promise<s
         attempts: clip.attempts,
         retries: clip.retried_errors.length,
         errors: clip.retried_errors,
-        gpu_memory: null,
+        gpu_memory: clip.gpu_memory,
         done_marker: null,
         cost: clip.preview
           ? PREVIEW_COST

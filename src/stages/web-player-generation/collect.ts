@@ -4,11 +4,8 @@ import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import { isInside, resolveInWorkspace } from '../../core/workspace.js'
-import {
-  GenerationReportSchema,
-  type GenerationReport,
-  type ImageRecord,
-} from '../image-generation/report.js'
+import type { ImageRecord } from '../image-generation/report.js'
+import { ReportViewSchema, type ReportView } from '../../web/report-schema.js'
 import {
   AUDIO_EXTENSIONS,
   isFile,
@@ -42,7 +39,7 @@ export interface CollectedImage {
 
 /** Everything the page will show. */
 export interface CollectedMedia {
-  report: { data: GenerationReport; media: SiteMedia } | null
+  report: { data: ReportView; media: SiteMedia } | null
   images: CollectedImage[]
   /** Why the gallery has no models and scores, or null. */
   galleryNote: string | null
@@ -232,7 +229,7 @@ async function imagesWithoutReport(
   return images
 }
 
-async function readReport(file: string): Promise<GenerationReport> {
+async function readReport(file: string): Promise<ReportView> {
   let data: unknown
   try {
     data = JSON.parse(await readFile(file, 'utf8'))
@@ -242,7 +239,7 @@ async function readReport(file: string): Promise<GenerationReport> {
       `generation-report: ${file} is not valid JSON (${(error as Error).message}).`,
     )
   }
-  const parsed = GenerationReportSchema.safeParse(data)
+  const parsed = ReportViewSchema.safeParse(data)
   if (!parsed.success) {
     const first = parsed.error.issues[0]
     throw new KamuiError(

@@ -98,10 +98,17 @@ describe('embedded preview server over stdio', () => {
   it('lists the synchronous tool and the submit / status / result triple', async () => {
     const { tools } = await client.listTools()
     expect(tools.map((t) => t.name).sort()).toEqual([
+      'preview_enhance_keyframe',
+      'preview_estimate_depth',
       'preview_generate_image',
+      'preview_generate_video',
       'preview_image_result',
       'preview_image_status',
       'preview_image_submit',
+      'preview_render_keyframe',
+      'preview_video_result',
+      'preview_video_status',
+      'preview_video_submit',
     ])
     const submit = tools.find((t) => t.name === 'preview_image_submit')
     expect(submit?.inputSchema.required).toEqual(['prompt'])

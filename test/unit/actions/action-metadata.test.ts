@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { renderActionYml, ROOT_ACTION } from '../../../scripts/action-yml.js'
 import { renderIoTables } from '../../../scripts/docs.js'
 import { STAGE_COMMANDS } from '../../../src/commands.js'
-import { imageGenerationV2Command } from '../../../src/stages/image-generation/commands.js'
+import { pipelineCommand } from '../../../src/stages/pipeline/commands.js'
 import { VERSION } from '../../../src/core/version.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../../..')
@@ -48,7 +48,7 @@ describe.each(STAGE_COMMANDS.map((c) => [c.name, c] as const))('actions/%s', (na
 
 it('the root action.yml is the pipeline the build renders', () => {
   const text = readFileSync(path.join(ROOT, 'action.yml'), 'utf8')
-  expect(text).toBe(renderActionYml(imageGenerationV2Command, ROOT_ACTION.title, ROOT_ACTION))
+  expect(text).toBe(renderActionYml(pipelineCommand, ROOT_ACTION.title, ROOT_ACTION))
   expect(existsSync(path.join(ROOT, ROOT_ACTION.main))).toBe(true)
 })
 

@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import {
-  GenerationReportSchema,
-  type GenerationReport,
-} from '../../../src/stages/image-generation/report.js'
+import { ReportViewSchema, type ReportView } from '../../../src/web/report-schema.js'
 import { relativeUrl } from '../../../src/web/html.js'
 import { renderPlayerPage, type PlayerPageModel } from '../../../src/web/player-page.js'
 
 const EVIL = '<img src=x onerror=alert(1)>'
 const SCRIPT = '</script><script>alert(2)</script>'
 
-function report(): GenerationReport {
+function report(): ReportView {
   const image = (index: number, status: 'ok' | 'failed') => ({
     index,
     file: status === 'ok' ? `images/generated-image-${index}.png` : null,
@@ -38,7 +35,7 @@ function report(): GenerationReport {
     candidates: [],
     regeneration: null,
   })
-  return GenerationReportSchema.parse({
+  return ReportViewSchema.parse({
     schema_version: 1,
     generator: { name: 'kamui-media-actions', version: '0.0.0' },
     preview: true,
@@ -164,5 +161,21 @@ describe('renderPlayerPage', () => {
     expect(html).toContain('id="preview-banner"')
     expect(html).toContain('The images, videos, music, point cloud marked PREVIEW')
     expect(html.match(/<tr data-image-number=/g)).toHaveLength(2)
+  })
+})
+
+describe('the report section', () => {
+  it('reads a report without prompt_preparation and shows a translated prompt when there is one', () => {
+    const plain = renderPlayerPage(model())
+    expect(plain).not.toContain('Prompt sent to the model')
+    const translated = model()
+    translated.report = ReportViewSchema.parse({
+      ...translated.report,
+      prompt_preparation: { original: SCRIPT, sent_to_model: 'Roses in <b>morning</b> light' },
+    })
+    const html = renderPlayerPage(translated)
+    expect(html).toMatch(
+      /Prompt sent to the model<\/th>\s*<td>Roses in &lt;b&gt;morning&lt;\/b&gt; light<\/td>/,
+    )
   })
 })

@@ -1,0 +1,100 @@
+import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
+import { PUBLISH_INPUTS } from '../../publish/publish.js'
+
+/** The stages of the pipeline, in order. */
+export const PIPELINE_STAGES = ['image', 'keyframes', 'video', 'pointcloud', 'web'] as const
+export type PipelineStage = (typeof PIPELINE_STAGES)[number]
+
+/** Inputs of the root action and `kamui pipeline`. */
+export const PIPELINE_INPUTS: readonly InputSpec[] = [
+  {
+    name: 'concept',
+    required: true,
+    description:
+      'The concept of the music video: the image prompt, the story concept and the page title.',
+  },
+  {
+    name: 'folder-name',
+    required: true,
+    description:
+      'Folder for every result, relative to the workspace (it may not leave the workspace).',
+  },
+  {
+    name: 'stages',
+    default: PIPELINE_STAGES.join(','),
+    description:
+      'Comma-separated stages to run, in this order whatever the order given: image, keyframes, video, ' +
+      'pointcloud, web. The image stage is needed by the others; a failed optional stage does not stop the rest.',
+  },
+  { name: 'image-count', default: '3', description: 'Images of the image stage, 1–10.' },
+  {
+    name: 'models',
+    default: 'auto',
+    description: 'Image models (comma list or auto), as in image-generation-v2.',
+  },
+  {
+    name: 'segment-count',
+    default: '4',
+    description: 'Storyboard segments of the keyframes stage (Hook, Body…, CTA).',
+  },
+  {
+    name: 'aspect-ratio',
+    default: '16:9',
+    description: 'Keyframe and video aspect ratio: 16:9, 9:16 or 1:1.',
+  },
+  {
+    name: 'music-file',
+    default: '',
+    description:
+      'Music track for the final video and the player, relative to the workspace. Empty without mcp-config: a ' +
+      'synthesized PREVIEW track (not a music model) is written to {folder}/music/preview-music.wav.',
+  },
+  {
+    name: 'mcp-config',
+    default: '',
+    secret: true,
+    description:
+      'The `mcpServers` JSON (the MCP_CONFIG secret) for every stage. Empty: every stage runs on the offline ' +
+      'preview server and its output is labelled as preview.',
+  },
+  {
+    name: 'branch-name',
+    default: '',
+    description:
+      'Branch the results folder is committed to once all stages ran (see publish). Empty: no commit.',
+  },
+  {
+    name: 'oauth-token',
+    default: '',
+    secret: true,
+    description: 'Accepted for compatibility with the legacy workflows; masked and ignored.',
+  },
+  ...PUBLISH_INPUTS,
+]
+
+/** Outputs of the pipeline. */
+export const PIPELINE_OUTPUTS: readonly OutputSpec[] = [
+  {
+    name: 'stages-run',
+    description:
+      'JSON array of {stage, status (ok, failed, skipped), reason, outputs} in pipeline order.',
+  },
+  { name: 'failed-stages', description: 'JSON array of the stages that failed.' },
+  { name: 'google-image-url', description: 'URL of the primary image (image stage).' },
+  {
+    name: 'primary-image-path',
+    description: 'Path of the primary image, relative to the workspace.',
+  },
+  { name: 'keyframes-json', description: 'Path of keyframes.json (keyframes stage), or empty.' },
+  { name: 'video-paths', description: 'JSON array of the video clips (video stage).' },
+  { name: 'final-video-path', description: 'Path of final/final-music-video.mp4, or empty.' },
+  { name: 'ply-file-path', description: 'Path of the point cloud (pointcloud stage), or empty.' },
+  {
+    name: 'web-player-path',
+    description: 'Path of the web player index.html (web stage), or empty.',
+  },
+  {
+    name: 'web-player-url',
+    description: 'Where the web player will be served (GitHub Pages), or empty.',
+  },
+]
