@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { KamuiError } from '../core/errors.js'
+import { resolveInWorkspace } from '../core/workspace.js'
 import { BUILTIN_MODELS } from './builtin.js'
 import { ModelEntrySchema, RegistryFileSchema, type ModelEntry } from './types.js'
 
@@ -106,4 +107,21 @@ export async function loadRegistryFile(file: string): Promise<ModelEntry[]> {
     entries.push({ alias, ...entry })
   }
   return entries
+}
+
+/**
+ * The built-in registry plus the entries of the override file `registryPath` (relative to the
+ * workspace, as the `model-registry` input gives it), when there is one.
+ *
+ * @throws KamuiError FS_001 when the path leaves the workspace, CFG_003 when the file is invalid
+ */
+export async function loadModelRegistry(
+  workspace: string,
+  registryPath: string | undefined,
+): Promise<ModelRegistry> {
+  const builtin = ModelRegistry.builtin()
+  if (!registryPath) return builtin
+  return builtin.with(
+    await loadRegistryFile(resolveInWorkspace(workspace, registryPath, 'model-registry')),
+  )
 }

@@ -11,7 +11,7 @@ import { ComfyPool } from '../../comfyui/pool.js'
 import { parseComfyUrls } from '../../comfyui/urls.js'
 import { McpPool } from '../../mcp/pool.js'
 import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
-import { loadRegistryFile, ModelRegistry } from '../../models/registry.js'
+import { loadModelRegistry } from '../../models/registry.js'
 import { assessImage } from '../../quality/assess.js'
 import { McpScorer } from '../../quality/scorers/mcp-scorer.js'
 import { visionScorerFromOptions } from '../../quality/scorers/vision-scorer.js'
@@ -78,7 +78,7 @@ export async function runImageGeneration(
   const run = context.run ?? runInfoFromEnv(context.env, new Date())
   const { logger } = context
   const folder = resolveInWorkspace(context.workspace, inputs.folderName, 'folder-name')
-  const registry = await loadRegistry(inputs, context)
+  const registry = await loadModelRegistry(context.workspace, inputs.modelRegistry)
   const servers = inputs.mcpConfig
     ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
     : {}
@@ -292,16 +292,6 @@ function bestOf(images: readonly ImageRecord[]): ImageRecord | undefined {
     if (!best || (image.quality_score ?? -1) > (best.quality_score ?? -1)) best = image
   }
   return best
-}
-
-async function loadRegistry(
-  inputs: ImageGenerationInputs,
-  context: StageContext,
-): Promise<ModelRegistry> {
-  const builtin = ModelRegistry.builtin()
-  if (!inputs.modelRegistry) return builtin
-  const file = resolveInWorkspace(context.workspace, inputs.modelRegistry, 'model-registry')
-  return builtin.with(await loadRegistryFile(file))
 }
 
 /** The error of a run that made no image: the most frequent code, every reason listed. */

@@ -9,7 +9,7 @@ import { resolveInWorkspace } from '../../core/workspace.js'
 import { parseMcpConfig } from '../../mcp/config.js'
 import { McpPool } from '../../mcp/pool.js'
 import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
-import { loadRegistryFile, ModelRegistry } from '../../models/registry.js'
+import { loadModelRegistry } from '../../models/registry.js'
 import { GenerationQueue } from '../../queue/generation-queue.js'
 import { runInfoFromEnv } from '../../telemetry/run-info.js'
 import { KEYFRAME_SIZES } from './aspect.js'
@@ -86,7 +86,7 @@ export async function runKeyframes(
   const { logger, workspace } = context
   const folder = resolveInWorkspace(workspace, inputs.folderName, 'folder-name')
   const cacheFolder = resolveInWorkspace(workspace, inputs.cacheFolder, 'cache-folder')
-  const registry = await loadRegistry(inputs, context)
+  const registry = await loadModelRegistry(context.workspace, inputs.modelRegistry)
   const servers = inputs.mcpConfig
     ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
     : {}
@@ -326,16 +326,6 @@ export async function runKeyframes(
   } finally {
     await pool.close()
   }
-}
-
-async function loadRegistry(
-  inputs: KeyframesInputs,
-  context: StageContext,
-): Promise<ModelRegistry> {
-  const builtin = ModelRegistry.builtin()
-  if (!inputs.modelRegistry) return builtin
-  const file = resolveInWorkspace(context.workspace, inputs.modelRegistry, 'model-registry')
-  return builtin.with(await loadRegistryFile(file))
 }
 
 /**

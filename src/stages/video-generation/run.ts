@@ -6,7 +6,7 @@ import { resolveInWorkspace } from '../../core/workspace.js'
 import { parseMcpConfig } from '../../mcp/config.js'
 import { McpPool } from '../../mcp/pool.js'
 import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
-import { loadRegistryFile, ModelRegistry } from '../../models/registry.js'
+import { loadModelRegistry } from '../../models/registry.js'
 import { GenerationQueue } from '../../queue/generation-queue.js'
 import { runInfoFromEnv } from '../../telemetry/run-info.js'
 import { concatenateClips } from '../../video/concat.js'
@@ -79,7 +79,7 @@ export async function runVideoGeneration(
   const run = context.run ?? runInfoFromEnv(context.env, new Date())
   const { logger } = context
   const folder = resolveInWorkspace(context.workspace, inputs.folderName, 'folder-name')
-  const registry = await loadRegistry(inputs, context)
+  const registry = await loadModelRegistry(context.workspace, inputs.modelRegistry)
   const servers = inputs.mcpConfig
     ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
     : {}
@@ -409,14 +409,4 @@ async function joinClips(
     clips: files,
     total_ms: Math.round(performance.now() - started),
   }
-}
-
-async function loadRegistry(
-  inputs: VideoGenerationInputs,
-  context: StageContext,
-): Promise<ModelRegistry> {
-  const builtin = ModelRegistry.builtin()
-  if (!inputs.modelRegistry) return builtin
-  const file = resolveInWorkspace(context.workspace, inputs.modelRegistry, 'model-registry')
-  return builtin.with(await loadRegistryFile(file))
 }

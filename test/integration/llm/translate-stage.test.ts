@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
 import { parseV2Inputs } from '../../../src/stages/image-generation/inputs.js'
 import { runImageGeneration } from '../../../src/stages/image-generation/run.js'
-import { IMAGE_GENERATION_V2_INPUTS } from '../../../src/stages/image-generation/spec.js'
 import {
   closedPortUrl,
   startFakeLmStudio,

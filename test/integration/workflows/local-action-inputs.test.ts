@@ -51,5 +51,7 @@ describe.each(files.map((f) => [path.relative(ROOT, f), f]))('%s', (_name, file)
 it('finds the local action steps of the workflows (the check above is not vacuous)', () => {
   const steps = files.flatMap((f) => localSteps(f))
   expect(steps.length).toBeGreaterThan(5)
-  expect(steps.map((s) => s.action)).toEqual(expect.arrayContaining(['./', './actions/image-generation']))
+  expect(steps.map((s) => s.action)).toEqual(
+    expect.arrayContaining(['./', './actions/image-generation']),
+  )
 })
