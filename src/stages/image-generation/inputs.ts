@@ -1,5 +1,6 @@
 import { KamuiError } from '../../core/errors.js'
 import { withDefaults, type RawInputs } from '../../core/input-spec.js'
+import { parseBooleanInput, parseEnumInput, parseNumberInput } from '../../core/parse-input.js'
 import { parseLlmInputs, type LlmOptions } from '../../llm/inputs.js'
 import { IMAGE_GENERATION_INPUTS, IMAGE_GENERATION_V2_INPUTS } from './spec.js'
 
@@ -57,15 +58,19 @@ export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
     ...commonInputs(r),
     imageCount: parseImageCount(r['image-count'] ?? ''),
     models: parseModels(r['models'] ?? ''),
-    strategy: parseEnum(r, 'generation-strategy', ['sequential', 'parallel', 'smart'] as const),
-    enableComparison: parseBoolean(r, 'enable-comparison'),
-    qualityThreshold: parseNumber(r, 'quality-threshold', 0, 1, false),
+    strategy: parseEnumInput(r, 'generation-strategy', [
+      'sequential',
+      'parallel',
+      'smart',
+    ] as const),
+    enableComparison: parseBooleanInput(r, 'enable-comparison'),
+    qualityThreshold: parseNumberInput(r, 'quality-threshold', 0, 1, false),
     qualityScorer: (r['quality-scorer'] ?? '').trim() || undefined,
-    maxParallel: parseNumber(r, 'max-parallel', 1, 10, true),
-    perImageTimeoutMs: parseNumber(r, 'per-image-timeout', 1, 86_400, false) * 1000,
-    totalTimeoutMs: parseNumber(r, 'total-timeout', 1, 86_400, false) * 1000,
+    maxParallel: parseNumberInput(r, 'max-parallel', 1, 10, true),
+    perImageTimeoutMs: parseNumberInput(r, 'per-image-timeout', 1, 86_400, false) * 1000,
+    totalTimeoutMs: parseNumberInput(r, 'total-timeout', 1, 86_400, false) * 1000,
     ...parseSize(r['image-size'] ?? ''),
-    seed: r['seed'] === '' ? undefined : parseNumber(r, 'seed', 0, 2 ** 31 - 1, true),
+    seed: r['seed'] === '' ? undefined : parseNumberInput(r, 'seed', 0, 2 ** 31 - 1, true),
     modelRegistry: r['model-registry'] === '' ? undefined : r['model-registry'],
     comfyuiUrl: r['comfyui-url'] ?? '',
     llm: parseLlmInputs(r),
@@ -138,38 +143,6 @@ function parseModels(value: string): string[] | 'auto' {
     throw new KamuiError('CFG_001', 'models: "auto" cannot be combined with other models.')
   }
   return list
-}
-
-function parseEnum<T extends string>(r: RawInputs, name: string, allowed: readonly T[]): T {
-  const value = (r[name] ?? '').trim().toLowerCase()
-  if ((allowed as readonly string[]).includes(value)) return value as T
-  throw new KamuiError('CFG_001', `${name} must be one of ${allowed.join(', ')}, got "${r[name]}".`)
-}
-
-function parseBoolean(r: RawInputs, name: string): boolean {
-  const value = (r[name] ?? '').trim().toLowerCase()
-  if (['true', 'yes', '1', 'on'].includes(value)) return true
-  if (['false', 'no', '0', 'off', ''].includes(value)) return false
-  throw new KamuiError('CFG_001', `${name} must be true or false, got "${r[name]}".`)
-}
-
-function parseNumber(
-  r: RawInputs,
-  name: string,
-  min: number,
-  max: number,
-  integer: boolean,
-): number {
-  const text = (r[name] ?? '').trim()
-  const n = text === '' ? NaN : Number(text)
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    const kind = integer ? 'a whole number' : 'a number'
-    throw new KamuiError(
-      'CFG_001',
-      `${name} must be ${kind} from ${min} to ${max}, got "${r[name]}".`,
-    )
-  }
-  return n
 }
 
 function parseSize(value: string): { width: number; height: number } {

@@ -3,7 +3,7 @@ import type { RawInputs } from '../../core/input-spec.js'
 import type { StageCommand } from '../../core/stage-command.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { parseKeyframesInputs } from './inputs.js'
-import type { KeyframesProviders } from './providers.js'
+import { localKeyframesProviders, type KeyframesProviders } from './providers.js'
 import { runKeyframes, type KeyframesResult } from './run.js'
 import { KEYFRAMES_INPUTS, KEYFRAMES_OUTPUTS } from './spec.js'
 import { keyframesSummaryMarkdown } from './summary.js'
@@ -51,5 +51,9 @@ export function createKeyframesCommand(
   }
 }
 
-/** `keyframes` (SPEC §6), MCP and preview providers only. */
-export const keyframesCommand: StageCommand = createKeyframesCommand()
+/**
+ * `keyframes` (SPEC §6): MCP and preview providers, and on self-hosted runners ComfyUI
+ * (`keyframe-model` aliases with `provider: comfyui`) and the local LLM (`llm`), connected only
+ * when chosen.
+ */
+export const keyframesCommand: StageCommand = createKeyframesCommand(localKeyframesProviders)

@@ -1,5 +1,11 @@
+import { ComfyPool } from '../../comfyui/pool.js'
+import { parseComfyUrls } from '../../comfyui/urls.js'
 import { KamuiError } from '../../core/errors.js'
+import type { RawInputs } from '../../core/input-spec.js'
 import type { Logger } from '../../core/logger.js'
+import type { StageContext } from '../../core/stage-context.js'
+import { createLlmClient } from '../../llm/create.js'
+import { parseLlmInputs } from '../../llm/inputs.js'
 import type { McpPool } from '../../mcp/pool.js'
 import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
 import type { ModelRegistry } from '../../models/registry.js'
@@ -8,8 +14,11 @@ import { PREVIEW_KEYFRAME_TOOLS } from '../../preview/tools/keyframes.js'
 import { LlmEnhancer } from './enhancer/llm-enhancer.js'
 import { McpEnhancer } from './enhancer/mcp-enhancer.js'
 import type { KeyframeEnhancer } from './enhancer/types.js'
+import { parseKeyframesInputs } from './inputs.js'
+import { ComfyRenderer } from './renderer/comfy-renderer.js'
 import { McpRenderer } from './renderer/mcp-renderer.js'
 import type { KeyframeRenderer } from './renderer/types.js'
+import { injectedLlmOf } from './story/local-llm.js'
 import { LlmStoryWriter } from './story/llm-writer.js'
 import { McpStoryWriter } from './story/mcp-writer.js'
 import { PreviewStoryWriter } from './story/preview-writer.js'
@@ -28,6 +37,51 @@ export interface KeyframesProviders {
    * Called once per run with the entry the `keyframe-model` alias resolved to.
    */
   comfyui?: (entry: ModelEntry) => KeyframeRenderer
+}
+
+/**
+ * The providers of self-hosted runners, made per run from the raw inputs and the context:
+ *
+ * - `comfyui`: a {@link ComfyRenderer} on the servers of `comfyui-url` (default
+ *   `http://127.0.0.1:8188`), made only when `keyframe-model` resolves to a `provider: comfyui`
+ *   registry entry (e.g. `sdxl-img2img-local`); no server is contacted before the first render.
+ * - `llm`: the local LLM of `llm-url` / `ollama-url` (LM Studio, Ollama as fallback), connected
+ *   here only when `enhancer-model` is `llm`, or `story-model` is `llm` and stories are written
+ *   (no `storyboard-file`); with `story-model: auto` the connected LLM then writes the stories.
+ *
+ * @throws KamuiError CFG_001 for malformed inputs; LLM_001 when the LLM is needed and no server
+ *   answers, LLM_003 for an unknown `llm-model`; the signal's reason
+ */
+export async function localKeyframesProviders(
+  raw: RawInputs,
+  context: StageContext,
+): Promise<KeyframesProviders> {
+  const inputs = parseKeyframesInputs(raw)
+  const { logger } = context
+  const providers: KeyframesProviders = {
+    comfyui: (entry) =>
+      new ComfyRenderer(entry, new ComfyPool(parseComfyUrls(raw['comfyui-url']), { logger }), {
+        logger,
+        gpu: { env: context.env },
+      }),
+  }
+  const wantsLlm =
+    inputs.enhancerModel === 'llm' || (inputs.storyModel === 'llm' && !inputs.storyboardFile)
+  if (wantsLlm) {
+    const llm = parseLlmInputs(raw)
+    const client = await createLlmClient({
+      lmStudioUrl: llm.lmStudioUrl,
+      ollamaUrl: llm.ollamaUrl,
+      model: llm.model,
+      ollamaModel: llm.ollamaModel,
+      purpose: 'chat',
+      timeouts: { firstTokenMs: llm.firstTokenTimeoutMs },
+      logger,
+      ...(context.signal ? { signal: context.signal } : {}),
+    })
+    providers.llm = injectedLlmOf(client)
+  }
+  return providers
 }
 
 /** The default enhancer with `mcp-config`. */

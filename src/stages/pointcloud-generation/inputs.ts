@@ -2,7 +2,7 @@ import { KamuiError } from '../../core/errors.js'
 import { withDefaults, type RawInputs } from '../../core/input-spec.js'
 import { COLOR_MODES, type ColorMode } from '../../pointcloud/color-mode.js'
 import { PLY_FORMATS, type PlyFormat } from '../../pointcloud/ply.js'
-import { optionalInput, parseEnumInput, parseNumberInput } from '../video-generation/parse.js'
+import { optionalInput, parseEnumInput, parseNumberInput } from '../../core/parse-input.js'
 import { POINTCLOUD_GENERATION_INPUTS } from './spec.js'
 
 /** Typed inputs of the point-cloud stage. */

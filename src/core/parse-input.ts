@@ -1,8 +1,8 @@
-import { KamuiError } from '../../core/errors.js'
-import type { RawInputs } from '../../core/input-spec.js'
+import { KamuiError } from './errors.js'
+import type { RawInputs } from './input-spec.js'
 
 /**
- * Parsers of raw string inputs shared by the video and point-cloud stages. Each names the input,
+ * Parsers of raw string inputs shared by the stages. Each names the input,
  * the value and what is accepted when it refuses one (KamuiError CFG_001).
  */
 
