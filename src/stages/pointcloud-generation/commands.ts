@@ -1,5 +1,12 @@
 import path from 'node:path'
+import { ComfyPool } from '../../comfyui/pool.js'
+import { TEMPLATES } from '../../comfyui/templates/index.js'
+import { parseComfyUrls } from '../../comfyui/urls.js'
+import { KamuiError } from '../../core/errors.js'
+import type { RawInputs } from '../../core/input-spec.js'
 import type { StageCommand } from '../../core/stage-command.js'
+import type { StageContext } from '../../core/stage-context.js'
+import { ComfyDepthProvider } from '../../pointcloud/depth/comfy-depth-provider.js'
 import { parsePointcloudInputs } from './inputs.js'
 import { runPointcloudGeneration, type PointcloudDeps, type PointcloudResult } from './run.js'
 import { POINTCLOUD_GENERATION_INPUTS, POINTCLOUD_GENERATION_OUTPUTS } from './spec.js'
@@ -33,11 +40,44 @@ export function pointcloudSummaryMarkdown(result: PointcloudResult, workspace: s
 }
 
 /**
+ * The ComfyUI depth plug-in of self-hosted runners, made per run: `depth-model:
+ * comfyui:<template>` (e.g. `comfyui:depth-anything-v2`) runs that shipped depth template on
+ * the servers of `comfyui-url` (default `http://127.0.0.1:8188`). The pool is made only for
+ * such a model, and no server is contacted before the estimate; the GPU check finds
+ * `nvidia-smi` through the context's env.
+ *
+ * @throws KamuiError PC_001 (from the provider factory) when the template is not a shipped
+ *   depth template, naming those that are
+ */
+export function comfyDepthDeps(raw: RawInputs, context: StageContext): PointcloudDeps {
+  return {
+    depthProvider: (depthModel, { logger }) => {
+      const match = /^comfyui:(.*)$/i.exec(depthModel)
+      if (!match) return undefined
+      const template = (match[1] ?? '').trim()
+      if (TEMPLATES[template]?.produces !== 'depth') {
+        const depth = Object.values(TEMPLATES).filter((t) => t.produces === 'depth')
+        throw new KamuiError(
+          'PC_001',
+          `No depth source: depth-model "${depthModel}" names no ComfyUI depth workflow; the shipped ones are ` +
+            `${depth.map((t) => `comfyui:${t.name}`).join(', ')}.`,
+        )
+      }
+      const pool = new ComfyPool(parseComfyUrls(raw['comfyui-url']), { logger })
+      return new ComfyDepthProvider(pool, depthModel, template, { env: context.env })
+    },
+  }
+}
+
+/**
  * `pointcloud-generation`: the legacy interface (SPEC §4) with real depth sources.
  *
- * @param deps plug-ins (the ComfyUI depth provider of self-hosted runners)
+ * @param deps plug-ins (the ComfyUI depth provider of self-hosted runners), or a function making
+ *   them per run from the raw inputs and the context
  */
-export function createPointcloudGenerationCommand(deps: PointcloudDeps = {}): StageCommand {
+export function createPointcloudGenerationCommand(
+  deps: PointcloudDeps | ((raw: RawInputs, context: StageContext) => PointcloudDeps) = {},
+): StageCommand {
   return {
     name: 'pointcloud-generation',
     description:
@@ -46,7 +86,8 @@ export function createPointcloudGenerationCommand(deps: PointcloudDeps = {}): St
     inputs: POINTCLOUD_GENERATION_INPUTS,
     outputs: POINTCLOUD_GENERATION_OUTPUTS,
     async run(raw, context) {
-      const result = await runPointcloudGeneration(parsePointcloudInputs(raw), context, deps)
+      const runDeps = typeof deps === 'function' ? deps(raw, context) : deps
+      const result = await runPointcloudGeneration(parsePointcloudInputs(raw), context, runDeps)
       return {
         outputs: pointcloudOutputs(result, context.workspace),
         summary: pointcloudSummaryMarkdown(result, context.workspace),
@@ -56,5 +97,6 @@ export function createPointcloudGenerationCommand(deps: PointcloudDeps = {}): St
   }
 }
 
-/** The `pointcloud-generation` command with the built-in depth sources. */
-export const pointcloudGenerationCommand: StageCommand = createPointcloudGenerationCommand()
+/** The `pointcloud-generation` command with the built-in depth sources and ComfyUI (see {@link comfyDepthDeps}). */
+export const pointcloudGenerationCommand: StageCommand =
+  createPointcloudGenerationCommand(comfyDepthDeps)

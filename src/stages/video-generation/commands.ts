@@ -1,5 +1,11 @@
 import path from 'node:path'
+import { ComfyPool } from '../../comfyui/pool.js'
+import { TEMPLATES } from '../../comfyui/templates/index.js'
+import { parseComfyUrls } from '../../comfyui/urls.js'
+import type { RawInputs } from '../../core/input-spec.js'
 import type { StageCommand } from '../../core/stage-command.js'
+import type { StageContext } from '../../core/stage-context.js'
+import { ComfyVideoProvider } from '../../video/comfy-video-provider.js'
 import { parseVideoInputs } from './inputs.js'
 import type { VideoGenerationDeps } from './models.js'
 import { runVideoGeneration, type VideoGenerationResult } from './run.js'
@@ -53,12 +59,42 @@ export function videoSummaryMarkdown(result: VideoGenerationResult, workspace: s
 }
 
 /**
+ * The ComfyUI image-to-video plug-in of self-hosted runners, made per run: a `model` that is a
+ * shipped video template (`svd-image-to-video`), `comfyui:<template>`, or a registry alias of
+ * kind video with `provider: comfyui` runs that template on the servers of `comfyui-url`
+ * (default `http://127.0.0.1:8188`). The pool is made only for such a model, and no server is
+ * contacted before the first clip; the GPU check finds `nvidia-smi` through the context's env.
+ */
+export function comfyVideoDeps(raw: RawInputs, context: StageContext): VideoGenerationDeps {
+  return {
+    videoProvider: (model, { registry, logger }) => {
+      const name = model.replace(/^comfyui:/i, '')
+      const entry = registry.find(model)
+      const template =
+        TEMPLATES[name]?.produces === 'video' && (!entry || /^comfyui:/i.test(model))
+          ? name
+          : entry?.provider === 'comfyui' && entry.kind === 'video'
+            ? entry.workflow
+            : undefined
+      if (template === undefined) return undefined
+      const pool = new ComfyPool(parseComfyUrls(raw['comfyui-url']), { logger })
+      return new ComfyVideoProvider(pool, model, template, { env: context.env })
+    },
+  }
+}
+
+/**
  * `video-generation`: the legacy interface (SPEC §4) plus keyframes, last frames, models,
  * concatenation with music, and the preview provider.
  *
- * @param deps plug-ins (the ComfyUI image-to-video provider of self-hosted runners)
+ * @param deps plug-ins (the ComfyUI image-to-video provider of self-hosted runners), or a
+ *   function making them per run from the raw inputs and the context
  */
-export function createVideoGenerationCommand(deps: VideoGenerationDeps = {}): StageCommand {
+export function createVideoGenerationCommand(
+  deps:
+    | VideoGenerationDeps
+    | ((raw: RawInputs, context: StageContext) => VideoGenerationDeps) = {},
+): StageCommand {
   return {
     name: 'video-generation',
     description:
@@ -67,7 +103,8 @@ export function createVideoGenerationCommand(deps: VideoGenerationDeps = {}): St
     inputs: VIDEO_GENERATION_INPUTS,
     outputs: VIDEO_GENERATION_OUTPUTS,
     async run(raw, context) {
-      const result = await runVideoGeneration(parseVideoInputs(raw), context, deps)
+      const runDeps = typeof deps === 'function' ? deps(raw, context) : deps
+      const result = await runVideoGeneration(parseVideoInputs(raw), context, runDeps)
       return {
         outputs: videoOutputs(result, context.workspace),
         summary: videoSummaryMarkdown(result, context.workspace),
@@ -77,5 +114,5 @@ export function createVideoGenerationCommand(deps: VideoGenerationDeps = {}): St
   }
 }
 
-/** The `video-generation` command with the built-in providers. */
-export const videoGenerationCommand: StageCommand = createVideoGenerationCommand()
+/** The `video-generation` command with the built-in providers and ComfyUI (see {@link comfyVideoDeps}). */
+export const videoGenerationCommand: StageCommand = createVideoGenerationCommand(comfyVideoDeps)
