@@ -101,6 +101,12 @@ export const BUILTIN_MODELS: Record<string, ModelEntryInput> = {
     call: triple('seedream_4'),
     serverHints: ['seedream'],
   },
+  // Keyframes on a self-hosted GPU runner: the shipped image-to-image template on ComfyUI.
+  'sdxl-img2img-local': {
+    provider: 'comfyui',
+    displayName: 'SDXL image to image (local ComfyUI, keyframes)',
+    workflow: 'sdxl-image-to-image',
+  },
 }
 
 /** The key of the embedded preview server in the merged `mcpServers` map. */

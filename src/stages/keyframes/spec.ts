@@ -1,5 +1,42 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
+import { DEFAULT_COMFYUI_URL } from '../../comfyui/urls.js'
+import { LLM_INPUTS } from '../../llm/inputs.js'
 import { PUBLISH_INPUTS } from '../../publish/publish.js'
+
+/** The local-LLM inputs that the keyframes stage uses (story-model / enhancer-model `llm`). */
+const KEYFRAMES_LLM_INPUTS: readonly InputSpec[] = LLM_INPUTS.filter((i) =>
+  ['llm-url', 'ollama-url', 'llm-model', 'ollama-model', 'llm-first-token-timeout'].includes(
+    i.name,
+  ),
+).map((i) =>
+  i.name === 'llm-url'
+    ? {
+        ...i,
+        description:
+          'LM Studio server (OpenAI-compatible API) used by story-model: llm and enhancer-model: llm; it is ' +
+          'contacted only when one of them is llm. none: LM Studio is not tried.',
+      }
+    : i.name === 'llm-model'
+      ? {
+          ...i,
+          description:
+            'Model id for stories, storyboard and compositions (LM Studio model key, e.g. ' +
+            'qwen2.5-7b-instruct). Empty: the first loaded chat model. An id the server does not ' +
+            'have fails with LLM_003 listing the available ones.',
+        }
+      : i,
+)
+
+/** The ComfyUI servers of `provider: comfyui` keyframe models. */
+const KEYFRAMES_COMFYUI_INPUTS: readonly InputSpec[] = [
+  {
+    name: 'comfyui-url',
+    default: DEFAULT_COMFYUI_URL,
+    description:
+      'ComfyUI server URL(s) for sdxl-img2img-local and other ComfyUI keyframe models, comma-separated: each ' +
+      'frame goes to the least-loaded healthy server, after a GPU memory check. Contacted only for those models.',
+  },
+]
 
 /** Inputs of `actions/keyframes` / `kamui keyframes` (SPEC §6). */
 export const KEYFRAMES_INPUTS: readonly InputSpec[] = [
@@ -144,6 +181,8 @@ export const KEYFRAMES_INPUTS: readonly InputSpec[] = [
     secret: true,
     description: 'Accepted for compatibility with the legacy modules, masked and ignored.',
   },
+  ...KEYFRAMES_LLM_INPUTS,
+  ...KEYFRAMES_COMFYUI_INPUTS,
   ...PUBLISH_INPUTS,
 ]
 

@@ -1,4 +1,5 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
+import { DEFAULT_COMFYUI_URL } from '../../comfyui/urls.js'
 import { PUBLISH_INPUTS } from '../../publish/publish.js'
 
 /** The inputs of the legacy `pointcloud-generation` module (SPEC §4), names and defaults unchanged. */
@@ -71,6 +72,13 @@ const NEW_INPUTS: readonly InputSpec[] = [
     name: 'depth-timeout',
     default: '300',
     description: 'Deadline of the depth estimation in seconds.',
+  },
+  {
+    name: 'comfyui-url',
+    default: DEFAULT_COMFYUI_URL,
+    description:
+      'ComfyUI server URL(s) for depth-model comfyui:<template> (comfyui:depth-anything-v2), comma-separated: ' +
+      'the job goes to the least-loaded healthy server, after a GPU memory check. Contacted only for those models.',
   },
 ]
 

@@ -46,9 +46,11 @@ export async function writePointcloudTelemetry(input: PointcloudTelemetryInput):
   const cost: Cost | null =
     source.kind === 'preview'
       ? { usd: 0, basis: 'preview server: computed offline, no charge' }
-      : source.model
-        ? { usd: null, basis: 'price unknown: depth tools have no price in the model registry' }
-        : null
+      : source.kind === 'comfyui'
+        ? { usd: 0, basis: 'local ComfyUI: no per-call charge' }
+        : source.model
+          ? { usd: null, basis: 'price unknown: depth tools have no price in the model registry' }
+          : null
   const depthGray = await describeArtifact(folder, POINTCLOUD_FILES.depthGray, {
     model: source.model,
     timings: {

@@ -91,9 +91,7 @@ export function comfyVideoDeps(raw: RawInputs, context: StageContext): VideoGene
  *   function making them per run from the raw inputs and the context
  */
 export function createVideoGenerationCommand(
-  deps:
-    | VideoGenerationDeps
-    | ((raw: RawInputs, context: StageContext) => VideoGenerationDeps) = {},
+  deps: VideoGenerationDeps | ((raw: RawInputs, context: StageContext) => VideoGenerationDeps) = {},
 ): StageCommand {
   return {
     name: 'video-generation',

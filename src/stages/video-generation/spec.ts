@@ -1,4 +1,5 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
+import { DEFAULT_COMFYUI_URL } from '../../comfyui/urls.js'
 import { PUBLISH_INPUTS } from '../../publish/publish.js'
 
 /** The inputs of the legacy `video-generation` module (SPEC §4), names and default unchanged. */
@@ -136,6 +137,13 @@ const NEW_INPUTS: readonly InputSpec[] = [
     description:
       'Path (in the workspace) of a JSON or YAML file that adds or overrides model aliases (kind: video for ' +
       'video models).',
+  },
+  {
+    name: 'comfyui-url',
+    default: DEFAULT_COMFYUI_URL,
+    description:
+      'ComfyUI server URL(s) for ComfyUI video models (svd-image-to-video), comma-separated: each clip goes to ' +
+      'the least-loaded healthy server, after a GPU memory check. Contacted only for those models.',
   },
 ]
 

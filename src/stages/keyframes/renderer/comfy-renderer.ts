@@ -1,6 +1,10 @@
 import { generateWithComfyUI } from '../../../comfyui/provider.js'
 import type { ComfyPool } from '../../../comfyui/pool.js'
-import { DEFAULT_TEMPLATES, getTemplate, type ComfyTemplate } from '../../../comfyui/templates/index.js'
+import {
+  DEFAULT_TEMPLATES,
+  getTemplate,
+  type ComfyTemplate,
+} from '../../../comfyui/templates/index.js'
 import { KamuiError } from '../../../core/errors.js'
 import type { Logger } from '../../../core/logger.js'
 import type { GpuCheckOptions } from '../../../gpu/check.js'
