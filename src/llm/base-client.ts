@@ -1,7 +1,9 @@
 import { KamuiError } from '../core/errors.js'
 import { silentLogger, type Logger } from '../core/logger.js'
-import { CallDeadline, DEFAULT_LLM_TIMEOUTS } from './call-deadline.js'
-import { shorten } from './http.js'
+import { parseJson } from './answers.js'
+import { CallDeadline, DEFAULT_LLM_TIMEOUTS, LIST_TIMEOUT_MS } from './call-deadline.js'
+import { httpRequest, readText, shorten } from './http.js'
+import { networkError, serverAnswerError } from './server-errors.js'
 import { pickModel, PROVIDER_NAMES } from './models.js'
 import { jsonSchemaOf, parseStructured } from './structured.js'
 import type {
@@ -183,5 +185,45 @@ export abstract class BaseLlmClient implements LlmClient {
       firstTokenMs: deadline.firstTokenMs,
       totalMs: Math.round(performance.now() - deadline.startedAt),
     }
+  }
+
+  /**
+   * GET `path` (a model list) with the short list deadline.
+   *
+   * @throws KamuiError LLM_001 when the server is down or answers 5xx, LLM_002 for another
+   *   status or a body that is not JSON
+   */
+  protected async getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+    const where = `${PROVIDER_NAMES[this.provider]} at ${this.baseUrl}`
+    const deadline = new CallDeadline(
+      { firstTokenMs: LIST_TIMEOUT_MS, idleMs: LIST_TIMEOUT_MS, generationMs: LIST_TIMEOUT_MS },
+      `${where} (GET ${path})`,
+      signal,
+    )
+    try {
+      const res = await httpRequest(this.url(path), { signal: deadline.signal })
+      const text = await readText(res)
+      if (res.status !== 200) {
+        throw new KamuiError(
+          res.status >= 500 ? 'LLM_001' : 'LLM_002',
+          `${where}: GET ${path} answered HTTP ${res.status}: ${shorten(text) || '(empty body)'}`,
+        )
+      }
+      return parseJson(text, `${where} (GET ${path})`)
+    } catch (error) {
+      throw networkError(where, deadline.reason(error))
+    } finally {
+      deadline.clear()
+    }
+  }
+
+  /** The error of a server answer that is an error (any status, string or object body). */
+  protected answerError(where: string, status: number, body: unknown): Promise<KamuiError> {
+    return serverAnswerError(where, status, body, () => this.listModels(), this.modelInput)
+  }
+
+  /** `path` on this server. */
+  protected url(path: string): URL {
+    return new URL(`${this.baseUrl}${path}`)
   }
 }

@@ -1,9 +1,9 @@
 import { KamuiError } from '../core/errors.js'
 import { BaseLlmClient, emptyAnswer, type OutputFormat, type RawAnswer } from './base-client.js'
-import { CallDeadline, LIST_TIMEOUT_MS } from './call-deadline.js'
+import { CallDeadline } from './call-deadline.js'
 import { checkVectors, isErrorBody, parseJson } from './answers.js'
-import { httpRequest, readText, shorten, type HttpResponse } from './http.js'
-import { networkError, serverAnswerError } from './server-errors.js'
+import { httpRequest, readText, type HttpResponse } from './http.js'
+import { networkError } from './server-errors.js'
 import { sseData } from './sse.js'
 import type { ChatCompletion, ChatRequest, LlmModelInfo } from './types.js'
 
@@ -148,38 +148,6 @@ export class LmStudioClient extends BaseLlmClient {
     const answer = emptyAnswer()
     readChoice(body, answer, 'message')
     return answer
-  }
-
-  private async getJson(path: string, signal?: AbortSignal): Promise<unknown> {
-    const where = `LM Studio at ${this.baseUrl}`
-    const deadline = new CallDeadline(
-      { firstTokenMs: LIST_TIMEOUT_MS, idleMs: LIST_TIMEOUT_MS, generationMs: LIST_TIMEOUT_MS },
-      `${where} (GET ${path})`,
-      signal,
-    )
-    try {
-      const res = await httpRequest(this.url(path), { signal: deadline.signal })
-      const text = await readText(res)
-      if (res.status !== 200) {
-        throw new KamuiError(
-          res.status >= 500 ? 'LLM_001' : 'LLM_002',
-          `${where}: GET ${path} answered HTTP ${res.status}: ${shorten(text) || '(empty body)'}`,
-        )
-      }
-      return parseJson(text, `${where} (GET ${path})`)
-    } catch (error) {
-      throw networkError(where, deadline.reason(error))
-    } finally {
-      deadline.clear()
-    }
-  }
-
-  private answerError(where: string, status: number, body: unknown): Promise<KamuiError> {
-    return serverAnswerError(where, status, body, () => this.listModels(), this.modelInput)
-  }
-
-  private url(path: string): URL {
-    return new URL(`${this.baseUrl}${path}`)
   }
 }
 
