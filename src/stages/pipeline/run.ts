@@ -55,12 +55,18 @@ export async function runPipeline(raw: RawInputs, context: StageContext): Promis
   if (concept === '') throw new KamuiError('IMG_009', 'concept is empty: describe the music video.')
   const wanted = parseStages(r['stages'] ?? '')
   const mcpConfig = r['mcp-config'] ?? ''
+  // Inputs every stage may take (a stage ignores the names it does not declare).
   const common = {
     'folder-name': folderName,
     'mcp-config': mcpConfig,
     'branch-name': '',
     publish: 'none',
+    'comfyui-url': r['comfyui-url'] ?? '',
+    'llm-url': r['llm-url'] ?? '',
+    'ollama-url': r['ollama-url'] ?? '',
   }
+  const optional = (name: string, value: string | undefined): RawInputs =>
+    value && value.trim() !== '' ? { [name]: value.trim() } : {}
   const runs: StageRun[] = []
   const { logger } = context
 
@@ -110,6 +116,7 @@ export async function runPipeline(raw: RawInputs, context: StageContext): Promis
     'image-prompt': concept,
     'image-count': r['image-count'] ?? '3',
     models: r['models'] ?? 'auto',
+    ...optional('translate-prompt', r['translate-prompt']),
   }))
   const haveImage = image !== undefined || !wanted.has('image')
   const noImage = haveImage ? undefined : 'the image stage did not run or failed'
@@ -125,6 +132,7 @@ export async function runPipeline(raw: RawInputs, context: StageContext): Promis
       'product-images': primary,
       'segment-count': r['segment-count'] ?? '4',
       'aspect-ratio': r['aspect-ratio'] ?? '16:9',
+      ...optional('keyframe-model', r['keyframe-model']),
     }),
     noImage,
   )
@@ -140,6 +148,7 @@ export async function runPipeline(raw: RawInputs, context: StageContext): Promis
       'aspect-ratio': r['aspect-ratio'] ?? '16:9',
       concatenate: music ? 'true' : 'false',
       'music-file': music ?? '',
+      ...optional('model', r['video-model']),
     }),
     noImage,
   )
@@ -152,6 +161,7 @@ export async function runPipeline(raw: RawInputs, context: StageContext): Promis
       'output-folder': path.posix.join(folderName, 'pointcloud'),
       // Without mcp-config there is no depth model: the preview server's labelled placeholder depth.
       ...(mcpConfig === '' ? { 'depth-model': 'preview' } : {}),
+      ...optional('depth-model', r['depth-model']),
     }),
     noImage,
   )

@@ -50,6 +50,49 @@ export const PIPELINE_INPUTS: readonly InputSpec[] = [
       'synthesized PREVIEW track (not a music model) is written to {folder}/music/preview-music.wav.',
   },
   {
+    name: 'keyframe-model',
+    default: 'auto',
+    description:
+      'Keyframe image model of the keyframes stage (seedream-4, sdxl-img2img-local, preview, auto).',
+  },
+  {
+    name: 'video-model',
+    default: '',
+    description:
+      'Video model of the video stage (hailuo-02-pro, veo31-flf2v, svd-image-to-video on ComfyUI, preview). ' +
+      'Empty: the stage default (preview without mcp-config).',
+  },
+  {
+    name: 'depth-model',
+    default: '',
+    description:
+      'Depth source of the point-cloud stage (an MCP depth tool, comfyui:depth-anything-v2, preview, ' +
+      'luminance-heuristic). Empty: the stage default with mcp-config, the labelled preview placeholder without.',
+  },
+  {
+    name: 'comfyui-url',
+    default: 'http://127.0.0.1:8188',
+    description:
+      'ComfyUI server URL(s), comma-separated, for the stages that use ComfyUI models (self-hosted GPU runners).',
+  },
+  {
+    name: 'translate-prompt',
+    default: 'off',
+    description:
+      'Translate a concept that is not in English with the local LLM before image generation: auto, always or off.',
+  },
+  {
+    name: 'llm-url',
+    default: 'http://127.0.0.1:1234',
+    description:
+      'LM Studio URL for translation and for story-model / enhancer-model "llm" (Ollama is the fallback).',
+  },
+  {
+    name: 'ollama-url',
+    default: 'http://127.0.0.1:11434',
+    description: 'Ollama URL, used when LM Studio is down.',
+  },
+  {
     name: 'mcp-config',
     default: '',
     secret: true,

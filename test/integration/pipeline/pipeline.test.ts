@@ -78,6 +78,23 @@ describe('kamui pipeline on the preview server', () => {
     },
   )
 
+  it('passes the model choices on to the stages', { timeout: 120_000 }, async () => {
+    const workspace = await tempWorkspace()
+    const result = await runPipeline(
+      {
+        concept: 'A lighthouse at dusk',
+        'folder-name': 'out/run',
+        'image-count': '1',
+        stages: 'image,pointcloud',
+        'depth-model': 'luminance-heuristic',
+      },
+      testContext(workspace, { env: { PATH: process.env['PATH'] } }),
+    )
+    const pointcloud = result.runs.find((r) => r.stage === 'pointcloud')
+    expect(pointcloud?.status).toBe('ok')
+    expect(pointcloud?.outputs['depth-source']).toMatch(/luminance-heuristic/)
+  })
+
   it('refuses an unknown stage name before running anything', async () => {
     const workspace = await tempWorkspace()
     await expect(
