@@ -19,5 +19,11 @@ export interface StageCommand {
   description: string
   inputs: readonly InputSpec[]
   outputs: readonly OutputSpec[]
+  /**
+   * Programs the stage runs besides Node: the action adapter installs the pinned `ffmpeg` into
+   * the runner's tool cache when the runner has none (the CLI expects it on the PATH or in the
+   * optional npm dependency).
+   */
+  needs?: readonly 'ffmpeg'[]
   run(raw: RawInputs, context: StageContext): Promise<StageCommandResult>
 }

@@ -10,7 +10,7 @@ import { VERSION } from '../../core/version.js'
 import { previewServerLaunch } from '../../preview/launch.js'
 import { publishStageResults, publishSummaryLine } from '../../publish/index.js'
 import { runInfoFromEnv } from '../../telemetry/run-info.js'
-import { ensureSharp } from './runtime.js'
+import { ensureFfmpeg, ensureSharp } from './runtime.js'
 
 /**
  * The shared body of every action entry (`src/actions/<stage>/main.ts`), after the
@@ -40,6 +40,14 @@ export async function runAction(command: StageCommand): Promise<void> {
       run: runInfoFromEnv(process.env, new Date()),
     }
     await ensureSharp(process.env['RUNNER_TOOL_CACHE'], context.logger)
+    if (command.needs?.includes('ffmpeg')) {
+      const ffmpeg = await ensureFfmpeg(
+        process.env['RUNNER_TOOL_CACHE'],
+        context.env,
+        context.logger,
+      )
+      if (ffmpeg) context.env = { ...context.env, FFMPEG_PATH: ffmpeg }
+    }
     const result = await command.run(raw, context)
     for (const [name, value] of Object.entries(result.outputs)) {
       core.setOutput(name, redactor.redact(value))

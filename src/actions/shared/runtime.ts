@@ -27,39 +27,102 @@ import { useSharpFrom } from '../../media/sharp-module.js'
  */
 export async function ensureSharp(toolCache: string | undefined, logger: Logger): Promise<void> {
   if (await resolvable()) return
-  const runtimeDir = path.resolve(bundleDir(), '..', '..', 'runtime')
+  const target = await installRuntime('', 'sharp', toolCache, logger)
+  useSharpFrom(createRequire(path.join(target, 'package.json')).resolve('sharp'))
+}
+
+/**
+ * Makes ffmpeg available to the video actions on a runner without one: when neither
+ * `FFMPEG_PATH` nor the `PATH` has an ffmpeg, the pinned `runtime/ffmpeg/package-lock.json`
+ * (`@ffmpeg-installer/ffmpeg`, which ships a static binary inside the npm package) is installed
+ * into the tool cache like the sharp runtime, once per runner and version.
+ *
+ * @param env the environment the stage will see (`FFMPEG_PATH`, `PATH`)
+ * @returns the absolute path of the installed ffmpeg, or undefined when one was already there
+ * @throws KamuiError CFG_001 when the install fails, VID_001 when the package has no binary for
+ *   this platform
+ */
+export async function ensureFfmpeg(
+  toolCache: string | undefined,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+): Promise<string | undefined> {
+  if (env['FFMPEG_PATH']?.trim() || onPath('ffmpeg', env['PATH'] ?? '')) return undefined
+  const target = await installRuntime('ffmpeg', '@ffmpeg-installer/ffmpeg', toolCache, logger)
+  const installer = createRequire(path.join(target, 'package.json'))(
+    '@ffmpeg-installer/ffmpeg',
+  ) as {
+    path?: string
+  }
+  if (!installer.path || !existsSync(installer.path)) {
+    throw new KamuiError(
+      'VID_001',
+      `@ffmpeg-installer/ffmpeg has no ffmpeg binary for ${process.platform}-${process.arch}: put ffmpeg on the PATH or set FFMPEG_PATH.`,
+    )
+  }
+  return installer.path
+}
+
+/** Whether an executable `name` is in one of the folders of `pathList`. */
+function onPath(name: string, pathList: string): boolean {
+  return pathList
+    .split(path.delimiter)
+    .filter((dir) => dir !== '')
+    .some((dir) => existsSync(path.join(dir, name)))
+}
+
+/**
+ * Installs `runtime/<sub>/package-lock.json` with `npm ci` into
+ * `$RUNNER_TOOL_CACHE/kamui-media-actions/runtime[-<sub>]-<lock hash>-<platform>-<arch>-<ABI>`
+ * unless it is there already (checked by `probe`'s package.json), through a temporary folder
+ * renamed into place. Install scripts are not run (`--ignore-scripts`): the pinned packages ship
+ * their binaries ready to use, and npm drops an optional platform package whose script it was
+ * not allowed to run.
+ *
+ * @returns the install folder
+ */
+async function installRuntime(
+  sub: string,
+  probe: string,
+  toolCache: string | undefined,
+  logger: Logger,
+): Promise<string> {
+  const runtimeDir = path.resolve(bundleDir(), '..', '..', 'runtime', sub)
   const lock = await readFile(path.join(runtimeDir, 'package-lock.json'))
   const key = createHash('sha256').update(lock).digest('hex').slice(0, 16)
   const target = path.join(
     toolCache || os.tmpdir(),
     'kamui-media-actions',
-    `runtime-${key}-${process.platform}-${process.arch}-${process.versions.modules}`,
+    `runtime${sub ? `-${sub}` : ''}-${key}-${process.platform}-${process.arch}-${process.versions.modules}`,
   )
-  if (!existsSync(path.join(target, 'node_modules', 'sharp', 'package.json'))) {
-    logger.info(`Installing the pinned native runtime (sharp) into ${target} …`)
-    const temp = `${target}.${process.pid}.tmp`
-    await rm(temp, { recursive: true, force: true })
-    await mkdir(temp, { recursive: true })
-    await cp(path.join(runtimeDir, 'package.json'), path.join(temp, 'package.json'))
-    await cp(path.join(runtimeDir, 'package-lock.json'), path.join(temp, 'package-lock.json'))
-    try {
-      await exec('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], {
+  if (existsSync(path.join(target, 'node_modules', probe, 'package.json'))) return target
+  logger.info(`Installing the pinned native runtime (${probe}) into ${target} …`)
+  const temp = `${target}.${process.pid}.tmp`
+  await rm(temp, { recursive: true, force: true })
+  await mkdir(temp, { recursive: true })
+  await cp(path.join(runtimeDir, 'package.json'), path.join(temp, 'package.json'))
+  await cp(path.join(runtimeDir, 'package-lock.json'), path.join(temp, 'package-lock.json'))
+  try {
+    await exec(
+      'npm',
+      ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+      {
         cwd: temp,
-      })
-    } catch (error) {
-      throw new KamuiError(
-        'CFG_001',
-        'Could not install the native image library (sharp) with npm. The runner needs npm on the PATH and access to the npm registry.',
-        { cause: error },
-      )
-    }
-    await rename(temp, target).catch(async (error: NodeJS.ErrnoException) => {
-      // Another step installed it meanwhile: use theirs.
-      await rm(temp, { recursive: true, force: true })
-      if (!existsSync(target)) throw error
-    })
+      },
+    )
+  } catch (error) {
+    throw new KamuiError(
+      'CFG_001',
+      `Could not install ${probe} with npm. The runner needs npm on the PATH and access to the npm registry.`,
+      { cause: error },
+    )
   }
-  useSharpFrom(createRequire(path.join(target, 'package.json')).resolve('sharp'))
+  await rename(temp, target).catch(async (error: NodeJS.ErrnoException) => {
+    // Another step installed it meanwhile: use theirs.
+    await rm(temp, { recursive: true, force: true })
+    if (!existsSync(target)) throw error
+  })
+  return target
 }
 
 async function resolvable(): Promise<boolean> {

@@ -25,6 +25,7 @@ export function pipelineSummaryMarkdown(runs: readonly StageRun[]): string {
 /** `pipeline`: the root action and `kamui pipeline`. */
 export const pipelineCommand: StageCommand = {
   name: 'pipeline',
+  needs: ['ffmpeg'],
   description:
     'The whole music-video pipeline: image generation v2, keyframes, video, point cloud and web player, ' +
     'outputs passed between them; stages chosen by input.',

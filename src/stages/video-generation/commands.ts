@@ -95,6 +95,7 @@ export function createVideoGenerationCommand(
 ): StageCommand {
   return {
     name: 'video-generation',
+    needs: ['ffmpeg'],
     description:
       'Generate video clips from an image (or keyframes) with a video model over MCP, or a labelled preview ' +
       'clip offline; optionally join them with music into final/final-music-video.mp4.',

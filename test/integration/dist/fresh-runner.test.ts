@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { cp, readdir, readFile, writeFile } from 'node:fs/promises'
+import { cp, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
+import { renderPreviewImage } from '../../../src/preview/render.js'
 import { tempWorkspace } from '../../helpers/workspace.js'
 
 const run = promisify(execFile)
@@ -85,4 +86,66 @@ describe('the committed bundle on a fresh runner', () => {
     expect(second.stdout).not.toContain('Installing the pinned native runtime')
     expect(second.outputs['images-completed']).toBe('2')
   })
+
+  it(
+    'installs ffmpeg for the video action when the runner has none, once',
+    { timeout: 240_000 },
+    async () => {
+      const repo = await tempWorkspace('kamui-action-')
+      for (const dir of ['actions', 'dist', 'runtime']) {
+        await cp(path.join(ROOT, dir), path.join(repo, dir), { recursive: true })
+      }
+      const workspace = await tempWorkspace()
+      const toolCache = await tempWorkspace('kamui-toolcache-')
+      // A PATH with node and npm but no ffmpeg, as on a bare runner.
+      const bin = path.join(await tempWorkspace('kamui-bin-'), 'bin')
+      await mkdir(bin)
+      await symlink(process.execPath, path.join(bin, 'node'))
+      await symlink(execPathOf('npm'), path.join(bin, 'npm'))
+      await writeFile(
+        path.join(workspace, 'frame.png'),
+        renderPreviewImage({ prompt: 'a red fox', seed: 1, width: 128, height: 96 }).png,
+      )
+      const main = path.join(repo, 'dist/video-generation/index.js')
+      const start = async (folder: string): Promise<{ outputs: Record<string, string>; stdout: string }> => {
+        const outputFile = path.join(workspace, `${folder}.out`)
+        await writeFile(outputFile, '')
+        const { stdout } = await run(process.execPath, [main], {
+          cwd: workspace,
+          env: {
+            PATH: bin,
+            HOME: process.env['HOME'],
+            GITHUB_WORKSPACE: workspace,
+            GITHUB_OUTPUT: outputFile,
+            RUNNER_TOOL_CACHE: toolCache,
+            'INPUT_VIDEO-PROMPT': 'The camera pushes in',
+            'INPUT_INPUT-IMAGE-PATH': 'frame.png',
+            'INPUT_FOLDER-NAME': folder,
+            INPUT_MODEL: 'preview',
+            INPUT_DURATION: '1',
+            INPUT_FPS: '8',
+          },
+          timeout: 200_000,
+        })
+        return { outputs: parseOutputFile(await readFile(outputFile, 'utf8')), stdout }
+      }
+      const first = await start('first')
+      expect(first.stdout).toContain('Installing the pinned native runtime (@ffmpeg-installer/ffmpeg)')
+      expect(first.stdout).not.toContain('::error::')
+      expect(first.outputs['video-completed']).toBe('true')
+      expect(existsSync(path.join(workspace, 'first/videos/segment-1.mp4'))).toBe(true)
+      const second = await start('second')
+      expect(second.stdout).not.toContain('Installing the pinned native runtime (@ffmpeg-installer/ffmpeg)')
+      expect(second.outputs['video-completed']).toBe('true')
+    },
+  )
 })
+
+/** The real path of an executable on this machine's PATH. */
+function execPathOf(name: string): string {
+  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, name)
+    if (existsSync(candidate)) return candidate
+  }
+  throw new Error(`${name} is not on the PATH`)
+}
