@@ -1,10 +1,10 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { z } from 'zod'
 import { previewImageArgsShape, resolvePreviewSize, type PreviewImageArgs } from './args.js'
+import { jsonText, registerStatusAndResultTools } from './job-tools.js'
 import { PreviewJobStore } from './jobs.js'
 import { renderPreviewImage } from './render.js'
-import { previewImageResult, toolError, type RenderedPreview } from './result.js'
+import { previewImageResult, type RenderedPreview } from './result.js'
 import { SerialQueue } from './serial-queue.js'
 import { registerPreviewDepthTools } from './tools/depth.js'
 import { registerPreviewKeyframeTools } from './tools/keyframes.js'
@@ -30,10 +30,6 @@ export interface PreviewServerOptions {
    * hosted model's latency; the synchronous tool ignores it.
    */
   latencyMs?: number
-}
-
-const requestIdShape = {
-  request_id: z.string().min(1).describe('The request_id returned by submit.'),
 }
 
 /**
@@ -100,49 +96,17 @@ export function createPreviewServer(options: PreviewServerOptions = {}): McpServ
     },
   )
 
-  server.registerTool(
-    PREVIEW_TOOLS.status,
-    {
-      title: 'Preview image: status',
-      description: 'Status of a submitted preview: queued, processing, completed or failed.',
-      inputSchema: requestIdShape,
-    },
-    ({ request_id }): CallToolResult => {
-      const job = jobs.get(request_id)
-      if (!job) return toolError(`Unknown request_id: ${request_id}`)
-      return jsonText({
-        request_id,
-        status: job.status,
-        ...(job.error === undefined ? {} : { error: job.error }),
-      })
-    },
-  )
-
-  server.registerTool(
-    PREVIEW_TOOLS.result,
-    {
-      title: 'Preview image: result',
-      description: 'The finished preview (embedded PNG resource plus JSON metadata).',
-      inputSchema: requestIdShape,
-    },
-    ({ request_id }): CallToolResult => {
-      const job = jobs.get(request_id)
-      if (!job) return toolError(`Unknown request_id: ${request_id}`)
-      if (job.status === 'failed')
-        return toolError(`Preview ${request_id} failed: ${job.error ?? 'unknown error'}`)
-      if (job.status !== 'completed' || !job.result) {
-        return toolError(`Preview ${request_id} is not finished yet (status: ${job.status}).`)
-      }
-      return previewImageResult(job.result)
-    },
-  )
+  registerStatusAndResultTools(server, {
+    status: PREVIEW_TOOLS.status,
+    result: PREVIEW_TOOLS.result,
+    label: 'Preview image',
+    resultDescription: 'The finished preview (embedded PNG resource plus JSON metadata).',
+    lookup: (id) => jobs.get(id),
+    toResult: previewImageResult,
+  })
 
   registerPreviewVideoTools(server, options)
   registerPreviewDepthTools(server, options)
   registerPreviewKeyframeTools(server, options)
   return server
-}
-
-function jsonText(value: unknown): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(value) }] }
 }

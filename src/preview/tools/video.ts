@@ -17,6 +17,7 @@ import {
   type PreviewClip,
 } from '../../video/preview-clip.js'
 import { parseAspectRatio } from '../../video/size.js'
+import { jsonText, registerStatusAndResultTools } from '../job-tools.js'
 import { toolError } from '../result.js'
 import { SerialQueue } from '../serial-queue.js'
 
@@ -103,10 +104,6 @@ interface VideoJob {
 
 /** Most jobs kept; the oldest finished ones are forgotten first. */
 const MAX_JOBS = 32
-
-const requestIdShape = {
-  request_id: z.string().min(1).describe('The request_id returned by submit.'),
-}
 
 /**
  * Registers the preview video tools on the preview server:
@@ -218,42 +215,14 @@ export function registerPreviewVideoTools(
     },
   )
 
-  server.registerTool(
-    PREVIEW_VIDEO_TOOLS.status,
-    {
-      title: 'Preview video: status',
-      description: 'Status of a submitted preview clip: queued, processing, completed or failed.',
-      inputSchema: requestIdShape,
-    },
-    ({ request_id }): CallToolResult => {
-      const job = jobs.get(request_id)
-      if (!job) return toolError(`Unknown request_id: ${request_id}`)
-      return jsonText({
-        request_id,
-        status: job.status,
-        ...(job.error === undefined ? {} : { error: job.error }),
-      })
-    },
-  )
-
-  server.registerTool(
-    PREVIEW_VIDEO_TOOLS.result,
-    {
-      title: 'Preview video: result',
-      description: 'The finished preview clip (embedded MP4 plus JSON metadata).',
-      inputSchema: requestIdShape,
-    },
-    ({ request_id }): CallToolResult => {
-      const job = jobs.get(request_id)
-      if (!job) return toolError(`Unknown request_id: ${request_id}`)
-      if (job.status === 'failed')
-        return toolError(`Preview video ${request_id} failed: ${job.error}`)
-      if (job.status !== 'completed' || !job.result) {
-        return toolError(`Preview video ${request_id} is not finished yet (status: ${job.status}).`)
-      }
-      return previewVideoResult(job.result)
-    },
-  )
+  registerStatusAndResultTools(server, {
+    status: PREVIEW_VIDEO_TOOLS.status,
+    result: PREVIEW_VIDEO_TOOLS.result,
+    label: 'Preview video',
+    resultDescription: 'The finished preview clip (embedded MP4 plus JSON metadata).',
+    lookup: (id) => jobs.get(id),
+    toResult: previewVideoResult,
+  })
 }
 
 /** `preview://video/<first 16 hex digits of sha256(mp4)>.mp4`: an identifier, not fetchable. */
@@ -298,8 +267,4 @@ function evict(jobs: Map<string, VideoJob>): void {
     if (jobs.size <= MAX_JOBS) break
     if (job.status === 'completed' || job.status === 'failed') jobs.delete(id)
   }
-}
-
-function jsonText(value: unknown): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(value) }] }
 }
