@@ -1,6 +1,6 @@
 import { KamuiError } from '../core/errors.js'
 import { silentLogger, type Logger } from '../core/logger.js'
-import { parseJson } from './answers.js'
+import { checkVectors, isErrorBody, parseJson } from './answers.js'
 import { CallDeadline, DEFAULT_LLM_TIMEOUTS, LIST_TIMEOUT_MS } from './call-deadline.js'
 import { httpRequest, readText, shorten } from './http.js'
 import { networkError, serverAnswerError } from './server-errors.js'
@@ -220,6 +220,40 @@ export abstract class BaseLlmClient implements LlmClient {
   /** The error of a server answer that is an error (any status, string or object body). */
   protected answerError(where: string, status: number, body: unknown): Promise<KamuiError> {
     return serverAnswerError(where, status, body, () => this.listModels(), this.modelInput)
+  }
+
+  /**
+   * POSTs `{model, input}` to the provider's embeddings `path` and returns the vectors that
+   * `pick` finds in the answer, checked by `checkVectors` (one per input, same length).
+   *
+   * @throws KamuiError LLM_001 when the server is down, the server's error otherwise, LLM_002
+   *   for an answer without the right vectors
+   */
+  protected async requestEmbeddings(
+    path: string,
+    input: string[],
+    options: { model?: string; signal?: AbortSignal },
+    pick: (body: unknown) => unknown[],
+  ): Promise<number[][]> {
+    const model = options.model ?? this.model
+    const where = this.where(model)
+    const deadline = this.nonStreamedDeadline(where, options.signal)
+    try {
+      const res = await httpRequest(this.url(path), {
+        json: { model, input },
+        signal: deadline.signal,
+      })
+      const text = await readText(res)
+      deadline.chunk()
+      if (res.status !== 200) throw await this.answerError(where, res.status, text)
+      const body = parseJson(text, where)
+      if (isErrorBody(body)) throw await this.answerError(where, 200, body)
+      return checkVectors(pick(body), input.length, where)
+    } catch (error) {
+      throw networkError(where, deadline.reason(error))
+    } finally {
+      deadline.clear()
+    }
   }
 
   /** `path` on this server. */

@@ -1,7 +1,7 @@
 import { KamuiError } from '../core/errors.js'
 import { BaseLlmClient, emptyAnswer, type OutputFormat, type RawAnswer } from './base-client.js'
 import { CallDeadline } from './call-deadline.js'
-import { checkVectors, isErrorBody, parseJson } from './answers.js'
+import { isErrorBody, parseJson } from './answers.js'
 import { httpRequest, readText, type HttpResponse } from './http.js'
 import { networkError } from './server-errors.js'
 import { sseData } from './sse.js'
@@ -53,35 +53,15 @@ export class LmStudioClient extends BaseLlmClient {
     input: string[],
     options: { model?: string; signal?: AbortSignal } = {},
   ): Promise<number[][]> {
-    const model = options.model ?? this.model
-    const where = this.where(model)
-    const deadline = this.nonStreamedDeadline(where, options.signal)
-    try {
-      const res = await httpRequest(this.url('/v1/embeddings'), {
-        json: { model, input },
-        signal: deadline.signal,
-      })
-      const text = await readText(res)
-      deadline.chunk()
-      if (res.status !== 200) throw await this.answerError(where, res.status, text)
-      const body = parseJson(text, where)
-      if (isErrorBody(body)) throw await this.answerError(where, 200, body)
+    return this.requestEmbeddings('/v1/embeddings', input, options, (body) => {
       const data = (body as { data?: unknown }).data
       const rows = Array.isArray(data)
         ? [...(data as { index?: number; embedding?: unknown }[])].sort(
             (a, b) => (a.index ?? 0) - (b.index ?? 0),
           )
         : []
-      return checkVectors(
-        rows.map((r) => r.embedding),
-        input.length,
-        where,
-      )
-    } catch (error) {
-      throw networkError(where, deadline.reason(error))
-    } finally {
-      deadline.clear()
-    }
+      return rows.map((r) => r.embedding)
+    })
   }
 
   protected async complete(

@@ -1,5 +1,5 @@
 import { KamuiError } from '../core/errors.js'
-import { checkVectors, isErrorBody, parseJson } from './answers.js'
+import { isErrorBody, parseJson } from './answers.js'
 import { BaseLlmClient, emptyAnswer, type OutputFormat, type RawAnswer } from './base-client.js'
 import { httpRequest, readText } from './http.js'
 import { networkError } from './server-errors.js'
@@ -62,26 +62,10 @@ export class OllamaClient extends BaseLlmClient {
     input: string[],
     options: { model?: string; signal?: AbortSignal } = {},
   ): Promise<number[][]> {
-    const model = options.model ?? this.model
-    const where = this.where(model)
-    const deadline = this.nonStreamedDeadline(where, options.signal)
-    try {
-      const res = await httpRequest(this.url('/api/embed'), {
-        json: { model, input },
-        signal: deadline.signal,
-      })
-      const text = await readText(res)
-      deadline.chunk()
-      if (res.status !== 200) throw await this.answerError(where, res.status, text)
-      const body = parseJson(text, where)
-      if (isErrorBody(body)) throw await this.answerError(where, 200, body)
+    return this.requestEmbeddings('/api/embed', input, options, (body) => {
       const vectors = (body as { embeddings?: unknown }).embeddings
-      return checkVectors(Array.isArray(vectors) ? vectors : [], input.length, where)
-    } catch (error) {
-      throw networkError(where, deadline.reason(error))
-    } finally {
-      deadline.clear()
-    }
+      return Array.isArray(vectors) ? vectors : []
+    })
   }
 
   protected async complete(
