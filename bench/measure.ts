@@ -5,7 +5,7 @@ import type { Logger } from '../src/core/logger.js'
 import { Redactor } from '../src/core/redactor.js'
 import type { StageContext } from '../src/core/stage-context.js'
 import { VERSION } from '../src/core/version.js'
-import { previewServerLaunch } from '../src/preview/launch.js'
+import { previewServerLaunch } from '../src/providers/preview/launch.js'
 import { parseV2Inputs } from '../src/stages/image-generation/inputs.js'
 import {
   runImageGeneration,

@@ -21,7 +21,7 @@ import path from 'node:path'
 import { STAGE_COMMANDS } from '../src/commands.js'
 import type { StageCommand } from '../src/core/stage-command.js'
 import { pipelineCommand } from '../src/stages/pipeline/commands.js'
-import { writeThreeBuildAssets } from '../src/web/three-assets.js'
+import { writeThreeBuildAssets } from '../src/output/web/three-assets.js'
 import { renderActionYml, ROOT_ACTION } from './action-yml.js'
 import { renderIoTables, replaceBetweenMarkers } from './docs.js'
 
@@ -82,7 +82,7 @@ if (!process.argv.includes('--yml-only')) {
     )
   }
   ncc('src/bundle.ts', 'dist/kamui')
-  ncc('src/preview/main.ts', 'dist/preview-server')
+  ncc('src/providers/preview/main.ts', 'dist/preview-server')
   for (const command of [...STAGE_COMMANDS, pipelineCommand]) {
     const dir = path.join(root, 'dist', command.name)
     mkdirSync(dir, { recursive: true })

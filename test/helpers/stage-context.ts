@@ -2,7 +2,7 @@ import { MemoryLogger } from '../../src/core/logger.js'
 import { Redactor } from '../../src/core/redactor.js'
 import type { StageContext } from '../../src/core/stage-context.js'
 import { VERSION } from '../../src/core/version.js'
-import { previewServerLaunch } from '../../src/preview/launch.js'
+import { previewServerLaunch } from '../../src/providers/preview/launch.js'
 
 /** A stage context for tests: a memory logger, a fresh redactor, a short polling interval. */
 export function testContext(

@@ -7,9 +7,9 @@ import { Redactor } from '../../core/redactor.js'
 import type { StageCommand } from '../../core/stage-command.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { VERSION } from '../../core/version.js'
-import { previewServerLaunch } from '../../preview/launch.js'
-import { publishStageResults, publishSummaryLine } from '../../publish/index.js'
-import { runInfoFromEnv } from '../../telemetry/run-info.js'
+import { previewServerLaunch } from '../../providers/preview/launch.js'
+import { publishStageResults, publishSummaryLine } from '../../output/publish/index.js'
+import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { ensureFfmpeg, ensureSharp } from './runtime.js'
 
 /**

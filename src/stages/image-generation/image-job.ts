@@ -3,10 +3,10 @@ import { abortReason } from '../../core/abort.js'
 import { writeFileAtomic } from '../../core/atomic-write.js'
 import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
-import type { ComfyPool } from '../../comfyui/pool.js'
-import type { McpPool } from '../../mcp/pool.js'
+import type { ComfyPool } from '../../providers/comfyui/pool.js'
+import type { McpPool } from '../../providers/mcp/pool.js'
 import type { ModelRegistry } from '../../models/registry.js'
-import { GenerationQueue, QueuedJobError } from '../../queue/generation-queue.js'
+import { GenerationQueue, QueuedJobError } from '../../runner/generation-queue.js'
 import {
   fetchImage,
   requestImage,

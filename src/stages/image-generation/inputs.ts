@@ -1,7 +1,7 @@
 import { KamuiError } from '../../core/errors.js'
 import { withDefaults, type RawInputs } from '../../core/input-spec.js'
 import { parseBooleanInput, parseEnumInput, parseNumberInput } from '../../core/parse-input.js'
-import { parseLlmInputs, type LlmOptions } from '../../llm/inputs.js'
+import { parseLlmInputs, type LlmOptions } from '../../providers/llm/inputs.js'
 import { IMAGE_GENERATION_INPUTS, IMAGE_GENERATION_V2_INPUTS } from './spec.js'
 
 /** How the images of a run are scheduled (SPEC §5). */
@@ -39,7 +39,7 @@ export interface ImageGenerationInputs {
   comfyuiUrl: string
   /** Registry override file as given (workspace-relative), or undefined. */
   modelRegistry: string | undefined
-  /** Local-LLM options: translate-prompt, enhance-prompt, quality-scorer: vision (src/llm). */
+  /** Local-LLM options: translate-prompt, enhance-prompt, quality-scorer: vision (src/providers/llm). */
   llm: LlmOptions
   /** Legacy v1 behaviour: one image, only the legacy files. */
   legacyV1: boolean

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { PromptPreparationSchema } from '../../llm/report.js'
+import { PromptPreparationSchema } from '../../providers/llm/report.js'
 
 const ErrorRecordSchema = z.object({ code: z.string(), message: z.string() })
 

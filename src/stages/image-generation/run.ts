@@ -4,19 +4,19 @@ import { deadlineSignal } from '../../core/abort.js'
 import { KamuiError } from '../../core/errors.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
-import { VISION_SCORER_ALIAS } from '../../llm/inputs.js'
-import { preparePrompt } from '../../llm/prepare-prompt.js'
-import { parseMcpConfig } from '../../mcp/config.js'
-import { ComfyPool } from '../../comfyui/pool.js'
-import { parseComfyUrls } from '../../comfyui/urls.js'
-import { McpPool } from '../../mcp/pool.js'
+import { VISION_SCORER_ALIAS } from '../../providers/llm/inputs.js'
+import { preparePrompt } from '../../providers/llm/prepare-prompt.js'
+import { parseMcpConfig } from '../../providers/mcp/config.js'
+import { ComfyPool } from '../../providers/comfyui/pool.js'
+import { parseComfyUrls } from '../../providers/comfyui/urls.js'
+import { McpPool } from '../../providers/mcp/pool.js'
 import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
 import { loadModelRegistry } from '../../models/registry.js'
 import { assessImage } from '../../quality/assess.js'
 import { McpScorer } from '../../quality/scorers/mcp-scorer.js'
 import { visionScorerFromOptions } from '../../quality/scorers/vision-scorer.js'
 import type { Scorer } from '../../quality/types.js'
-import { GenerationQueue } from '../../queue/generation-queue.js'
+import { GenerationQueue } from '../../runner/generation-queue.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import { planImages } from './plan.js'
 import { qualityAnalysis } from './quality-analysis.js'
@@ -24,7 +24,7 @@ import { modelSamples, slotRecord } from './records.js'
 import { modelComparison, type GenerationReport, type ImageRecord } from './report.js'
 import { resolveModels } from './resolve-models.js'
 import { writeImageTelemetry } from './telemetry.js'
-import { runInfoFromEnv } from '../../telemetry/run-info.js'
+import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { runStrategy, type Slot } from './strategies.js'
 import { FILES, writeRunFiles } from './write-outputs.js'
 
@@ -83,7 +83,7 @@ export async function runImageGeneration(
     ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
     : {}
   const previewMode = inputs.mcpConfig === undefined
-  // Translation and enhancement (src/llm) come first: everything after uses the prepared prompt
+  // Translation and enhancement (src/providers/llm) come first: everything after uses the prepared prompt
   // (the auto model choice included); the report keeps the original.
   const signalOption = context.signal ? { signal: context.signal } : {}
   const prepared = await preparePrompt(inputs.prompt, inputs.llm, { logger, ...signalOption })

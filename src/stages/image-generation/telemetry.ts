@@ -4,9 +4,14 @@ import {
   describeArtifact,
   writeArtifactMetadata,
   type ArtifactExtra,
-} from '../../telemetry/artifacts.js'
-import type { RunInfo } from '../../telemetry/run-info.js'
-import type { Artifact, Cost, ModelTelemetry, TelemetryError } from '../../telemetry/schema.js'
+} from '../../output/telemetry/artifacts.js'
+import type { RunInfo } from '../../output/telemetry/run-info.js'
+import type {
+  Artifact,
+  Cost,
+  ModelTelemetry,
+  TelemetryError,
+} from '../../output/telemetry/schema.js'
 import type { ResolvedModel } from './generate-one.js'
 import type { ImageRecord } from './report.js'
 import type { ScoredCandidate, Slot } from './strategies.js'

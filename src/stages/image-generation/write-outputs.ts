@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { Redactor } from '../../core/redactor.js'
 import { copyFileAtomic, writeFileAtomic } from '../../core/atomic-write.js'
-import { renderContactSheet } from '../../reports/contact-sheet.js'
+import { renderContactSheet } from '../../output/reports/contact-sheet.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import { modelComparisonMarkdown } from './model-comparison.js'
 import { QualityAnalysisSchema, type QualityAnalysis } from './quality-analysis.js'

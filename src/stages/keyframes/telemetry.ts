@@ -4,9 +4,9 @@ import {
   describeArtifact,
   writeArtifactMetadata,
   type ArtifactExtra,
-} from '../../telemetry/artifacts.js'
-import type { RunInfo } from '../../telemetry/run-info.js'
-import type { Artifact, Cost, TelemetryError } from '../../telemetry/schema.js'
+} from '../../output/telemetry/artifacts.js'
+import type { RunInfo } from '../../output/telemetry/run-info.js'
+import type { Artifact, Cost, TelemetryError } from '../../output/telemetry/schema.js'
 import { combinedCost } from './costs.js'
 import type { MadeFrame } from './frame-steps.js'
 import type { KeyframeRecord, KeyframesFile } from './keyframes-file.js'

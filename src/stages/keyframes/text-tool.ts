@@ -6,20 +6,20 @@ import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_POLL_INTERVAL_MS,
   filterArguments,
-} from '../../mcp/invoke.js'
-import type { McpPool } from '../../mcp/pool.js'
+} from '../../providers/mcp/invoke.js'
+import type { McpPool } from '../../providers/mcp/pool.js'
 import {
   extractErrorText,
   extractRequestId,
   extractStatusWord,
   normaliseStatus,
   resultText,
-} from '../../mcp/result-media.js'
+} from '../../providers/mcp/result-media.js'
 import type { McpCall } from '../../models/types.js'
 
 /**
  * Calling MCP tools that answer with text (story writers, composition enhancers) rather than
- * media: `invokeTool` of src/mcp requires media in the result, these tools return a text
+ * media: `invokeTool` of src/providers/mcp requires media in the result, these tools return a text
  * composition or JSON. Both call shapes of SPEC §3.1 are supported.
  */
 

@@ -1,7 +1,7 @@
 import { KamuiError } from '../../core/errors.js'
 import { withDefaults, type RawInputs } from '../../core/input-spec.js'
-import { COLOR_MODES, type ColorMode } from '../../pointcloud/color-mode.js'
-import { PLY_FORMATS, type PlyFormat } from '../../pointcloud/ply.js'
+import { COLOR_MODES, type ColorMode } from '../../media/pointcloud/color-mode.js'
+import { PLY_FORMATS, type PlyFormat } from '../../media/pointcloud/ply.js'
 import { optionalInput, parseEnumInput, parseNumberInput } from '../../core/parse-input.js'
 import { POINTCLOUD_GENERATION_INPUTS } from './spec.js'
 

@@ -1,14 +1,14 @@
 import type { Redactor } from '../../core/redactor.js'
-import type { DepthEstimate } from '../../pointcloud/depth/provider.js'
-import type { PointCloud } from '../../pointcloud/sample.js'
-import { DEFAULT_DEPTH_SCALE } from '../../pointcloud/sample.js'
+import type { DepthEstimate } from '../../providers/depth/provider.js'
+import type { PointCloud } from '../../media/pointcloud/sample.js'
+import { DEFAULT_DEPTH_SCALE } from '../../media/pointcloud/sample.js'
 import {
   buildArtifactMetadata,
   describeArtifact,
   writeArtifactMetadata,
-} from '../../telemetry/artifacts.js'
-import type { RunInfo } from '../../telemetry/run-info.js'
-import type { Cost } from '../../telemetry/schema.js'
+} from '../../output/telemetry/artifacts.js'
+import type { RunInfo } from '../../output/telemetry/run-info.js'
+import type { Cost } from '../../output/telemetry/schema.js'
 import type { PointcloudInputs } from './inputs.js'
 import { POINTCLOUD_FILES } from './files.js'
 

@@ -1,5 +1,5 @@
 import type { StageCommand } from '../../core/stage-command.js'
-import { posixRelative } from '../../web/media-files.js'
+import { posixRelative } from '../../output/web/media-files.js'
 import { parseViewerInputs } from './inputs.js'
 import { runViewer } from './run.js'
 import { VIEWER_INPUTS, VIEWER_OUTPUTS } from './spec.js'

@@ -5,7 +5,7 @@ import {
   parseBoundedNumber,
   parseCameraPosition,
   parseHexColor,
-} from '../../web/viewer-config.js'
+} from '../../output/web/viewer-config.js'
 import { VIEWER_INPUTS } from './spec.js'
 
 /** Typed inputs of the threejs-pointcloud-viewer stage. */

@@ -1,7 +1,7 @@
 import { KamuiError } from '../../core/errors.js'
 import { withDefaults, type RawInputs } from '../../core/input-spec.js'
-import { parseAspectRatio, type AspectRatio } from '../../video/size.js'
-import { MAX_PREVIEW_FPS, MAX_PREVIEW_SECONDS } from '../../video/preview-clip.js'
+import { parseAspectRatio, type AspectRatio } from '../../media/video/size.js'
+import { MAX_PREVIEW_FPS, MAX_PREVIEW_SECONDS } from '../../media/video/preview-clip.js'
 import { optionalInput, parseBooleanInput, parseNumberInput } from '../../core/parse-input.js'
 import { VIDEO_GENERATION_INPUTS } from './spec.js'
 

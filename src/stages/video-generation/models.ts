@@ -2,7 +2,7 @@ import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { ModelRegistry } from '../../models/registry.js'
 import type { ModelEntry } from '../../models/types.js'
-import type { VideoProvider } from '../../video/provider.js'
+import type { VideoProvider } from '../../providers/video/provider.js'
 
 /** Registry alias of the preview server's video tools. */
 export const PREVIEW_VIDEO_ALIAS = 'preview-video'

@@ -3,9 +3,9 @@ import {
   buildArtifactMetadata,
   describeArtifact,
   writeArtifactMetadata,
-} from '../../telemetry/artifacts.js'
-import type { RunInfo } from '../../telemetry/run-info.js'
-import type { Artifact, Cost, TelemetryError } from '../../telemetry/schema.js'
+} from '../../output/telemetry/artifacts.js'
+import type { RunInfo } from '../../output/telemetry/run-info.js'
+import type { Artifact, Cost, TelemetryError } from '../../output/telemetry/schema.js'
 import { VIDEO_REPORT_FILE, type ClipRecord, type FinalRecord } from './report.js'
 
 /** What {@link writeVideoTelemetry} needs from the run. */

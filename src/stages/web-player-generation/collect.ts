@@ -5,16 +5,16 @@ import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import { isInside, resolveInWorkspace } from '../../core/workspace.js'
 import type { ImageRecord } from '../image-generation/report.js'
-import { ReportViewSchema, type ReportView } from '../../web/report-schema.js'
+import { ReportViewSchema, type ReportView } from '../../output/web/report-schema.js'
 import {
   AUDIO_EXTENSIONS,
   isFile,
   posixRelative,
   requireMediaFile,
   VIDEO_EXTENSIONS,
-} from '../../web/media-files.js'
-import { readPlyHeader, type PlyHeader } from '../../web/ply-header.js'
-import type { ProvenanceLookup, Provenance } from '../../web/provenance.js'
+} from '../../output/web/media-files.js'
+import { readPlyHeader, type PlyHeader } from '../../output/web/ply-header.js'
+import type { ProvenanceLookup, Provenance } from '../../output/web/provenance.js'
 import type { WebPlayerInputs } from './inputs.js'
 
 /** A file the page shows, and where it sits in the site. */

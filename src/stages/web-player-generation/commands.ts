@@ -1,5 +1,5 @@
 import type { StageCommand } from '../../core/stage-command.js'
-import { posixRelative } from '../../web/media-files.js'
+import { posixRelative } from '../../output/web/media-files.js'
 import { parseWebPlayerInputs } from './inputs.js'
 import { runWebPlayer, type WebPlayerResult } from './run.js'
 import { WEB_PLAYER_INPUTS, WEB_PLAYER_OUTPUTS } from './spec.js'

@@ -1,4 +1,4 @@
-import { relativeUrl } from '../../web/html.js'
+import { relativeUrl } from '../../output/web/html.js'
 
 /**
  * The GitHub Pages URL of a folder of the published site: `https://{owner}.github.io/{repo}/{path}/`

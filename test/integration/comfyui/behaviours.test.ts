@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ComfyPool } from '../../../src/comfyui/pool.js'
-import { runComfyTemplate } from '../../../src/comfyui/provider.js'
-import { getTemplate, type ComfyTemplate } from '../../../src/comfyui/templates/index.js'
+import { ComfyPool } from '../../../src/providers/comfyui/pool.js'
+import { runComfyTemplate } from '../../../src/providers/comfyui/provider.js'
+import { getTemplate, type ComfyTemplate } from '../../../src/providers/comfyui/templates/index.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
 import {
   startFakeComfyProcess,

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { parseComfyUrls } from '../../../src/comfyui/urls.js'
+import { parseComfyUrls } from '../../../src/providers/comfyui/urls.js'
 
 /** docs/examples/self-hosted-gpu.yml is a valid workflow that uses ComfyUI and LM Studio. */
 

@@ -2,13 +2,13 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
-import { ComfyPool } from '../../../src/comfyui/pool.js'
+import { ComfyPool } from '../../../src/providers/comfyui/pool.js'
 import {
   generateWithComfyUI,
   type ComfyJobOptions,
   type ComfyJobParams,
   type ComfyJobResult,
-} from '../../../src/comfyui/provider.js'
+} from '../../../src/providers/comfyui/provider.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
 
 /** A PATH without nvidia-smi, so the GPU check reads the fake's /system_stats whatever the host has. */

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ComfyPool } from '../../../src/comfyui/pool.js'
+import { ComfyPool } from '../../../src/providers/comfyui/pool.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
 import {
   startFakeComfyProcess,

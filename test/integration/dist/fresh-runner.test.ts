@@ -5,7 +5,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
-import { renderPreviewImage } from '../../../src/preview/render.js'
+import { renderPreviewImage } from '../../../src/providers/preview/render.js'
 import { tempWorkspace } from '../../helpers/workspace.js'
 
 const run = promisify(execFile)

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { resolveFfmpeg } from '../../../src/video/ffmpeg.js'
+import { resolveFfmpeg } from '../../../src/media/video/ffmpeg.js'
 import { NO_NVIDIA_SMI_ENV } from '../comfyui/helpers.js'
 
 /** One artifact record of metadata/artifact-metadata.json, as these tests read it. */

@@ -5,7 +5,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KeyframesFileSchema } from '../../../src/stages/keyframes/keyframes-file.js'
 import { keyframesCommand } from '../../../src/stages/keyframes/commands.js'
-import { verifyTelemetry } from '../../../src/telemetry/verify.js'
+import { verifyTelemetry } from '../../../src/output/telemetry/verify.js'
 import {
   startFakeComfyProcess,
   type FakeComfyHandle,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { MemoryLogger } from '../../../src/core/logger.js'
 import { ModelRegistry } from '../../../src/models/registry.js'
-import { ComfyDepthProvider } from '../../../src/pointcloud/depth/comfy-depth-provider.js'
+import { ComfyDepthProvider } from '../../../src/providers/depth/comfy-depth-provider.js'
 import { comfyDepthDeps } from '../../../src/stages/pointcloud-generation/commands.js'
 import { comfyVideoDeps } from '../../../src/stages/video-generation/commands.js'
-import { ComfyVideoProvider } from '../../../src/video/comfy-video-provider.js'
+import { ComfyVideoProvider } from '../../../src/providers/video/comfy-video-provider.js'
 import { testContext } from '../../helpers/stage-context.js'
 import { tempWorkspace } from '../../helpers/workspace.js'
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { verifyTelemetry } from '../../../src/telemetry/verify.js'
+import { verifyTelemetry } from '../../../src/output/telemetry/verify.js'
 import {
   startFakeComfyProcess,
   type FakeComfyHandle,

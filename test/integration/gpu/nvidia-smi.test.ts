@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { NVIDIA_SMI_ARGS, readNvidiaSmi } from '../../../src/gpu/nvidia-smi.js'
+import { NVIDIA_SMI_ARGS, readNvidiaSmi } from '../../../src/providers/gpu/nvidia-smi.js'
 import { fakeNvidiaSmi, pathWith } from './fake-nvidia-smi.js'
 
 describe('readNvidiaSmi with a fake nvidia-smi first on PATH', () => {

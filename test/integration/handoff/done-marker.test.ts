@@ -6,16 +6,23 @@ import { describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
 import { Redactor } from '../../../src/core/redactor.js'
-import { receiveHandoff, toDoneMarker, type HandoffResult } from '../../../src/handoff/consumer.js'
-import { markerPath } from '../../../src/handoff/marker.js'
+import {
+  receiveHandoff,
+  toDoneMarker,
+  type HandoffResult,
+} from '../../../src/output/handoff/consumer.js'
+import { markerPath } from '../../../src/output/handoff/marker.js'
 import {
   buildArtifactMetadata,
   describeArtifact,
   writeArtifactMetadata,
-} from '../../../src/telemetry/artifacts.js'
-import { runInfoFromEnv } from '../../../src/telemetry/run-info.js'
-import { ARTIFACT_METADATA_FILE, type ArtifactMetadata } from '../../../src/telemetry/schema.js'
-import { verifyTelemetry } from '../../../src/telemetry/verify.js'
+} from '../../../src/output/telemetry/artifacts.js'
+import { runInfoFromEnv } from '../../../src/output/telemetry/run-info.js'
+import {
+  ARTIFACT_METADATA_FILE,
+  type ArtifactMetadata,
+} from '../../../src/output/telemetry/schema.js'
+import { verifyTelemetry } from '../../../src/output/telemetry/verify.js'
 import { REPO_ROOT, runNode, TSX_LOADER_URL, type KamuiRun } from '../../helpers/run-kamui.js'
 import { tempWorkspace } from '../../helpers/workspace.js'
 

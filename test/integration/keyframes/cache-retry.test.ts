@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readKeyframesFile } from '../../../src/stages/keyframes/keyframes-file.js'
-import { verifyTelemetry } from '../../../src/telemetry/verify.js'
+import { verifyTelemetry } from '../../../src/output/telemetry/verify.js'
 import {
   FAKE_RENDER_FAILURE,
   fakeKeyframesServer,

@@ -2,9 +2,9 @@ import { z } from 'zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
-import { createLlmClient } from '../../../src/llm/create.js'
-import { LmStudioClient } from '../../../src/llm/lmstudio.js'
-import type { LlmClient } from '../../../src/llm/types.js'
+import { createLlmClient } from '../../../src/providers/llm/create.js'
+import { LmStudioClient } from '../../../src/providers/llm/lmstudio.js'
+import type { LlmClient } from '../../../src/providers/llm/types.js'
 import {
   startFakeLmStudio,
   type FakeLlmHandle,

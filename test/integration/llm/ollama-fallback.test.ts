@@ -2,8 +2,8 @@ import { z } from 'zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
-import { createLlmClient } from '../../../src/llm/create.js'
-import { OllamaClient } from '../../../src/llm/ollama.js'
+import { createLlmClient } from '../../../src/providers/llm/create.js'
+import { OllamaClient } from '../../../src/providers/llm/ollama.js'
 import {
   closedPortUrl,
   startFakeLmStudio,

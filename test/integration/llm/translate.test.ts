@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
-import { createLlmClient } from '../../../src/llm/create.js'
-import { parseLlmInputs } from '../../../src/llm/inputs.js'
-import { preparePrompt } from '../../../src/llm/prepare-prompt.js'
-import { PromptPreparationSchema } from '../../../src/llm/report.js'
-import { translatePrompt } from '../../../src/llm/translate.js'
-import type { LlmClient } from '../../../src/llm/types.js'
+import { createLlmClient } from '../../../src/providers/llm/create.js'
+import { parseLlmInputs } from '../../../src/providers/llm/inputs.js'
+import { preparePrompt } from '../../../src/providers/llm/prepare-prompt.js'
+import { PromptPreparationSchema } from '../../../src/providers/llm/report.js'
+import { translatePrompt } from '../../../src/providers/llm/translate.js'
+import type { LlmClient } from '../../../src/providers/llm/types.js'
 import {
   closedPortUrl,
   startFakeLmStudio,

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
-import { createLlmClient } from '../../../src/llm/create.js'
-import { parseLlmInputs } from '../../../src/llm/inputs.js'
+import { createLlmClient } from '../../../src/providers/llm/create.js'
+import { parseLlmInputs } from '../../../src/providers/llm/inputs.js'
 import { assessImage } from '../../../src/quality/assess.js'
 import {
   createVisionScorer,

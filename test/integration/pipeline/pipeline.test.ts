@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runPipeline } from '../../../src/stages/pipeline/run.js'
-import { verifyTelemetry } from '../../../src/telemetry/verify.js'
+import { verifyTelemetry } from '../../../src/output/telemetry/verify.js'
 import { testContext } from '../../helpers/stage-context.js'
 import { tempWorkspace } from '../../helpers/workspace.js'
 

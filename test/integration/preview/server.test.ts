@@ -8,8 +8,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { previewServerLaunch } from '../../../src/preview/launch.js'
-import { PREVIEW_NOTICE } from '../../../src/preview/result.js'
+import { previewServerLaunch } from '../../../src/providers/preview/launch.js'
+import { PREVIEW_NOTICE } from '../../../src/providers/preview/result.js'
 import {
   fakeKamuiStdioConfig,
   RATE_LIMIT_TEXT,

@@ -5,7 +5,10 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { MemoryLogger } from '../../../src/core/logger.js'
 import { Redactor } from '../../../src/core/redactor.js'
-import { GitPublisher, type GitPublisherOptions } from '../../../src/publish/git-publisher.js'
+import {
+  GitPublisher,
+  type GitPublisherOptions,
+} from '../../../src/output/publish/git-publisher.js'
 
 const run = promisify(execFile)
 

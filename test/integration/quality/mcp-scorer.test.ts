@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
 import { Redactor } from '../../../src/core/redactor.js'
-import type { McpServerEntry } from '../../../src/mcp/config.js'
-import { McpPool } from '../../../src/mcp/pool.js'
+import type { McpServerEntry } from '../../../src/providers/mcp/config.js'
+import { McpPool } from '../../../src/providers/mcp/pool.js'
 import {
   ModelEntrySchema,
   type ModelEntry,

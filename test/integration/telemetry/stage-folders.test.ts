@@ -3,7 +3,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseV1Inputs, parseV2Inputs } from '../../../src/stages/image-generation/inputs.js'
 import { runImageGeneration } from '../../../src/stages/image-generation/run.js'
-import { runVerifyTelemetry } from '../../../src/telemetry/verify-command.js'
+import { runVerifyTelemetry } from '../../../src/output/telemetry/verify-command.js'
 import { testContext } from '../../helpers/stage-context.js'
 import { tempWorkspace } from '../../helpers/workspace.js'
 

@@ -7,10 +7,10 @@ import {
   buildArtifactMetadata,
   describeArtifact,
   writeArtifactMetadata,
-} from '../../../src/telemetry/artifacts.js'
-import { runInfoFromEnv } from '../../../src/telemetry/run-info.js'
-import { runVerifyTelemetry } from '../../../src/telemetry/verify-command.js'
-import { verifyTelemetry } from '../../../src/telemetry/verify.js'
+} from '../../../src/output/telemetry/artifacts.js'
+import { runInfoFromEnv } from '../../../src/output/telemetry/run-info.js'
+import { runVerifyTelemetry } from '../../../src/output/telemetry/verify-command.js'
+import { verifyTelemetry } from '../../../src/output/telemetry/verify.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 
 let workspace: string

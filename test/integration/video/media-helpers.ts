@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { PNG } from 'pngjs'
-import type { RgbImage } from '../../../src/raster/rgb-image.js'
+import type { RgbImage } from '../../../src/media/raster/rgb-image.js'
 
 const run = promisify(execFile)
 

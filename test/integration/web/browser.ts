@@ -4,7 +4,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { mediaTypeOf } from '../../../src/telemetry/artifacts.js'
+import { mediaTypeOf } from '../../../src/output/telemetry/artifacts.js'
 import { isInside } from '../../../src/core/workspace.js'
 
 /**

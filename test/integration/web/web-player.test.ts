@@ -10,9 +10,9 @@ import {
   buildArtifactMetadata,
   describeArtifact,
   writeArtifactMetadata,
-} from '../../../src/telemetry/artifacts.js'
-import { runInfoFromEnv } from '../../../src/telemetry/run-info.js'
-import { verifyTelemetry } from '../../../src/telemetry/verify.js'
+} from '../../../src/output/telemetry/artifacts.js'
+import { runInfoFromEnv } from '../../../src/output/telemetry/run-info.js'
+import { verifyTelemetry } from '../../../src/output/telemetry/verify.js'
 import { Redactor } from '../../../src/core/redactor.js'
 import { testContext } from '../../helpers/stage-context.js'
 import { listFiles, removeDir, tempWorkspace } from '../../helpers/workspace.js'

@@ -5,7 +5,7 @@ import {
   historyFailure,
   parseErrorBody,
   rejectedError,
-} from '../../../src/comfyui/errors.js'
+} from '../../../src/providers/comfyui/errors.js'
 
 const SERVER = 'http://127.0.0.1:8188'
 

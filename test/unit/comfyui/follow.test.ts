@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { ComfyClient } from '../../../src/comfyui/client.js'
-import { PromptFollower } from '../../../src/comfyui/follow.js'
-import type { ComfyEvent } from '../../../src/comfyui/ws-frames.js'
-import type { HistoryEntry, QueueSnapshot } from '../../../src/comfyui/types.js'
+import type { ComfyClient } from '../../../src/providers/comfyui/client.js'
+import { PromptFollower } from '../../../src/providers/comfyui/follow.js'
+import type { ComfyEvent } from '../../../src/providers/comfyui/ws-frames.js'
+import type { HistoryEntry, QueueSnapshot } from '../../../src/providers/comfyui/types.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
 
 /** A stand-in for the REST client: scripted /history and /queue answers, calls counted. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildWorkflow } from '../../../src/comfyui/inject.js'
-import { getTemplate } from '../../../src/comfyui/templates/index.js'
+import { buildWorkflow } from '../../../src/providers/comfyui/inject.js'
+import { getTemplate } from '../../../src/providers/comfyui/templates/index.js'
 
 const t2i = getTemplate('sdxl-text-to-image')
 

@@ -4,7 +4,7 @@ import {
   TEMPLATES,
   getTemplate,
   templateProblems,
-} from '../../../src/comfyui/templates/index.js'
+} from '../../../src/providers/comfyui/templates/index.js'
 import { BUILTIN_MODELS } from '../../../src/models/builtin.js'
 import { NODE_CLASSES, validatePrompt } from '../../fixtures/servers/fake-comfyui/nodes.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_COMFYUI_URL, parseComfyUrls } from '../../../src/comfyui/urls.js'
+import { DEFAULT_COMFYUI_URL, parseComfyUrls } from '../../../src/providers/comfyui/urls.js'
 
 describe('parseComfyUrls', () => {
   it('splits commas, spaces and lines, drops trailing slashes and duplicates', () => {

@@ -3,7 +3,7 @@ import {
   decodeBinaryFrame,
   decodeTextFrame,
   eventPromptId,
-} from '../../../src/comfyui/ws-frames.js'
+} from '../../../src/providers/comfyui/ws-frames.js'
 
 const u32 = (n: number): Buffer => {
   const b = Buffer.alloc(4)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { gpuMemoryRecord, isLoopback } from '../../../src/gpu/check.js'
-import { parseNvidiaSmi } from '../../../src/gpu/nvidia-smi.js'
-import { gpuFromSystemStats } from '../../../src/gpu/system-stats.js'
+import { gpuMemoryRecord, isLoopback } from '../../../src/providers/gpu/check.js'
+import { parseNvidiaSmi } from '../../../src/providers/gpu/nvidia-smi.js'
+import { gpuFromSystemStats } from '../../../src/providers/gpu/system-stats.js'
 
 describe('nvidia-smi CSV (MiB)', () => {
   it('reads one line per GPU in index order, [N/A] as null', () => {

@@ -2,9 +2,13 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { markerPath, markerTempPath, parseMarkerContent } from '../../../src/handoff/marker.js'
-import { writeDoneMarker } from '../../../src/handoff/producer.js'
-import { waitForPath } from '../../../src/handoff/wait.js'
+import {
+  markerPath,
+  markerTempPath,
+  parseMarkerContent,
+} from '../../../src/output/handoff/marker.js'
+import { writeDoneMarker } from '../../../src/output/handoff/producer.js'
+import { waitForPath } from '../../../src/output/handoff/wait.js'
 import { tempWorkspace } from '../../helpers/workspace.js'
 
 describe('done marker', () => {

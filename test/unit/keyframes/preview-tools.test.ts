@@ -4,11 +4,11 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PREVIEW_COMPOSITION_LABEL } from '../../../src/preview/tools/keyframes-composition.js'
+import { PREVIEW_COMPOSITION_LABEL } from '../../../src/providers/preview/tools/keyframes-composition.js'
 import {
   PREVIEW_KEYFRAME_TOOLS,
   registerPreviewKeyframeTools,
-} from '../../../src/preview/tools/keyframes.js'
+} from '../../../src/providers/preview/tools/keyframes.js'
 
 let client: Client
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isKamuiError } from '../../../src/core/errors.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
-import { McpPool } from '../../../src/mcp/pool.js'
+import { McpPool } from '../../../src/providers/mcp/pool.js'
 import { Redactor } from '../../../src/core/redactor.js'
 import { ModelEntrySchema } from '../../../src/models/types.js'
 import { LlmEnhancer } from '../../../src/stages/keyframes/enhancer/llm-enhancer.js'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { normaliseBaseUrl, parseServerError } from '../../../src/llm/http.js'
-import { ollamaMessage } from '../../../src/llm/ollama.js'
-import { isModelError } from '../../../src/llm/server-errors.js'
+import { normaliseBaseUrl, parseServerError } from '../../../src/providers/llm/http.js'
+import { ollamaMessage } from '../../../src/providers/llm/ollama.js'
+import { isModelError } from '../../../src/providers/llm/server-errors.js'
 
 describe('parseServerError', () => {
   it('reads string errors (LM Studio "No models loaded", Ollama)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { LLM_INPUTS, parseLlmInputs } from '../../../src/llm/inputs.js'
+import { LLM_INPUTS, parseLlmInputs } from '../../../src/providers/llm/inputs.js'
 
 describe('parseLlmInputs', () => {
   it('applies the defaults: translation off, local URLs, first-token 300 s', () => {

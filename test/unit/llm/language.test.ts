@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { countScripts, guessLanguage, NON_LATIN_THRESHOLD } from '../../../src/llm/language.js'
+import {
+  countScripts,
+  guessLanguage,
+  NON_LATIN_THRESHOLD,
+} from '../../../src/providers/llm/language.js'
 
 describe('guessLanguage (script heuristic)', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
-import { availableText, pickModel, sameModel } from '../../../src/llm/models.js'
-import type { LlmModelInfo } from '../../../src/llm/types.js'
+import { availableText, pickModel, sameModel } from '../../../src/providers/llm/models.js'
+import type { LlmModelInfo } from '../../../src/providers/llm/types.js'
 
 const MODELS: LlmModelInfo[] = [
   { id: 'text-embedding-nomic', type: 'embeddings', state: 'loaded' },

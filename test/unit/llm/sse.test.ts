@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { sseData } from '../../../src/llm/sse.js'
+import { sseData } from '../../../src/providers/llm/sse.js'
 
 async function collect(chunks: string[]): Promise<string[]> {
   async function* stream(): AsyncGenerator<Uint8Array> {

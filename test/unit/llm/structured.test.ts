@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
-import { jsonSchemaOf, jsonTextOf, parseStructured } from '../../../src/llm/structured.js'
+import { jsonSchemaOf, jsonTextOf, parseStructured } from '../../../src/providers/llm/structured.js'
 
 const Schema = z.object({ alignment: z.number().min(0).max(1), label: z.string().min(1) })
 

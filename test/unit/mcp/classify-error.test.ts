@@ -8,7 +8,7 @@ import {
   classifyMcpError,
   classifyToolErrorText,
   retryAfterFromText,
-} from '../../../src/mcp/classify-error.js'
+} from '../../../src/providers/mcp/classify-error.js'
 
 const at = { server: 't2i-fal-imagen4-fast', tool: 'imagen4_fast_submit' }
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
 import { Redactor } from '../../../src/core/redactor.js'
-import { mergeServers, parseMcpConfig, type McpServersConfig } from '../../../src/mcp/config.js'
+import {
+  mergeServers,
+  parseMcpConfig,
+  type McpServersConfig,
+} from '../../../src/providers/mcp/config.js'
 
 function context(env: Record<string, string | undefined> = {}): {
   redactor: Redactor

@@ -8,7 +8,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js'
 import type { KamuiError } from '../../../src/core/errors.js'
-import type { ServerConnection, connectServer } from '../../../src/mcp/connect.js'
+import type { ServerConnection, connectServer } from '../../../src/providers/mcp/connect.js'
 
 /** A tool of an in-memory test server. */
 export interface FakeTool {

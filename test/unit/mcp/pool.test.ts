@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
 import { silentLogger } from '../../../src/core/logger.js'
 import { Redactor } from '../../../src/core/redactor.js'
-import type { McpServerEntry } from '../../../src/mcp/config.js'
-import { McpPool } from '../../../src/mcp/pool.js'
-import type { McpProviderContext } from '../../../src/mcp/types.js'
+import type { McpServerEntry } from '../../../src/providers/mcp/config.js'
+import { McpPool } from '../../../src/providers/mcp/pool.js'
+import type { McpProviderContext } from '../../../src/providers/mcp/types.js'
 import { fakeConnect, text, type FakeServerSpec, type FakeTool } from './fake-servers.js'
 
 const ctx: McpProviderContext = { logger: silentLogger, redactor: new Redactor(), env: {} }

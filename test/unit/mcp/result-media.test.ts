@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { describe, expect, it } from 'vitest'
-import { extractMedia, isStatusUrl } from '../../../src/mcp/result-media.js'
+import { extractMedia, isStatusUrl } from '../../../src/providers/mcp/result-media.js'
 
 const PNG_BYTES = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')
 const B64 = PNG_BYTES.toString('base64')

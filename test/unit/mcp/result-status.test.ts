@@ -7,7 +7,7 @@ import {
   extractStatusWord,
   normaliseStatus,
   resultText,
-} from '../../../src/mcp/result-media.js'
+} from '../../../src/providers/mcp/result-media.js'
 
 function textResult(...texts: string[]): CallToolResult {
   return { content: texts.map((text) => ({ type: 'text' as const, text })) }

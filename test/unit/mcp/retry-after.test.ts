@@ -3,9 +3,9 @@ import {
   createRecordingFetch,
   MAX_RETRY_AFTER_MS,
   parseRetryAfter,
-} from '../../../src/mcp/retry-after.js'
-import { expandEnv } from '../../../src/mcp/expand-env.js'
-import { findJsonError } from '../../../src/mcp/json-position.js'
+} from '../../../src/providers/mcp/retry-after.js'
+import { expandEnv } from '../../../src/providers/mcp/expand-env.js'
+import { findJsonError } from '../../../src/providers/mcp/json-position.js'
 
 describe('parseRetryAfter', () => {
   it('reads seconds and HTTP dates', () => {

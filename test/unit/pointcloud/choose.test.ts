@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { chooseDepthSource } from '../../../src/pointcloud/depth/choose.js'
-import type { DepthProvider } from '../../../src/pointcloud/depth/provider.js'
+import { chooseDepthSource } from '../../../src/providers/depth/choose.js'
+import type { DepthProvider } from '../../../src/providers/depth/provider.js'
 
 describe('chooseDepthSource', () => {
   const base = { depthModel: 'midas_v21_small', depthImage: undefined, hasMcpConfig: false }

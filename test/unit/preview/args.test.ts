@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { previewImageArgsShape, resolvePreviewSize } from '../../../src/preview/args.js'
-import { FONT_5X7, GLYPH_HEIGHT, GLYPH_WIDTH, measureText } from '../../../src/raster/font.js'
+import { previewImageArgsShape, resolvePreviewSize } from '../../../src/providers/preview/args.js'
+import { FONT_5X7, GLYPH_HEIGHT, GLYPH_WIDTH, measureText } from '../../../src/media/raster/font.js'
 
 describe('resolvePreviewSize', () => {
   it('defaults to 1024 px on the longest side', () => {

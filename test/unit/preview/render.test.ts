@@ -1,8 +1,17 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { FONT_5X7, GLYPH_HEIGHT, GLYPH_SPACING, GLYPH_WIDTH } from '../../../src/raster/font.js'
-import { LABEL_TEXT_COLOR, PREVIEW_LABEL, previewLabelLayout } from '../../../src/preview/label.js'
-import { renderPreviewImage } from '../../../src/preview/render.js'
+import {
+  FONT_5X7,
+  GLYPH_HEIGHT,
+  GLYPH_SPACING,
+  GLYPH_WIDTH,
+} from '../../../src/media/raster/font.js'
+import {
+  LABEL_TEXT_COLOR,
+  PREVIEW_LABEL,
+  previewLabelLayout,
+} from '../../../src/providers/preview/label.js'
+import { renderPreviewImage } from '../../../src/providers/preview/render.js'
 
 async function raw(
   png: Buffer,

@@ -8,8 +8,8 @@ import {
   ArtifactPublisher,
   defaultArtifactName,
   type ArtifactUploader,
-} from '../../../src/publish/artifact-publisher.js'
-import { PUBLISH_ERROR_CODE, type PublishRequest } from '../../../src/publish/types.js'
+} from '../../../src/output/publish/artifact-publisher.js'
+import { PUBLISH_ERROR_CODE, type PublishRequest } from '../../../src/output/publish/types.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 
 async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {

@@ -2,22 +2,22 @@ import { describe, expect, it } from 'vitest'
 import { isKamuiError } from '../../../src/core/errors.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
 import { Redactor } from '../../../src/core/redactor.js'
-import { publishStageResults } from '../../../src/publish/from-inputs.js'
-import { classifyPushFailure } from '../../../src/publish/git-publisher.js'
-import { stripUrlCredentials } from '../../../src/publish/git-runner.js'
+import { publishStageResults } from '../../../src/output/publish/from-inputs.js'
+import { classifyPushFailure } from '../../../src/output/publish/git-publisher.js'
+import { stripUrlCredentials } from '../../../src/output/publish/git-runner.js'
 import {
   PUBLISH_INPUTS,
   parsePublishMode,
   publishResults,
   publishSummaryLine,
-} from '../../../src/publish/publish.js'
+} from '../../../src/output/publish/publish.js'
 import {
   PUBLISH_ERROR_CODE,
   skippedResult,
   type PublishRequest,
   type PublishResult,
   type Publisher,
-} from '../../../src/publish/types.js'
+} from '../../../src/output/publish/types.js'
 
 function fakePublisher(kind: 'commit' | 'artifact', unavailable: string | null = null) {
   const calls: PublishRequest[] = []

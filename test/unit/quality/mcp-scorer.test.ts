@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
 import { silentLogger } from '../../../src/core/logger.js'
 import { Redactor } from '../../../src/core/redactor.js'
-import { McpPool } from '../../../src/mcp/pool.js'
+import { McpPool } from '../../../src/providers/mcp/pool.js'
 import { loadRegistryFile } from '../../../src/models/registry.js'
 import {
   ModelEntrySchema,

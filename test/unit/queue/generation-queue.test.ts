@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { sleep } from '../../../src/core/abort.js'
 import { KamuiError } from '../../../src/core/errors.js'
 import { silentLogger } from '../../../src/core/logger.js'
-import { GenerationQueue, QueuedJobError } from '../../../src/queue/generation-queue.js'
+import { GenerationQueue, QueuedJobError } from '../../../src/runner/generation-queue.js'
 
 const fastRetry = { retries: 3, minDelayMs: 5, maxDelayMs: 20 }
 

@@ -3,8 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { renderPreviewImage } from '../../../src/preview/render.js'
-import { cellPosition, renderContactSheet } from '../../../src/reports/contact-sheet.js'
+import { renderPreviewImage } from '../../../src/providers/preview/render.js'
+import { cellPosition, renderContactSheet } from '../../../src/output/reports/contact-sheet.js'
 
 /** Mean RGB of a square region of an image. */
 async function meanColour(

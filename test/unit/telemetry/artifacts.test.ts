@@ -10,9 +10,9 @@ import {
   mediaTypeOf,
   TelemetryContractError,
   writeArtifactMetadata,
-} from '../../../src/telemetry/artifacts.js'
-import { runInfoFromEnv } from '../../../src/telemetry/run-info.js'
-import { ArtifactMetadataSchema } from '../../../src/telemetry/schema.js'
+} from '../../../src/output/telemetry/artifacts.js'
+import { runInfoFromEnv } from '../../../src/output/telemetry/run-info.js'
+import { ArtifactMetadataSchema } from '../../../src/output/telemetry/schema.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 
 let folder: string

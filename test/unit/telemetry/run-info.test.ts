@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { readGitCommit, runInfoFromEnv } from '../../../src/telemetry/run-info.js'
+import { readGitCommit, runInfoFromEnv } from '../../../src/output/telemetry/run-info.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 
 const started = new Date('2025-11-13T09:30:00.123Z')

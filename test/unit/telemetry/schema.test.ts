@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ArtifactMetadataSchema, ArtifactSchema } from '../../../src/telemetry/schema.js'
-import { contractProblems } from '../../../src/telemetry/verify.js'
+import { ArtifactMetadataSchema, ArtifactSchema } from '../../../src/output/telemetry/schema.js'
+import { contractProblems } from '../../../src/output/telemetry/verify.js'
 import { validArtifact, validMetadata } from './fixtures.js'
 
 /** A deep copy of `value` with the field at `path` deleted. */

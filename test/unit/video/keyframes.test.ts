@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { planFromKeyframes } from '../../../src/stages/video-generation/keyframes.js'
-import { videoFirst } from '../../../src/video/mcp-provider.js'
+import { videoFirst } from '../../../src/providers/video/mcp-provider.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 
 describe('planFromKeyframes', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { panZoomFrames, panZoomMotion, viewAt } from '../../../src/video/pan-zoom.js'
-import { clipSize, parseAspectRatio } from '../../../src/video/size.js'
+import { panZoomFrames, panZoomMotion, viewAt } from '../../../src/media/video/pan-zoom.js'
+import { clipSize, parseAspectRatio } from '../../../src/media/video/size.js'
 import { FIRST_PICTURE, LAST_PICTURE, makeImage } from '../../integration/video/media-helpers.js'
 
 describe('pan-and-zoom motion', () => {

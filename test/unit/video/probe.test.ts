@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { looksLikeMp4, looksLikeWebm, parseFfmpegInfo } from '../../../src/video/probe.js'
+import { looksLikeMp4, looksLikeWebm, parseFfmpegInfo } from '../../../src/media/video/probe.js'
 
 /** What Debian's ffmpeg 5.1 prints for `ffmpeg -i clip.mp4 -map 0:v:0 -c copy -f null -`. */
 const FFMPEG_5_STDERR = `Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 't.mp4':

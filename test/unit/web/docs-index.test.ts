@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { updateDocsIndex, type DocsRun } from '../../../src/web/docs-index.js'
+import { updateDocsIndex, type DocsRun } from '../../../src/output/web/docs-index.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 
 const run = (folder: string, title: string, created_at: string | null): DocsRun => ({

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { escapeHtml, jsonForScript, markup, relativeUrl, SafeHtml } from '../../../src/web/html.js'
+import {
+  escapeHtml,
+  jsonForScript,
+  markup,
+  relativeUrl,
+  SafeHtml,
+} from '../../../src/output/web/html.js'
 
 describe('escaping', () => {
   it('escapes the five HTML-significant characters', () => {

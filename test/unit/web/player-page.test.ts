@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ReportViewSchema, type ReportView } from '../../../src/web/report-schema.js'
-import { relativeUrl } from '../../../src/web/html.js'
-import { renderPlayerPage, type PlayerPageModel } from '../../../src/web/player-page.js'
+import { ReportViewSchema, type ReportView } from '../../../src/output/web/report-schema.js'
+import { relativeUrl } from '../../../src/output/web/html.js'
+import { renderPlayerPage, type PlayerPageModel } from '../../../src/output/web/player-page.js'
 
 const EVIL = '<img src=x onerror=alert(1)>'
 const SCRIPT = '</script><script>alert(2)</script>'

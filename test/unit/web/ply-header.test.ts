@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isKamuiError } from '../../../src/core/errors.js'
-import { readPlyHeader } from '../../../src/web/ply-header.js'
+import { readPlyHeader } from '../../../src/output/web/ply-header.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 import { writeTestPly } from '../../integration/web/fixtures.js'
 

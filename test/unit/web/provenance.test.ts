@@ -6,9 +6,9 @@ import {
   buildArtifactMetadata,
   describeArtifact,
   writeArtifactMetadata,
-} from '../../../src/telemetry/artifacts.js'
-import { runInfoFromEnv } from '../../../src/telemetry/run-info.js'
-import { ProvenanceLookup } from '../../../src/web/provenance.js'
+} from '../../../src/output/telemetry/artifacts.js'
+import { runInfoFromEnv } from '../../../src/output/telemetry/run-info.js'
+import { ProvenanceLookup } from '../../../src/output/web/provenance.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 
 async function record(

@@ -6,7 +6,7 @@ import {
   parseCameraPosition,
   parseHexColor,
   viewerElement,
-} from '../../../src/web/viewer-config.js'
+} from '../../../src/output/web/viewer-config.js'
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

@@ -1,6 +1,6 @@
 import { KamuiError } from '../../../core/errors.js'
 import type { Logger } from '../../../core/logger.js'
-import type { McpPool } from '../../../mcp/pool.js'
+import type { McpPool } from '../../../providers/mcp/pool.js'
 import type { ModelEntry } from '../../../models/types.js'
 import { noChargeCost, registryCost } from '../costs.js'
 import { referenceUrls } from '../references.js'

@@ -1,13 +1,13 @@
-import { generateWithComfyUI } from '../../../comfyui/provider.js'
-import type { ComfyPool } from '../../../comfyui/pool.js'
+import { generateWithComfyUI } from '../../../providers/comfyui/provider.js'
+import type { ComfyPool } from '../../../providers/comfyui/pool.js'
 import {
   DEFAULT_TEMPLATES,
   getTemplate,
   type ComfyTemplate,
-} from '../../../comfyui/templates/index.js'
+} from '../../../providers/comfyui/templates/index.js'
 import { KamuiError } from '../../../core/errors.js'
 import type { Logger } from '../../../core/logger.js'
-import type { GpuCheckOptions } from '../../../gpu/check.js'
+import type { GpuCheckOptions } from '../../../providers/gpu/check.js'
 import type { ModelEntry } from '../../../models/types.js'
 import { noChargeCost } from '../costs.js'
 import type { KeyframeRenderer, RenderRequest, RenderResult } from './types.js'

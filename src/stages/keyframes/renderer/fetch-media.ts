@@ -1,6 +1,6 @@
 import { KamuiError, isKamuiError } from '../../../core/errors.js'
 import type { Logger } from '../../../core/logger.js'
-import type { MediaRef } from '../../../mcp/types.js'
+import type { MediaRef } from '../../../providers/mcp/types.js'
 import { downloadMedia } from '../../../media/download.js'
 import { toPng } from '../../../media/to-png.js'
 

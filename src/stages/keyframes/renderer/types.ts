@@ -1,4 +1,4 @@
-import type { GpuMemory, ModelTelemetry } from '../../../telemetry/schema.js'
+import type { GpuMemory, ModelTelemetry } from '../../../output/telemetry/schema.js'
 import type { KeyframeAspectRatio } from '../aspect.js'
 import type { StepCost } from '../costs.js'
 import type { ProductImage } from '../product-images.js'

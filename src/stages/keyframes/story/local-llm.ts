@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { LlmClient } from '../../../llm/types.js'
+import type { LlmClient } from '../../../providers/llm/types.js'
 import type { InjectedLlm } from './types.js'
 
 /**

@@ -1,0 +1,352 @@
+import { randomUUID } from 'node:crypto'
+import { abortReason } from '../../core/abort.js'
+import { KamuiError, errorMessage } from '../../core/errors.js'
+import type { Logger } from '../../core/logger.js'
+import {
+  ensureGpuMemory,
+  gpuMemoryRecord,
+  readGpuMemory,
+  type GpuCheckOptions,
+} from '../gpu/check.js'
+import type { GpuReading } from '../gpu/types.js'
+import type { GpuMemory } from '../../output/telemetry/schema.js'
+import type { ComfyClient } from './client.js'
+import { describeNodeErrors, rejectedError } from './errors.js'
+import { PromptFollower, type CompletionSignal } from './follow.js'
+import { buildWorkflow, type ComfyJobParams } from './inject.js'
+import { imageExtension, mediaTypeOf, outputFiles } from './outputs.js'
+import type { ComfyPool } from './pool.js'
+import { ComfySocket } from './socket.js'
+import { getTemplate, type ComfyTemplate, type TemplateProduces } from './templates/index.js'
+import type { NodeError, UploadResult } from './types.js'
+
+export type { ComfyJobParams } from './inject.js'
+
+/** Options of {@link generateWithComfyUI}. */
+export interface ComfyJobOptions {
+  /**
+   * Ends the job: on abort after submission the prompt is interrupted on its server
+   * (`POST /interrupt {prompt_id}`, and removed from the queue if still pending) and the
+   * signal's reason is thrown — IMG_003 for a `deadlineSignal`.
+   */
+  signal: AbortSignal
+  logger: Logger
+  /** GPU memory gate (default: `auto` source, free models when short). */
+  gpu?: GpuCheckOptions
+  /** `/history` poll interval while the socket is down or silent, ms (default 1000). */
+  pollIntervalMs?: number
+  /** Socket silence after which `/history` is polled, ms (default 5000). */
+  silenceMs?: number
+  /** Shortest interval between two progress log lines, ms (default 2000). */
+  progressIntervalMs?: number
+  /** Cap of one output download, bytes (default 512 MiB). */
+  maxDownloadBytes?: number
+  /** Output file prefix on the server (default `kamui/<template>`); a per-job suffix is added. */
+  filenamePrefix?: string
+  /** First WebSocket reconnect delay, ms (default 250). */
+  reconnectDelayMs?: number
+}
+
+/** One file the workflow produced. */
+export interface ComfyOutput {
+  bytes: Buffer
+  /** The name on the server (`kamui/sdxl-1a2b3c4d_00001_.png` has filename `sdxl-1a2b3c4d_00001_.png`). */
+  filename: string
+  subfolder: string
+  /** `output` or `temp`. */
+  type: string
+  /** From the extension (`image/png`, `video/mp4`, …). */
+  mediaType: string
+  /** The node that wrote it. */
+  nodeId: string
+}
+
+/** What {@link generateWithComfyUI} returns. */
+export interface ComfyJobResult {
+  /** Files of the template's output node, in the server's order (at least one). */
+  outputs: ComfyOutput[]
+  /** Base URL of the server that ran the job. */
+  server: string
+  promptId: string
+  template: string
+  produces: TemplateProduces
+  /** GPU memory in use before and after, MiB; null when it could not be read (no GPU, no source). */
+  gpuMemory: GpuMemory | null
+  /** Submission → history entry read, ms. */
+  generationMs: number
+  /** Submission → `execution_start`, ms; null when the event was not seen. */
+  queueWaitMs: number | null
+  /** Downloading the outputs with `/view`, ms. */
+  downloadMs: number
+  /** Input images as the server stored them (the name may differ from the one sent). */
+  uploads: UploadResult[]
+  /** Non-fatal findings (e.g. `node_errors` of other outputs on a 200), also logged. */
+  warnings: string[]
+  /** How the prompt was followed. */
+  follow: {
+    /** What ended the wait: a WebSocket event, or a `/history` poll. */
+    signal: CompletionSignal
+    /** Whether a WebSocket was used at all (false: polling only). */
+    websocket: boolean
+    reconnects: number
+    historyPolls: number
+    previews: number
+    unattributedFrames: number
+  }
+}
+
+/**
+ * Runs one job of a shipped ComfyUI workflow template on the least-loaded healthy server of
+ * `pool` and returns the files of its output node.
+ *
+ * Steps: validate the parameters against the template; pick a server (a server with too little
+ * free GPU memory is passed over; IMG_010 when none has enough — before anything is uploaded or
+ * submitted); upload the input images (`POST /upload/image`, using the names the server
+ * returns); set the parameters through the template's mapping; open the WebSocket with a fresh
+ * client id; `POST /prompt`; follow the prompt to its end (see {@link PromptFollower}); read
+ * `/history/{id}`; download the output node's files with `/view`; read GPU memory again.
+ *
+ * @param templateName a key of `TEMPLATES` (e.g. `sdxl-text-to-image`, the registry's
+ *   `workflow` of `sdxl-local`)
+ * @throws KamuiError CFG_003 (unknown template), IMG_009 (prompt missing), CFG_001 (bad numbers,
+ *   wrong count of input images), IMG_010 (not enough GPU memory, or the GPU ran out),
+ *   COMFY_001 (workflow rejected: 400, or our output dropped on a 200), COMFY_002 (a node
+ *   failed, the prompt was interrupted by someone else or went missing, an output is missing),
+ *   IMG_003 (deadline; the prompt is interrupted on the server), IMG_007 (refused by a proxy /
+ *   origin check), IMG_008 (no server reachable, transport failure; retryable), GEN_002
+ *   (download too large or empty), RUN_001 (cancelled)
+ */
+export async function generateWithComfyUI(
+  pool: ComfyPool,
+  templateName: string,
+  params: ComfyJobParams,
+  opts: ComfyJobOptions,
+): Promise<ComfyJobResult> {
+  return runComfyTemplate(pool, getTemplate(templateName), params, opts)
+}
+
+/** {@link generateWithComfyUI} with a template object (tests, user-supplied templates). */
+export async function runComfyTemplate(
+  pool: ComfyPool,
+  template: ComfyTemplate,
+  params: ComfyJobParams,
+  opts: ComfyJobOptions,
+): Promise<ComfyJobResult> {
+  const { signal, logger } = opts
+  const gpu = opts.gpu ?? {}
+  const images = params.inputImages ?? []
+  // Every parameter problem is found before any server is contacted.
+  buildWorkflow(
+    template,
+    params,
+    images.map(() => 'pending.png'),
+    'pending',
+    logger,
+  )
+  if (signal.aborted) throw abortReason(signal)
+
+  let before: GpuReading | null = null
+  const what = `the ${template.name} workflow`
+  const lease = await pool.acquire(signal, async (candidate) => {
+    before = await ensureGpuMemory(
+      candidate.client,
+      template.gpuMemoryMib,
+      what,
+      gpu,
+      logger,
+      signal,
+    )
+  })
+  const client = lease.client
+  const promptId = randomUUID()
+  const clientId = randomUUID()
+  const label = `ComfyUI ${client.url} prompt ${promptId.slice(0, 8)}`
+  let socket: ComfySocket | undefined
+  let detach = (): void => undefined
+  try {
+    const uploads: UploadResult[] = []
+    for (const [i, bytes] of images.entries()) {
+      const wanted = `kamui-${promptId.slice(0, 8)}-${i + 1}${imageExtension(bytes)}`
+      const stored = await client.upload(bytes, wanted, signal)
+      if (stored.name !== wanted) {
+        logger.info(
+          `${label}: input image ${i + 1} was stored as "${stored.name}" (sent as "${wanted}").`,
+        )
+      }
+      uploads.push(stored)
+    }
+    const names = uploads.map((u) => (u.subfolder ? `${u.subfolder}/${u.name}` : u.name))
+    const prefix = `${opts.filenamePrefix ?? `kamui/${template.name}`}-${promptId.slice(0, 8)}`
+    const workflow = buildWorkflow(template, params, names, prefix, logger)
+
+    const follower = new PromptFollower(client, {
+      signal,
+      logger,
+      label,
+      classOf: (node) => workflow[node]?.class_type,
+      ...(opts.pollIntervalMs !== undefined ? { pollIntervalMs: opts.pollIntervalMs } : {}),
+      ...(opts.silenceMs !== undefined ? { silenceMs: opts.silenceMs } : {}),
+      ...(opts.progressIntervalMs !== undefined
+        ? { progressIntervalMs: opts.progressIntervalMs }
+        : {}),
+    })
+    socket = new ComfySocket({
+      url: await client.wsUrl(clientId, signal),
+      headers: client.headers,
+      logger,
+      label: client.url,
+      onEvent: follower.onEvent,
+      onStateChange: follower.onSocketState,
+      ...(opts.reconnectDelayMs !== undefined
+        ? { minReconnectDelayMs: opts.reconnectDelayMs }
+        : {}),
+    })
+    // A deadline while the handshake is still going on ends it at once.
+    const closeSocket = (): void => socket?.close()
+    signal.addEventListener('abort', closeSocket, { once: true })
+    detach = () => signal.removeEventListener('abort', closeSocket)
+    const websocket = await socket.open()
+    if (websocket) follower.attach(socket)
+    if (signal.aborted) throw abortReason(signal)
+
+    const submittedAt = performance.now()
+    let serverId: string = promptId
+    let queued = false
+    const warnings: string[] = []
+    let completion
+    try {
+      const submitted = await client.submit(workflow, { clientId, promptId }, signal)
+      queued = true
+      serverId = submitted.promptId
+      lease.setPromptId(serverId)
+      logger.info(
+        `${label}: submitted ${template.name}${serverId !== promptId ? ` (server id ${serverId})` : ''}.`,
+      )
+      checkNodeErrors(client, template, submitted.nodeErrors, warnings, logger, label)
+      completion = await follower.wait(serverId, submittedAt)
+    } catch (error) {
+      // Stop our prompt whenever we stop following it: on abort (also while the submission was
+      // in flight: the id is ours), or after it was queued and then failed on our side.
+      if (signal.aborted || queued) await cancelOnServer(client, serverId, logger, label, error)
+      if (signal.aborted) throw abortReason(signal)
+      throw error
+    }
+    const generationMs = Math.round(performance.now() - submittedAt)
+
+    const refs = outputFiles(completion.entry, template.outputNode)
+    if (refs.length === 0) {
+      throw new KamuiError(
+        'COMFY_002',
+        `${label}: the workflow finished, but its output node ${template.outputNode} (${workflow[template.outputNode]?.class_type}) listed no file in /history.`,
+        { retryable: false },
+      )
+    }
+    const downloadStarted = performance.now()
+    const outputs: ComfyOutput[] = []
+    for (const ref of refs) {
+      const view = await client.view(ref, signal, opts.maxDownloadBytes)
+      outputs.push({
+        bytes: view.bytes,
+        filename: ref.filename,
+        subfolder: ref.subfolder,
+        type: ref.type,
+        mediaType: mediaTypeOf(ref.filename, view.contentType),
+        nodeId: template.outputNode,
+      })
+    }
+    const downloadMs = Math.round(performance.now() - downloadStarted)
+    const start = before as GpuReading | null
+    const after = start ? (await readGpuMemory(client, gpu, signal, start.source)).reading : null
+    logger.info(
+      `${label}: done in ${generationMs} ms (${completion.signal.replace('_', ' ')}), ${outputs.length} file(s).`,
+    )
+    return {
+      outputs,
+      server: client.url,
+      promptId: serverId,
+      template: template.name,
+      produces: template.produces,
+      gpuMemory: gpuMemoryRecord(start, after),
+      generationMs,
+      queueWaitMs: completion.queueWaitMs,
+      downloadMs,
+      uploads,
+      warnings,
+      follow: {
+        signal: completion.signal,
+        websocket,
+        reconnects: socket.reconnects,
+        historyPolls: completion.historyPolls,
+        previews: completion.previews,
+        unattributedFrames: completion.unattributedFrames,
+      },
+    }
+  } finally {
+    detach()
+    socket?.close()
+    lease.release()
+  }
+}
+
+/**
+ * A 200 whose `node_errors` is not empty queued the outputs that validated. When our output is
+ * among the dropped ones (a failing node lists it in `dependent_outputs`) the job cannot
+ * succeed: COMFY_001 at once. Otherwise each error is a warning.
+ */
+function checkNodeErrors(
+  client: ComfyClient,
+  template: ComfyTemplate,
+  nodeErrors: Record<string, NodeError>,
+  warnings: string[],
+  logger: Logger,
+  label: string,
+): void {
+  const entries = Object.entries(nodeErrors)
+  if (entries.length === 0) return
+  const ours = entries.some(
+    ([id, entry]) =>
+      id === template.outputNode ||
+      (entry.dependent_outputs ?? []).map(String).includes(template.outputNode),
+  )
+  if (ours) {
+    throw rejectedError(client.url, {
+      type: 'prompt_outputs_failed_validation',
+      message: `the output node ${template.outputNode} failed validation and was dropped`,
+      nodeErrors,
+    })
+  }
+  for (const line of describeNodeErrors(nodeErrors)) {
+    const warning = `${label}: queued with a validation error on another output: ${line}`
+    warnings.push(warning)
+    logger.warn(warning)
+  }
+}
+
+/**
+ * Stops our prompt on the server, touching nothing else: it is looked up in `/queue` first;
+ * running → `POST /interrupt {prompt_id}` (servers before v0.3.57 ignore the id and interrupt
+ * whatever runs, which is then ours), pending → `POST /queue {delete: [id]}`, neither → nothing
+ * (it already ended). Its own 5 s deadline, since the job's signal has usually aborted; failures
+ * are logged, never thrown.
+ */
+async function cancelOnServer(
+  client: ComfyClient,
+  promptId: string,
+  logger: Logger,
+  label: string,
+  why: unknown,
+): Promise<void> {
+  const signal = AbortSignal.timeout(5000)
+  try {
+    const queue = await client.queue(signal, { once: true, timeoutMs: 5000 })
+    if (queue.running.includes(promptId)) {
+      await client.interrupt(promptId, signal)
+      logger.info(`${label}: interrupted on the server (${errorMessage(why)}).`)
+    } else if (queue.pending.includes(promptId)) {
+      await client.deleteQueued([promptId], signal)
+      logger.info(`${label}: removed from the server's queue (${errorMessage(why)}).`)
+    }
+  } catch (error) {
+    logger.warn(`${label}: could not stop the prompt on the server: ${errorMessage(error)}`)
+  }
+}

@@ -1,0 +1,278 @@
+import { z } from 'zod'
+import { KamuiError } from '../../core/errors.js'
+import { expandEnv } from './expand-env.js'
+import { findJsonError } from './json-position.js'
+import type { McpProviderContext } from './types.js'
+
+/**
+ * Parsing of the `mcp-config` input: the Claude Code `mcpServers` JSON (SPEC §3.1; formats in
+ * /work/shared/reference/mcp.md §4 "mcpServers config"), plus the Gemini-CLI `httpUrl` form.
+ */
+
+/** A stdio server: a command started as a child process, spoken to over stdin/stdout. */
+export interface StdioServerEntry {
+  kind: 'stdio'
+  command: string
+  args: string[]
+  /** Extra environment of the child, on top of the SDK's safe default environment. */
+  env: Record<string, string>
+  /** Working directory of the child; the runner's cwd when absent. */
+  cwd?: string
+}
+
+/** A remote server reached over HTTP. */
+export interface RemoteServerEntry {
+  kind: 'remote'
+  /** Absolute http(s) URL of the MCP endpoint (e.g. `https://host/mcp` or `…/sse`). */
+  url: string
+  /** Sent unchanged with every request (e.g. `Authorization`, `KAMUI-CODE-PASS`). */
+  headers: Record<string, string>
+  /**
+   * `http`: Streamable HTTP first, SSE as fallback on a 4xx other than 401/403 (`type: "http"`,
+   * Gemini `httpUrl`, or a bare `url`). `sse`: the legacy SSE transport only (`type: "sse"`).
+   */
+  transport: 'http' | 'sse'
+}
+
+/** One configured MCP server, normalised: variables expanded, defaults filled in. */
+export type McpServerEntry = StdioServerEntry | RemoteServerEntry
+
+/** Servers by their `mcpServers` key (the key is only a label: tools are found by name). */
+export type McpServersConfig = Record<string, McpServerEntry>
+
+const scalarAsString = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v))
+
+/**
+ * One raw `mcpServers` entry as users write it. Unknown fields (`description`, `trust`,
+ * `disabled`, …) are allowed and ignored. Which form it is gets decided by
+ * {@link parseMcpConfig}: `type`, else `command` (stdio), else `url` / `httpUrl` (remote).
+ */
+export const McpServerEntrySchema = z.looseObject({
+  type: z.enum(['stdio', 'http', 'sse', 'streamable-http', 'streamableHttp']).optional(),
+  command: z.string().optional(),
+  args: z.array(scalarAsString).optional(),
+  env: z.record(z.string(), scalarAsString).optional(),
+  cwd: z.string().optional(),
+  url: z.string().optional(),
+  /** Gemini CLI: a Streamable HTTP endpoint. */
+  httpUrl: z.string().optional(),
+  headers: z.record(z.string(), scalarAsString).optional(),
+  /** Gemini CLI: request timeout in ms (accepted, not used). */
+  timeout: z.number().optional(),
+})
+
+/** The whole `mcp-config` document: `{ "mcpServers": { "<key>": entry } }`. */
+export const McpConfigSchema = z.looseObject({
+  mcpServers: z.record(z.string().min(1), McpServerEntrySchema),
+})
+
+/** What {@link parseMcpConfig} uses of the provider context (a whole `McpProviderContext` fits). */
+export type McpConfigContext = Pick<McpProviderContext, 'redactor' | 'env'> &
+  Partial<Pick<McpProviderContext, 'logger'>>
+
+/** At most this many problems are listed in one CFG_002 message. */
+const MAX_LISTED_PROBLEMS = 5
+
+/**
+ * Parses and normalises an `mcp-config` text.
+ *
+ * Before anything can throw, the whole text is registered with `ctx.redactor`, and so is every
+ * `headers` and `env` value, both as written and after expansion, so no later log line or
+ * error can show them.
+ *
+ * `${VAR}` and `${VAR:-default}` are expanded from `ctx.env` in `command`, `args`, `env` values,
+ * `url` / `httpUrl` and `headers` values (as Claude Code does).
+ *
+ * @param text the JSON text (a leading BOM is ignored)
+ * @param ctx `redactor` to register secrets with, `env` for expansion
+ * @returns the servers by key, normalised
+ * @throws KamuiError CFG_002 when the text is empty or not JSON (the message gives line and
+ *   column, never any part of the text, and carries no `cause`), when it does not match the
+ *   schema (the message names the server key and field path, never values), when a server has
+ *   neither `command` nor `url` / `httpUrl`, when a URL is not http(s), or when a variable used
+ *   without default is not set in `ctx.env`
+ */
+export function parseMcpConfig(text: string, ctx: McpConfigContext): McpServersConfig {
+  ctx.redactor.add(text)
+  const source = text.replace(/^\uFEFF/, '')
+  if (source.trim() === '') throw new KamuiError('CFG_002', 'mcp-config is empty.')
+  const raw = parseJsonQuietly(source)
+  registerSecrets(raw, ctx)
+
+  const parsed = McpConfigSchema.safeParse(raw)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => describeIssue(issue))
+    throw invalid(problems, ctx)
+  }
+
+  const servers: McpServersConfig = {}
+  const problems: string[] = []
+  for (const [key, entry] of Object.entries(parsed.data.mcpServers)) {
+    const normalised = normaliseEntry(key, entry, ctx.env, problems)
+    if (normalised) servers[key] = normalised
+  }
+  if (problems.length > 0) throw invalid(problems, ctx)
+  return servers
+}
+
+/**
+ * Merges two server maps; on the same key `b` wins. Neither input is modified.
+ */
+export function mergeServers(a: McpServersConfig, b: McpServersConfig): McpServersConfig {
+  return { ...a, ...b }
+}
+
+type RawEntry = z.infer<typeof McpServerEntrySchema>
+
+function parseJsonQuietly(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    // The engine's message quotes the input: build our own from a position scan, and do not
+    // chain the original error as cause.
+  }
+  const position = findJsonError(text)
+  const where = position
+    ? `at line ${position.line}, column ${position.column} (expected ${position.expected})`
+    : 'at an unknown position'
+  throw new KamuiError(
+    'CFG_002',
+    `mcp-config is not valid JSON: syntax error ${where}. ` +
+      'It must be a JSON object in the Claude Code .mcp.json format.',
+  )
+}
+
+function registerSecrets(raw: unknown, ctx: Pick<McpProviderContext, 'redactor' | 'env'>): void {
+  const servers = isRecord(raw) ? raw['mcpServers'] : undefined
+  if (!isRecord(servers)) return
+  for (const entry of Object.values(servers)) {
+    if (!isRecord(entry)) continue
+    for (const field of ['headers', 'env'] as const) {
+      const values = entry[field]
+      if (!isRecord(values)) continue
+      for (const value of Object.values(values)) {
+        if (typeof value !== 'string' && typeof value !== 'number') continue
+        const written = String(value)
+        ctx.redactor.add(written, expandEnv(written, ctx.env).value)
+      }
+    }
+  }
+}
+
+function normaliseEntry(
+  key: string,
+  entry: RawEntry,
+  env: Record<string, string | undefined>,
+  problems: string[],
+): McpServerEntry | undefined {
+  const at = `mcpServers.${key}`
+  const expand = (value: string, field: string): string => {
+    const { value: expanded, missing } = expandEnv(value, env)
+    for (const name of missing) {
+      problems.push(
+        `${at}.${field}: environment variable ${name} is not set and has no default (use \${${name}:-default})`,
+      )
+    }
+    return expanded
+  }
+  const type = entry.type
+  const remoteUrl = entry.httpUrl ?? entry.url
+  const isStdio = type === 'stdio' || (type === undefined && entry.command !== undefined)
+
+  if (isStdio) {
+    if (entry.command === undefined || entry.command.trim() === '') {
+      problems.push(`${at}.command: a stdio server needs a command`)
+      return undefined
+    }
+    if (type === undefined && remoteUrl !== undefined) {
+      problems.push(`${at}: set either command (stdio) or url / httpUrl (remote), not both`)
+      return undefined
+    }
+    const out: StdioServerEntry = {
+      kind: 'stdio',
+      command: expand(entry.command, 'command'),
+      args: (entry.args ?? []).map((arg, i) => expand(arg, `args[${i}]`)),
+      env: mapValues(entry.env ?? {}, (value, name) => expand(value, `env.${name}`)),
+    }
+    if (entry.cwd !== undefined) out.cwd = entry.cwd
+    return out
+  }
+
+  if (remoteUrl === undefined) {
+    problems.push(
+      type === undefined
+        ? `${at}: needs either command (stdio server) or url / httpUrl (remote server)`
+        : `${at}.url: a server of type "${type}" needs a url`,
+    )
+    return undefined
+  }
+  const urlField = entry.httpUrl !== undefined ? 'httpUrl' : 'url'
+  const url = expand(remoteUrl, urlField)
+  if (!isHttpUrl(url)) {
+    problems.push(`${at}.${urlField}: must be an absolute http:// or https:// URL`)
+    return undefined
+  }
+  return {
+    kind: 'remote',
+    url,
+    headers: mapValues(entry.headers ?? {}, (value, name) => expand(value, `headers.${name}`)),
+    transport: type === 'sse' && entry.httpUrl === undefined ? 'sse' : 'http',
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = formatPath(issue.path)
+  let what: string
+  switch (issue.code) {
+    case 'invalid_type':
+      what = `expected ${issue.expected}`
+      break
+    case 'invalid_value':
+      what = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+      break
+    case 'too_small':
+      what = 'must not be empty'
+      break
+    default:
+      what = 'is not valid'
+  }
+  return `${path === '' ? 'the document' : path}: ${what}`
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`
+    else out += out === '' ? String(part) : `.${String(part)}`
+  }
+  return out
+}
+
+function invalid(problems: string[], ctx: Pick<McpProviderContext, 'redactor'>): KamuiError {
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => ctx.redactor.redact(p))
+  const more =
+    problems.length > listed.length ? ` (and ${problems.length - listed.length} more)` : ''
+  return new KamuiError('CFG_002', `mcp-config is invalid: ${listed.join('; ')}${more}.`)
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text)
+    return url.protocol === 'http:' || url.protocol === 'https:'
+  } catch {
+    return false
+  }
+}
+
+function mapValues(
+  record: Record<string, string>,
+  fn: (value: string, key: string) => string,
+): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(record)) out[key] = fn(value, key)
+  return out
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
