@@ -1,5 +1,5 @@
-import type { RetryPolicy } from '../runner/generation-queue.js'
-import type { RunInfo } from '../output/telemetry/run-info.js'
+import type { RetryPolicy } from './retry-policy.js'
+import type { RunInfo } from './run-info.js'
 import type { Logger } from './logger.js'
 import type { Redactor } from './redactor.js'
 

@@ -3,7 +3,7 @@ import { copyFileAtomic } from '../../core/atomic-write.js'
 import { KamuiError } from '../../core/errors.js'
 import { silentLogger, type Logger } from '../../core/logger.js'
 import { hashFile } from '../telemetry/artifacts.js'
-import type { DoneMarker } from '../telemetry/schema.js'
+import type { DoneMarker } from '../../contracts/telemetry.js'
 import { markerPath, parseMarkerContent } from './marker.js'
 import { waitForPath } from './wait.js'
 

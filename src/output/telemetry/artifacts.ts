@@ -16,7 +16,7 @@ import {
   type ArtifactMetadata,
   type StageRecord,
   type TelemetryError,
-} from './schema.js'
+} from '../../contracts/telemetry.js'
 
 /** Media types by file extension (IANA names; PLY has none registered, so `model/x-ply`). */
 const MEDIA_TYPES: Record<string, string> = {

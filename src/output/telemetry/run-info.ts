@@ -1,13 +1,8 @@
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import type { RunTelemetry } from './schema.js'
+import type { RunInfo } from '../../core/run-info.js'
 
-/**
- * The run a stage belongs to, as the adapters (action entry, CLI) determine it and hand it to
- * the stage: the `run` object of the telemetry file without its end (`ended_at` and
- * `duration_ms` are filled in by `buildArtifactMetadata` when the stage ends).
- */
-export type RunInfo = Omit<RunTelemetry, 'ended_at' | 'duration_ms'>
+export type { RunInfo } from '../../core/run-info.js'
 
 /** Options of {@link runInfoFromEnv}. */
 export interface RunInfoOptions {

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { hashFile, imageDimensions } from './artifacts.js'
 import { describeIssues, jsonPath } from './issues.js'
-import { ARTIFACT_METADATA_FILE, ArtifactMetadataSchema } from './schema.js'
+import { ARTIFACT_METADATA_FILE, ArtifactMetadataSchema } from '../../contracts/telemetry.js'
 
 /** The check of one metadata file. */
 export interface TelemetryFileReport {

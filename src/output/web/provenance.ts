@@ -6,7 +6,7 @@ import {
   ArtifactMetadataSchema,
   type Artifact,
   type ModelTelemetry,
-} from '../telemetry/schema.js'
+} from '../../contracts/telemetry.js'
 
 /** Where a media file came from, as the telemetry of the stage that wrote it records. */
 export interface Provenance {

@@ -5,7 +5,7 @@ import {
   writeArtifactMetadata,
 } from '../telemetry/artifacts.js'
 import type { RunInfo } from '../telemetry/run-info.js'
-import type { Artifact } from '../telemetry/schema.js'
+import type { Artifact } from '../../contracts/telemetry.js'
 import type { Provenance } from './provenance.js'
 
 /** One file of a generated site, for its telemetry record. */

@@ -9,7 +9,7 @@ import {
   type GpuCheckOptions,
 } from '../gpu/check.js'
 import type { GpuReading } from '../gpu/types.js'
-import type { GpuMemory } from '../../output/telemetry/schema.js'
+import type { GpuMemory } from '../../contracts/telemetry.js'
 import type { ComfyClient } from './client.js'
 import { describeNodeErrors, rejectedError } from './errors.js'
 import { PromptFollower, type CompletionSignal } from './follow.js'

@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.js'
 import type { RgbImage } from '../../media/raster/rgb-image.js'
-import type { GpuMemory, ModelTelemetry } from '../../output/telemetry/schema.js'
+import type { GpuMemory, ModelTelemetry } from '../../contracts/telemetry.js'
 import type { DepthMap } from '../../media/pointcloud/depth-map.js'
 
 /** How a depth map was obtained, for outputs, metadata and the PLY header. */

@@ -1,5 +1,5 @@
 import type { Logger } from '../../core/logger.js'
-import type { GpuMemory } from '../../output/telemetry/schema.js'
+import type { GpuMemory } from '../../contracts/telemetry.js'
 import type { AspectRatio } from '../../media/video/size.js'
 
 /** A frame as a video provider receives it. */

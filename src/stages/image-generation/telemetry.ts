@@ -6,12 +6,7 @@ import {
   type ArtifactExtra,
 } from '../../output/telemetry/artifacts.js'
 import type { RunInfo } from '../../output/telemetry/run-info.js'
-import type {
-  Artifact,
-  Cost,
-  ModelTelemetry,
-  TelemetryError,
-} from '../../output/telemetry/schema.js'
+import type { Artifact, Cost, ModelTelemetry, TelemetryError } from '../../contracts/telemetry.js'
 import type { ResolvedModel } from './generate-one.js'
 import type { ImageRecord } from './report.js'
 import type { ScoredCandidate, Slot } from './strategies.js'

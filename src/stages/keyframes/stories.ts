@@ -2,7 +2,7 @@ import { deadlineSignal } from '../../core/abort.js'
 import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import { QueuedJobError, type GenerationQueue } from '../../runner/generation-queue.js'
-import type { ModelTelemetry } from '../../output/telemetry/schema.js'
+import type { ModelTelemetry } from '../../contracts/telemetry.js'
 import { cacheKey, type KeyframeCache } from './cache.js'
 import { cachedCost, type StepCost } from './costs.js'
 import {

@@ -6,7 +6,7 @@ import {
   type ArtifactExtra,
 } from '../../output/telemetry/artifacts.js'
 import type { RunInfo } from '../../output/telemetry/run-info.js'
-import type { Artifact, Cost, TelemetryError } from '../../output/telemetry/schema.js'
+import type { Artifact, Cost, TelemetryError } from '../../contracts/telemetry.js'
 import { combinedCost } from './costs.js'
 import type { MadeFrame } from './frame-steps.js'
 import type { KeyframeRecord, KeyframesFile } from './keyframes-file.js'

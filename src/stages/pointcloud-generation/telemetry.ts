@@ -8,7 +8,7 @@ import {
   writeArtifactMetadata,
 } from '../../output/telemetry/artifacts.js'
 import type { RunInfo } from '../../output/telemetry/run-info.js'
-import type { Cost } from '../../output/telemetry/schema.js'
+import type { Cost } from '../../contracts/telemetry.js'
 import type { PointcloudInputs } from './inputs.js'
 import { POINTCLOUD_FILES } from './files.js'
 

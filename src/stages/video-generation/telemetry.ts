@@ -5,7 +5,7 @@ import {
   writeArtifactMetadata,
 } from '../../output/telemetry/artifacts.js'
 import type { RunInfo } from '../../output/telemetry/run-info.js'
-import type { Artifact, Cost, TelemetryError } from '../../output/telemetry/schema.js'
+import type { Artifact, Cost, TelemetryError } from '../../contracts/telemetry.js'
 import { VIDEO_REPORT_FILE, type ClipRecord, type FinalRecord } from './report.js'
 
 /** What {@link writeVideoTelemetry} needs from the run. */

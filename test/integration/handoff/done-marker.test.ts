@@ -18,10 +18,7 @@ import {
   writeArtifactMetadata,
 } from '../../../src/output/telemetry/artifacts.js'
 import { runInfoFromEnv } from '../../../src/output/telemetry/run-info.js'
-import {
-  ARTIFACT_METADATA_FILE,
-  type ArtifactMetadata,
-} from '../../../src/output/telemetry/schema.js'
+import { ARTIFACT_METADATA_FILE, type ArtifactMetadata } from '../../../src/contracts/telemetry.js'
 import { verifyTelemetry } from '../../../src/output/telemetry/verify.js'
 import { REPO_ROOT, runNode, TSX_LOADER_URL, type KamuiRun } from '../../helpers/run-kamui.js'
 import { tempWorkspace } from '../../helpers/workspace.js'

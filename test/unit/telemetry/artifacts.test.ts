@@ -12,7 +12,7 @@ import {
   writeArtifactMetadata,
 } from '../../../src/output/telemetry/artifacts.js'
 import { runInfoFromEnv } from '../../../src/output/telemetry/run-info.js'
-import { ArtifactMetadataSchema } from '../../../src/output/telemetry/schema.js'
+import { ArtifactMetadataSchema } from '../../../src/contracts/telemetry.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 
 let folder: string

@@ -1,4 +1,4 @@
-import type { Artifact, ArtifactMetadata } from '../../../src/output/telemetry/schema.js'
+import type { Artifact, ArtifactMetadata } from '../../../src/contracts/telemetry.js'
 
 /** A complete, valid artifact record (an image made by a hosted MCP model). */
 export function validArtifact(overrides: Partial<Artifact> = {}): Artifact {

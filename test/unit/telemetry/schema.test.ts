@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ArtifactMetadataSchema, ArtifactSchema } from '../../../src/output/telemetry/schema.js'
+import { ArtifactMetadataSchema, ArtifactSchema } from '../../../src/contracts/telemetry.js'
 import { contractProblems } from '../../../src/output/telemetry/verify.js'
 import { validArtifact, validMetadata } from './fixtures.js'
 

@@ -1,4 +1,4 @@
-import type { GpuMemory, ModelTelemetry } from '../../../output/telemetry/schema.js'
+import type { GpuMemory, ModelTelemetry } from '../../../contracts/telemetry.js'
 import type { KeyframeAspectRatio } from '../aspect.js'
 import type { StepCost } from '../costs.js'
 import type { ProductImage } from '../product-images.js'

@@ -1,5 +1,5 @@
 import { KamuiError, errorMessage, isKamuiError } from '../../../core/errors.js'
-import type { ModelTelemetry } from '../../../output/telemetry/schema.js'
+import type { ModelTelemetry } from '../../../contracts/telemetry.js'
 import { noChargeCost } from '../costs.js'
 import type { Story, StoryboardSegmentInput } from '../storyboard.js'
 import {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { RunInfo } from '../core/run-info.js'
 
 /**
  * The telemetry contract (SPEC §7): `metadata/artifact-metadata.json`, written by every stage
@@ -229,3 +230,15 @@ export const ArtifactMetadataSchema = StageRecordSchema.extend({
   earlier_stages: z.array(StageRecordSchema).optional(),
 })
 export type ArtifactMetadata = KnownFields<z.infer<typeof ArtifactMetadataSchema>>
+
+/** True when `A` and `B` are the same type (compile-time check). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+type Assert<T extends true> = T
+
+/**
+ * `RunInfo` (`src/core/run-info.ts`, on every `StageContext`) is the `run` object without its
+ * end; this type stops the build when the two drift apart.
+ */
+export type RunInfoMatchesSchema = Assert<
+  Same<RunInfo, Omit<RunTelemetry, 'ended_at' | 'duration_ms'>>
+>
