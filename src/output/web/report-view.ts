@@ -1,4 +1,4 @@
-import type { ImageRecord } from '../../stages/image-generation/report.js'
+import type { ImageRecord } from '../../contracts/generation-report.js'
 import type { ReportView } from './report-schema.js'
 import { formatBytes, formatMs, formatScore } from './format.js'
 import { markup, type SafeHtml } from './html.js'

@@ -2,7 +2,7 @@ import { silentLogger, type Logger } from '../../core/logger.js'
 import { createLlmClient, type CreateLlmClientOptions } from './create.js'
 import { enhancePrompt, type EnhancementResult } from './enhance.js'
 import type { LlmOptions } from './inputs.js'
-import type { PromptPreparation } from './report.js'
+import type { PromptPreparation } from '../../contracts/prompt-preparation.js'
 import { translatePrompt } from './translate.js'
 import type { LlmClient, LlmProvider } from './types.js'
 

@@ -7,8 +7,7 @@ import { normaliseBaseUrl } from '../../providers/llm/http.js'
 import type { LlmOptions } from '../../providers/llm/inputs.js'
 import { LmStudioClient } from '../../providers/llm/lmstudio.js'
 import type { LlmClient } from '../../providers/llm/types.js'
-import type { ScoredDimension, ScorerResult, ScoreRequest } from '../types.js'
-import type { VisionScorerFactory, VisionScorerOptions, VisionScorerSlot } from './index.js'
+import type { ScoredDimension, Scorer, ScorerResult, ScoreRequest } from '../types.js'
 
 /**
  * The local vision-model scorer (SPEC §5 "Quality": "a vision model through LM Studio"),
@@ -18,6 +17,37 @@ import type { VisionScorerFactory, VisionScorerOptions, VisionScorerSlot } from 
  * through JSON-schema structured output. The numbers are the model's own judgement: nothing
  * is defaulted, rounded up or guessed.
  */
+
+/**
+ * What the local vision-model scorer is, on top of {@link Scorer}:
+ * - `score` sends the PNG and the prompt to the vision model and resolves with `alignment` and
+ *   / or `aesthetic` as finite numbers in 0–1 that the model actually returned (parsed from its
+ *   answer, rescaled from the scale the prompt asked for); never a default or a guess. An answer
+ *   it cannot parse is a rejection (a `KamuiError` GEN_001 naming what was wrong), which
+ *   `assessImage` reports as "not measured" with that reason.
+ * - `source` names the server and the model, e.g. `lmstudio:qwen2.5-vl-7b at http://127.0.0.1:1234`.
+ * - it honours `request.signal` (rejecting with the signal's reason) and needs no GPU in tests:
+ *   it is tested against a fake OpenAI-compatible HTTP server.
+ */
+export interface VisionScorerSlot extends Scorer {
+  /** Which backend fills the slot. */
+  readonly kind: 'vision'
+  /** The vision model's id on the server (e.g. the LM Studio model key). */
+  readonly model: string
+}
+
+/** Options of {@link createVisionScorer}. */
+export interface VisionScorerOptions {
+  /** Base URL of the OpenAI-compatible server, e.g. `http://127.0.0.1:1234/v1`. */
+  baseUrl: string
+  /** The vision model's id. */
+  model: string
+  /** Limit of one scoring request in ms. */
+  timeoutMs?: number
+}
+
+/** The factory signature of {@link createVisionScorer}. */
+export type VisionScorerFactory = (options: VisionScorerOptions) => VisionScorerSlot
 
 /** The answer asked of the vision model: both scores on the 0–1 scale the prompt names. */
 export const VisionScoresSchema = z.object({

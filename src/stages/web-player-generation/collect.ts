@@ -4,7 +4,7 @@ import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import { isInside, resolveInWorkspace } from '../../core/workspace.js'
-import type { ImageRecord } from '../image-generation/report.js'
+import type { ImageRecord } from '../../contracts/generation-report.js'
 import { ReportViewSchema, type ReportView } from '../../output/web/report-schema.js'
 import {
   AUDIO_EXTENSIONS,

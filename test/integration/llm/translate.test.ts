@@ -4,7 +4,7 @@ import { MemoryLogger } from '../../../src/core/logger.js'
 import { createLlmClient } from '../../../src/providers/llm/create.js'
 import { parseLlmInputs } from '../../../src/providers/llm/inputs.js'
 import { preparePrompt } from '../../../src/providers/llm/prepare-prompt.js'
-import { PromptPreparationSchema } from '../../../src/providers/llm/report.js'
+import { PromptPreparationSchema } from '../../../src/contracts/prompt-preparation.js'
 import { translatePrompt } from '../../../src/providers/llm/translate.js'
 import type { LlmClient } from '../../../src/providers/llm/types.js'
 import {

@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseV2Inputs } from '../../../src/stages/image-generation/inputs.js'
-import type { GenerationReport } from '../../../src/stages/image-generation/report.js'
+import type { GenerationReport } from '../../../src/contracts/generation-report.js'
 import { runImageGeneration } from '../../../src/stages/image-generation/run.js'
 import { webPlayerGenerationCommand } from '../../../src/stages/web-player-generation/commands.js'
 import {
