@@ -111,6 +111,35 @@ interface CachedRender {
   model: ModelTelemetry
 }
 
+/** What a frame's render is made from. */
+interface RenderJob {
+  kind: FrameKind
+  prompt: string
+  seed: number
+  /** The frame file, relative to the stage folder. */
+  file: string
+  /** The first frame, for a last frame. */
+  reference: FrameReference | null
+  /** The render's cache key. */
+  key: string
+}
+
+/** A frame's image, from the cache or the renderer, with what its record needs. */
+interface RenderedFrame {
+  png: Buffer
+  url: string | null
+  model: ModelTelemetry
+  cache: Composition['cache']
+  queueWaitMs: number | null
+  renderMs: number | null
+  downloadMs: number | null
+  attempts: number
+  retriedErrors: readonly KamuiError[]
+  cost: StepCost
+  freshUrl: string | null
+  gpuMemory: GpuMemory | null
+}
+
 /** See the module comment. */
 export class FrameSteps {
   constructor(private readonly o: FrameStepsOptions) {}
@@ -204,10 +233,62 @@ export class FrameSteps {
     fallback: string | null = null,
   ): Promise<MadeFrame> {
     const started = performance.now()
-    const { renderer, cache } = this.o
+    const job = this.renderJob(segment, kind, composition, firstFrame)
+    const lookup = await this.lookup(
+      segment,
+      () => this.o.cache.getImage<CachedRender>('render', job.key),
+      'render',
+    )
+    const rendered = lookup.value
+      ? await this.cachedRender(job, lookup.value)
+      : await this.freshRender(segment, job, composition, lookup.use)
+    const record: KeyframeRecord = {
+      kind,
+      inherited: false,
+      inheritedFrom: null,
+      fallback,
+      reused: false,
+      composition: composition.text,
+      prompt: job.prompt,
+      seed: job.seed,
+      enhancer: composition.enhancer,
+      preview: composition.preview || this.o.renderer.preview,
+      status: 'generated',
+      path: job.file,
+      url: rendered.url,
+      ...(await this.describe(rendered.png)),
+      model: rendered.model,
+      cache: { enhancement: composition.cache, render: rendered.cache },
+      timings: {
+        enhancementMs: composition.generationMs,
+        queueWaitMs: rendered.queueWaitMs,
+        renderMs: rendered.renderMs,
+        downloadMs: rendered.downloadMs,
+        totalMs: Math.round(performance.now() - started),
+      },
+      attempts: rendered.attempts,
+      retries: rendered.retriedErrors.length,
+      retriedErrors: rendered.retriedErrors.map((e) => e.toJSON()),
+      costs: [composition.cost, rendered.cost],
+      error: null,
+    }
+    return {
+      record,
+      png: rendered.png,
+      freshUrl: rendered.freshUrl,
+      gpuMemory: rendered.gpuMemory,
+    }
+  }
+
+  /** The prompt, seed, file, reference and cache key of a frame's render. */
+  private renderJob(
+    segment: Segment,
+    kind: FrameKind,
+    composition: Composition,
+    firstFrame: MadeFrame | null,
+  ): RenderJob {
     const prompt = buildRenderPrompt(this.contextOf(segment, kind), composition.text)
     const seed = this.seedOf(segment, kind)
-    const file = frameFile(segment.index, kind)
     const reference: FrameReference | null = firstFrame
       ? {
           png: firstFrame.png,
@@ -217,7 +298,7 @@ export class FrameSteps {
       : null
     const key = cacheKey({
       step: 'render',
-      renderer: renderer.cacheIdentity,
+      renderer: this.o.renderer.cacheIdentity,
       prompt,
       width: this.o.width,
       height: this.o.height,
@@ -226,55 +307,50 @@ export class FrameSteps {
       references: this.o.products.map((p) => p.sha256),
       firstFrame: reference?.sha256 ?? null,
     })
-    const base = {
-      kind,
-      inherited: false,
-      inheritedFrom: null,
-      fallback,
-      reused: false,
+    return { kind, prompt, seed, file: frameFile(segment.index, kind), reference, key }
+  }
+
+  /** A render taken from the cache, written to the frame's file. */
+  private async cachedRender(
+    job: RenderJob,
+    hit: { png: Buffer; value: CachedRender },
+  ): Promise<RenderedFrame> {
+    await writeFileAtomic(path.join(this.o.folder, job.file), hit.png)
+    return {
+      png: hit.png,
+      url: hit.value.url,
+      model: hit.value.model,
+      cache: 'hit',
+      queueWaitMs: null,
+      renderMs: null,
+      downloadMs: null,
+      attempts: 0,
+      retriedErrors: [],
+      cost: cachedCost('keyframe-generation'),
+      freshUrl: null,
+      gpuMemory: null,
+    }
+  }
+
+  /**
+   * A render by the renderer on the queue, converted to a PNG of the keyframe size, written to
+   * the frame's file and put in the cache.
+   *
+   * @throws FrameStepError when the render fails after its retries or its image is unusable
+   */
+  private async freshRender(
+    segment: Segment,
+    job: RenderJob,
+    composition: Composition,
+    cacheUse: 'miss' | 'bypassed' | 'off',
+  ): Promise<RenderedFrame> {
+    const { renderer } = this.o
+    const label = `render of segment ${segment.index} (${segment.label}) ${job.kind} frame`
+    const partial = {
       composition: composition.text,
-      prompt,
-      seed,
+      prompt: job.prompt,
       enhancer: composition.enhancer,
-      preview: composition.preview || renderer.preview,
     }
-    const lookup = await this.lookup(
-      segment,
-      () => cache.getImage<CachedRender>('render', key),
-      'render',
-    )
-    if (lookup.value) {
-      await writeFileAtomic(path.join(this.o.folder, file), lookup.value.png)
-      const made = await this.describe(lookup.value.png)
-      return {
-        record: {
-          ...base,
-          status: 'generated',
-          path: file,
-          url: lookup.value.value.url,
-          ...made,
-          model: lookup.value.value.model,
-          cache: { enhancement: composition.cache, render: 'hit' },
-          timings: {
-            enhancementMs: composition.generationMs,
-            queueWaitMs: null,
-            renderMs: null,
-            downloadMs: null,
-            totalMs: Math.round(performance.now() - started),
-          },
-          attempts: 0,
-          retries: 0,
-          retriedErrors: [],
-          costs: [composition.cost, cachedCost('keyframe-generation')],
-          error: null,
-        },
-        png: lookup.value.png,
-        freshUrl: null,
-        gpuMemory: null,
-      }
-    }
-    const label = `render of segment ${segment.index} (${segment.label}) ${kind} frame`
-    const partial = { composition: composition.text, prompt, enhancer: composition.enhancer }
     const result = await this.queued(
       'render',
       renderer.label,
@@ -283,14 +359,14 @@ export class FrameSteps {
       partial,
       (signal) =>
         renderer.render({
-          prompt,
+          prompt: job.prompt,
           width: this.o.width,
           height: this.o.height,
           aspectRatio: this.o.aspectRatio,
-          seed,
+          seed: job.seed,
           references: this.o.products,
-          firstFrame: reference,
-          frame: { segment: segment.index, kind, segmentType: segment.type },
+          firstFrame: job.reference,
+          frame: { segment: segment.index, kind: job.kind, segmentType: segment.type },
           signal,
         }),
     )
@@ -299,7 +375,7 @@ export class FrameSteps {
     let png: Buffer
     try {
       png = await this.exactPng(rendered.image)
-      await writeFileAtomic(path.join(this.o.folder, file), png)
+      await writeFileAtomic(path.join(this.o.folder, job.file), png)
     } catch (error) {
       const kamui = isKamuiError(error) ? error : new KamuiError('GEN_002', errorMessage(error))
       throw new FrameStepError(
@@ -312,37 +388,25 @@ export class FrameSteps {
       )
     }
     const convertMs = Math.round(performance.now() - converting)
-    await cache.putImage<CachedRender>('render', key, png, {
+    await this.o.cache.putImage<CachedRender>('render', job.key, png, {
       url: rendered.url,
       model: rendered.model,
     })
     this.o.logger.info(
-      `${label}: ${this.o.width}×${this.o.height} written to ${file} by ${renderer.label} (${rendered.generationMs} ms` +
+      `${label}: ${this.o.width}×${this.o.height} written to ${job.file} by ${renderer.label} (${rendered.generationMs} ms` +
         `${result.attempts > 1 ? `, ${result.attempts} attempts` : ''}).`,
     )
     return {
-      record: {
-        ...base,
-        status: 'generated',
-        path: file,
-        url: rendered.url,
-        ...(await this.describe(png)),
-        model: rendered.model,
-        cache: { enhancement: composition.cache, render: lookup.use },
-        timings: {
-          enhancementMs: composition.generationMs,
-          queueWaitMs: result.queueWaitMs,
-          renderMs: rendered.generationMs,
-          downloadMs: (rendered.downloadMs ?? 0) + convertMs,
-          totalMs: Math.round(performance.now() - started),
-        },
-        attempts: result.attempts,
-        retries: result.retriedErrors.length,
-        retriedErrors: result.retriedErrors.map((e) => e.toJSON()),
-        costs: [composition.cost, rendered.cost],
-        error: null,
-      },
       png,
+      url: rendered.url,
+      model: rendered.model,
+      cache: cacheUse,
+      queueWaitMs: result.queueWaitMs,
+      renderMs: rendered.generationMs,
+      downloadMs: (rendered.downloadMs ?? 0) + convertMs,
+      attempts: result.attempts,
+      retriedErrors: result.retriedErrors,
+      cost: rendered.cost,
       freshUrl: rendered.url && /^https?:\/\//i.test(rendered.url) ? rendered.url : null,
       gpuMemory: rendered.gpuMemory,
     }

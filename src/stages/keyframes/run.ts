@@ -14,26 +14,24 @@ import { GenerationQueue } from '../../runner/generation-queue.js'
 import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { KEYFRAME_SIZES } from './aspect.js'
 import { KeyframeCache } from './cache.js'
-import { totalCosts, type StepCost } from './costs.js'
-import { frameFile, FrameSteps } from './frame-steps.js'
-import { runGraph } from './graph.js'
+import { buildKeyframesFile } from './build-file.js'
+import { frameFile, FrameSteps, type MadeFrame } from './frame-steps.js'
+import { runGraph, type NodeOutcome } from './graph.js'
 import type { KeyframesInputs } from './inputs.js'
 import {
   KEYFRAMES_FILE,
-  KEYFRAMES_FILE_VERSION,
   KeyframesFileSchema,
-  readKeyframesFile,
   STORIES_FILE,
-  type KeyframeRecord,
   type KeyframesFile,
   type KeyframeSegmentRecord,
 } from './keyframes-file.js'
 import { keyframeNodes } from './plan.js'
 import { loadProductImages, type ProductImage } from './product-images.js'
-import { resolveProviders, type KeyframesProviders } from './providers.js'
+import { resolveProviders, type KeyframesProviders, type ResolvedProviders } from './providers.js'
 import { segmentRecords } from './records.js'
+import { keptSegments, previousRun, retryWarnings, type PreviousRun } from './retry.js'
 import { writeStories, type StoriesOutcome } from './stories.js'
-import { labelSegments, loadStoryboardFile, type Storyboard } from './storyboard.js'
+import { loadStoryboardFile, type Storyboard } from './storyboard.js'
 import { writeKeyframesTelemetry } from './telemetry.js'
 
 /** What the keyframes stage returns. */
@@ -82,7 +80,6 @@ export async function runKeyframes(
   providers: KeyframesProviders = {},
 ): Promise<KeyframesResult> {
   const started = performance.now()
-  const run = context.run ?? runInfoFromEnv(context.env, new Date())
   const { logger, workspace } = context
   const folder = resolveInWorkspace(workspace, inputs.folderName, 'folder-name')
   const cacheFolder = resolveInWorkspace(workspace, inputs.cacheFolder, 'cache-folder')
@@ -90,21 +87,17 @@ export async function runKeyframes(
   const servers = inputs.mcpConfig
     ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
     : {}
-  const previewMode = inputs.mcpConfig === undefined
-  const { width, height } = KEYFRAME_SIZES[inputs.aspectRatio]
-
   const previous =
     inputs.retrySegments.length > 0 ? await previousRun(folder, inputs.retrySegments) : undefined
-  const needStories = !previous && !inputs.storyboardFile
   const pool = new McpPool(servers, { logger, redactor: context.redactor, env: context.env })
   try {
     const resolved = resolveProviders(
       { story: inputs.storyModel, enhancer: inputs.enhancerModel, keyframe: inputs.keyframeModel },
-      needStories,
+      !previous && !inputs.storyboardFile,
       {
         registry,
         pool,
-        previewMode,
+        previewMode: inputs.mcpConfig === undefined,
         providers,
         logger,
         ...(context.pollIntervalMs !== undefined ? { pollIntervalMs: context.pollIntervalMs } : {}),
@@ -115,211 +108,63 @@ export async function runKeyframes(
       servers[PREVIEW_SERVER_KEY] = { kind: 'stdio', ...context.previewServer, env: {} }
     }
     for (const notice of resolved.notices) logger.warn(notice)
-
-    let fileStoryboard: Storyboard | undefined
-    if (previous) fileStoryboard = previous.storyboard
-    else if (inputs.storyboardFile) {
-      const file = resolveInWorkspace(workspace, inputs.storyboardFile, 'storyboard-file')
-      const loaded = await loadStoryboardFile(file, inputs.storyboardFile)
-      fileStoryboard = { ...loaded, concept: loaded.concept ?? inputs.concept ?? null }
-    }
-    const imagesStarted = performance.now()
-    const { images, warnings: imageWarnings } = await loadProductImages(inputs.productImages, {
-      workspace,
-      ...(context.signal ? { signal: context.signal } : {}),
-    })
-    const productImagesMs = Math.round(performance.now() - imagesStarted)
-
+    const fileStoryboard = await storyboardFromFile(inputs, workspace, previous)
+    const products = await timedProductImages(inputs, context)
     const total = deadlineSignal(
       inputs.totalTimeoutMs,
       'The keyframes step (total-timeout)',
       context.signal,
     )
-    const cache = new KeyframeCache(
-      inputs.cacheTtlMs > 0 ? cacheFolder : null,
-      inputs.cacheTtlMs,
-      logger,
-    )
-    const queue = new GenerationQueue({
-      maxParallel: inputs.maxParallel,
-      rateLimitOf: (label) => registry.find(label)?.rateLimit ?? {},
-      logger,
-      ...(context.retryPolicy ? { retry: context.retryPolicy } : {}),
-    })
+    const run: KeyframesRun = {
+      inputs,
+      context,
+      folder,
+      ...KEYFRAME_SIZES[inputs.aspectRatio],
+      previous,
+      retried: new Set(inputs.retrySegments),
+      resolved,
+      images: products.images,
+      signal: total.signal,
+      cache: new KeyframeCache(
+        inputs.cacheTtlMs > 0 ? cacheFolder : null,
+        inputs.cacheTtlMs,
+        logger,
+      ),
+      queue: new GenerationQueue({
+        maxParallel: inputs.maxParallel,
+        rateLimitOf: (label) => registry.find(label)?.rateLimit ?? {},
+        logger,
+        ...(context.retryPolicy ? { retry: context.retryPolicy } : {}),
+      }),
+    }
     try {
-      let stories: StoriesOutcome | undefined
-      let storyboard: Storyboard
-      const storyStarted = performance.now()
-      if (fileStoryboard) storyboard = fileStoryboard
-      else {
-        stories = await writeStories({
-          writer: resolved.writer as NonNullable<typeof resolved.writer>,
-          concept: inputs.concept as string,
-          storyIndex: inputs.storyIndex,
-          segmentCount: inputs.segmentCount,
-          productImageCount: images.length,
-          cache,
-          queue,
-          signal: total.signal,
-          stepTimeoutMs: inputs.frameTimeoutMs,
-          logger,
-        })
-        storyboard = stories.storyboard
-        await writeJson(path.join(folder, STORIES_FILE), stories.file, context.redactor)
-      }
-      const storyMs = stories ? Math.round(performance.now() - storyStarted) : null
-
-      const retried = new Set(inputs.retrySegments)
-      const kept = new Map<number, { first: KeyframeRecord; last: KeyframeRecord }>()
-      for (const segment of previous?.file.segments ?? []) {
-        if (!retried.has(segment.index))
-          kept.set(segment.index, { first: segment.firstFrame, last: segment.lastFrame })
-      }
-      const steps = new FrameSteps({
-        folder,
-        storyboard,
-        products: images,
-        aspectRatio: inputs.aspectRatio,
-        width,
-        height,
-        seed: inputs.seed,
+      const story = await storyboardOf(run, fileStoryboard)
+      const frames = await makeFrames(run, story.storyboard)
+      const keyframes = buildKeyframesFile({
+        version: context.version,
+        inputs,
+        width: run.width,
+        height: run.height,
+        notices: resolved.notices,
         enhancer: resolved.enhancer,
         renderer: resolved.renderer,
-        cache,
-        queue,
-        signal: total.signal,
-        stepTimeoutMs: inputs.frameTimeoutMs,
-        bypassCache: retried,
-        logger,
-      })
-      logger.info(
-        `Keyframes for ${storyboard.segments.length} segments (${inputs.aspectRatio}, ${width}×${height}) with ` +
-          `${resolved.enhancer.label} → ${resolved.renderer.label}, ${inputs.schedule} schedule, max-parallel ${inputs.maxParallel}` +
-          (previous ? `; regenerating segment(s) ${inputs.retrySegments.join(', ')} only.` : '.'),
-      )
-      const framesStarted = performance.now()
-      const outcomes = await runGraph(
-        keyframeNodes(storyboard.segments, steps, kept),
-        inputs.schedule,
-      )
-      const framesMs = Math.round(performance.now() - framesStarted)
-      const { records, made } = segmentRecords(storyboard.segments, outcomes, retried)
-      if (!previous) await removeStaleFrames(folder, records)
-      else
-        await removeStaleFrames(
-          folder,
-          records.filter((r) => retried.has(r.index)),
-        )
-
-      const cancelled = context.signal?.aborted ?? false
-      const warnings = [
-        ...imageWarnings,
-        ...(previous ? retryWarnings(previous.file, images, records, retried) : []),
-        ...records.flatMap((r) => (r.error ? [r.error] : [])),
-      ]
-      const storySteps: StepCost[] = stories?.costs ?? previous?.file.costs.storySteps ?? []
-      const frameCosts = records.flatMap((r) =>
-        [r.firstFrame, r.lastFrame].filter((f) => !f.reused).flatMap((f) => f.costs),
-      )
-      const costs = totalCosts([...(stories?.costs ?? []), ...frameCosts])
-      const stats = cache.stats()
-      const frames = records.flatMap((r) => [r.firstFrame, r.lastFrame])
-      const anyPreview = frames.some((f) => f.preview) || (stories?.preview ?? false)
-      const keyframes: KeyframesFile = {
-        schemaVersion: KEYFRAMES_FILE_VERSION,
-        generator: { name: 'kamui-media-actions', version: context.version },
-        preview: anyPreview || resolved.enhancer.preview || resolved.renderer.preview,
-        notices: resolved.notices,
-        createdAt: new Date().toISOString(),
-        concept: storyboard.concept,
-        storySource: previous ? previous.file.storySource : storyboard.source,
-        storyIndex: stories ? inputs.storyIndex : (previous?.file.storyIndex ?? null),
-        story: storyboard.story,
-        aspectRatio: inputs.aspectRatio,
-        width,
-        height,
-        seed: inputs.seed,
-        schedule: inputs.schedule,
-        models: {
-          story: stories?.model ?? previous?.file.models.story ?? null,
-          enhancer: { label: resolved.enhancer.label, preview: resolved.enhancer.preview },
-          keyframe: { label: resolved.renderer.label, preview: resolved.renderer.preview },
-        },
-        productImages: images.map(productRecord),
-        segments: records,
-        summary: {
-          segments: records.length,
-          completeSegments: records.filter((r) => r.status === 'complete').length,
-          failedSegments: records.filter((r) => r.status === 'failed').map((r) => r.index),
-          frames: frames.filter((f) => f.path !== null).length,
-          generatedFrames: frames.filter((f) => f.status === 'generated').length,
-          inheritedFrames: frames.filter((f) => f.status === 'inherited').length,
-          reusedFrames: frames.filter((f) => f.reused && f.path !== null).length,
-        },
-        cache: {
-          enabled: cache.enabled,
-          folder: cache.enabled ? path.relative(workspace, cacheFolder) || '.' : null,
-          ttlHours: inputs.cacheTtlMs / 3_600_000,
-          hits: stats.story.hits + stats.enhancement.hits + stats.render.hits,
-          misses: stats.story.misses + stats.enhancement.misses + stats.render.misses,
-          byStep: stats,
-        },
-        costs: { ...costs, storySteps },
+        storyboard: story.storyboard,
+        stories: story.stories,
+        previous,
+        images: products.images,
+        records: frames.records,
+        outcomes: frames.outcomes,
+        cache: run.cache,
+        cacheFolder: path.relative(workspace, cacheFolder) || '.',
         timings: {
-          totalMs: Math.round(performance.now() - started),
-          storyMs,
-          productImagesMs,
-          framesMs,
-          steps: [...outcomes].map(([id, o]) => ({
-            id,
-            status: o.status,
-            startedMs: o.startedMs,
-            endedMs: o.endedMs,
-          })),
+          started,
+          storyMs: story.storyMs,
+          productImagesMs: products.ms,
+          framesMs: frames.ms,
         },
-        retry: previous ? { segments: inputs.retrySegments } : null,
-        warnings,
-      }
-      const file = path.join(folder, KEYFRAMES_FILE)
-      await writeJson(file, KeyframesFileSchema.parse(keyframes), context.redactor)
-      await writeKeyframesTelemetry({
-        folder,
-        run,
-        endedAt: new Date(),
-        keyframes,
-        made,
-        otherFiles: [KEYFRAMES_FILE, ...(stories ? [STORIES_FILE] : [])],
-        redactor: context.redactor,
-        cancelled,
+        warnings: runWarnings(run, products.warnings, frames.records),
       })
-      for (const warning of warnings) logger.warn(`${warning.code}: ${warning.message}`)
-      logger.info(
-        `keyframes.json: ${keyframes.summary.frames} frames (${keyframes.summary.generatedFrames} generated, ` +
-          `${keyframes.summary.inheritedFrames} inherited), cache ${keyframes.cache.hits} hit(s) / ${keyframes.cache.misses} miss(es).`,
-      )
-      if (cancelled) {
-        throw new KamuiError(
-          'RUN_001',
-          `The run was cancelled; the frames made before that are in ${folder}.`,
-        )
-      }
-      if (keyframes.summary.completeSegments === 0) {
-        throw new KamuiError(
-          'KF_003',
-          `No segment got both keyframes. ${records.map((r) => r.error?.message ?? '').join(' | ')}`,
-        )
-      }
-      return {
-        folder,
-        file,
-        keyframes,
-        frameCount: keyframes.summary.frames,
-        generatedFrames: keyframes.summary.generatedFrames,
-        inheritedFrames: keyframes.summary.inheritedFrames,
-        failedSegments: keyframes.summary.failedSegments,
-        complete: keyframes.summary.failedSegments.length === 0,
-        warnings,
-      }
+      return await finishKeyframes(run, keyframes, frames.made, story.stories !== undefined)
     } finally {
       total.clear()
     }
@@ -328,84 +173,197 @@ export async function runKeyframes(
   }
 }
 
-/**
- * The earlier run a retry-segments run builds on.
- *
- * @throws KamuiError KF_002 when `{folder}/keyframes.json` is missing or invalid, CFG_001 when a
- *   named segment is not in its storyboard
- */
-async function previousRun(
-  folder: string,
-  segments: readonly number[],
-): Promise<{ file: KeyframesFile; storyboard: Storyboard }> {
-  const location = path.join(folder, KEYFRAMES_FILE)
-  const file = await readKeyframesFile(location).catch((error: unknown) => {
-    throw new KamuiError(
-      'KF_002',
-      `retry-segments needs the keyframes.json of an earlier run in folder-name: ${(error as Error).message}`,
-      { cause: error },
-    )
+/** What the steps of one run share. */
+interface KeyframesRun {
+  inputs: KeyframesInputs
+  context: StageContext
+  /** Absolute stage folder. */
+  folder: string
+  width: number
+  height: number
+  previous: PreviousRun | undefined
+  /** The segments of retry-segments. */
+  retried: ReadonlySet<number>
+  resolved: ResolvedProviders
+  images: ProductImage[]
+  /** The stage's deadline and cancellation. */
+  signal: AbortSignal
+  cache: KeyframeCache
+  queue: GenerationQueue
+}
+
+/** The storyboard of the earlier run or of `storyboard-file`; undefined when stories are written. */
+async function storyboardFromFile(
+  inputs: KeyframesInputs,
+  workspace: string,
+  previous: PreviousRun | undefined,
+): Promise<Storyboard | undefined> {
+  if (previous) return previous.storyboard
+  if (!inputs.storyboardFile) return undefined
+  const file = resolveInWorkspace(workspace, inputs.storyboardFile, 'storyboard-file')
+  const loaded = await loadStoryboardFile(file, inputs.storyboardFile)
+  return { ...loaded, concept: loaded.concept ?? inputs.concept ?? null }
+}
+
+/** The product images, checked, with the time their loading took. */
+async function timedProductImages(
+  inputs: KeyframesInputs,
+  context: StageContext,
+): Promise<{ images: ProductImage[]; warnings: { code: string; message: string }[]; ms: number }> {
+  const started = performance.now()
+  const { images, warnings } = await loadProductImages(inputs.productImages, {
+    workspace: context.workspace,
+    ...(context.signal ? { signal: context.signal } : {}),
   })
-  const missing = segments.filter((n) => !file.segments.some((s) => s.index === n))
-  if (missing.length > 0) {
-    throw new KamuiError(
-      'CFG_001',
-      `retry-segments names segment(s) ${missing.join(', ')}, but the earlier storyboard has ${file.segments.length} segments.`,
-    )
-  }
+  return { images, warnings, ms: Math.round(performance.now() - started) }
+}
+
+/** The storyboard: the given one, or the chosen story's (stories.json written). */
+async function storyboardOf(
+  run: KeyframesRun,
+  given: Storyboard | undefined,
+): Promise<{
+  storyboard: Storyboard
+  stories: StoriesOutcome | undefined
+  storyMs: number | null
+}> {
+  if (given) return { storyboard: given, stories: undefined, storyMs: null }
+  const { inputs, context } = run
+  const started = performance.now()
+  const stories = await writeStories({
+    writer: run.resolved.writer as NonNullable<ResolvedProviders['writer']>,
+    concept: inputs.concept as string,
+    storyIndex: inputs.storyIndex,
+    segmentCount: inputs.segmentCount,
+    productImageCount: run.images.length,
+    cache: run.cache,
+    queue: run.queue,
+    signal: run.signal,
+    stepTimeoutMs: inputs.frameTimeoutMs,
+    logger: context.logger,
+  })
+  await writeJson(path.join(run.folder, STORIES_FILE), stories.file, context.redactor)
   return {
-    file,
-    storyboard: {
-      source: file.storySource,
-      concept: file.concept,
-      story: file.story,
-      segments: labelSegments(
-        file.segments.map((s) => ({
-          type: s.type,
-          description: s.description,
-          duration: s.duration,
-          ...(s.title ? { title: s.title } : {}),
-        })),
-      ),
-    },
+    storyboard: stories.storyboard,
+    stories,
+    storyMs: Math.round(performance.now() - started),
   }
 }
 
-/** Warnings of a retry-segments run: changed product photos, joins that may no longer match. */
-function retryWarnings(
-  earlier: KeyframesFile,
-  images: readonly ProductImage[],
+/** Runs the frame steps as a graph; the segment records, the made frames and the outcomes. */
+async function makeFrames(
+  run: KeyframesRun,
+  storyboard: Storyboard,
+): Promise<{
+  records: KeyframeSegmentRecord[]
+  made: Map<string, MadeFrame>
+  outcomes: Map<string, NodeOutcome>
+  ms: number
+}> {
+  const { inputs, resolved, retried } = run
+  const steps = new FrameSteps({
+    folder: run.folder,
+    storyboard,
+    products: run.images,
+    aspectRatio: inputs.aspectRatio,
+    width: run.width,
+    height: run.height,
+    seed: inputs.seed,
+    enhancer: resolved.enhancer,
+    renderer: resolved.renderer,
+    cache: run.cache,
+    queue: run.queue,
+    signal: run.signal,
+    stepTimeoutMs: inputs.frameTimeoutMs,
+    bypassCache: retried,
+    logger: run.context.logger,
+  })
+  run.context.logger.info(
+    `Keyframes for ${storyboard.segments.length} segments (${inputs.aspectRatio}, ${run.width}×${run.height}) with ` +
+      `${resolved.enhancer.label} → ${resolved.renderer.label}, ${inputs.schedule} schedule, max-parallel ${inputs.maxParallel}` +
+      (run.previous ? `; regenerating segment(s) ${inputs.retrySegments.join(', ')} only.` : '.'),
+  )
+  const started = performance.now()
+  const kept = keptSegments(run.previous, retried)
+  const outcomes = await runGraph(keyframeNodes(storyboard.segments, steps, kept), inputs.schedule)
+  const ms = Math.round(performance.now() - started)
+  const { records, made } = segmentRecords(storyboard.segments, outcomes, retried)
+  await removeStaleFrames(
+    run.folder,
+    run.previous ? records.filter((r) => retried.has(r.index)) : records,
+  )
+  return { records, made, outcomes, ms }
+}
+
+/** The warnings of the run: product images, retry joins, failed segments. */
+function runWarnings(
+  run: KeyframesRun,
+  imageWarnings: readonly { code: string; message: string }[],
   records: readonly KeyframeSegmentRecord[],
-  retried: ReadonlySet<number>,
 ): { code: string; message: string }[] {
-  const warnings: { code: string; message: string }[] = []
-  const before = earlier.productImages.map((p) => p.sha256).join(',')
-  if (before !== images.map((p) => p.sha256).join(',')) {
-    warnings.push({
-      code: 'KF_001',
-      message:
-        'the product images differ from the earlier run; the kept segments were made with the earlier ones.',
-    })
-  }
-  for (const record of records) {
-    const prev = records.find((r) => r.index === record.index - 1)
-    if (
-      !prev ||
-      retried.has(record.index) ||
-      !retried.has(prev.index) ||
-      prev.lastFrame.path === null
+  return [
+    ...imageWarnings,
+    ...(run.previous ? retryWarnings(run.previous.file, run.images, records, run.retried) : []),
+    ...records.flatMap((r) => (r.error ? [r.error] : [])),
+  ]
+}
+
+/**
+ * Writes keyframes.json and the telemetry, logs the warnings and the summary, and returns the
+ * result.
+ *
+ * @throws KamuiError RUN_001 when cancelled, KF_003 when no segment is complete (after writing)
+ */
+async function finishKeyframes(
+  run: KeyframesRun,
+  keyframes: KeyframesFile,
+  made: Map<string, MadeFrame>,
+  wroteStories: boolean,
+): Promise<KeyframesResult> {
+  const { folder, context } = run
+  const { logger } = context
+  const cancelled = context.signal?.aborted ?? false
+  const file = path.join(folder, KEYFRAMES_FILE)
+  await writeJson(file, KeyframesFileSchema.parse(keyframes), context.redactor)
+  await writeKeyframesTelemetry({
+    folder,
+    run: context.run ?? runInfoFromEnv(context.env, new Date()),
+    endedAt: new Date(),
+    keyframes,
+    made,
+    otherFiles: [KEYFRAMES_FILE, ...(wroteStories ? [STORIES_FILE] : [])],
+    redactor: context.redactor,
+    cancelled,
+  })
+  const { summary, warnings } = keyframes
+  for (const warning of warnings) logger.warn(`${warning.code}: ${warning.message}`)
+  logger.info(
+    `keyframes.json: ${summary.frames} frames (${summary.generatedFrames} generated, ` +
+      `${summary.inheritedFrames} inherited), cache ${keyframes.cache.hits} hit(s) / ${keyframes.cache.misses} miss(es).`,
+  )
+  if (cancelled) {
+    throw new KamuiError(
+      'RUN_001',
+      `The run was cancelled; the frames made before that are in ${folder}.`,
     )
-      continue
-    warnings.push({
-      code: 'KF_003',
-      message: record.firstFrame.inherited
-        ? `segment ${record.index} (${record.label}) keeps its last frame, which was rendered from the earlier first frame; ` +
-          `add ${record.index} to retry-segments for a seamless clip from the new one.`
-        : `segment ${record.index} (${record.label}) keeps a first frame that was generated because segment ${prev.index} had no last frame; ` +
-          `add ${record.index} to retry-segments to inherit the new last frame.`,
-    })
   }
-  return warnings
+  if (summary.completeSegments === 0) {
+    throw new KamuiError(
+      'KF_003',
+      `No segment got both keyframes. ${keyframes.segments.map((r) => r.error?.message ?? '').join(' | ')}`,
+    )
+  }
+  return {
+    folder,
+    file,
+    keyframes,
+    frameCount: summary.frames,
+    generatedFrames: summary.generatedFrames,
+    inheritedFrames: summary.inheritedFrames,
+    failedSegments: summary.failedSegments,
+    complete: summary.failedSegments.length === 0,
+    warnings,
+  }
 }
 
 /** Deletes frame files of an earlier run that this run did not make again. */
@@ -418,24 +376,6 @@ async function removeStaleFrames(
       if (frame.path === null)
         await rm(path.join(folder, frameFile(record.index, frame.kind)), { force: true })
     }
-  }
-}
-
-function productRecord(image: ProductImage): KeyframesFile['productImages'][number] {
-  let source = image.source
-  if (image.url) {
-    const url = new URL(image.url)
-    source = `${url.origin}${url.pathname}`
-  }
-  return {
-    index: image.index,
-    source,
-    kind: image.kind,
-    format: image.format,
-    bytes: image.bytes,
-    width: image.width,
-    height: image.height,
-    sha256: image.sha256,
   }
 }
 
