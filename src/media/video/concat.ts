@@ -2,7 +2,7 @@ import { KamuiError } from '../../core/errors.js'
 import { H264_OUTPUT_ARGS, writeAtomically } from './encode.js'
 import type { FfmpegTools } from './ffmpeg.js'
 import { probeMediaDuration, probeVideo, type VideoProbe } from './probe.js'
-import { runTool } from '../../providers/video/run-tool.js'
+import { runTool } from './run-tool.js'
 
 /** What {@link concatenateClips} joins. */
 export interface ConcatRequest {

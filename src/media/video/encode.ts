@@ -3,7 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { RgbImage } from '../raster/rgb-image.js'
 import type { FfmpegTools } from './ffmpeg.js'
-import { runTool } from '../../providers/video/run-tool.js'
+import { runTool } from './run-tool.js'
 
 /**
  * The H.264 settings every MP4 this suite writes uses: libx264, yuv420p (the pixel format every

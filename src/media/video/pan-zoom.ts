@@ -1,4 +1,4 @@
-import { Prng, sha256Bytes } from '../../providers/preview/random.js'
+import { Prng, sha256Bytes } from '../preview/random.js'
 import { createRgbImage, type RgbImage } from '../raster/rgb-image.js'
 
 /**

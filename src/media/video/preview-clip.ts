@@ -1,4 +1,4 @@
-import { stampPreviewLabel } from '../../providers/preview/label.js'
+import { stampPreviewLabel } from '../preview/label.js'
 import type { RgbImage } from '../raster/rgb-image.js'
 import { encodeRgbFrames } from './encode.js'
 import type { FfmpegTools } from './ffmpeg.js'

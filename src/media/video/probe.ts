@@ -1,6 +1,6 @@
 import { KamuiError } from '../../core/errors.js'
 import type { FfmpegTools } from './ffmpeg.js'
-import { runTool } from '../../providers/video/run-tool.js'
+import { runTool } from './run-tool.js'
 
 /** What a video file holds, as ffprobe (or, without it, `ffmpeg -i`) reports it. */
 export interface VideoProbe {

@@ -6,7 +6,7 @@ import type { Logger } from '../../core/logger.js'
 import { H264_OUTPUT_ARGS, TO_BT709, writeAtomically } from './encode.js'
 import type { FfmpegTools } from './ffmpeg.js'
 import { looksLikeMp4, looksLikeWebm, probeVideo, type VideoProbe } from './probe.js'
-import { runTool } from '../../providers/video/run-tool.js'
+import { runTool } from './run-tool.js'
 
 /** What {@link storeClip} did. */
 export interface StoredClip {

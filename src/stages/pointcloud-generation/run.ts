@@ -22,7 +22,7 @@ import {
   DEFAULT_DEPTH_SCALE,
   type PointCloud,
 } from '../../media/pointcloud/sample.js'
-import { encodeRgbPng } from '../../providers/preview/png.js'
+import { encodeRgbPng } from '../../media/preview/png.js'
 import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { POINTCLOUD_FILES } from './files.js'
 import type { PointcloudInputs } from './inputs.js'

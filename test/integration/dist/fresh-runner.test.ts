@@ -5,7 +5,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
-import { renderPreviewImage } from '../../../src/providers/preview/render.js'
+import { renderPreviewImage } from '../../../src/media/preview/render.js'
 import { tempWorkspace } from '../../helpers/workspace.js'
 
 const run = promisify(execFile)
@@ -88,7 +88,7 @@ describe('the committed bundle on a fresh runner', () => {
   })
 
   it(
-    'installs ffmpeg for the video action when the runner has none, once',
+    'without ffmpeg on the runner, the video action stops before generating unless allow-bundled-ffmpeg installs the bundled build (once)',
     { timeout: 240_000 },
     async () => {
       const repo = await tempWorkspace('kamui-action-')
@@ -107,10 +107,13 @@ describe('the committed bundle on a fresh runner', () => {
         renderPreviewImage({ prompt: 'a red fox', seed: 1, width: 128, height: 96 }).png,
       )
       const main = path.join(repo, 'dist/video-generation/index.js')
-      const start = async (folder: string): Promise<{ outputs: Record<string, string>; stdout: string }> => {
+      const start = async (
+        folder: string,
+        allowBundled: string,
+      ): Promise<{ outputs: Record<string, string>; stdout: string; code: number }> => {
         const outputFile = path.join(workspace, `${folder}.out`)
         await writeFile(outputFile, '')
-        const { stdout } = await run(process.execPath, [main], {
+        const result = await run(process.execPath, [main], {
           cwd: workspace,
           env: {
             PATH: bin,
@@ -124,17 +127,36 @@ describe('the committed bundle on a fresh runner', () => {
             INPUT_MODEL: 'preview',
             INPUT_DURATION: '1',
             INPUT_FPS: '8',
+            'INPUT_ALLOW-BUNDLED-FFMPEG': allowBundled,
           },
           timeout: 200_000,
-        })
-        return { outputs: parseOutputFile(await readFile(outputFile, 'utf8')), stdout }
+        }).then(
+          ({ stdout }) => ({ stdout, code: 0 }),
+          (error: { stdout?: string; code?: number }) => ({
+            stdout: error.stdout ?? '',
+            code: error.code ?? 1,
+          }),
+        )
+        return { ...result, outputs: parseOutputFile(await readFile(outputFile, 'utf8')) }
       }
-      const first = await start('first')
+      const refused = await start('refused', 'false')
+      expect(refused.code).toBe(1)
+      expect(refused.stdout).toMatch(/::error::VID_001: ffmpeg is not available/)
+      expect(refused.stdout).toContain('apt-get install -y ffmpeg')
+      expect(refused.stdout).not.toContain('Installing the pinned native runtime (@ffmpeg-installer/ffmpeg)')
+      expect(existsSync(path.join(workspace, 'refused/videos'))).toBe(false)
+
+      const first = await start('first', 'true')
       expect(first.stdout).toContain('Installing the pinned native runtime (@ffmpeg-installer/ffmpeg)')
+      expect(first.stdout).toMatch(/::warning::.*FFmpeg 4\.1, built 2018-12-10/)
       expect(first.stdout).not.toContain('::error::')
       expect(first.outputs['video-completed']).toBe('true')
       expect(existsSync(path.join(workspace, 'first/videos/segment-1.mp4'))).toBe(true)
-      const second = await start('second')
+      const telemetry = JSON.parse(
+        await readFile(path.join(workspace, 'first/metadata/artifact-metadata.json'), 'utf8'),
+      ) as { ffmpeg: { source: string; version: string } }
+      expect(telemetry.ffmpeg).toMatchObject({ source: 'bundled', version: 'N-47683-g0e8eb07980-static' })
+      const second = await start('second', 'true')
       expect(second.stdout).not.toContain('Installing the pinned native runtime (@ffmpeg-installer/ffmpeg)')
       expect(second.outputs['video-completed']).toBe('true')
     },

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { previewLabelLayout } from '../../../src/providers/preview/label.js'
+import { previewLabelLayout } from '../../../src/media/preview/label.js'
 import { runKamui } from '../../helpers/run-kamui.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 import {

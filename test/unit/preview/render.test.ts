@@ -10,8 +10,8 @@ import {
   LABEL_TEXT_COLOR,
   PREVIEW_LABEL,
   previewLabelLayout,
-} from '../../../src/providers/preview/label.js'
-import { renderPreviewImage } from '../../../src/providers/preview/render.js'
+} from '../../../src/media/preview/label.js'
+import { renderPreviewImage } from '../../../src/media/preview/render.js'
 
 async function raw(
   png: Buffer,

@@ -1,5 +1,5 @@
 import sharp from 'sharp'
-import { renderPreviewImage } from '../../../src/providers/preview/render.js'
+import { renderPreviewImage } from '../../../src/media/preview/render.js'
 
 /**
  * The calibration set of the technical quality metrics (src/quality/CALIBRATION.md), made in

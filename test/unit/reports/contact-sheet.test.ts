@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { renderPreviewImage } from '../../../src/providers/preview/render.js'
+import { renderPreviewImage } from '../../../src/media/preview/render.js'
 import { cellPosition, renderContactSheet } from '../../../src/output/reports/contact-sheet.js'
 
 /** Mean RGB of a square region of an image. */

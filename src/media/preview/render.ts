@@ -2,7 +2,7 @@ import { stampPreviewLabel } from './label.js'
 import { paletteFromDigest } from './palette.js'
 import { encodeRgbPng } from './png.js'
 import { hash2, Prng, sha256Bytes } from './random.js'
-import { createRgbImage, type RgbImage } from '../../media/raster/rgb-image.js'
+import { createRgbImage, type RgbImage } from '../raster/rgb-image.js'
 import { buildScene, shadePixel, type Scene } from './scene.js'
 
 /** Largest width or height a preview can be rendered at, in pixels. */

@@ -1,5 +1,5 @@
 import { PNG } from 'pngjs'
-import type { RgbImage } from '../../media/raster/rgb-image.js'
+import type { RgbImage } from '../raster/rgb-image.js'
 
 /**
  * zlib level used for preview PNGs. pngjs defaults to the RLE strategy, for which the level

@@ -1,5 +1,5 @@
-import { drawText, measureText } from '../../media/raster/font.js'
-import type { Rgb8, RgbImage } from '../../media/raster/rgb-image.js'
+import { drawText, measureText } from '../raster/font.js'
+import type { Rgb8, RgbImage } from '../raster/rgb-image.js'
 
 /** The word stamped on every preview image. */
 export const PREVIEW_LABEL = 'PREVIEW'
