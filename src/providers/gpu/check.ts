@@ -1,11 +1,10 @@
 import { sleep } from '../../core/abort.js'
 import { KamuiError, errorMessage } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
-import type { ComfyClient } from '../comfyui/client.js'
 import type { GpuMemory } from '../../contracts/telemetry.js'
 import { readNvidiaSmi } from './nvidia-smi.js'
 import { gpuFromSystemStats } from './system-stats.js'
-import type { GpuReading, GpuSource } from './types.js'
+import type { GpuReading, GpuServer, GpuSource } from './types.js'
 
 /**
  * The GPU memory gate of a ComfyUI job: read the free memory before submitting, refuse with
@@ -53,7 +52,7 @@ export interface GpuSnapshot {
  * Never throws, except the signal's reason.
  */
 export async function readGpuMemory(
-  client: ComfyClient,
+  client: GpuServer,
   options: GpuCheckOptions = {},
   signal?: AbortSignal,
   prefer?: GpuSource,
@@ -101,7 +100,7 @@ export async function readGpuMemory(
  *   memory and the source, when memory stays short (also after `POST /free` when enabled)
  */
 export async function ensureGpuMemory(
-  client: ComfyClient,
+  client: GpuServer,
   requiredMib: number,
   what: string,
   options: GpuCheckOptions,

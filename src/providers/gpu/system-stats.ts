@@ -1,5 +1,4 @@
-import type { SystemStats } from '../comfyui/types.js'
-import type { GpuReadResult } from './types.js'
+import type { GpuReadResult, StatsDevice } from './types.js'
 
 /** Bytes per MiB. ComfyUI's `/system_stats` reports memory in **bytes**. */
 export const BYTES_PER_MIB = 1024 * 1024
@@ -10,7 +9,7 @@ export const BYTES_PER_MIB = 1024 * 1024
  * started with `--cpu` reports a device named and typed `cpu` whose "vram" is system RAM: that
  * is no GPU, and gives a reason instead.
  */
-export function gpuFromSystemStats(stats: SystemStats): GpuReadResult {
+export function gpuFromSystemStats(stats: { devices?: StatsDevice[] }): GpuReadResult {
   const device = stats.devices?.[0]
   if (!device) return { reason: '/system_stats lists no device' }
   if (device.type === 'cpu' || device.name === 'cpu') {

@@ -16,3 +16,31 @@ export interface GpuReading {
 /** A reading, or why there is none (no GPU, tool missing, `[N/A]` fields, …). */
 export type GpuReadResult =
   { reading: GpuReading; reason?: undefined } | { reading?: undefined; reason: string }
+
+/** One device of a ComfyUI `GET /system_stats` answer, as far as the GPU check reads it. */
+export interface StatsDevice {
+  name?: string
+  type?: string
+  index?: number | null
+  /** Bytes. */
+  vram_total?: number
+  /** Bytes. */
+  vram_free?: number
+}
+
+/**
+ * The server whose GPU memory is checked: what the check needs of a ComfyUI client
+ * (`ComfyClient` in `src/providers/comfyui/client.ts` has this shape). Declared here so that
+ * the GPU check does not depend on the ComfyUI folder (ComfyUI depends on the check).
+ */
+export interface GpuServer {
+  /** Base URL (its host decides whether `nvidia-smi` may read this machine's GPU). */
+  readonly url: string
+  /** `GET /system_stats`: the devices, primary first. */
+  systemStats(signal?: AbortSignal): Promise<{ devices?: StatsDevice[] }>
+  /** `POST /free`: asks the server to unload models and free memory. */
+  free(
+    body: { unload_models?: boolean; free_memory?: boolean },
+    signal?: AbortSignal,
+  ): Promise<void>
+}
