@@ -1,8 +1,8 @@
 import pRetry from 'p-retry'
 import { abortReason, sleep } from '../core/abort.js'
 import { KamuiError, isKamuiError } from '../core/errors.js'
-import { networkCodeOf } from '../providers/mcp/classify-error.js'
-import { parseRetryAfter } from '../providers/mcp/retry-after.js'
+import { networkCodeOf } from '../core/network-error.js'
+import { parseRetryAfter } from '../core/retry-after.js'
 
 /**
  * Downloading media a model returned as a URL. Hosted models' URLs expire after about an hour

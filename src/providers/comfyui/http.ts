@@ -1,8 +1,8 @@
 import pRetry from 'p-retry'
 import { abortReason } from '../../core/abort.js'
 import { KamuiError, isKamuiError } from '../../core/errors.js'
-import { networkCodeOf } from '../mcp/classify-error.js'
-import { parseRetryAfter } from '../mcp/retry-after.js'
+import { networkCodeOf } from '../../core/network-error.js'
+import { parseRetryAfter } from '../../core/retry-after.js'
 import { parseErrorBody } from './errors.js'
 
 /**

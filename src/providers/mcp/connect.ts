@@ -10,7 +10,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { KamuiError, errorMessage } from '../../core/errors.js'
 import { classifyMcpError, httpStatusOf } from './classify-error.js'
 import type { McpServerEntry, RemoteServerEntry, StdioServerEntry } from './config.js'
-import { createRecordingFetch, type RecordingFetch } from './retry-after.js'
+import { createRecordingFetch, type RecordingFetch } from '../../core/retry-after.js'
 import type { McpProviderContext } from './types.js'
 
 /**

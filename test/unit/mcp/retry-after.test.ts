@@ -3,7 +3,7 @@ import {
   createRecordingFetch,
   MAX_RETRY_AFTER_MS,
   parseRetryAfter,
-} from '../../../src/providers/mcp/retry-after.js'
+} from '../../../src/core/retry-after.js'
 import { expandEnv } from '../../../src/providers/mcp/expand-env.js'
 import { findJsonError } from '../../../src/providers/mcp/json-position.js'
 
