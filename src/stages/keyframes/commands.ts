@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { RawInputs } from '../../core/input-spec.js'
 import type { StageCommand } from '../../core/stage-command.js'
 import type { StageContext } from '../../core/stage-context.js'
-import { parseKeyframesInputs } from './inputs.js'
+import { parseKeyframesInputs, type KeyframesInputs } from './inputs.js'
 import { localKeyframesProviders, type KeyframesProviders } from './providers.js'
 import { runKeyframes, type KeyframesResult } from './run.js'
 import { KEYFRAMES_INPUTS, KEYFRAMES_OUTPUTS } from './spec.js'
@@ -25,10 +25,12 @@ export function keyframesOutputs(
 
 /**
  * The `keyframes` stage command with optional providers (the local LLM, ComfyUI), made per run
- * from the raw inputs and the context; without them `llm` and ComfyUI aliases are refused.
+ * from the parsed inputs, the raw inputs (the LLM and ComfyUI inputs) and the context; without
+ * them `llm` and ComfyUI aliases are refused.
  */
 export function createKeyframesCommand(
   providersFor: (
+    inputs: KeyframesInputs,
     raw: RawInputs,
     context: StageContext,
   ) => KeyframesProviders | Promise<KeyframesProviders> = () => ({}),
@@ -41,7 +43,7 @@ export function createKeyframesCommand(
     outputs: KEYFRAMES_OUTPUTS,
     async run(raw, context) {
       const inputs = parseKeyframesInputs(raw)
-      const result = await runKeyframes(inputs, context, await providersFor(raw, context))
+      const result = await runKeyframes(inputs, context, await providersFor(inputs, raw, context))
       return {
         outputs: keyframesOutputs(result, context.workspace),
         summary: keyframesSummaryMarkdown(result),

@@ -14,7 +14,7 @@ import { PREVIEW_KEYFRAME_TOOLS } from '../../providers/preview/tools/keyframes.
 import { LlmEnhancer } from './enhancer/llm-enhancer.js'
 import { McpEnhancer } from './enhancer/mcp-enhancer.js'
 import type { KeyframeEnhancer } from './enhancer/types.js'
-import { parseKeyframesInputs } from './inputs.js'
+import type { KeyframesInputs } from './inputs.js'
 import { ComfyRenderer } from './renderer/comfy-renderer.js'
 import { McpRenderer } from './renderer/mcp-renderer.js'
 import type { KeyframeRenderer } from './renderer/types.js'
@@ -40,7 +40,8 @@ export interface KeyframesProviders {
 }
 
 /**
- * The providers of self-hosted runners, made per run from the raw inputs and the context:
+ * The providers of self-hosted runners, made per run from the parsed inputs, the raw inputs
+ * (`comfyui-url`, the LLM inputs) and the context:
  *
  * - `comfyui`: a {@link ComfyRenderer} on the servers of `comfyui-url` (default
  *   `http://127.0.0.1:8188`), made only when `keyframe-model` resolves to a `provider: comfyui`
@@ -53,10 +54,10 @@ export interface KeyframesProviders {
  *   answers, LLM_003 for an unknown `llm-model`; the signal's reason
  */
 export async function localKeyframesProviders(
+  inputs: KeyframesInputs,
   raw: RawInputs,
   context: StageContext,
 ): Promise<KeyframesProviders> {
-  const inputs = parseKeyframesInputs(raw)
   const { logger } = context
   const providers: KeyframesProviders = {
     comfyui: (entry) =>

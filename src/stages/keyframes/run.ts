@@ -12,6 +12,7 @@ import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
 import { loadModelRegistry } from '../../models/registry.js'
 import { GenerationQueue } from '../../runner/generation-queue.js'
 import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
+import type { RunInfo } from '../../core/run-info.js'
 import { KEYFRAME_SIZES } from './aspect.js'
 import { KeyframeCache } from './cache.js'
 import { buildKeyframesFile } from './build-file.js'
@@ -80,6 +81,7 @@ export async function runKeyframes(
   providers: KeyframesProviders = {},
 ): Promise<KeyframesResult> {
   const started = performance.now()
+  const info = context.run ?? runInfoFromEnv(context.env, new Date())
   const { logger, workspace } = context
   const folder = resolveInWorkspace(workspace, inputs.folderName, 'folder-name')
   const cacheFolder = resolveInWorkspace(workspace, inputs.cacheFolder, 'cache-folder')
@@ -116,9 +118,12 @@ export async function runKeyframes(
       context.signal,
     )
     const run: KeyframesRun = {
+      started,
+      info,
       inputs,
       context,
       folder,
+      cacheFolder,
       ...KEYFRAME_SIZES[inputs.aspectRatio],
       previous,
       retried: new Set(inputs.retrySegments),
@@ -140,31 +145,7 @@ export async function runKeyframes(
     try {
       const story = await storyboardOf(run, fileStoryboard)
       const frames = await makeFrames(run, story.storyboard)
-      const keyframes = buildKeyframesFile({
-        version: context.version,
-        inputs,
-        width: run.width,
-        height: run.height,
-        notices: resolved.notices,
-        enhancer: resolved.enhancer,
-        renderer: resolved.renderer,
-        storyboard: story.storyboard,
-        stories: story.stories,
-        previous,
-        images: products.images,
-        records: frames.records,
-        outcomes: frames.outcomes,
-        cache: run.cache,
-        cacheFolder: path.relative(workspace, cacheFolder) || '.',
-        timings: {
-          started,
-          storyMs: story.storyMs,
-          productImagesMs: products.ms,
-          framesMs: frames.ms,
-        },
-        warnings: runWarnings(run, products.warnings, frames.records),
-      })
-      return await finishKeyframes(run, keyframes, frames.made, story.stories !== undefined)
+      return await finishKeyframes(run, story, frames, products)
     } finally {
       total.clear()
     }
@@ -175,10 +156,16 @@ export async function runKeyframes(
 
 /** What the steps of one run share. */
 interface KeyframesRun {
+  /** `performance.now()` at the start. */
+  started: number
+  /** The CI run, for the telemetry. */
+  info: RunInfo
   inputs: KeyframesInputs
   context: StageContext
   /** Absolute stage folder. */
   folder: string
+  /** Absolute cache folder. */
+  cacheFolder: string
   width: number
   height: number
   previous: PreviousRun | undefined
@@ -209,7 +196,7 @@ async function storyboardFromFile(
 async function timedProductImages(
   inputs: KeyframesInputs,
   context: StageContext,
-): Promise<{ images: ProductImage[]; warnings: { code: string; message: string }[]; ms: number }> {
+): Promise<ProductsOutcome> {
   const started = performance.now()
   const { images, warnings } = await loadProductImages(inputs.productImages, {
     workspace: context.workspace,
@@ -251,15 +238,7 @@ async function storyboardOf(
 }
 
 /** Runs the frame steps as a graph; the segment records, the made frames and the outcomes. */
-async function makeFrames(
-  run: KeyframesRun,
-  storyboard: Storyboard,
-): Promise<{
-  records: KeyframeSegmentRecord[]
-  made: Map<string, MadeFrame>
-  outcomes: Map<string, NodeOutcome>
-  ms: number
-}> {
+async function makeFrames(run: KeyframesRun, storyboard: Storyboard): Promise<FramesOutcome> {
   const { inputs, resolved, retried } = run
   const steps = new FrameSteps({
     folder: run.folder,
@@ -308,6 +287,28 @@ function runWarnings(
   ]
 }
 
+/** The storyboard of the run, and the stories when they were written in it. */
+interface StoryOutcome {
+  storyboard: Storyboard
+  stories: StoriesOutcome | undefined
+  storyMs: number | null
+}
+
+/** The frames of the run. */
+interface FramesOutcome {
+  records: KeyframeSegmentRecord[]
+  made: Map<string, MadeFrame>
+  outcomes: Map<string, NodeOutcome>
+  ms: number
+}
+
+/** The product images of the run. */
+interface ProductsOutcome {
+  images: ProductImage[]
+  warnings: { code: string; message: string }[]
+  ms: number
+}
+
 /**
  * Writes keyframes.json and the telemetry, logs the warnings and the summary, and returns the
  * result.
@@ -316,22 +317,46 @@ function runWarnings(
  */
 async function finishKeyframes(
   run: KeyframesRun,
-  keyframes: KeyframesFile,
-  made: Map<string, MadeFrame>,
-  wroteStories: boolean,
+  story: StoryOutcome,
+  frames: FramesOutcome,
+  products: ProductsOutcome,
 ): Promise<KeyframesResult> {
-  const { folder, context } = run
+  const { folder, context, inputs, resolved } = run
   const { logger } = context
+  const keyframes = buildKeyframesFile({
+    version: context.version,
+    inputs,
+    width: run.width,
+    height: run.height,
+    notices: resolved.notices,
+    enhancer: resolved.enhancer,
+    renderer: resolved.renderer,
+    storyboard: story.storyboard,
+    stories: story.stories,
+    previous: run.previous,
+    images: products.images,
+    records: frames.records,
+    outcomes: frames.outcomes,
+    cache: run.cache,
+    cacheFolder: path.relative(context.workspace, run.cacheFolder) || '.',
+    timings: {
+      started: run.started,
+      storyMs: story.storyMs,
+      productImagesMs: products.ms,
+      framesMs: frames.ms,
+    },
+    warnings: runWarnings(run, products.warnings, frames.records),
+  })
   const cancelled = context.signal?.aborted ?? false
   const file = path.join(folder, KEYFRAMES_FILE)
   await writeJson(file, KeyframesFileSchema.parse(keyframes), context.redactor)
   await writeKeyframesTelemetry({
     folder,
-    run: context.run ?? runInfoFromEnv(context.env, new Date()),
+    run: run.info,
     endedAt: new Date(),
     keyframes,
-    made,
-    otherFiles: [KEYFRAMES_FILE, ...(wroteStories ? [STORIES_FILE] : [])],
+    made: frames.made,
+    otherFiles: [KEYFRAMES_FILE, ...(story.stories ? [STORIES_FILE] : [])],
     redactor: context.redactor,
     cancelled,
   })
