@@ -1,5 +1,4 @@
 import { KamuiError } from '../../core/errors.js'
-import type { InputSpec } from '../../core/input-spec.js'
 import type { Logger } from '../../core/logger.js'
 import type { Redactor } from '../../core/redactor.js'
 import { ArtifactPublisher, type ArtifactPublisherOptions } from './artifact-publisher.js'
@@ -13,27 +12,7 @@ import {
   type Publisher,
 } from './types.js'
 
-/** The inputs every stage action adds for publishing its results folder. */
-export const PUBLISH_INPUTS: readonly InputSpec[] = [
-  {
-    name: 'publish',
-    default: 'auto',
-    description:
-      'How the results folder is published after the stage succeeds. "commit": commit ' +
-      '{folder}/ to branch-name and push it to origin (the legacy behaviour; needs ' +
-      '`permissions: contents: write`; concurrent jobs pushing to the same branch are rebased ' +
-      'and retried). "artifact": upload {folder}/ as a workflow artifact (see artifact-name). ' +
-      '"none" (or "false"): publish nothing. "auto": "commit" when running in GitHub Actions ' +
-      'with a non-empty branch-name in a checkout with an origin remote, otherwise nothing. ' +
-      'Secrets are never published: a file holding one fails the step.',
-  },
-  {
-    name: 'artifact-name',
-    default: '',
-    description:
-      'Name of the artifact when publish is "artifact". Default: kamui-<stage>-<folder name>.',
-  },
-]
+export { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 
 /** What {@link publishResults} needs from its adapter. */
 export interface PublishDeps {

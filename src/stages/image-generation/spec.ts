@@ -1,6 +1,6 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { LLM_INPUTS } from '../../providers/llm/inputs.js'
-import { PUBLISH_INPUTS } from '../../output/publish/publish.js'
+import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 
 /** The five inputs of the legacy `image-generation` module (SPEC §4), names unchanged. */
 export const V1_INPUTS: readonly InputSpec[] = [

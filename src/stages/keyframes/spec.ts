@@ -1,7 +1,7 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { DEFAULT_COMFYUI_URL } from '../../providers/comfyui/urls.js'
 import { LLM_INPUTS } from '../../providers/llm/inputs.js'
-import { PUBLISH_INPUTS } from '../../output/publish/publish.js'
+import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 
 /** The local-LLM inputs that the keyframes stage uses (story-model / enhancer-model `llm`). */
 const KEYFRAMES_LLM_INPUTS: readonly InputSpec[] = LLM_INPUTS.filter((i) =>

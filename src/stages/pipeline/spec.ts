@@ -1,5 +1,5 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
-import { PUBLISH_INPUTS } from '../../output/publish/publish.js'
+import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 
 /** The stages of the pipeline, in order. */
 export const PIPELINE_STAGES = ['image', 'keyframes', 'video', 'pointcloud', 'web'] as const

@@ -1,5 +1,5 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
-import { PUBLISH_INPUTS } from '../../output/publish/publish.js'
+import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 
 /** Inputs of `actions/threejs-pointcloud-viewer`: the legacy module's (SPEC §4), then publishing. */
 export const VIEWER_INPUTS: readonly InputSpec[] = [

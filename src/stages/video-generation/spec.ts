@@ -1,6 +1,6 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { DEFAULT_COMFYUI_URL } from '../../providers/comfyui/urls.js'
-import { PUBLISH_INPUTS } from '../../output/publish/publish.js'
+import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 
 /** The inputs of the legacy `video-generation` module (SPEC §4), names and default unchanged. */
 const LEGACY_INPUTS: readonly InputSpec[] = [

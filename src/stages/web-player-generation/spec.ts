@@ -1,5 +1,5 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
-import { PUBLISH_INPUTS } from '../../output/publish/publish.js'
+import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 
 /** The legacy `web-player-generation` inputs (SPEC §4), names and defaults unchanged. */
 const LEGACY_INPUTS: readonly InputSpec[] = [
