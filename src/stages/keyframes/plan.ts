@@ -48,85 +48,99 @@ export function keyframeNodes(
   steps: PlanSteps,
   kept: ReadonlyMap<number, { first: KeyframeRecord; last: KeyframeRecord }> = new Map(),
 ): GraphNode[] {
-  const nodes: GraphNode[] = []
-  segments.forEach((segment, i) => {
-    const n = segment.index
+  return segments.flatMap((segment, i) => {
     const previous = segments[i - 1]
-    const keep = kept.get(n)
-    const prevLast = previous ? stepId.frame(previous.index, 'last') : undefined
+    const keep = kept.get(segment.index)
     if (keep) {
-      nodes.push({
-        id: stepId.frame(n, 'first'),
-        needs: [],
-        ...(prevLast ? { after: [prevLast] } : {}),
-        run: async (results) => {
-          const source = prevLast ? results.outcome(prevLast) : undefined
-          const redone = previous !== undefined && !kept.has(previous.index)
-          if (keep.first.inherited && previous && redone && source?.status === 'fulfilled') {
-            return steps.inherit(segment, previous, source.value as MadeFrame)
-          }
-          return reuse(steps, keep.first)
-        },
-      })
-      nodes.push({
-        id: stepId.frame(n, 'last'),
-        needs: [],
-        run: () => reuse(steps, keep.last),
-      })
-      return
+      const redone = previous !== undefined && !kept.has(previous.index)
+      return keptNodes(segment, previous, keep, redone, steps)
     }
-    if (!previous) {
-      nodes.push({
-        id: stepId.compose(n, 'first'),
-        needs: [],
-        run: () => steps.compose(segment, 'first'),
-      })
-      nodes.push({
-        id: stepId.frame(n, 'first'),
-        needs: [stepId.compose(n, 'first')],
-        run: (results) =>
-          steps.render(
-            segment,
-            'first',
-            results.value<Composition>(stepId.compose(n, 'first')),
-            null,
-          ),
-      })
-    } else {
-      nodes.push({
-        id: stepId.frame(n, 'first'),
-        needs: [],
-        after: [prevLast as string],
-        run: async (results) => {
-          const source = results.outcome(prevLast as string) as NodeOutcome
-          if (source.status === 'fulfilled')
-            return steps.inherit(segment, previous, source.value as MadeFrame)
-          const fallback =
-            `the last frame of segment ${previous.index} (${previous.label}) is missing (${reasonText(source.reason)}); ` +
-            'this first frame was generated instead of inherited.'
-          const composition = await steps.compose(segment, 'first')
-          return steps.render(segment, 'first', composition, null, fallback)
-        },
-      })
-    }
-    nodes.push({
-      id: stepId.compose(n, 'last'),
+    return [
+      ...(previous
+        ? [inheritedFirstNode(segment, previous, steps)]
+        : hookFirstNodes(segment, steps)),
+      ...lastFrameNodes(segment, steps),
+    ]
+  })
+}
+
+/** The frames of a kept segment, read back; an inherited first frame is copied again when the previous segment was redone. */
+function keptNodes(
+  segment: Segment,
+  previous: Segment | undefined,
+  keep: { first: KeyframeRecord; last: KeyframeRecord },
+  previousRedone: boolean,
+  steps: PlanSteps,
+): GraphNode[] {
+  const prevLast = previous ? stepId.frame(previous.index, 'last') : undefined
+  return [
+    {
+      id: stepId.frame(segment.index, 'first'),
       needs: [],
-      run: () => steps.compose(segment, 'last'),
-    })
-    nodes.push({
-      id: stepId.frame(n, 'last'),
-      needs: [stepId.compose(n, 'last'), stepId.frame(n, 'first')],
+      ...(prevLast ? { after: [prevLast] } : {}),
+      run: async (results) => {
+        const source = prevLast ? results.outcome(prevLast) : undefined
+        if (keep.first.inherited && previous && previousRedone && source?.status === 'fulfilled') {
+          return steps.inherit(segment, previous, source.value as MadeFrame)
+        }
+        return reuse(steps, keep.first)
+      },
+    },
+    { id: stepId.frame(segment.index, 'last'), needs: [], run: () => reuse(steps, keep.last) },
+  ]
+}
+
+/** The Hook's first frame: composed, then rendered. */
+function hookFirstNodes(segment: Segment, steps: PlanSteps): GraphNode[] {
+  const compose = stepId.compose(segment.index, 'first')
+  return [
+    { id: compose, needs: [], run: () => steps.compose(segment, 'first') },
+    {
+      id: stepId.frame(segment.index, 'first'),
+      needs: [compose],
+      run: (results) => steps.render(segment, 'first', results.value<Composition>(compose), null),
+    },
+  ]
+}
+
+/** A later first frame: the previous last frame, copied; composed and rendered when that failed. */
+function inheritedFirstNode(segment: Segment, previous: Segment, steps: PlanSteps): GraphNode {
+  const prevLast = stepId.frame(previous.index, 'last')
+  return {
+    id: stepId.frame(segment.index, 'first'),
+    needs: [],
+    after: [prevLast],
+    run: async (results) => {
+      const source = results.outcome(prevLast) as NodeOutcome
+      if (source.status === 'fulfilled')
+        return steps.inherit(segment, previous, source.value as MadeFrame)
+      const fallback =
+        `the last frame of segment ${previous.index} (${previous.label}) is missing (${reasonText(source.reason)}); ` +
+        'this first frame was generated instead of inherited.'
+      const composition = await steps.compose(segment, 'first')
+      return steps.render(segment, 'first', composition, null, fallback)
+    },
+  }
+}
+
+/** A last frame: composed, then rendered with its segment's first frame as reference. */
+function lastFrameNodes(segment: Segment, steps: PlanSteps): GraphNode[] {
+  const compose = stepId.compose(segment.index, 'last')
+  const first = stepId.frame(segment.index, 'first')
+  return [
+    { id: compose, needs: [], run: () => steps.compose(segment, 'last') },
+    {
+      id: stepId.frame(segment.index, 'last'),
+      needs: [compose, first],
       run: (results) =>
         steps.render(
           segment,
           'last',
-          results.value<Composition>(stepId.compose(n, 'last')),
-          results.value<MadeFrame>(stepId.frame(n, 'first')),
+          results.value<Composition>(compose),
+          results.value<MadeFrame>(first),
         ),
-    })
-  })
-  return nodes
+    },
+  ]
 }
 
 async function reuse(steps: PlanSteps, record: KeyframeRecord): Promise<MadeFrame> {
