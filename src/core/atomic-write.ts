@@ -1,17 +1,20 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, writeFile, copyFile } from 'node:fs/promises'
 import path from 'node:path'
-import { KamuiError } from './errors.js'
+import { fsError } from './fs-errors.js'
+import { realPathInWorkspace } from './workspace.js'
 
 /**
  * Writes a file atomically: the bytes go to a temporary file in the same folder, which is then
  * renamed over the target, so a reader never sees a half-written file and a crash never leaves
  * one behind (SPEC §8 reliability).
  *
- * @throws KamuiError IMG_005 when the disk is full or the quota is exceeded (ENOSPC, EDQUOT)
+ * @throws KamuiError IMG_005 when the disk is full or the quota is exceeded (ENOSPC, EDQUOT);
+ *   FS_002 naming the path for any other operating-system error (a folder on the way is a
+ *   file: ENOTDIR; no permission: EACCES; …)
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true })
+  await makeParent(target)
   const temp = tempName(target)
   try {
     await writeFile(temp, data)
@@ -22,9 +25,30 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   }
 }
 
-/** Copies `source` to `target` atomically (temporary file, then rename). */
-export async function copyFileAtomic(source: string, target: string): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true })
+/** Options of {@link copyFileAtomic}. */
+export interface CopyOptions {
+  /**
+   * The workspace the source must lie in after symbolic links are resolved: a linked music
+   * file or PLY pointing outside it is refused instead of copied (into `docs/`, say).
+   */
+  workspace?: string
+}
+
+/**
+ * Copies `source` to `target` atomically (temporary file, then rename).
+ *
+ * @throws KamuiError FS_001 when `options.workspace` is given and `source` resolves outside it;
+ *   otherwise as {@link writeFileAtomic}
+ */
+export async function copyFileAtomic(
+  source: string,
+  target: string,
+  options: CopyOptions = {},
+): Promise<void> {
+  if (options.workspace !== undefined) {
+    await realPathInWorkspace(options.workspace, source, path.basename(source))
+  }
+  await makeParent(target)
   const temp = tempName(target)
   try {
     await copyFile(source, temp)
@@ -32,6 +56,14 @@ export async function copyFileAtomic(source: string, target: string): Promise<vo
   } catch (error) {
     await rm(temp, { force: true })
     throw storageError(error, target)
+  }
+}
+
+async function makeParent(target: string): Promise<void> {
+  try {
+    await mkdir(path.dirname(target), { recursive: true })
+  } catch (error) {
+    throw fsError(error, path.dirname(target), `creating the folder of ${target}`)
   }
 }
 
@@ -43,15 +75,5 @@ function tempName(target: string): string {
 }
 
 function storageError(error: unknown, target: string): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new KamuiError(
-      'IMG_005',
-      `Not enough storage to write ${target}: free disk space and run again.`,
-      {
-        cause: error,
-      },
-    )
-  }
-  return error
+  return fsError(error, target, `writing ${target}`)
 }

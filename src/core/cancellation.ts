@@ -5,6 +5,11 @@ import { KamuiError } from './errors.js'
  * run is cancelled), so a stage can write what it has before the process ends. Used by the
  * adapters only: stages receive the signal, never the process.
  *
+ * The handlers stay installed until `dispose`: a second signal (the runner sends SIGINT, then
+ * SIGTERM a few seconds later; a user may press Ctrl-C twice) is absorbed instead of killing
+ * the process with Node's default handler while the report is being written. Only SIGKILL
+ * ends the run before that.
+ *
  * @returns the signal and a `dispose` that removes the handlers
  */
 export function cancellationSignal(proc: NodeJS.Process = process): {
@@ -13,12 +18,14 @@ export function cancellationSignal(proc: NodeJS.Process = process): {
 } {
   const controller = new AbortController()
   const handler = (name: NodeJS.Signals) => (): void => {
-    controller.abort(new KamuiError('RUN_001', `Cancelled by ${name}.`))
+    if (!controller.signal.aborted) {
+      controller.abort(new KamuiError('RUN_001', `Cancelled by ${name}.`))
+    }
   }
   const onInt = handler('SIGINT')
   const onTerm = handler('SIGTERM')
-  proc.once('SIGINT', onInt)
-  proc.once('SIGTERM', onTerm)
+  proc.on('SIGINT', onInt)
+  proc.on('SIGTERM', onTerm)
   return {
     signal: controller.signal,
     dispose: () => {

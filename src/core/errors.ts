@@ -5,7 +5,9 @@
  * prefixes are this suite's own stage codes:
  *
  * - `CFG_*`  configuration and input problems outside the IMG list (fail fast, never retried)
- * - `FS_*`   file-system and workspace problems
+ * - `FS_*`   file-system and workspace problems (FS_002 wraps operating-system errors with the path)
+ * - `NET_*`  network targets refused (private and loopback addresses, unless allowed)
+ * - `URL_*`  URLs a model returned that cannot be written to an output or a file
  * - `MCP_*`  MCP transport problems (server crashed, protocol garbage)
  * - `GEN_*`  a model ran but its answer is unusable (job failed, media invalid)
  * - `PUB_*`  publishing a results folder (git commit and push, workflow artifact)
@@ -31,6 +33,8 @@ export const ERROR_CODES = {
   CFG_002: 'invalid mcp-config',
   CFG_003: 'invalid model registry',
   FS_001: 'path outside the workspace',
+  FS_002: 'file system error',
+  FS_003: 'invalid output folder',
   MCP_001: 'MCP server connection lost',
   MCP_002: 'MCP protocol error',
   GEN_001: 'generation job failed',
@@ -51,6 +55,8 @@ export const ERROR_CODES = {
   PC_002: 'invalid depth image',
   WEB_001: 'invalid web player input',
   RUN_001: 'run cancelled',
+  NET_001: 'download target refused',
+  URL_001: 'unsafe URL refused',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

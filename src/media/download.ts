@@ -1,6 +1,15 @@
 import pRetry from 'p-retry'
 import { abortReason, sleep } from '../core/abort.js'
 import { KamuiError, isKamuiError } from '../core/errors.js'
+import {
+  MAX_MEDIA_BYTES,
+  defaultNetworkPolicy,
+  fetchChecked,
+  readCapped,
+  tooLarge as tooLargeError,
+  transientStatusError,
+  type HostLookup,
+} from '../core/http.js'
 import { networkCodeOf } from '../core/network-error.js'
 import { parseRetryAfter } from '../core/retry-after.js'
 
@@ -9,8 +18,8 @@ import { parseRetryAfter } from '../core/retry-after.js'
  * (SPEC §3.1), so they are fetched at once; downloads are limited in size and type (SPEC §8).
  */
 
-/** Default size limit: 50 MiB, in bytes. */
-export const DEFAULT_MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+/** Default size limit: 50 MiB, in bytes (the same limit applies to inline base64 media). */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = MAX_MEDIA_BYTES
 /** Attempts for transient failures (HTTP 429, 408, 5xx, network errors). */
 export const DOWNLOAD_ATTEMPTS = 3
 /** The longest server-requested wait honoured between attempts, in ms. */
@@ -28,6 +37,14 @@ export interface DownloadOptions {
   fetch?: typeof fetch
   /** First backoff delay in ms (default 500; exponential, randomised). */
   minRetryDelayMs?: number
+  /**
+   * Whether loopback, link-local and private addresses may be downloaded from (self-hosted
+   * setups). Default: the process policy of `setDefaultNetworkPolicy` (refused unless the
+   * adapter allowed it from `KAMUI_ALLOW_PRIVATE_NETWORK`).
+   */
+  allowPrivateNetwork?: boolean
+  /** Host name resolution used by the target check (tests). */
+  lookup?: HostLookup
 }
 
 /** A downloaded file. */
@@ -44,12 +61,15 @@ export interface DownloadResult {
 /**
  * Downloads `url` into memory.
  *
- * `data:` URLs are decoded locally; other schemes than http(s) are refused. A `Content-Length`
+ * `data:` URLs are decoded locally; other schemes than http(s) are refused. The target host
+ * (and every redirect's target, followed by hand) must not be a loopback, link-local or
+ * private address unless `allowPrivateNetwork` (src/core/http.ts). A `Content-Length`
  * above `maxBytes` is refused before reading, and reading stops as soon as the body grows past
  * it. Transient failures are retried with p-retry (at most {@link DOWNLOAD_ATTEMPTS} attempts,
  * exponential backoff with randomisation; a 429's `Retry-After` is honoured up to 30 s).
  *
- * @throws KamuiError GEN_002 for a refused scheme, a body over `maxBytes`, a clearly wrong
+ * @throws KamuiError NET_001 for a private target (or redirect) that is not allowed; GEN_002
+ *   for a refused scheme, a body over `maxBytes`, a clearly wrong
  *   content type (`text/html`, `application/json`, other text, or the other media kind), an empty
  *   body, HTTP 404 / 410 ("the media URL has expired or does not exist"), 401 / 403 and other
  *   4xx (not retried); IMG_006 on HTTP 429 (with `retryAfterMs`) and IMG_008 on 408 / 5xx /
@@ -72,6 +92,8 @@ export async function downloadMedia(
     throw new KamuiError('GEN_002', 'the model returned a media reference that is not a valid URL.')
   }
   if (parsed.protocol === 'data:') {
+    if (Math.floor(((url.length - url.indexOf(',') - 1) * 3) / 4) > maxBytes + 3)
+      throw tooLarge(shown, maxBytes)
     const decoded = decodeDataUrl(url)
     checkContentType(decoded.contentType, options.accept, shown)
     if (decoded.bytes.length > maxBytes) throw tooLarge(shown, maxBytes)
@@ -115,13 +137,17 @@ async function attempt(
   options: DownloadOptions,
 ): Promise<Omit<DownloadResult, 'ms'>> {
   let response: Response
+  let finalUrl: string
   try {
-    response = await doFetch(url, {
-      redirect: 'follow',
+    ;({ response, url: finalUrl } = await fetchChecked(url, {
+      fetch: doFetch,
+      policy: { allowPrivate: options.allowPrivateNetwork ?? defaultNetworkPolicy().allowPrivate },
+      ...(options.lookup ? { lookup: options.lookup } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-    })
+    }))
   } catch (error) {
     if (options.signal?.aborted) throw abortReason(options.signal)
+    if (error instanceof KamuiError) throw error
     const code = networkCodeOf(error) ?? 'network error'
     throw new KamuiError('IMG_008', `downloading ${shown} failed (${code}).`, {
       cause: error,
@@ -139,61 +165,23 @@ async function attempt(
     await response.body?.cancel().catch(() => undefined)
     throw error
   }
-  const length = Number(response.headers.get('content-length') ?? NaN)
-  if (Number.isFinite(length) && length > maxBytes) {
-    await response.body?.cancel().catch(() => undefined)
-    throw tooLarge(shown, maxBytes, length)
-  }
-  const bytes = await readCapped(response, maxBytes, shown, options.signal)
+  const bytes = new Uint8Array(
+    await readCapped(response.body, maxBytes, `the media at ${shown}`, {
+      declaredLength: Number(response.headers.get('content-length') ?? NaN),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onStreamError: (error) =>
+        new KamuiError(
+          'IMG_008',
+          `downloading ${shown} was interrupted (${networkCodeOf(error) ?? 'stream error'}).`,
+          { cause: error, retryable: true },
+        ),
+    }),
+  )
   if (bytes.length === 0)
     throw new KamuiError('GEN_002', `the media at ${shown} is empty (0 bytes).`)
-  const out: Omit<DownloadResult, 'ms'> = { bytes, url: response.url || url }
+  const out: Omit<DownloadResult, 'ms'> = { bytes, url: response.url || finalUrl }
   if (contentType !== undefined) out.contentType = contentType
   return out
-}
-
-async function readCapped(
-  response: Response,
-  maxBytes: number,
-  shown: string,
-  signal: AbortSignal | undefined,
-): Promise<Uint8Array> {
-  if (!response.body) return new Uint8Array(0)
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      total += value.byteLength
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => undefined)
-        throw tooLarge(shown, maxBytes)
-      }
-      chunks.push(value)
-    }
-  } catch (error) {
-    if (signal?.aborted) throw abortReason(signal)
-    if (error instanceof KamuiError) throw error
-    throw new KamuiError(
-      'IMG_008',
-      `downloading ${shown} was interrupted (${networkCodeOf(error) ?? 'stream error'}).`,
-      {
-        cause: error,
-        retryable: true,
-      },
-    )
-  } finally {
-    reader.releaseLock()
-  }
-  const bytes = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
 }
 
 function statusError(response: Response, shown: string): KamuiError {
@@ -207,18 +195,12 @@ function statusError(response: Response, shown: string): KamuiError {
       },
     )
   }
-  if (status === 429) {
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
-    return new KamuiError('IMG_006', `downloading ${shown} was rate limited (HTTP 429).`, {
-      retryable: true,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    })
-  }
-  if (status === 408 || status >= 500) {
-    return new KamuiError('IMG_008', `downloading ${shown} failed with HTTP ${status}.`, {
-      retryable: true,
-    })
-  }
+  const transient = transientStatusError(
+    status,
+    `downloading ${shown}`,
+    parseRetryAfter(response.headers.get('retry-after')),
+  )
+  if (transient) return transient
   if (status === 401 || status === 403) {
     return new KamuiError(
       'GEN_002',
@@ -282,14 +264,7 @@ function decodeDataUrl(url: string): { bytes: Uint8Array; contentType?: string }
 }
 
 function tooLarge(shown: string, maxBytes: number, length?: number): KamuiError {
-  const size = length === undefined ? 'more than' : `${length} bytes, above`
-  return new KamuiError(
-    'GEN_002',
-    `the media at ${shown} is ${size} the limit of ${maxBytes} bytes.`,
-    {
-      retryable: false,
-    },
-  )
+  return tooLargeError(`the media at ${shown}`, maxBytes, length === undefined ? {} : { length })
 }
 
 /** Origin and path only: signed URLs carry tokens in their query string. */

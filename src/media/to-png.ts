@@ -6,12 +6,36 @@ import { loadSharp } from './sharp.js'
  * (SPEC §4), while models send JPEG, WebP or PNG.
  */
 
-/** sharp's own default pixel limit (0x3FFF × 0x3FFF), used when no `maxPixels` is given. */
-export const DEFAULT_MAX_PIXELS = 268_402_689
+/**
+ * The absolute pixel limit of any decoded image: 40 megapixels (an 8K frame is 33 MP). A PNG
+ * of 16000×16000 is 0.7 MB on disk and over 1 GB once decoded; it is refused from its header.
+ */
+export const ABSOLUTE_MAX_PIXELS = 40_000_000
+
+/** Used when no `maxPixels` is given: {@link ABSOLUTE_MAX_PIXELS}. */
+export const DEFAULT_MAX_PIXELS = ABSOLUTE_MAX_PIXELS
+
+/** How many times the requested pixels a model's image may have (upscalers return 2×2). */
+export const REQUEST_PIXEL_FACTOR = 4
+
+/**
+ * The pixel limit of an image made for a request of `width`×`height`: at most
+ * {@link REQUEST_PIXEL_FACTOR} times the requested pixels, and never more than
+ * {@link ABSOLUTE_MAX_PIXELS}. Without a valid request size, the absolute limit.
+ */
+export function pixelCapFor(width: number | undefined, height: number | undefined): number {
+  if (!width || !height || !Number.isFinite(width * height) || width * height <= 0)
+    return ABSOLUTE_MAX_PIXELS
+  return Math.min(ABSOLUTE_MAX_PIXELS, Math.ceil(width * height * REQUEST_PIXEL_FACTOR))
+}
 
 /** Options of {@link toPng}. */
 export interface ToPngOptions {
-  /** Largest accepted width × height, in pixels (default {@link DEFAULT_MAX_PIXELS}). */
+  /**
+   * Largest accepted width × height, in pixels (default {@link DEFAULT_MAX_PIXELS}; see
+   * {@link pixelCapFor} for a request). Values above {@link ABSOLUTE_MAX_PIXELS} are lowered
+   * to it.
+   */
   maxPixels?: number
 }
 
@@ -31,12 +55,16 @@ export interface PngResult {
  * and then passed through unchanged; anything else sharp reads (JPEG, WebP, GIF's first frame,
  * AVIF, TIFF, …) is converted, with EXIF orientation applied.
  *
+ * The size is read from the header (sharp's `metadata()`, which decodes no pixels) and checked
+ * against `maxPixels` before anything is decoded; the decode itself runs with sharp's
+ * `limitInputPixels` set to the same limit.
+ *
  * @throws KamuiError GEN_002 "the model returned N bytes that are not an image (…)" when sharp
  *   cannot decode them (the parenthesis says what they look like: HTML, JSON, text, a video, or
  *   the first bytes in hex), or when the image is larger than `maxPixels`
  */
 export async function toPng(bytes: Uint8Array, options: ToPngOptions = {}): Promise<PngResult> {
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS
+  const maxPixels = Math.min(options.maxPixels ?? DEFAULT_MAX_PIXELS, ABSOLUTE_MAX_PIXELS)
   const sharp = await loadSharp()
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const notImage = (cause: unknown): KamuiError =>
@@ -59,7 +87,10 @@ export async function toPng(bytes: Uint8Array, options: ToPngOptions = {}): Prom
   if (width * height > maxPixels) {
     throw new KamuiError(
       'GEN_002',
-      `the model returned a ${width}×${height} image, above the limit of ${maxPixels} pixels.`,
+      `the model returned a ${width}×${height} image, above the limit of ${maxPixels} pixels ` +
+        `(at most ${REQUEST_PIXEL_FACTOR}× the requested size and ${ABSOLUTE_MAX_PIXELS} in ` +
+        'all); it was refused from its header without decoding.',
+      { retryable: false },
     )
   }
 

@@ -48,8 +48,15 @@ export const ModelEntrySchema = z.object({
   embedded: z.literal('preview').optional(),
   /** ComfyUI workflow template name, for `provider: comfyui`. */
   workflow: z.string().optional(),
-  /** Status polling interval of the submit/status/result form, ms (default 2000). */
-  pollIntervalMs: z.number().int().positive().optional(),
+  /**
+   * Status polling interval of the submit/status/result form, ms (default 2000; at least
+   * 100 ms, so a registry cannot make the suite hammer a server).
+   */
+  pollIntervalMs: z
+    .number()
+    .int()
+    .min(100, 'pollIntervalMs must be at least 100 ms (a status call per 0.1 s at most)')
+    .optional(),
   /** Price of one successful call in US dollars, when known (used by cost reports). */
   priceUsd: z.number().nonnegative().optional(),
   /**

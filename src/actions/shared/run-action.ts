@@ -7,7 +7,10 @@ import { Redactor } from '../../core/redactor.js'
 import type { StageCommand } from '../../core/stage-command.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { VERSION } from '../../core/version.js'
+import { allowsPrivateNetwork, setDefaultNetworkPolicy } from '../../core/http.js'
+import { registerMcpConfigSecrets } from '../../providers/mcp/config.js'
 import { previewServerLaunch } from '../../providers/preview/launch.js'
+import { parsePublishMode } from '../../output/publish/publish.js'
 import { publishStageResults, publishSummaryLine } from '../../output/publish/index.js'
 import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { ensureFfmpeg, ensureSharp } from './runtime.js'
@@ -27,8 +30,13 @@ export async function runAction(command: StageCommand): Promise<void> {
     const raw: RawInputs = {}
     for (const input of command.inputs) {
       raw[input.name] = core.getInput(input.name)
-      if (input.secret) redactor.add(raw[input.name])
+      if (input.secret) registerSecretInput(redactor, input.name, raw[input.name] ?? '')
     }
+    // Fail fast on a publish value that cannot work, before anything is generated.
+    if (raw['publish'] !== undefined) parsePublishMode(raw['publish'])
+    setDefaultNetworkPolicy({
+      allowPrivate: allowsPrivateNetwork(process.env['KAMUI_ALLOW_PRIVATE_NETWORK']),
+    })
     const context: StageContext = {
       workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
       logger: redactor.wrap(actionsLogger),
@@ -50,7 +58,7 @@ export async function runAction(command: StageCommand): Promise<void> {
     }
     const result = await command.run(raw, context)
     for (const [name, value] of Object.entries(result.outputs)) {
-      core.setOutput(name, redactor.redact(value))
+      core.setOutput(name, maskOutput(redactor, value))
     }
     let summary = result.summary ?? ''
     if (result.folder !== undefined) {
@@ -74,6 +82,40 @@ export async function runAction(command: StageCommand): Promise<void> {
   } finally {
     cancel.dispose()
   }
+}
+
+/**
+ * Registers a secret input: its whole value as one credential (the runner masks repository
+ * secrets such as `MCP_CONFIG` whole anyway), and for `mcp-config` also the credentials inside
+ * it ({@link registerMcpConfigSecrets}: header, env, argument and URL credentials, so that one
+ * appearing alone in a server's error text is masked too). An `mcp-config` that does not parse
+ * is masked as a whole only; the stage reports the problem with CFG_002.
+ */
+export function registerSecretInput(redactor: Redactor, name: string, value: string): void {
+  redactor.add(value)
+  if (name !== 'mcp-config' || value.trim() === '') return
+  try {
+    registerMcpConfigSecrets(value, redactor, process.env)
+  } catch {
+    // masked as a whole above
+  }
+}
+
+/**
+ * One output value with the secrets masked as data: a JSON array or object output
+ * (`image-urls`, `warnings`) is parsed, masked field by field and serialised again, so it stays
+ * valid JSON; any other value is masked as one string.
+ */
+export function maskOutput(redactor: Redactor, value: string): string {
+  const text = value.trim()
+  if (text.startsWith('[') || text.startsWith('{')) {
+    try {
+      return JSON.stringify(redactor.redactDeep(JSON.parse(text) as unknown))
+    } catch {
+      // not JSON: masked as text below
+    }
+  }
+  return redactor.redact(value)
 }
 
 const actionsLogger: Logger = {

@@ -4,7 +4,7 @@ import { abortReason } from '../../core/abort.js'
 import { KamuiError, errorMessage } from '../../core/errors.js'
 import { silentLogger, type Logger } from '../../core/logger.js'
 import type { Redactor } from '../../core/redactor.js'
-import { checkFolder, holdsSecret, listFolderFiles, secretFilesError } from './files.js'
+import { checkFolder, secretLocation, listFolderFiles, secretFilesError } from './files.js'
 import {
   PUBLISH_ERROR_CODE,
   type PublishRequest,
@@ -127,8 +127,9 @@ export class ArtifactPublisher implements Publisher {
     }
     const refused: string[] = []
     for (const file of files) {
-      if (holdsSecret(this.redactor, await readFile(file.absolute), file.relative)) {
-        refused.push(this.redactor.redact(`${path.basename(folder)}/${file.relative}`))
+      const found = secretLocation(this.redactor, await readFile(file.absolute), file.relative)
+      if (found !== undefined) {
+        refused.push(this.redactor.redact(`${path.basename(folder)}/${file.relative} (${found})`))
       }
     }
     if (refused.length > 0) throw secretFilesError(refused, `artifact ${name}`)

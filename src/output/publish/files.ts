@@ -100,6 +100,41 @@ export function holdsSecret(redactor: Redactor, bytes: Uint8Array, name = ''): b
   )
 }
 
+/**
+ * Where in a file a registered secret is: `file name`, `field <path>` of a JSON file
+ * (`field images[0].error`), `line <n>` of a text file, or `byte <offset>` of a binary file;
+ * undefined when the file holds none. Never the secret itself.
+ */
+export function secretLocation(
+  redactor: Redactor,
+  bytes: Uint8Array,
+  name = '',
+): string | undefined {
+  if (redactor.contains(name)) return 'file name'
+  if (!holdsSecret(redactor, bytes)) return undefined
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const text = buffer.toString('utf8')
+  if (/\.json$/i.test(name)) {
+    try {
+      const field = redactor.findSecretField(JSON.parse(text) as unknown)
+      if (field !== undefined) return `field ${field}`
+    } catch {
+      // not valid JSON: located by line below
+    }
+  }
+  if (!text.includes('\uFFFD')) {
+    const lines = text.split('\n')
+    const index = lines.findIndex((line) => redactor.contains(line))
+    if (index >= 0) return `line ${index + 1}`
+  }
+  const latin1 = buffer.toString('latin1')
+  for (let offset = 0; offset < latin1.length; offset += 4096) {
+    const window = latin1.slice(offset, offset + 8192)
+    if (redactor.contains(window)) return `bytes ${offset}–${offset + window.length}`
+  }
+  return 'content'
+}
+
 /** The error for files that hold a secret (names only, never the content). */
 export function secretFilesError(files: readonly string[], where: string): KamuiError {
   return new KamuiError(

@@ -9,7 +9,7 @@ import type { Redactor } from '../../core/redactor.js'
 import { isInside } from '../../core/workspace.js'
 import {
   checkFolder,
-  holdsSecret,
+  secretLocation,
   listFolderFiles,
   secretFilesError,
   type FolderFile,
@@ -340,8 +340,9 @@ export class GitPublisher implements Publisher {
     const refused: string[] = []
     for (const file of files) {
       const bytes = await readFile(file.absolute)
-      if (holdsSecret(this.redactor, bytes, file.relative)) {
-        refused.push(this.redactor.redact(`${relPosix}/${file.relative}`))
+      const found = secretLocation(this.redactor, bytes, file.relative)
+      if (found !== undefined) {
+        refused.push(this.redactor.redact(`${relPosix}/${file.relative} (${found})`))
         continue
       }
       const destination = path.join(target, ...file.relative.split('/'))

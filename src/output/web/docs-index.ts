@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomic } from '../../core/atomic-write.js'
+import { KamuiError } from '../../core/errors.js'
 import { truncate } from './format.js'
 import { markup, relativeUrl, SafeHtml } from './html.js'
 import { INDEX_CSS } from './styles.js'
@@ -43,6 +44,13 @@ const MAX_DEPTH = 4
  * @returns every listed run
  */
 export async function updateDocsIndex(docsRoot: string, run: DocsRun): Promise<DocsRun[]> {
+  if (run.folder === '' || run.folder === '.' || run.folder.startsWith('..')) {
+    throw new KamuiError(
+      'FS_003',
+      `docs-folder ${docsRoot} is the player's own folder (or lies inside it): its index.html ` +
+        'would overwrite the player page. Use a docs-folder such as docs that holds the run folders.',
+    )
+  }
   const recorded = await readRuns(path.join(docsRoot, RUNS_FILE))
   const byFolder = new Map<string, DocsRun>()
   for (const entry of recorded) byFolder.set(entry.folder, entry)

@@ -1,6 +1,7 @@
 import pRetry from 'p-retry'
 import { abortReason } from '../../core/abort.js'
 import { KamuiError, isKamuiError } from '../../core/errors.js'
+import { readCapped as readCappedBody, tooLarge, transientStatusError } from '../../core/http.js'
 import { networkCodeOf } from '../../core/network-error.js'
 import { parseRetryAfter } from '../../core/retry-after.js'
 import { parseErrorBody } from './errors.js'
@@ -87,18 +88,13 @@ export async function statusError(response: Response, what: string): Promise<Kam
       { retryable: false },
     )
   }
-  if (status === 429) {
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
-    return new KamuiError('IMG_006', `${what} was rate limited (HTTP 429).`, {
-      retryable: true,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    })
-  }
-  if (status === 408 || status >= 500) {
-    return new KamuiError('IMG_008', `${what} failed with HTTP ${status}: ${body.message}`, {
-      retryable: true,
-    })
-  }
+  const transient = transientStatusError(
+    status,
+    what,
+    parseRetryAfter(response.headers.get('retry-after')),
+    body.message,
+  )
+  if (transient) return transient
   return new KamuiError('COMFY_001', `${what} failed with HTTP ${status}: ${body.message}`, {
     retryable: false,
   })
@@ -122,35 +118,19 @@ export async function retryRead<T>(fn: () => Promise<T>, signal?: AbortSignal): 
 }
 
 /**
- * Reads a response body into memory, refusing more than `maxBytes`.
+ * Reads a response body into memory, refusing more than `maxBytes` (the shared
+ * `readCapped` of src/core/http.ts).
  *
- * @throws KamuiError GEN_002 when the body grows past `maxBytes`
+ * @throws KamuiError GEN_002 when the declared length or the body exceeds `maxBytes`
  */
 export async function readCapped(
   response: Response,
   maxBytes: number,
   what: string,
 ): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length'))
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined)
-    throw tooLarge(what, maxBytes)
-  }
-  if (!response.body) return Buffer.alloc(0)
-  const chunks: Buffer[] = []
-  let total = 0
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    total += chunk.byteLength
-    if (total > maxBytes) throw tooLarge(what, maxBytes)
-    chunks.push(Buffer.from(chunk))
-  }
-  return Buffer.concat(chunks)
-}
-
-function tooLarge(what: string, maxBytes: number): KamuiError {
-  return new KamuiError(
-    'GEN_002',
-    `${what}: the file is larger than the ${Math.round(maxBytes / 1048576)} MiB limit.`,
-    { retryable: false },
-  )
+  return readCappedBody(response.body, maxBytes, `${what}: the file`, {
+    declaredLength: Number(response.headers.get('content-length')),
+    tooLarge: (length) =>
+      tooLarge(`${what}: the file`, maxBytes, length === undefined ? {} : { length }),
+  })
 }

@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import { KamuiError } from '../../core/errors.js'
+import { readCapped } from '../../core/http.js'
 
 /**
  * Minimal HTTP over `node:http` for the local-LLM clients.
@@ -73,18 +74,12 @@ export const MAX_BODY_BYTES = 64 * 1024 * 1024
  *   reason when the request was aborted)
  */
 export async function readText(res: HttpResponse, limit = MAX_BODY_BYTES): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of res.body) {
-    const buffer = chunk as Buffer
-    size += buffer.byteLength
-    if (size > limit) {
-      res.body.destroy()
-      throw new KamuiError('LLM_002', `The answer is larger than ${limit} bytes; it was not read.`)
-    }
-    chunks.push(buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+  const bytes = await readCapped(res.body, limit, 'the answer', {
+    cancel: () => res.body.destroy(),
+    tooLarge: () =>
+      new KamuiError('LLM_002', `The answer is larger than ${limit} bytes; it was not read.`),
+  })
+  return bytes.toString('utf8')
 }
 
 /**

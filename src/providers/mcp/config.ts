@@ -1,7 +1,16 @@
 import { z } from 'zod'
 import { KamuiError } from '../../core/errors.js'
+import type { Redactor } from '../../core/redactor.js'
+import {
+  canBeCredential,
+  credentialsInArgs,
+  credentialsInAuthorization,
+  credentialsInEnv,
+  credentialsInHeader,
+  credentialsInUrl,
+} from '../../core/secrets.js'
 import { expandEnv } from './expand-env.js'
-import { findJsonError } from './json-position.js'
+import { findJsonError, jsonNestingDepth } from './json-position.js'
 import type { McpProviderContext } from './types.js'
 
 /**
@@ -72,13 +81,14 @@ export type McpConfigContext = Pick<McpProviderContext, 'redactor' | 'env'> &
 
 /** At most this many problems are listed in one CFG_002 message. */
 const MAX_LISTED_PROBLEMS = 5
+/** Deepest nesting of arrays and objects accepted in `mcp-config` (real configs use 4). */
+export const MAX_MCP_CONFIG_DEPTH = 32
 
 /**
  * Parses and normalises an `mcp-config` text.
  *
- * Before anything can throw, the whole text is registered with `ctx.redactor`, and so is every
- * `headers` and `env` value, both as written and after expansion, so no later log line or
- * error can show them.
+ * Before anything can throw, the secrets are registered with `ctx.redactor` (see
+ * {@link registerMcpConfigSecrets}), so no later log line, error, output or file can show them.
  *
  * `${VAR}` and `${VAR:-default}` are expanded from `ctx.env` in `command`, `args`, `env` values,
  * `url` / `httpUrl` and `headers` values (as Claude Code does).
@@ -86,18 +96,15 @@ const MAX_LISTED_PROBLEMS = 5
  * @param text the JSON text (a leading BOM is ignored)
  * @param ctx `redactor` to register secrets with, `env` for expansion
  * @returns the servers by key, normalised
- * @throws KamuiError CFG_002 when the text is empty or not JSON (the message gives line and
+ * @throws KamuiError CFG_002 when the text is empty, nested deeper than
+ *   {@link MAX_MCP_CONFIG_DEPTH} levels, or not JSON (the message gives line and
  *   column, never any part of the text, and carries no `cause`), when it does not match the
  *   schema (the message names the server key and field path, never values), when a server has
  *   neither `command` nor `url` / `httpUrl`, when a URL is not http(s), or when a variable used
  *   without default is not set in `ctx.env`
  */
 export function parseMcpConfig(text: string, ctx: McpConfigContext): McpServersConfig {
-  ctx.redactor.add(text)
-  const source = text.replace(/^\uFEFF/, '')
-  if (source.trim() === '') throw new KamuiError('CFG_002', 'mcp-config is empty.')
-  const raw = parseJsonQuietly(source)
-  registerSecrets(raw, ctx)
+  const raw = registerMcpConfigSecrets(text, ctx.redactor, ctx.env)
 
   const parsed = McpConfigSchema.safeParse(raw)
   if (!parsed.success) {
@@ -142,20 +149,84 @@ function parseJsonQuietly(text: string): unknown {
   )
 }
 
-function registerSecrets(raw: unknown, ctx: Pick<McpProviderContext, 'redactor' | 'env'>): void {
+/**
+ * Registers the secrets of an `mcp-config` text with `redactor` and returns the parsed JSON.
+ *
+ * - the whole text, and `${VAR}` references as written: local entries (masked, never handed to
+ *   the runner: they are not credentials themselves);
+ * - credentials, as written and after `${VAR}` expansion (src/core/secrets.ts): header values
+ *   (all of a credential-named header such as `Authorization` or `KAMUI-CODE-PASS` with the
+ *   token of its scheme; others when they look like credentials), env values (credential
+ *   names, credential-looking values), credential arguments of stdio servers (`--api-key=…`,
+ *   `--token …`, `NAME=…`), URL userinfo and query credentials of `url` / `httpUrl` / args /
+ *   env, and any value written as a `${VAR}` reference in headers or env.
+ *
+ * Values that are not credentials (`true`, `1024`, `on`, `production`, plain URLs) are never
+ * registered, so they stay readable in outputs and reports.
+ *
+ * @throws KamuiError CFG_002 when the text is empty, too deeply nested or not JSON
+ */
+export function registerMcpConfigSecrets(
+  text: string,
+  redactor: Redactor,
+  env: Record<string, string | undefined>,
+): unknown {
+  redactor.addLocal(text)
+  const source = text.replace(/^\uFEFF/, '')
+  if (source.trim() === '') throw new KamuiError('CFG_002', 'mcp-config is empty.')
+  if (jsonNestingDepth(source, MAX_MCP_CONFIG_DEPTH) > MAX_MCP_CONFIG_DEPTH) {
+    throw new KamuiError(
+      'CFG_002',
+      `mcp-config is nested more than ${MAX_MCP_CONFIG_DEPTH} levels deep; an mcpServers ` +
+        'document needs about 4.',
+    )
+  }
+  const raw = parseJsonQuietly(source)
   const servers = isRecord(raw) ? raw['mcpServers'] : undefined
-  if (!isRecord(servers)) return
+  if (!isRecord(servers)) return raw
   for (const entry of Object.values(servers)) {
-    if (!isRecord(entry)) continue
-    for (const field of ['headers', 'env'] as const) {
-      const values = entry[field]
-      if (!isRecord(values)) continue
-      for (const value of Object.values(values)) {
-        if (typeof value !== 'string' && typeof value !== 'number') continue
-        const written = String(value)
-        ctx.redactor.add(written, expandEnv(written, ctx.env).value)
+    if (isRecord(entry)) registerEntrySecrets(entry, redactor, env)
+  }
+  return raw
+}
+
+function registerEntrySecrets(
+  entry: Record<string, unknown>,
+  redactor: Redactor,
+  env: Record<string, string | undefined>,
+): void {
+  const both = (written: string): string[] => {
+    if (written.includes('${')) redactor.addLocal(written)
+    return [written, expandEnv(written, env).value]
+  }
+  for (const [field, find] of [
+    ['headers', credentialsInHeader],
+    ['env', credentialsInEnv],
+  ] as const) {
+    const values = entry[field]
+    if (!isRecord(values)) continue
+    for (const [name, value] of Object.entries(values)) {
+      if (typeof value !== 'string' && typeof value !== 'number') continue
+      const written = String(value)
+      for (const form of both(written)) redactor.add(...find(name, form))
+      const expanded = expandEnv(written, env).value
+      if (written.includes('${') && expanded !== written && canBeCredential(expanded)) {
+        redactor.add(...credentialsInAuthorization(expanded))
       }
     }
+  }
+  const args = Array.isArray(entry['args'])
+    ? entry['args'].filter(
+        (a): a is string | number => typeof a === 'string' || typeof a === 'number',
+      )
+    : []
+  const writtenArgs = args.map(String)
+  redactor.add(...credentialsInArgs(writtenArgs))
+  redactor.add(...credentialsInArgs(writtenArgs.map((a) => both(a)[1] as string)))
+  for (const field of ['url', 'httpUrl'] as const) {
+    const value = entry[field]
+    if (typeof value === 'string')
+      for (const form of both(value)) redactor.add(...credentialsInUrl(form))
   }
 }
 

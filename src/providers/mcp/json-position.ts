@@ -175,3 +175,29 @@ class Scanner {
     this.i += match[0].length
   }
 }
+
+/**
+ * The deepest nesting of arrays and objects in `text`, counted without parsing (brackets inside
+ * strings are skipped), so a hostile document cannot exhaust the stack of a recursive reader.
+ * Stops counting at `limit + 1`.
+ */
+export function jsonNestingDepth(text: string, limit = Infinity): number {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+      continue
+    }
+    if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) {
+      depth++
+      if (depth > deepest) deepest = depth
+      if (deepest > limit) return deepest
+    } else if (c === 0x7d || c === 0x5d) depth = Math.max(0, depth - 1)
+  }
+  return deepest
+}

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { KamuiError } from '../../core/errors.js'
+import { MAX_MEDIA_BYTES } from '../../core/http.js'
+import { safeMediaUrl } from '../../core/url.js'
 import type { MediaRef } from './types.js'
 
 /**
@@ -39,16 +42,28 @@ const MAX_DEPTH = 24
  * skipped, and so are status / queue URLs (`queue.fal.run`, paths ending in `/status` or
  * `/cancel`, `/requests/<id>` without a file extension).
  *
+ * Every URL is model-controlled data: only http(s) URLs (re-serialised by `safeMediaUrl`:
+ * single line, no control characters, quotes and shell characters percent-encoded) and
+ * `preview://` identifiers are kept; any other reference is dropped (a resource's bytes are
+ * kept without its `uri`), so no quote, `$(…)` or newline of a result reaches an output.
+ *
+ * @throws KamuiError GEN_002 when inline base64 media (an `image` item, a `resource` blob, a
+ *   `data:` URL or a base64 JSON field) decodes to more than `maxBytes` (default
+ *   {@link MAX_MEDIA_BYTES}, the download limit); the size is checked before decoding
+ *
  * @returns bytes first, then URLs whose path ends in an image / video extension (or whose MIME
  *   type says media), then other URLs; duplicates (same URL, same bytes) removed
  */
-export function extractMedia(result: CallToolResult): MediaRef[] {
-  const collector = new MediaCollector()
+export function extractMedia(
+  result: CallToolResult,
+  maxBytes: number = MAX_MEDIA_BYTES,
+): MediaRef[] {
+  const collector = new MediaCollector(maxBytes)
   for (const item of result.content ?? []) {
     switch (item.type) {
       case 'image':
         if (isMediaMime(item.mimeType))
-          collector.addBytes('image', decodeBase64(item.data), item.mimeType)
+          collector.addBytes('image', decodeBase64(item.data, maxBytes), item.mimeType)
         break
       case 'resource': {
         const resource = item.resource
@@ -56,7 +71,7 @@ export function extractMedia(result: CallToolResult): MediaRef[] {
           if (isMediaMime(resource.mimeType)) {
             collector.addBytes(
               'resource',
-              decodeBase64(resource.blob),
+              decodeBase64(resource.blob, maxBytes),
               resource.mimeType,
               resource.uri,
             )
@@ -345,8 +360,31 @@ export function isStatusUrl(url: string): boolean {
   return false
 }
 
-function decodeBase64(data: string): Uint8Array {
-  return new Uint8Array(Buffer.from(data, 'base64'))
+/**
+ * Decodes base64 after checking its decoded size (3 bytes per 4 characters) against
+ * `maxBytes`, so an oversized inline image is refused before any memory is spent on it.
+ *
+ * @throws KamuiError GEN_002 when it would decode to more than `maxBytes`
+ */
+function decodeBase64(data: string, maxBytes: number): Uint8Array {
+  const estimated = Math.floor((data.length * 3) / 4)
+  if (estimated > maxBytes + 3) {
+    throw new KamuiError(
+      'GEN_002',
+      `the model returned inline media of about ${estimated} bytes, above the limit of ` +
+        `${maxBytes} bytes (the same limit as downloads).`,
+      { retryable: false },
+    )
+  }
+  const bytes = new Uint8Array(Buffer.from(data, 'base64'))
+  if (bytes.length > maxBytes) {
+    throw new KamuiError(
+      'GEN_002',
+      `the model returned ${bytes.length} bytes of inline media, above the limit of ${maxBytes} bytes.`,
+      { retryable: false },
+    )
+  }
+  return bytes
 }
 
 class MediaCollector {
@@ -354,11 +392,14 @@ class MediaCollector {
   private readonly urls = new Set<string>()
   private readonly hashes = new Set<string>()
 
+  constructor(private readonly maxBytes: number) {}
+
   addBytes(source: MediaRef['source'], bytes: Uint8Array, mimeType?: string, url?: string): void {
     if (bytes.length === 0) return
     const hash = createHash('sha1').update(bytes).digest('hex')
     if (this.hashes.has(hash)) return
     this.hashes.add(hash)
+    url = url === undefined ? undefined : safeMediaUrl(url)
     if (url !== undefined) this.urls.add(url)
     const ref: MediaRef = { source, bytes }
     if (url !== undefined) ref.url = url
@@ -367,8 +408,8 @@ class MediaCollector {
   }
 
   addUrl(source: MediaRef['source'], url: string, mimeType?: string): void {
-    const clean = url.trim()
-    if (this.urls.has(clean)) return
+    const clean = safeMediaUrl(url)
+    if (clean === undefined || this.urls.has(clean)) return
     if (/^https?:/i.test(clean) && isStatusUrl(clean)) return
     this.urls.add(clean)
     const ref: MediaRef = { source, url: clean }
@@ -382,7 +423,7 @@ class MediaCollector {
     for (const match of text.matchAll(DATA_URL)) {
       const type = match[1]
       if (type !== undefined && !isMediaMime(type)) continue
-      this.addBytes(source, decodeBase64(match[3] ?? ''), type)
+      this.addBytes(source, decodeBase64(match[3] ?? '', this.maxBytes), type)
     }
     const withoutData = text.replace(DATA_URL, ' ')
     for (const match of withoutData.matchAll(URL_IN_TEXT)) {
@@ -415,7 +456,7 @@ class MediaCollector {
     for (const [key, child] of Object.entries(value)) {
       if (typeof child === 'string') {
         if (BASE64_KEYS.has(key) && child.length >= 64 && BASE64.test(child)) {
-          this.addBytes(source, decodeBase64(child), mime)
+          this.addBytes(source, decodeBase64(child, this.maxBytes), mime)
         } else {
           this.scanText(source, child, mime)
         }

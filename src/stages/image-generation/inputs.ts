@@ -133,11 +133,34 @@ export function parseImageCount(value: string): number {
   return n
 }
 
-function parseModels(value: string): string[] | 'auto' {
-  const list = value
-    .split(',')
-    .map((m) => m.trim())
-    .filter((m) => m !== '')
+/** Most images of one run (SPEC §5), whatever the `image-count` and `models` inputs say. */
+export const MAX_IMAGES = 10
+
+/**
+ * The `models` input: `auto` (or empty), or a comma list of aliases.
+ *
+ * The run makes `N = max(image-count, M)` images, so a list of more than {@link MAX_IMAGES}
+ * models would bypass the 1–10 limit: it is refused with IMG_001.
+ *
+ * @throws KamuiError CFG_001 for a list without any name (`",,"`) or `auto` mixed with models;
+ *   IMG_001 for more than {@link MAX_IMAGES} models
+ */
+export function parseModels(value: string): string[] | 'auto' {
+  const parts = value.split(',').map((m) => m.trim())
+  const list = parts.filter((m) => m !== '')
+  if (value.trim() !== '' && list.length === 0) {
+    throw new KamuiError(
+      'CFG_001',
+      `models must be auto or a comma-separated list of model names, got "${value}" (no name in it).`,
+    )
+  }
+  if (list.length > MAX_IMAGES) {
+    throw new KamuiError(
+      'IMG_001',
+      `models lists ${list.length} models; one run makes one image per model and at most ` +
+        `${MAX_IMAGES} images, so list at most ${MAX_IMAGES} models.`,
+    )
+  }
   if (list.length === 0 || (list.length === 1 && list[0]?.toLowerCase() === 'auto')) return 'auto'
   if (list.some((m) => m.toLowerCase() === 'auto')) {
     throw new KamuiError('CFG_001', 'models: "auto" cannot be combined with other models.')

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { Redactor } from '../../core/redactor.js'
 import { copyFileAtomic, writeFileAtomic } from '../../core/atomic-write.js'
+import { outputUrl } from '../../core/url.js'
 import { renderContactSheet } from '../../output/reports/contact-sheet.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import { modelComparisonMarkdown } from './model-comparison.js'
@@ -26,8 +27,11 @@ export const FILES = {
 
 /**
  * Writes a URL file as the legacy module did: the URL and a newline (an empty line when the
- * model returned bytes only). `$(cat file)` in a later step yields the bare URL. Secrets are
- * redacted from every text file the stage writes.
+ * model returned bytes only). `$(cat file)` in a later step yields the bare URL. The URL is
+ * written as data (`outputUrl`: one line, http(s) re-serialised, or a `preview://`
+ * identifier) and secrets are masked in it.
+ *
+ * @throws KamuiError URL_001 when the URL is not a single-line http(s) URL or preview identifier
  */
 export async function writeUrlFile(
   folder: string,
@@ -35,7 +39,10 @@ export async function writeUrlFile(
   url: string | null,
   redactor: Redactor,
 ): Promise<void> {
-  await writeFileAtomic(path.join(folder, relative), redactor.redact(`${url ?? ''}\n`))
+  await writeFileAtomic(
+    path.join(folder, relative),
+    `${redactor.redact(outputUrl(url, relative))}\n`,
+  )
 }
 
 /**
@@ -61,7 +68,7 @@ export async function writeV2Files(
   await writeJson(
     folder,
     FILES.imageUrls,
-    generated.map((i) => i.url ?? ''),
+    generated.map((i) => outputUrl(i.url, FILES.imageUrls)),
     redactor,
   )
   await writeJson(
@@ -99,6 +106,7 @@ export async function writeModelComparison(
   await writeFileAtomic(path.join(folder, FILES.modelComparison), redactor.redact(markdown))
 }
 
+/** Writes JSON with the secrets masked in every string field before it is serialised. */
 async function writeJson(
   folder: string,
   relative: string,
@@ -107,7 +115,7 @@ async function writeJson(
 ): Promise<void> {
   await writeFileAtomic(
     path.join(folder, relative),
-    redactor.redact(`${JSON.stringify(value, null, 2)}\n`),
+    `${JSON.stringify(redactor.redactDeep(value), null, 2)}\n`,
   )
 }
 

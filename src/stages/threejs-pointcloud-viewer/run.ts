@@ -62,7 +62,8 @@ export async function runViewer(
     const name = RESERVED.has(base) ? fallbackName : base
     const target = path.join(assetsDir, name)
     const provenance = await lookup.of(source)
-    if (path.resolve(target) !== path.resolve(source)) await copyFileAtomic(source, target)
+    if (path.resolve(target) !== path.resolve(source))
+      await copyFileAtomic(source, target, { workspace: context.workspace })
     files.push({
       path: `assets/${name}`,
       source: { path: posixRelative(context.workspace, source), provenance },

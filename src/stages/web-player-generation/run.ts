@@ -63,7 +63,9 @@ export async function runWebPlayer(
 ): Promise<WebPlayerResult> {
   const run = context.run ?? runInfoFromEnv(context.env, new Date())
   const { workspace, logger } = context
-  const folder = resolveInWorkspace(workspace, inputs.folderName, 'folder-name')
+  const folder = resolveInWorkspace(workspace, inputs.folderName, 'folder-name', {
+    allowRoot: true,
+  })
   if (path.resolve(folder) === path.resolve(workspace)) {
     throw new KamuiError(
       'WEB_001',
@@ -83,7 +85,7 @@ export async function runWebPlayer(
 
   const siteFiles: SiteFile[] = [{ path: 'index.html' }]
   for (const item of all.filter((m) => m.copied)) {
-    await copyFileAtomic(item.source, path.join(folder, ...item.sitePath.split('/')))
+    await copyFileAtomic(item.source, path.join(folder, ...item.sitePath.split('/')), { workspace })
     siteFiles.push({
       path: item.sitePath,
       source: { path: posixRelative(workspace, item.source), provenance: item.provenance },
@@ -127,7 +129,7 @@ export async function runWebPlayer(
       ]
       for (const sitePath of new Set(sitePaths)) {
         const from = path.join(folder, ...sitePath.split('/'))
-        await copyFileAtomic(from, path.join(target, ...sitePath.split('/')))
+        await copyFileAtomic(from, path.join(target, ...sitePath.split('/')), { workspace })
         const item = all.find((m) => m.sitePath === sitePath)
         copies.push(
           item
