@@ -217,7 +217,10 @@ export async function runVideoGeneration(
     warnings,
   }
   const reportPath = path.join(folder, VIDEO_REPORT_FILE)
-  await writeFileAtomic(reportPath, `${context.redactor.redact(JSON.stringify(report, null, 2))}\n`)
+  await writeFileAtomic(
+    reportPath,
+    `${JSON.stringify(context.redactor.redactDeep(report), null, 2)}\n`,
+  )
   await writeVideoTelemetry({
     folder,
     run,
