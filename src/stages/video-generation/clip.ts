@@ -6,7 +6,7 @@ import { QueuedJobError, type GenerationQueue } from '../../runner/generation-qu
 import type { FfmpegTools } from '../../media/video/ffmpeg.js'
 import type { ClipFrame, VideoProvider } from '../../providers/video/provider.js'
 import type { AspectRatio } from '../../media/video/size.js'
-import { storeClip } from '../../media/video/store-clip.js'
+import { storeClip, type StoredClip } from '../../media/video/store-clip.js'
 import type { ResolvedFrame } from './frames.js'
 import type { ClipPlan } from './keyframes.js'
 import { clipFile, type ClipRecord, type FrameRecord } from './report.js'
@@ -43,31 +43,7 @@ export async function makeClip(
   const what = `segment ${plan.segment} (${provider.label})`
   const started = performance.now()
   const deadline = deadlineSignal(ctx.timeoutMs, 'The clip (video-timeout)', ctx.signal)
-  const base: Omit<ClipRecord, 'status' | 'error'> = {
-    segment: plan.segment,
-    file: null,
-    model: provider.label,
-    provider: provider.provider,
-    preview: provider.preview,
-    url: null,
-    server: null,
-    tools: [],
-    workflow: null,
-    request_id: null,
-    prompt: plan.prompt,
-    requested: {
-      duration_s: plan.durationS,
-      fps: ctx.fps,
-      aspect_ratio: ctx.aspect?.text ?? null,
-    },
-    first_frame: frameRecord(first),
-    last_frame: last ? frameRecord(last) : null,
-    video: null,
-    timings: { queue_wait_ms: null, generation_ms: null, download_ms: null, total_ms: null },
-    attempts: 0,
-    retried_errors: [],
-    gpu_memory: null,
-  }
+  const base = baseRecord(plan, first, last, ctx)
   try {
     ctx.logger.info(`${what}: generating a ${plan.durationS} s clip.`)
     const queued = await ctx.queue.run(provider.label, what, deadline.signal, ({ signal }) =>
@@ -110,20 +86,7 @@ export async function makeClip(
       tools: media.tools,
       workflow: media.workflow,
       request_id: media.requestId ?? null,
-      video: probe
-        ? {
-            codec: probe.codec,
-            pixel_format: probe.pixelFormat,
-            width: probe.width,
-            height: probe.height,
-            fps: probe.fps,
-            frames: probe.frames,
-            duration_s: probe.durationS,
-            container: probe.container,
-            checked_with: stored.verifiedBy,
-            converted: stored.converted,
-          }
-        : null,
+      video: videoRecord(stored),
       timings: {
         queue_wait_ms: Math.round(queued.queueWaitMs),
         generation_ms: media.generationMs,
@@ -136,7 +99,6 @@ export async function makeClip(
       error: null,
     }
   } catch (error) {
-    const failure = clipError(error, what)
     const queuedFailure = error instanceof QueuedJobError ? error : undefined
     return {
       ...base,
@@ -144,10 +106,63 @@ export async function makeClip(
       timings: { ...base.timings, total_ms: Math.round(performance.now() - started) },
       attempts: queuedFailure?.attempts ?? 0,
       retried_errors: queuedFailure?.retriedErrors.map((e) => e.toJSON()) ?? [],
-      error: failure.toJSON(),
+      error: clipError(error, what).toJSON(),
     }
   } finally {
     deadline.clear()
+  }
+}
+
+/** The record of a clip before it is made: the request, the frames, nothing measured yet. */
+function baseRecord(
+  plan: ClipPlan,
+  first: ResolvedFrame,
+  last: ResolvedFrame | undefined,
+  ctx: MakeClipContext,
+): Omit<ClipRecord, 'status' | 'error'> {
+  const { provider } = ctx
+  return {
+    segment: plan.segment,
+    file: null,
+    model: provider.label,
+    provider: provider.provider,
+    preview: provider.preview,
+    url: null,
+    server: null,
+    tools: [],
+    workflow: null,
+    request_id: null,
+    prompt: plan.prompt,
+    requested: {
+      duration_s: plan.durationS,
+      fps: ctx.fps,
+      aspect_ratio: ctx.aspect?.text ?? null,
+    },
+    first_frame: frameRecord(first),
+    last_frame: last ? frameRecord(last) : null,
+    video: null,
+    timings: { queue_wait_ms: null, generation_ms: null, download_ms: null, total_ms: null },
+    attempts: 0,
+    retried_errors: [],
+    gpu_memory: null,
+  }
+}
+
+/** What the stored clip measured, or null when it could not be probed (no ffprobe). */
+function videoRecord(stored: StoredClip): ClipRecord['video'] {
+  const probe = stored.probe
+  if (!probe) return null
+  return {
+    codec: probe.codec,
+    pixel_format: probe.pixelFormat,
+    width: probe.width,
+    height: probe.height,
+    fps: probe.fps,
+    frames: probe.frames,
+    duration_s: probe.durationS,
+    container: probe.container,
+    checked_with: stored.verifiedBy,
+    converted: stored.converted,
   }
 }
 
