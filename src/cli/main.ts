@@ -4,6 +4,10 @@ import { cancellationSignal } from '../core/cancellation.js'
 import { KamuiError, errorMessage } from '../core/errors.js'
 import type { RawInputs } from '../core/input-spec.js'
 import { Redactor } from '../core/redactor.js'
+import { fsError } from '../core/fs-errors.js'
+import { allowsPrivateNetwork, setDefaultNetworkPolicy } from '../core/http.js'
+import { registerSecretInput } from '../providers/mcp/config.js'
+import { parsePublishMode } from '../output/publish/publish.js'
 import type { StageCommand } from '../core/stage-command.js'
 import { VERSION } from '../core/version.js'
 import { previewServerLaunch } from '../providers/preview/launch.js'
@@ -86,10 +90,15 @@ async function runCommand(
     const option = sub.options.find((o) => o.long === `--${input.name}`)
     const value = option ? options[option.attributeName()] : undefined
     raw[input.name] = typeof value === 'string' ? value : ''
-    if (input.secret) redactor.add(raw[input.name])
+    if (input.secret) registerSecretInput(redactor, input.name, raw[input.name] ?? '', process.env)
   }
   const cancel = cancellationSignal()
   try {
+    // Fail fast on a publish value that cannot work, before anything is generated.
+    if (raw['publish'] !== undefined) parsePublishMode(raw['publish'])
+    setDefaultNetworkPolicy({
+      allowPrivate: allowsPrivateNetwork(process.env['KAMUI_ALLOW_PRIVATE_NETWORK']),
+    })
     const result = await command.run(raw, {
       workspace: process.cwd(),
       logger,
@@ -114,7 +123,7 @@ async function runCommand(
       })
     }
     const outputs = Object.fromEntries(
-      Object.entries(result.outputs).map(([k, v]) => [k, redactor.redact(v)]),
+      Object.entries(result.outputs).map(([k, v]) => [k, redactor.maskOutput(v)]),
     )
     if (flags.json) process.stdout.write(`${JSON.stringify(outputs, null, 2)}\n`)
     else
@@ -122,7 +131,8 @@ async function runCommand(
         process.stdout.write(`${name}=${value}\n`)
     return 0
   } catch (error) {
-    const message = error instanceof KamuiError ? error.message : `GEN_001: ${errorMessage(error)}`
+    const coded = fsError(error)
+    const message = coded instanceof KamuiError ? coded.message : `GEN_001: ${errorMessage(coded)}`
     process.stderr.write(`${redactor.redact(message)}\n`)
     return 1
   } finally {

@@ -99,6 +99,23 @@ export class Redactor {
     return found === undefined || found === '$' ? found : found.replace(/^\$\.?/, '')
   }
 
+  /**
+   * One step output with the secrets masked as data: a JSON array or object output
+   * (`image-urls`, `warnings`) is parsed, masked field by field with {@link redactDeep} and
+   * serialised again, so it stays valid JSON; any other value is masked as one string.
+   */
+  maskOutput(value: string): string {
+    const text = value.trim()
+    if (this.secrets.size > 0 && (text.startsWith('[') || text.startsWith('{'))) {
+      try {
+        return JSON.stringify(this.redactDeep(JSON.parse(text) as unknown))
+      } catch {
+        // not JSON: masked as text below
+      }
+    }
+    return this.redact(value)
+  }
+
   /** A logger that redacts every line before handing it to `inner`. */
   wrap(inner: Logger): Logger {
     return {

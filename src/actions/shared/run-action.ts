@@ -8,7 +8,7 @@ import type { StageCommand } from '../../core/stage-command.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { VERSION } from '../../core/version.js'
 import { allowsPrivateNetwork, setDefaultNetworkPolicy } from '../../core/http.js'
-import { registerMcpConfigSecrets } from '../../providers/mcp/config.js'
+import { registerSecretInput } from '../../providers/mcp/config.js'
 import { previewServerLaunch } from '../../providers/preview/launch.js'
 import { parsePublishMode } from '../../output/publish/publish.js'
 import { publishStageResults, publishSummaryLine } from '../../output/publish/index.js'
@@ -30,7 +30,8 @@ export async function runAction(command: StageCommand): Promise<void> {
     const raw: RawInputs = {}
     for (const input of command.inputs) {
       raw[input.name] = core.getInput(input.name)
-      if (input.secret) registerSecretInput(redactor, input.name, raw[input.name] ?? '')
+      if (input.secret)
+        registerSecretInput(redactor, input.name, raw[input.name] ?? '', process.env)
     }
     // Fail fast on a publish value that cannot work, before anything is generated.
     if (raw['publish'] !== undefined) parsePublishMode(raw['publish'])
@@ -58,7 +59,7 @@ export async function runAction(command: StageCommand): Promise<void> {
     }
     const result = await command.run(raw, context)
     for (const [name, value] of Object.entries(result.outputs)) {
-      core.setOutput(name, maskOutput(redactor, value))
+      core.setOutput(name, redactor.maskOutput(value))
     }
     let summary = result.summary ?? ''
     if (result.folder !== undefined) {
@@ -82,40 +83,6 @@ export async function runAction(command: StageCommand): Promise<void> {
   } finally {
     cancel.dispose()
   }
-}
-
-/**
- * Registers a secret input: its whole value as one credential (the runner masks repository
- * secrets such as `MCP_CONFIG` whole anyway), and for `mcp-config` also the credentials inside
- * it ({@link registerMcpConfigSecrets}: header, env, argument and URL credentials, so that one
- * appearing alone in a server's error text is masked too). An `mcp-config` that does not parse
- * is masked as a whole only; the stage reports the problem with CFG_002.
- */
-export function registerSecretInput(redactor: Redactor, name: string, value: string): void {
-  redactor.add(value)
-  if (name !== 'mcp-config' || value.trim() === '') return
-  try {
-    registerMcpConfigSecrets(value, redactor, process.env)
-  } catch {
-    // masked as a whole above
-  }
-}
-
-/**
- * One output value with the secrets masked as data: a JSON array or object output
- * (`image-urls`, `warnings`) is parsed, masked field by field and serialised again, so it stays
- * valid JSON; any other value is masked as one string.
- */
-export function maskOutput(redactor: Redactor, value: string): string {
-  const text = value.trim()
-  if (text.startsWith('[') || text.startsWith('{')) {
-    try {
-      return JSON.stringify(redactor.redactDeep(JSON.parse(text) as unknown))
-    } catch {
-      // not JSON: masked as text below
-    }
-  }
-  return redactor.redact(value)
 }
 
 const actionsLogger: Logger = {

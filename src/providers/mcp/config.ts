@@ -123,6 +123,28 @@ export function parseMcpConfig(text: string, ctx: McpConfigContext): McpServersC
 }
 
 /**
+ * Registers a secret input of an adapter (action entry or CLI): its whole value as one
+ * credential (the runner masks repository secrets such as `MCP_CONFIG` whole anyway), and for
+ * `mcp-config` also the credentials inside it ({@link registerMcpConfigSecrets}), so that one
+ * appearing alone in a server's error text is masked too. An `mcp-config` that does not parse
+ * is masked as a whole only; the stage reports the problem with CFG_002.
+ */
+export function registerSecretInput(
+  redactor: Redactor,
+  name: string,
+  value: string,
+  env: Record<string, string | undefined>,
+): void {
+  redactor.add(value)
+  if (name !== 'mcp-config' || value.trim() === '') return
+  try {
+    registerMcpConfigSecrets(value, redactor, env)
+  } catch {
+    // masked as a whole above
+  }
+}
+
+/**
  * Merges two server maps; on the same key `b` wins. Neither input is modified.
  */
 export function mergeServers(a: McpServersConfig, b: McpServersConfig): McpServersConfig {
