@@ -6,10 +6,15 @@
 import { stringify } from 'yaml'
 import type { StageCommand } from '../src/core/stage-command.js'
 
-/** The root action (`action.yml` at the top): the whole pipeline. */
+/**
+ * The root action (`action.yml` at the top): the whole pipeline. Its description is what the
+ * Marketplace lists, which takes at most 125 characters (a test checks it).
+ */
 export const ROOT_ACTION = {
   title: 'kamui media pipeline',
   main: 'dist/pipeline/index.js',
+  description:
+    'Concept to music video over MCP: images, keyframes, video clips, a point cloud and a web player.',
 }
 
 /** Branding shared by every action of the suite. */

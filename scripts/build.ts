@@ -2,7 +2,10 @@
  * The build:
  *
  * 1. renders every `actions/<stage>/action.yml`, the root `action.yml` (the pipeline) and the
- *    input/output tables of the READMEs from the commands' specs;
+ *    input/output tables of the READMEs from the commands' specs, the README's models table
+ *    from the built-in registry and its error-code table from `ERROR_CODES`, and every
+ *    `uses:` line of this suite in the docs from package.json's `repository` and major version
+ *    (scripts/generated-docs.ts);
  * 2. bundles the whole suite once with @vercel/ncc into `dist/kamui/index.js` (ESM, minified),
  *    and the preview MCP server (a separate process) into `dist/preview-server/index.js`;
  * 3. writes a two-line stub `dist/<action>/index.js` per action that runs it from the shared
@@ -24,6 +27,7 @@ import { pipelineCommand } from '../src/stages/pipeline/commands.js'
 import { writeThreeBuildAssets } from '../src/output/web/three-assets.js'
 import { renderActionYml, ROOT_ACTION } from './action-yml.js'
 import { renderIoTables, replaceBetweenMarkers } from './docs.js'
+import { renderGeneratedDocs } from './generated-docs.js'
 
 const root = path.resolve(import.meta.dirname, '..')
 const TITLES: Record<string, string> = {
@@ -59,6 +63,7 @@ writeFileSync(
   renderActionYml(pipelineCommand, ROOT_ACTION.title, ROOT_ACTION),
 )
 updateReadmes(pipelineCommand, [path.join(root, 'README.md')])
+renderGeneratedDocs(root)
 
 if (!process.argv.includes('--yml-only')) {
   rmSync(path.join(root, 'dist'), { recursive: true, force: true })

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { Command, Option } from 'commander'
 import { ACTION_COMMANDS } from '../commands.js'
 import { cancellationSignal } from '../core/cancellation.js'
@@ -90,10 +92,13 @@ async function runCommand(
     const option = sub.options.find((o) => o.long === `--${input.name}`)
     const value = option ? options[option.attributeName()] : undefined
     raw[input.name] = typeof value === 'string' ? value : ''
-    if (input.secret) registerSecretInput(redactor, input.name, raw[input.name] ?? '', process.env)
   }
   const cancel = cancellationSignal()
   try {
+    for (const input of command.inputs.filter((i) => i.secret)) {
+      raw[input.name] = await secretInput(input.name, raw[input.name] ?? '', process.env)
+      registerSecretInput(redactor, input.name, raw[input.name] ?? '', process.env)
+    }
     // Fail fast on a publish value that cannot work, before anything is generated.
     if (raw['publish'] !== undefined) parsePublishMode(raw['publish'])
     setDefaultNetworkPolicy({
@@ -138,4 +143,35 @@ async function runCommand(
   } finally {
     cancel.dispose()
   }
+}
+
+/**
+ * A secret input (`mcp-config`, `oauth-token`) without the secret in the process arguments,
+ * where other users of the machine could read it: `--mcp-config @mcp.json` reads the file (the
+ * path relative to the working folder), and an empty flag falls back to the environment
+ * variable `KAMUI_<NAME>` (`KAMUI_MCP_CONFIG`, `KAMUI_OAUTH_TOKEN`). A literal value still works.
+ *
+ * @throws KamuiError CFG_001 when the `@file` cannot be read
+ */
+export async function secretInput(
+  name: string,
+  value: string,
+  env: Record<string, string | undefined>,
+): Promise<string> {
+  if (value.startsWith('@')) {
+    const file = path.resolve(value.slice(1))
+    try {
+      return (await readFile(file, 'utf8')).trim()
+    } catch (error) {
+      throw new KamuiError(
+        'CFG_001',
+        `--${name} ${value}: the file ${file} cannot be read (${errorMessage(error)}).`,
+        {
+          cause: error,
+        },
+      )
+    }
+  }
+  if (value !== '') return value
+  return env[`KAMUI_${name.toUpperCase().replace(/-/g, '_')}`] ?? ''
 }

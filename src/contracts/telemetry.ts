@@ -205,6 +205,21 @@ export const ArtifactSchema = z.looseObject({
 })
 export type Artifact = KnownFields<z.infer<typeof ArtifactSchema>>
 
+/**
+ * The ffmpeg a video stage (or the pipeline's video stage) ran: checked at start-up with
+ * `ffmpeg -version`. Optional on a stage record: stages that run no ffmpeg leave it out; `null`
+ * when a video stage ran without one (hosted clips stored unprobed).
+ */
+export const FfmpegTelemetrySchema = z.looseObject({
+  /** Absolute path of the binary. */
+  path: nonEmpty,
+  /** The version `ffmpeg -version` printed (`5.1.9-0+deb12u1`, `N-47683-g0e8eb07980-static`). */
+  version: nonEmpty,
+  /** `system` (PATH or FFMPEG_PATH) or `bundled` (the 2018 @ffmpeg-installer build, by opt-in). */
+  source: z.enum(['system', 'bundled']),
+})
+export type FfmpegTelemetry = KnownFields<z.infer<typeof FfmpegTelemetrySchema>>
+
 /** The record of one stage: what {@link ArtifactMetadataSchema} holds at its top level. */
 export const StageRecordSchema = z.looseObject({
   /** Always {@link TELEMETRY_SCHEMA_VERSION}. */
@@ -216,6 +231,8 @@ export const StageRecordSchema = z.looseObject({
   artifacts: z.array(ArtifactSchema),
   /** Stage-level failures (images that were not made, cancellation); empty when none. */
   errors: z.array(TelemetryErrorSchema),
+  /** The ffmpeg the stage ran (video stages), see {@link FfmpegTelemetrySchema}. */
+  ffmpeg: FfmpegTelemetrySchema.nullable().optional(),
 })
 export type StageRecord = KnownFields<z.infer<typeof StageRecordSchema>>
 

@@ -63,6 +63,9 @@ async function makeParent(target: string): Promise<void> {
   try {
     await mkdir(path.dirname(target), { recursive: true })
   } catch (error) {
+    // `mkdir -p` reports a file on the way as EEXIST: say what it means.
+    const known = error as NodeJS.ErrnoException
+    if (known.code === 'EEXIST') known.code = 'ENOTDIR'
     throw fsError(error, path.dirname(target), `creating the folder of ${target}`)
   }
 }

@@ -51,7 +51,8 @@ export function isCredentialName(name: string): boolean {
 }
 
 /**
- * The credentials in a URL: the user name and password of its userinfo, and the values of
+ * The credentials in a URL: the password of its userinfo (and the user name when it looks like
+ * a credential itself), and the values of
  * query parameters named like credentials (`token`, `api_key`, `sig`, `X-Amz-Signature`, …).
  * A URL without them yields nothing; text that is no URL yields nothing.
  */
@@ -63,9 +64,11 @@ export function credentialsInUrl(text: string): string[] {
     return []
   }
   const out: string[] = []
-  for (const part of [url.username, url.password]) {
-    if (part !== '') out.push(part, safeDecode(part))
-  }
+  // The password always; the user name only when it looks like a credential itself (a token
+  // used as user name), so that `user` or `admin` stay readable.
+  if (url.password !== '') out.push(url.password, safeDecode(url.password))
+  if (url.username !== '' && looksLikeCredential(safeDecode(url.username)))
+    out.push(url.username, safeDecode(url.username))
   for (const [name, value] of url.searchParams) {
     if (isCredentialName(name) || CREDENTIAL_QUERY.test(name)) {
       out.push(value, encodeURIComponent(value))

@@ -14,6 +14,8 @@ import { parsePublishMode } from '../../output/publish/publish.js'
 import { publishStageResults, publishSummaryLine } from '../../output/publish/index.js'
 import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { ensureFfmpeg, ensureSharp } from './runtime.js'
+import { parseBooleanInput } from '../../core/parse-input.js'
+import { BUNDLED_FFMPEG_ENV } from '../../media/video/ffmpeg.js'
 
 /**
  * The shared body of every action entry (`src/actions/<stage>/main.ts`), after the
@@ -53,9 +55,10 @@ export async function runAction(command: StageCommand): Promise<void> {
       const ffmpeg = await ensureFfmpeg(
         process.env['RUNNER_TOOL_CACHE'],
         context.env,
+        parseBooleanInput(raw, 'allow-bundled-ffmpeg'),
         context.logger,
       )
-      if (ffmpeg) context.env = { ...context.env, FFMPEG_PATH: ffmpeg }
+      if (ffmpeg) context.env = { ...context.env, [BUNDLED_FFMPEG_ENV]: ffmpeg }
     }
     const result = await command.run(raw, context)
     for (const [name, value] of Object.entries(result.outputs)) {

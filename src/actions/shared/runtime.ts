@@ -32,22 +32,30 @@ export async function ensureSharp(toolCache: string | undefined, logger: Logger)
 }
 
 /**
- * Makes ffmpeg available to the video actions on a runner without one: when neither
- * `FFMPEG_PATH` nor the `PATH` has an ffmpeg, the pinned `runtime/ffmpeg/package-lock.json`
- * (`@ffmpeg-installer/ffmpeg`, which ships a static binary inside the npm package) is installed
- * into the tool cache like the sharp runtime, once per runner and version.
+ * Makes the bundled ffmpeg available to the video actions, only when the workflow allows it
+ * (`allow-bundled-ffmpeg: true`) and the runner has none: the pinned
+ * `runtime/ffmpeg/package-lock.json` (`@ffmpeg-installer/ffmpeg`, a static FFmpeg 4.1 build of
+ * December 2018 shipped inside the npm package) is installed into the tool cache like the sharp
+ * runtime, once per runner and version. The stage then uses it (and warns about its age)
+ * through `KAMUI_BUNDLED_FFMPEG`. Without the switch nothing is installed: the runner's own
+ * ffmpeg (GitHub-hosted Ubuntu images ship one; `apt-get install ffmpeg` elsewhere) is used, and
+ * without one the stage stops before generating anything with a message saying how to install it.
  *
  * @param env the environment the stage will see (`FFMPEG_PATH`, `PATH`)
- * @returns the absolute path of the installed ffmpeg, or undefined when one was already there
+ * @param allowBundled the `allow-bundled-ffmpeg` input
+ * @returns the absolute path of the installed bundled ffmpeg, or undefined when the runner has
+ *   an ffmpeg or the bundled build is not allowed
  * @throws KamuiError CFG_001 when the install fails, VID_001 when the package has no binary for
  *   this platform
  */
 export async function ensureFfmpeg(
   toolCache: string | undefined,
   env: Record<string, string | undefined>,
+  allowBundled: boolean,
   logger: Logger,
 ): Promise<string | undefined> {
   if (env['FFMPEG_PATH']?.trim() || onPath('ffmpeg', env['PATH'] ?? '')) return undefined
+  if (!allowBundled) return undefined
   const target = await installRuntime('ffmpeg', '@ffmpeg-installer/ffmpeg', toolCache, logger)
   const installer = createRequire(path.join(target, 'package.json'))(
     '@ffmpeg-installer/ffmpeg',

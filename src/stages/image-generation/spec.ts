@@ -74,7 +74,8 @@ const V2_EXTRA: readonly InputSpec[] = [
     default: 'auto',
     description:
       'Comma-separated model aliases (imagen4-ultra, imagen4-fast, imagen3, flux-schnell, ' +
-      'photo-flux, preview, or your registry entries), or "auto" to pick one from the prompt. ' +
+      'photo-flux over MCP; sdxl-local on the ComfyUI servers of comfyui-url; preview; or your ' +
+      'registry entries), or "auto" to pick one of the MCP models from the prompt. ' +
       'Image i uses models[(i-1) mod M].',
   },
   {

@@ -93,6 +93,15 @@ export const PIPELINE_INPUTS: readonly InputSpec[] = [
     description: 'Ollama URL, used when LM Studio is down.',
   },
   {
+    name: 'allow-bundled-ffmpeg',
+    default: 'false',
+    description:
+      'Let the video stage use the static ffmpeg of the @ffmpeg-installer npm package (FFmpeg 4.1 from December ' +
+      '2018, no security fixes since) when the runner has no ffmpeg on the PATH (true/false). Default false: with ' +
+      'the video stage selected and no ffmpeg, the pipeline stops before generating anything and says how to ' +
+      'install it (sudo apt-get install -y ffmpeg; GitHub-hosted Ubuntu runners ship one).',
+  },
+  {
     name: 'mcp-config',
     default: '',
     secret: true,

@@ -34,6 +34,8 @@ export interface VideoGenerationInputs {
   pollIntervalMs: number
   maxParallel: number
   modelRegistry: string | undefined
+  /** `allow-bundled-ffmpeg`: the 2018 npm build may stand in for a missing system ffmpeg. */
+  allowBundledFfmpeg: boolean
 }
 
 /**
@@ -78,5 +80,6 @@ export function parseVideoInputs(raw: RawInputs): VideoGenerationInputs {
     pollIntervalMs: Math.round(parseNumberInput(r, 'poll-interval', 0.05, 60, false) * 1000),
     maxParallel: parseNumberInput(r, 'max-parallel', 1, 10, true),
     modelRegistry: optionalInput(r, 'model-registry'),
+    allowBundledFfmpeg: parseBooleanInput(r, 'allow-bundled-ffmpeg'),
   }
 }

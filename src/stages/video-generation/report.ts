@@ -1,3 +1,4 @@
+import type { FfmpegInfo } from '../../media/video/ffmpeg.js'
 /** A frame a clip was made from, as recorded. */
 export interface FrameRecord {
   /** The input it came from (`google-image-url`, `input-image-path`, `keyframes segment 2 firstFrame.path`). */
@@ -101,7 +102,8 @@ export interface VideoReport {
     poll_interval_s: number
     max_parallel: number
   }
-  ffmpeg: { path: string; source: string; ffprobe: string | null } | null
+  /** The ffmpeg that ran, its version and whether it is the system's or the bundled build. */
+  ffmpeg: FfmpegInfo | null
   clips: ClipRecord[]
   final: FinalRecord | null
   summary: { clips_made: number; clips_failed: number; total_ms: number; cancelled: boolean }

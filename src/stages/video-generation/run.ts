@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { KamuiError, isKamuiError } from '../../core/errors.js'
+import { KamuiError } from '../../core/errors.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
 import { parseMcpConfig } from '../../providers/mcp/config.js'
@@ -10,7 +10,7 @@ import { loadModelRegistry } from '../../models/registry.js'
 import { GenerationQueue } from '../../runner/generation-queue.js'
 import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { concatenateClips } from '../../media/video/concat.js'
-import { resolveFfmpeg, type FfmpegTools } from '../../media/video/ffmpeg.js'
+import { prepareFfmpeg, type FfmpegTools } from '../../media/video/ffmpeg.js'
 import { LAST_FRAME_MODELS, McpVideoProvider } from '../../providers/video/mcp-provider.js'
 import { PREVIEW_VIDEO_NOTICE } from '../../media/video/preview-clip.js'
 import type { VideoProvider } from '../../providers/video/provider.js'
@@ -105,8 +105,13 @@ export async function runVideoGeneration(
       )
     }
   }
-  const needsFfmpeg = preview || inputs.concatenate
-  const tools = await findFfmpeg(context.env, needsFfmpeg, logger)
+  // ffmpeg is found and its version checked before anything is generated (VID_001 otherwise).
+  const ffmpeg = await prepareFfmpeg(context.env, {
+    allowBundled: inputs.allowBundledFfmpeg,
+    required: preview || inputs.concatenate,
+    logger,
+  })
+  const tools = ffmpeg?.tools
 
   const notices: string[] = []
   if (preview) {
@@ -203,9 +208,7 @@ export async function runVideoGeneration(
       poll_interval_s: inputs.pollIntervalMs / 1000,
       max_parallel: inputs.maxParallel,
     },
-    ffmpeg: tools
-      ? { path: tools.ffmpeg, source: tools.source, ffprobe: tools.ffprobe ?? null }
-      : null,
+    ffmpeg: ffmpeg?.info ?? null,
     clips,
     final,
     summary: {
@@ -230,6 +233,7 @@ export async function runVideoGeneration(
     costUsd: choice.kind === 'mcp' && !choice.preview ? (choice.entry.priceUsd ?? null) : null,
     redactor: context.redactor,
     cancelled,
+    ffmpeg: ffmpeg?.info ?? null,
   })
   for (const warning of warnings) logger.warn(`${warning.code}: ${warning.message}`)
   if (cancelled) {
@@ -343,25 +347,6 @@ async function resolveFrames(
     out.push({ first, last })
   }
   return out
-}
-
-/** ffmpeg, or undefined when it is optional and missing (with a warning). */
-async function findFfmpeg(
-  env: StageContext['env'],
-  required: boolean,
-  logger: StageContext['logger'],
-): Promise<FfmpegTools | undefined> {
-  try {
-    const tools = await resolveFfmpeg(env)
-    logger.debug(
-      `ffmpeg: ${tools.ffmpeg} (from ${tools.source}); ffprobe: ${tools.ffprobe ?? 'none'}`,
-    )
-    return tools
-  } catch (error) {
-    if (required || !isKamuiError(error, 'VID_001')) throw error
-    logger.warn(`${error.message} Clips are stored without probing or conversion.`)
-    return undefined
-  }
 }
 
 async function joinClips(

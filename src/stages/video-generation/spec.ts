@@ -139,6 +139,15 @@ const NEW_INPUTS: readonly InputSpec[] = [
       'video models).',
   },
   {
+    name: 'allow-bundled-ffmpeg',
+    default: 'false',
+    description:
+      'Use the static ffmpeg of the @ffmpeg-installer npm package (FFmpeg 4.1 from December 2018, no security ' +
+      'fixes since) when the runner has no ffmpeg on the PATH (true/false). Default false: the stage then stops ' +
+      'before generating anything and says how to install ffmpeg (sudo apt-get install -y ffmpeg; GitHub-hosted ' +
+      'Ubuntu runners ship one). The ffmpeg used and its version are recorded in the telemetry.',
+  },
+  {
     name: 'comfyui-url',
     default: DEFAULT_COMFYUI_URL,
     description:

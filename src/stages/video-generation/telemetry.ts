@@ -1,4 +1,5 @@
 import type { Redactor } from '../../core/redactor.js'
+import type { FfmpegInfo } from '../../media/video/ffmpeg.js'
 import {
   buildArtifactMetadata,
   describeArtifact,
@@ -21,6 +22,8 @@ export interface VideoTelemetryInput {
   costUsd: number | null
   redactor: Redactor
   cancelled: boolean
+  /** The ffmpeg checked at start-up (path, version, system or bundled), or null without one. */
+  ffmpeg: FfmpegInfo | null
 }
 
 const PREVIEW_COST: Cost = { usd: 0, basis: 'preview server: rendered offline, no charge' }
@@ -108,12 +111,23 @@ export async function writeVideoTelemetry(input: VideoTelemetryInput): Promise<s
   }
   artifacts.push(await describeArtifact(folder, VIDEO_REPORT_FILE, { preview: anyPreview }))
   if (input.cancelled) errors.push({ code: 'RUN_001', message: 'The run was cancelled.' })
-  const record = buildArtifactMetadata({
-    stage: 'video-generation',
-    run: input.run,
-    endedAt: input.endedAt,
-    artifacts,
-    errors,
-  })
+  const record = {
+    ...buildArtifactMetadata({
+      stage: 'video-generation',
+      run: input.run,
+      endedAt: input.endedAt,
+      artifacts,
+      errors,
+    }),
+    ffmpeg: input.ffmpeg
+      ? {
+          path: input.ffmpeg.path,
+          version: input.ffmpeg.version,
+          source: input.ffmpeg.source,
+          found_via: input.ffmpeg.found_via,
+          ffprobe: input.ffmpeg.ffprobe,
+        }
+      : null,
+  }
   return (await writeArtifactMetadata(folder, record, input.redactor)).file
 }

@@ -24,7 +24,8 @@ export async function artifactRecords(folder: string): Promise<ArtifactRecord[]>
  * ComfyUI's /system_stats whatever the host has) and ffmpeg / ffprobe named explicitly.
  */
 export async function gpuStageEnv(): Promise<Record<string, string | undefined>> {
-  const tools = await resolveFfmpeg(process.env)
+  // The product's resolution with its allow-bundled-ffmpeg switch (the system ffmpeg first).
+  const tools = await resolveFfmpeg(process.env, { allowBundled: true })
   return {
     ...NO_NVIDIA_SMI_ENV,
     FFMPEG_PATH: tools.ffmpeg,

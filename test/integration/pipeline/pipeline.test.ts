@@ -16,6 +16,8 @@ describe('kamui pipeline on the preview server', () => {
         'folder-name': 'out/run',
         'image-count': '1',
         'segment-count': '2',
+        // The system ffmpeg when there is one, else the bundled build.
+        'allow-bundled-ffmpeg': 'true',
       },
       context,
     )
@@ -63,6 +65,7 @@ describe('kamui pipeline on the preview server', () => {
           'image-count': '1',
           stages: 'pointcloud,video,image',
           'music-file': 'missing/track.wav',
+          'allow-bundled-ffmpeg': 'true',
         },
         testContext(workspace, { env: { PATH: process.env['PATH'] } }),
       )

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KamuiError } from '../../../src/core/errors.js'
 import { parseVideoInputs } from '../../../src/stages/video-generation/inputs.js'
+import { ALLOW_BUNDLED_FFMPEG } from '../../helpers/tools.js'
 import { runVideoGeneration } from '../../../src/stages/video-generation/run.js'
 import { verifyTelemetry } from '../../../src/output/telemetry/verify.js'
 import { startFakeVideo, type FakeVideoHandle } from '../../fixtures/servers/fake-video/start.js'
@@ -29,7 +30,12 @@ describe('video-generation with a hosted model (fake hailuo_02 over Streamable H
   })
 
   const inputs = (extra: Record<string, string>): ReturnType<typeof parseVideoInputs> =>
-    parseVideoInputs({ 'video-prompt': 'a slow pan', 'poll-interval': '0.05', ...extra })
+    parseVideoInputs({
+      'video-prompt': 'a slow pan',
+      'poll-interval': '0.05',
+      ...ALLOW_BUNDLED_FFMPEG,
+      ...extra,
+    })
 
   it('polls the slow status sequence, fetches the clip when it completes, and passes a valid URL through', async () => {
     const context = testContext(ws, { pollIntervalMs: undefined })

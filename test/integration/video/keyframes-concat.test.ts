@@ -68,6 +68,9 @@ describe('video-generation from a four-segment keyframes.json, joined with music
     const run = await runKamui(
       [
         'video-generation',
+        // The system ffmpeg when there is one, else the bundled build (test/helpers/tools.ts).
+        '--allow-bundled-ffmpeg',
+        'true',
         '--video-prompt',
         'product story',
         '--folder-name',
@@ -137,6 +140,9 @@ describe('video-generation from a four-segment keyframes.json, joined with music
     const run = await runKamui(
       [
         'video-generation',
+        // The system ffmpeg when there is one, else the bundled build (test/helpers/tools.ts).
+        '--allow-bundled-ffmpeg',
+        'true',
         '--video-prompt',
         'x',
         '--folder-name',

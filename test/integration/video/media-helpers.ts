@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { PNG } from 'pngjs'
 import type { RgbImage } from '../../../src/media/raster/rgb-image.js'
+import { testFfmpeg, testFfprobe } from '../../helpers/tools.js'
 
 const run = promisify(execFile)
 
@@ -56,9 +57,9 @@ export interface Probe {
   audioCodec: string | null
 }
 
-/** ffprobe (from the PATH) of a video file. */
+/** ffprobe (the system's, else @ffprobe-installer's: test/helpers/tools.ts) of a video file. */
 export async function ffprobe(file: string): Promise<Probe> {
-  const { stdout } = await run('ffprobe', [
+  const { stdout } = await run(testFfprobe().path, [
     '-v',
     'error',
     '-count_frames',
@@ -91,7 +92,7 @@ export async function ffprobe(file: string): Promise<Probe> {
   }
 }
 
-/** Frame `index` (0-based) of a video decoded to RGB with ffmpeg from the PATH. */
+/** Frame `index` (0-based) of a video decoded to RGB with the test ffmpeg (test/helpers/tools.ts). */
 export async function extractFrame(
   file: string,
   index: number,
@@ -99,7 +100,7 @@ export async function extractFrame(
   height: number,
 ): Promise<RgbImage> {
   const { stdout } = await run(
-    'ffmpeg',
+    testFfmpeg().path,
     [
       '-v',
       'error',
@@ -147,9 +148,9 @@ export function compare(
   return { mean: sum / (pixels * 3), max, pixels }
 }
 
-/** Makes a sine-tone WAV of `seconds` with ffmpeg's `sine` source. */
+/** Makes a sine-tone WAV of `seconds` with the test ffmpeg's `sine` source. */
 export async function makeMusic(file: string, seconds: number): Promise<void> {
-  await run('ffmpeg', [
+  await run(testFfmpeg().path, [
     '-v',
     'error',
     '-y',

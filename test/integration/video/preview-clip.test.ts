@@ -41,6 +41,9 @@ describe('kamui video-generation on the preview provider', () => {
     const run = await runKamui(
       [
         'video-generation',
+        // The system ffmpeg when there is one, else the bundled build (test/helpers/tools.ts).
+        '--allow-bundled-ffmpeg',
+        'true',
         '--video-prompt',
         'slow push in',
         '--folder-name',
@@ -121,6 +124,9 @@ describe('kamui video-generation on the preview provider', () => {
     const run = await runKamui(
       [
         'video-generation',
+        // The system ffmpeg when there is one, else the bundled build (test/helpers/tools.ts).
+        '--allow-bundled-ffmpeg',
+        'true',
         '--video-prompt',
         'from day to dusk',
         '--folder-name',
@@ -163,6 +169,9 @@ describe('kamui video-generation on the preview provider', () => {
     const run = await runKamui(
       [
         'video-generation',
+        // The system ffmpeg when there is one, else the bundled build (test/helpers/tools.ts).
+        '--allow-bundled-ffmpeg',
+        'true',
         '--video-prompt',
         'pan',
         '--folder-name',

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -6,30 +5,22 @@ import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { mediaTypeOf } from '../../../src/output/telemetry/artifacts.js'
 import { isInside } from '../../../src/core/workspace.js'
+import { testChromium } from '../../helpers/tools.js'
 
 /**
- * The system Chromium (Debian's `chromium`, installed by .ci/run) or Chrome; `CHROMIUM_PATH`
- * overrides. playwright-core downloads no browser.
+ * The Chromium the browser tests drive: the system's (`CHROMIUM_PATH`, Debian's `chromium`
+ * installed by .ci/run, Chrome), else the headless Chromium of the `@sparticuz/chromium`
+ * devDependency (see test/helpers/tools.ts). playwright-core downloads no browser.
  */
-export function chromiumPath(): string {
-  const candidates = [
-    process.env['CHROMIUM_PATH'],
-    '/usr/bin/chromium',
-    '/usr/bin/chromium-browser',
-    '/usr/bin/google-chrome',
-  ].filter((p): p is string => Boolean(p))
-  const found = candidates.find((p) => existsSync(p))
-  if (!found)
-    throw new Error(
-      `No Chromium found (tried ${candidates.join(', ')}); install the chromium package.`,
-    )
-  return found
+export async function chromiumPath(): Promise<string> {
+  return (await testChromium()).path
 }
 
 /** Launches headless Chromium with WebGL on SwiftShader and nothing that reaches the network. */
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
+  const chromiumTool = await testChromium()
   return chromium.launch({
-    executablePath: chromiumPath(),
+    executablePath: chromiumTool.path,
     headless: true,
     args: [
       '--use-angle=swiftshader',
@@ -41,6 +32,10 @@ export function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // The npm build is a headless shell for containers: no zygote, GL in the browser process.
+      ...(chromiumTool.source === 'npm'
+        ? ['--no-zygote', '--in-process-gpu', '--use-gl=angle']
+        : []),
     ],
   })
 }

@@ -1,20 +1,14 @@
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { testFfmpeg } from '../../helpers/tools.js'
 
 const run = promisify(execFile)
 
-/** ffmpeg: the system one (apt), else the @ffmpeg-installer binary. */
+/** ffmpeg for making fixtures: the system's, else the @ffmpeg-installer binary (test/helpers/tools.ts). */
 export function ffmpegPath(): string {
-  if (existsSync('/usr/bin/ffmpeg')) return '/usr/bin/ffmpeg'
-  try {
-    return (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path
-  } catch {
-    return 'ffmpeg'
-  }
+  return testFfmpeg().path
 }
 
 /** Writes a 1-second H.264 MP4 (yuv420p, faststart) of ffmpeg's test pattern. */

@@ -3,7 +3,16 @@ import path from 'node:path'
 import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { renderActionYml, ROOT_ACTION } from '../../../scripts/action-yml.js'
-import { renderIoTables } from '../../../scripts/docs.js'
+import {
+  renderErrorTable,
+  renderIoTables,
+  renderModelsTable,
+  renderUsesLines,
+  type ModelRow,
+} from '../../../scripts/docs.js'
+import { releaseCoordinates, renderFile, usesFiles } from '../../../scripts/generated-docs.js'
+import { ERROR_CODES, isTransientCode, type ErrorCode } from '../../../src/core/errors.js'
+import { BUILTIN_MODELS } from '../../../src/models/builtin.js'
 import { STAGE_COMMANDS } from '../../../src/commands.js'
 import { pipelineCommand } from '../../../src/stages/pipeline/commands.js'
 import { VERSION } from '../../../src/core/version.js'
@@ -43,6 +52,44 @@ describe.each(STAGE_COMMANDS.map((c) => [c.name, c] as const))('actions/%s', (na
     const readme = readFileSync(path.join(ROOT, 'actions', name, 'README.md'), 'utf8')
     expect(readme).toContain(renderIoTables(command))
     expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(renderIoTables(command))
+  })
+})
+
+describe('docs rendered from the code (run npm run build when this fails)', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+
+  it('the README models table is the built-in registry', () => {
+    expect(readme).toContain(
+      `<!-- BEGIN models -->\n${renderModelsTable(BUILTIN_MODELS as Record<string, ModelRow>)}\n<!-- END models -->`,
+    )
+    for (const alias of Object.keys(BUILTIN_MODELS)) expect(readme).toContain(`| \`${alias}\` |`)
+  })
+
+  it('the README error table lists every code of ERROR_CODES', () => {
+    const table = renderErrorTable(ERROR_CODES, (code) => isTransientCode(code as ErrorCode))
+    expect(readme).toContain(`<!-- BEGIN errors -->\n${table}\n<!-- END errors -->`)
+    for (const code of Object.keys(ERROR_CODES)) expect(table).toContain(`| \`${code}\` |`)
+  })
+
+  it.each(usesFiles(ROOT))(
+    'the uses: lines of %s name package.json repository and major',
+    (rel) => {
+      const text = readFileSync(path.join(ROOT, rel), 'utf8')
+      expect(text).toBe(renderFile(ROOT, rel, text))
+    },
+  )
+
+  it('the uses: lines are rendered from one place', () => {
+    const { slug, major } = releaseCoordinates(ROOT)
+    expect(readme).toContain(`uses: ${slug}/actions/image-generation-v2@v${major}`)
+    expect(readme).toContain(`uses: ${slug}@v${major}`)
+    expect(readme).not.toMatch(/OWNER\//)
+    expect(renderUsesLines('uses: a/b/actions/keyframes@v0', 'x/y', 3, ['keyframes'])).toBe(
+      'uses: x/y/actions/keyframes@v3',
+    )
+    expect(renderUsesLines('uses: actions/checkout@v4', 'x/y', 3, ['keyframes'])).toBe(
+      'uses: actions/checkout@v4',
+    )
   })
 })
 

@@ -3,12 +3,18 @@ import path from 'node:path'
 import { createRequire } from 'node:module'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeRgbFrames } from '../../../src/media/video/encode.js'
-import { FFMPEG_NPM_PACKAGE, resolveFfmpeg } from '../../../src/media/video/ffmpeg.js'
+import {
+  BUNDLED_FFMPEG_ENV,
+  FFMPEG_NPM_PACKAGE,
+  inspectFfmpeg,
+  resolveFfmpeg,
+} from '../../../src/media/video/ffmpeg.js'
+import { MemoryLogger } from '../../../src/core/logger.js'
 import { probeVideo } from '../../../src/media/video/probe.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 import { FIRST_PICTURE } from '../../integration/video/media-helpers.js'
 
-describe('resolveFfmpeg: FFMPEG_PATH, then the PATH, then the npm package', () => {
+describe('resolveFfmpeg: FFMPEG_PATH, then the PATH, then (only when allowed) the bundled build', () => {
   let dir: string
   let fakeBin: string
   beforeAll(async () => {
@@ -49,16 +55,34 @@ describe('resolveFfmpeg: FFMPEG_PATH, then the PATH, then the npm package', () =
     expect(tools.ffmpeg).toBe(path.join(fakeBin, 'ffmpeg'))
   })
 
-  it('falls back to the binary of the npm package (no FFMPEG_PATH, nothing on the PATH)', async () => {
-    const tools = await resolveFfmpeg({ PATH: path.join(dir, 'missing') })
+  it('falls back to the binary of the npm package only with allowBundled (no FFMPEG_PATH, nothing on the PATH)', async () => {
+    const tools = await resolveFfmpeg({ PATH: path.join(dir, 'missing') }, { allowBundled: true })
     const expected = (createRequire(import.meta.url)(FFMPEG_NPM_PACKAGE) as { path: string }).path
     expect(tools).toEqual({ ffmpeg: expected, ffprobe: undefined, source: 'npm-package' })
+  })
+
+  it('never uses the bundled build without allowBundled: VID_001 says how to install ffmpeg', async () => {
+    const error = await resolveFfmpeg({ PATH: path.join(dir, 'missing') }).catch((e: unknown) => e)
+    expect(String(error)).toMatch(
+      /VID_001: ffmpeg is not available: FFMPEG_PATH is not set and no executable "ffmpeg" is on the PATH/,
+    )
+    expect(String(error)).toMatch(/apt-get install -y ffmpeg/)
+    expect(String(error)).toMatch(/GitHub-hosted Ubuntu runners ship one/)
+    expect(String(error)).toMatch(/allow-bundled-ffmpeg: true/)
+  })
+
+  it('uses the bundled binary the action installed (KAMUI_BUNDLED_FFMPEG) only with allowBundled', async () => {
+    const installed = path.join(fakeBin, 'ffmpeg')
+    const env = { PATH: path.join(dir, 'missing'), [BUNDLED_FFMPEG_ENV]: installed }
+    await expect(resolveFfmpeg(env)).rejects.toThrow(/VID_001/)
+    const tools = await resolveFfmpeg(env, { allowBundled: true })
+    expect(tools).toMatchObject({ ffmpeg: installed, source: 'tool-cache' })
   })
 
   it('fails with VID_001 saying how to provide ffmpeg when there is none', async () => {
     const error = await resolveFfmpeg(
       { PATH: '' },
-      { npmPackage: '@kamui-test/no-such-ffmpeg' },
+      { npmPackage: '@kamui-test/no-such-ffmpeg', allowBundled: true },
     ).catch((e: unknown) => e)
     expect(String(error)).toMatch(
       /VID_001: ffmpeg is not available: FFMPEG_PATH is not set, no executable "ffmpeg" is on the PATH/,
@@ -66,8 +90,49 @@ describe('resolveFfmpeg: FFMPEG_PATH, then the PATH, then the npm package', () =
     expect(String(error)).toMatch(/apt-get install -y ffmpeg.*FFMPEG_PATH/)
   })
 
+  it('reads the version at start-up and refuses a binary that is not ffmpeg (VID_001)', async () => {
+    const fake = {
+      ffmpeg: path.join(fakeBin, 'ffmpeg'),
+      ffprobe: undefined,
+      source: 'PATH' as const,
+    }
+    await expect(inspectFfmpeg(fake)).rejects.toThrow(/VID_001: .*printed no "ffmpeg version" line/)
+    const versioned = path.join(dir, 'versioned')
+    await mkdir(versioned, { recursive: true })
+    await writeFile(
+      path.join(versioned, 'ffmpeg'),
+      '#!/bin/sh\necho "ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright (c) 2000-2021 the FFmpeg developers"\n',
+    )
+    await chmod(path.join(versioned, 'ffmpeg'), 0o755)
+    const logger = new MemoryLogger()
+    const info = await inspectFfmpeg(
+      { ffmpeg: path.join(versioned, 'ffmpeg'), ffprobe: undefined, source: 'PATH' },
+      logger,
+    )
+    expect(info).toEqual({
+      path: path.join(versioned, 'ffmpeg'),
+      version: '4.4.2-0ubuntu0.22.04.1',
+      source: 'system',
+      found_via: 'PATH',
+      ffprobe: null,
+    })
+    expect(logger.lines.map((l) => l.message).join('\n')).toMatch(
+      /older than the maintained 5\.x line/,
+    )
+  })
+
+  it('records the bundled build as bundled and warns naming its age', async () => {
+    const tools = await resolveFfmpeg({ PATH: '' }, { allowBundled: true })
+    const logger = new MemoryLogger()
+    const info = await inspectFfmpeg(tools, logger)
+    expect(info.source).toBe('bundled')
+    expect(info.version).toBe('N-47683-g0e8eb07980-static')
+    const warnings = logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)
+    expect(warnings.join('\n')).toMatch(/FFmpeg 4\.1, built 2018-12-10/)
+  })
+
   it('the npm package binary encodes H.264 / yuv420p, probed without ffprobe', async () => {
-    const tools = await resolveFfmpeg({ PATH: '' })
+    const tools = await resolveFfmpeg({ PATH: '' }, { allowBundled: true })
     const file = path.join(dir, 'npm.mp4')
     const picture = FIRST_PICTURE(32, 16)
     await encodeRgbFrames(tools, [picture, picture, picture, picture, picture, picture], file, {
