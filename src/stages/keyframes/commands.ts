@@ -1,5 +1,4 @@
 import path from 'node:path'
-import type { RawInputs } from '../../core/input-spec.js'
 import type { StageCommand } from '../../core/stage-command.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { parseKeyframesInputs, type KeyframesInputs } from './inputs.js'
@@ -25,13 +24,11 @@ export function keyframesOutputs(
 
 /**
  * The `keyframes` stage command with optional providers (the local LLM, ComfyUI), made per run
- * from the parsed inputs, the raw inputs (the LLM and ComfyUI inputs) and the context; without
- * them `llm` and ComfyUI aliases are refused.
+ * from the parsed inputs and the context; without them `llm` and ComfyUI aliases are refused.
  */
 export function createKeyframesCommand(
   providersFor: (
     inputs: KeyframesInputs,
-    raw: RawInputs,
     context: StageContext,
   ) => KeyframesProviders | Promise<KeyframesProviders> = () => ({}),
 ): StageCommand {
@@ -43,7 +40,7 @@ export function createKeyframesCommand(
     outputs: KEYFRAMES_OUTPUTS,
     async run(raw, context) {
       const inputs = parseKeyframesInputs(raw)
-      const result = await runKeyframes(inputs, context, await providersFor(inputs, raw, context))
+      const result = await runKeyframes(inputs, context, await providersFor(inputs, context))
       return {
         outputs: keyframesOutputs(result, context.workspace),
         summary: keyframesSummaryMarkdown(result),

@@ -1,5 +1,6 @@
 import { KamuiError } from '../../core/errors.js'
 import { withDefaults, type RawInputs } from '../../core/input-spec.js'
+import { parseLlmInputs, type LlmOptions } from '../../providers/llm/inputs.js'
 import {
   isKeyframeAspectRatio,
   KEYFRAME_ASPECT_RATIOS,
@@ -50,6 +51,13 @@ export interface KeyframesInputs {
   totalTimeoutMs: number
   folderName: string
   branchName: string
+  /** `comfyui-url` as given (comma list), or undefined for the default server. */
+  comfyuiUrl: string | undefined
+  /**
+   * The local-LLM inputs, parsed only when a model input is `llm` (stories are written, or
+   * compositions); undefined otherwise, so they are not checked when unused.
+   */
+  llm: LlmOptions | undefined
 }
 
 /**
@@ -57,7 +65,8 @@ export interface KeyframesInputs {
  *
  * @throws KamuiError KF_001 for a product-image list that is empty or longer than 10,
  *   KF_002 when neither concept nor storyboard-file is given, CFG_001 for any other malformed
- *   value (the message names the input, the value and what is accepted)
+ *   value (the message names the input, the value and what is accepted; the LLM inputs are
+ *   checked only when `story-model` or `enhancer-model` is `llm`)
  */
 export function parseKeyframesInputs(raw: RawInputs): KeyframesInputs {
   const r = withDefaults(KEYFRAMES_INPUTS, raw)
@@ -87,6 +96,9 @@ export function parseKeyframesInputs(raw: RawInputs): KeyframesInputs {
   if (schedule !== 'graph' && schedule !== 'sequential') {
     throw new KamuiError('CFG_001', `schedule must be graph or sequential, got "${r['schedule']}".`)
   }
+  const storyModel = model(r, 'story-model')
+  const enhancerModel = model(r, 'enhancer-model')
+  const wantsLlm = enhancerModel === 'llm' || (storyModel === 'llm' && !storyboardFile)
   return {
     concept,
     storyIndex: int(r, 'story-index', 1, 5),
@@ -94,8 +106,8 @@ export function parseKeyframesInputs(raw: RawInputs): KeyframesInputs {
     productImages: parseProductImageList(r['product-images'] ?? ''),
     aspectRatio: aspect,
     segmentCount: int(r, 'segment-count', MIN_SEGMENTS, MAX_SEGMENTS),
-    storyModel: model(r, 'story-model'),
-    enhancerModel: model(r, 'enhancer-model'),
+    storyModel,
+    enhancerModel,
     keyframeModel: model(r, 'keyframe-model'),
     modelRegistry: text('model-registry') || undefined,
     mcpConfig: text('mcp-config') || undefined,
@@ -109,6 +121,8 @@ export function parseKeyframesInputs(raw: RawInputs): KeyframesInputs {
     totalTimeoutMs: number(r, 'total-timeout', 1, 86_400) * 1000,
     folderName,
     branchName: text('branch-name'),
+    comfyuiUrl: text('comfyui-url') || undefined,
+    llm: wantsLlm ? parseLlmInputs(raw) : undefined,
   }
 }
 

@@ -1,11 +1,9 @@
 import { ComfyPool } from '../../providers/comfyui/pool.js'
 import { parseComfyUrls } from '../../providers/comfyui/urls.js'
 import { KamuiError } from '../../core/errors.js'
-import type { RawInputs } from '../../core/input-spec.js'
 import type { Logger } from '../../core/logger.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { createLlmClient } from '../../providers/llm/create.js'
-import { parseLlmInputs } from '../../providers/llm/inputs.js'
 import type { McpPool } from '../../providers/mcp/pool.js'
 import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
 import type { ModelRegistry } from '../../models/registry.js'
@@ -40,8 +38,7 @@ export interface KeyframesProviders {
 }
 
 /**
- * The providers of self-hosted runners, made per run from the parsed inputs, the raw inputs
- * (`comfyui-url`, the LLM inputs) and the context:
+ * The providers of self-hosted runners, made per run from the parsed inputs and the context:
  *
  * - `comfyui`: a {@link ComfyRenderer} on the servers of `comfyui-url` (default
  *   `http://127.0.0.1:8188`), made only when `keyframe-model` resolves to a `provider: comfyui`
@@ -55,21 +52,18 @@ export interface KeyframesProviders {
  */
 export async function localKeyframesProviders(
   inputs: KeyframesInputs,
-  raw: RawInputs,
   context: StageContext,
 ): Promise<KeyframesProviders> {
   const { logger } = context
   const providers: KeyframesProviders = {
     comfyui: (entry) =>
-      new ComfyRenderer(entry, new ComfyPool(parseComfyUrls(raw['comfyui-url']), { logger }), {
+      new ComfyRenderer(entry, new ComfyPool(parseComfyUrls(inputs.comfyuiUrl), { logger }), {
         logger,
         gpu: { env: context.env },
       }),
   }
-  const wantsLlm =
-    inputs.enhancerModel === 'llm' || (inputs.storyModel === 'llm' && !inputs.storyboardFile)
-  if (wantsLlm) {
-    const llm = parseLlmInputs(raw)
+  const { llm } = inputs
+  if (llm) {
     const client = await createLlmClient({
       lmStudioUrl: llm.lmStudioUrl,
       ollamaUrl: llm.ollamaUrl,
