@@ -21,7 +21,7 @@ function latencyFromEnv(raw: string | undefined): number {
 }
 
 const latencyMs = latencyFromEnv(process.env.KAMUI_PREVIEW_LATENCY_MS)
-const server = createPreviewServer({ latencyMs })
+const server = createPreviewServer({ latencyMs, env: process.env })
 const transport = new StdioServerTransport()
 
 let closing = false

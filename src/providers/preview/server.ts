@@ -30,6 +30,8 @@ export interface PreviewServerOptions {
    * hosted model's latency; the synchronous tool ignores it.
    */
   latencyMs?: number
+  /** Environment the video tools find ffmpeg in (see `registerPreviewVideoTools`); default empty. */
+  env?: Record<string, string | undefined>
 }
 
 /**

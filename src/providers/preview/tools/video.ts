@@ -34,9 +34,9 @@ export interface PreviewVideoToolOptions {
   /** How long a submitted job stays `queued` before it renders, ms (default 0). */
   latencyMs?: number
   /**
-   * Environment for finding ffmpeg (`FFMPEG_PATH`, `PATH`; see `resolveFfmpeg`). Default: the
-   * preview server process's own environment, which the stage sets (it passes the ffmpeg it
-   * resolved as `FFMPEG_PATH`).
+   * Environment for finding ffmpeg (`FFMPEG_PATH`, `PATH`; see `resolveFfmpeg`): the preview
+   * server process's own environment, passed in by its entry (`main.ts`), which the stage sets
+   * (it passes the ffmpeg it resolved as `FFMPEG_PATH`). Default: empty.
    */
   env?: Record<string, string | undefined>
 }
@@ -125,7 +125,7 @@ export function registerPreviewVideoTools(
   const queue = new SerialQueue()
   const jobs = new Map<string, VideoJob>()
   let tools: Promise<FfmpegTools> | undefined
-  const env = options.env ?? process.env
+  const env = options.env ?? {}
   const latencyMs = Math.max(0, options.latencyMs ?? 0)
 
   const render = async (args: PreviewVideoArgs): Promise<RenderedClip> => {
