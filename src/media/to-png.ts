@@ -19,14 +19,22 @@ export const DEFAULT_MAX_PIXELS = ABSOLUTE_MAX_PIXELS
 export const REQUEST_PIXEL_FACTOR = 4
 
 /**
- * The pixel limit of an image made for a request of `width`×`height`: at most
- * {@link REQUEST_PIXEL_FACTOR} times the requested pixels, and never more than
- * {@link ABSOLUTE_MAX_PIXELS}. Without a valid request size, the absolute limit.
+ * The cap never goes below this (8 MiP, a "2K" image of any aspect ratio such as 2816×1536):
+ * hosted models take an aspect ratio rather than a size and answer at their native resolution,
+ * so a small request (128×128) must still accept their 1024×1024 or 2K images.
+ */
+export const MIN_PIXEL_CAP = 8 * 1024 * 1024
+
+/**
+ * The pixel limit of an image made for a request of `width`×`height`:
+ * {@link REQUEST_PIXEL_FACTOR} times the requested pixels, at least {@link MIN_PIXEL_CAP} and
+ * never more than {@link ABSOLUTE_MAX_PIXELS}. Without a valid request size, the absolute limit.
  */
 export function pixelCapFor(width: number | undefined, height: number | undefined): number {
   if (!width || !height || !Number.isFinite(width * height) || width * height <= 0)
     return ABSOLUTE_MAX_PIXELS
-  return Math.min(ABSOLUTE_MAX_PIXELS, Math.ceil(width * height * REQUEST_PIXEL_FACTOR))
+  const tied = Math.max(MIN_PIXEL_CAP, Math.ceil(width * height * REQUEST_PIXEL_FACTOR))
+  return Math.min(ABSOLUTE_MAX_PIXELS, tied)
 }
 
 /** Options of {@link toPng}. */
@@ -88,8 +96,8 @@ export async function toPng(bytes: Uint8Array, options: ToPngOptions = {}): Prom
     throw new KamuiError(
       'GEN_002',
       `the model returned a ${width}×${height} image, above the limit of ${maxPixels} pixels ` +
-        `(at most ${REQUEST_PIXEL_FACTOR}× the requested size and ${ABSOLUTE_MAX_PIXELS} in ` +
-        'all); it was refused from its header without decoding.',
+        `(${REQUEST_PIXEL_FACTOR}× the requested size, at least ${MIN_PIXEL_CAP} and at most ` +
+        `${ABSOLUTE_MAX_PIXELS}); it was refused from its header without decoding.`,
       { retryable: false },
     )
   }
