@@ -1,9 +1,5 @@
+import { markdownCell } from '../../core/markdown.js'
 import type { GenerationReport } from './report.js'
-
-/** Escapes text for a Markdown table cell. */
-function cell(text: string): string {
-  return text.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')
-}
 
 function seconds(ms: number | null): string {
   return ms === null ? '–' : `${(ms / 1000).toFixed(1)} s`
@@ -16,18 +12,18 @@ function seconds(ms: number | null): string {
  */
 export function modelComparisonMarkdown(report: GenerationReport): string {
   const images = report.images.map((image) => {
-    const link = image.file ? `[${cell(image.file)}](../${image.file})` : '–'
+    const link = image.file ? `[${markdownCell(image.file)}](../${image.file})` : '–'
     const status = image.status === 'ok' ? 'ok' : `failed (${image.error?.code ?? ''})`
     const score = image.quality_score === null ? 'not measured' : image.quality_score.toFixed(2)
-    return `| ${image.index} | ${cell(image.model)} | ${status} | ${link} | ${image.resolution ?? '–'} | ${seconds(image.timings.generation_ms)} | ${image.attempts} | ${score} |`
+    return `| ${image.index} | ${markdownCell(image.model)} | ${status} | ${link} | ${image.resolution ?? '–'} | ${seconds(image.timings.generation_ms)} | ${image.attempts} | ${score} |`
   })
   const models = report.model_comparison.models.map(
     (m) =>
-      `| ${cell(m.model)} | ${m.images} | ${m.succeeded} | ${m.failed} | ${seconds(m.mean_generation_ms)} | ` +
+      `| ${markdownCell(m.model)} | ${m.images} | ${m.succeeded} | ${m.failed} | ${seconds(m.mean_generation_ms)} | ` +
       `${m.mean_quality === null ? '–' : m.mean_quality.toFixed(2)} | ${m.quality_stdev === null ? '–' : m.quality_stdev.toFixed(3)} |`,
   )
   const comparison = report.model_comparison
-  const named = (value: string | null): string => (value === null ? '–' : cell(value))
+  const named = (value: string | null): string => (value === null ? '–' : markdownCell(value))
   return [
     '# Model comparison',
     '',
@@ -37,7 +33,7 @@ export function modelComparisonMarkdown(report: GenerationReport): string {
           '',
         ]
       : []),
-    `Prompt: ${cell(report.request.prompt)}`,
+    `Prompt: ${markdownCell(report.request.prompt)}`,
     '',
     `${report.generation_summary.successful_generations} of ${report.generation_summary.total_images} images, ` +
       `strategy ${report.request.strategy}, max-parallel ${report.request.max_parallel}, ` +
@@ -58,11 +54,11 @@ export function modelComparisonMarkdown(report: GenerationReport): string {
     `- Best quality: ${named(comparison.best_quality_model)}`,
     `- Fastest: ${named(comparison.fastest_model)}`,
     `- Most consistent: ${named(comparison.most_consistent_model)}`,
-    ...comparison.notes.map((n) => `- ${cell(n)}`),
+    ...comparison.notes.map((n) => `- ${markdownCell(n)}`),
     '',
     '![Contact sheet](contact-sheet.png)',
     '',
-    ...report.notices.map((n) => `- ${cell(n)}`),
+    ...report.notices.map((n) => `- ${markdownCell(n)}`),
     '',
   ].join('\n')
 }

@@ -1,9 +1,5 @@
+import { markdownCell } from '../../core/markdown.js'
 import type { ImageGenerationResult } from './run.js'
-
-/** Escapes text for a Markdown table cell. */
-function cell(text: string): string {
-  return text.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')
-}
 
 /** The job summary of an image-generation run: one row per planned image, then the warnings. */
 export function imageSummaryMarkdown(result: ImageGenerationResult): string {
@@ -18,9 +14,9 @@ export function imageSummaryMarkdown(result: ImageGenerationResult): string {
     const score = image.quality_score === null ? '–' : image.quality_score.toFixed(2)
     const regen =
       image.regeneration?.outcome === 'regenerated'
-        ? ` (regenerated from ${cell(image.regeneration.from)})`
+        ? ` (regenerated from ${markdownCell(image.regeneration.from)})`
         : ''
-    return `| ${image.index}${primary} | ${cell(image.model)}${regen} | ${status} | ${score} | ${image.resolution ?? '–'} | ${time} | ${image.attempts} |`
+    return `| ${image.index}${primary} | ${markdownCell(image.model)}${regen} | ${status} | ${score} | ${image.resolution ?? '–'} | ${time} | ${image.attempts} |`
   })
   return [
     `### Image generation${report.preview ? ' (PREVIEW output, not model output)' : ''}`,
@@ -32,7 +28,7 @@ export function imageSummaryMarkdown(result: ImageGenerationResult): string {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    ...report.warnings.map((w) => `> **${w.code}**: ${cell(w.message)}`),
+    ...report.warnings.map((w) => `> **${w.code}**: ${markdownCell(w.message)}`),
     '',
   ].join('\n')
 }

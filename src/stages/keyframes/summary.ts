@@ -1,10 +1,6 @@
+import { markdownCell } from '../../core/markdown.js'
 import type { KeyframeRecord } from './keyframes-file.js'
 import type { KeyframesResult } from './run.js'
-
-/** Escapes text for a Markdown table cell. */
-function cell(text: string): string {
-  return text.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')
-}
 
 function frameCell(frame: KeyframeRecord): string {
   if (frame.path === null) return `${frame.status}: ${frame.error?.code ?? ''}`
@@ -28,11 +24,11 @@ export function keyframesSummaryMarkdown(result: KeyframesResult): string {
     '| --- | --- | --- | --- |',
     ...k.segments.map(
       (s) =>
-        `| ${s.index} ${cell(s.label)} | ${cell(frameCell(s.firstFrame))} | ${cell(frameCell(s.lastFrame))} | ${s.status} |`,
+        `| ${s.index} ${markdownCell(s.label)} | ${markdownCell(frameCell(s.firstFrame))} | ${markdownCell(frameCell(s.lastFrame))} | ${s.status} |`,
     ),
     '',
-    ...k.notices.map((n) => `> ${cell(n)}`),
-    ...result.warnings.map((w) => `> **${w.code}**: ${cell(w.message)}`),
+    ...k.notices.map((n) => `> ${markdownCell(n)}`),
+    ...result.warnings.map((w) => `> **${w.code}**: ${markdownCell(w.message)}`),
     '',
   ].join('\n')
 }

@@ -1,11 +1,7 @@
+import { markdownCell } from '../../core/markdown.js'
 import type { StageCommand } from '../../core/stage-command.js'
 import { runPipeline, type StageRun } from './run.js'
 import { PIPELINE_INPUTS, PIPELINE_OUTPUTS } from './spec.js'
-
-/** Escapes text for a Markdown table cell. */
-function cell(text: string): string {
-  return text.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')
-}
 
 /** The job summary: which stages ran, and how they ended. */
 export function pipelineSummaryMarkdown(runs: readonly StageRun[]): string {
@@ -16,7 +12,7 @@ export function pipelineSummaryMarkdown(runs: readonly StageRun[]): string {
     '| --- | --- | --- | --- |',
     ...runs.map(
       (s) =>
-        `| ${s.stage} | ${s.status} | ${(s.durationMs / 1000).toFixed(1)} s | ${s.reason ? cell(s.reason) : ''} |`,
+        `| ${s.stage} | ${s.status} | ${(s.durationMs / 1000).toFixed(1)} s | ${s.reason ? markdownCell(s.reason) : ''} |`,
     ),
     '',
   ].join('\n')
