@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { writeFileAtomic } from '../../core/atomic-write.js'
+import { writeRedactedJson } from '../../core/redacted-json.js'
 import type { Redactor } from '../../core/redactor.js'
 import { loadSharp } from '../../media/sharp.js'
 import { describeIssues } from './issues.js'
@@ -231,9 +231,10 @@ export async function writeArtifactMetadata(
   const { earlier, replacedInvalid } = await earlierRecords(file, current)
   const { earlier_stages: _ignored, ...top } = current as ArtifactMetadata
   const merged: ArtifactMetadata = earlier.length ? { ...top, earlier_stages: earlier } : top
-  const redacted = redactDeep(merged, redactor) as ArtifactMetadata
-  const metadata = validate(ArtifactMetadataSchema, redacted)
-  await writeFileAtomic(file, `${JSON.stringify(metadata, null, 2)}\n`)
+  // Masked first and validated as masked, so that the file written is the file checked
+  // (writing masks again, which changes nothing).
+  const metadata = validate(ArtifactMetadataSchema, redactor.redactDeep(merged))
+  await writeRedactedJson(file, metadata, redactor)
   return { file, metadata, earlierStages: earlier.map((r) => r.stage), replacedInvalid }
 }
 
@@ -270,15 +271,3 @@ function validate<T>(schema: { safeParse(data: unknown): ParseResult<T> }, data:
 type ParseResult<T> =
   | { success: true; data: T }
   | { success: false; error: { issues: Parameters<typeof describeIssues>[1] } }
-
-/** `value` with every string (and object key) redacted, except `sha256` values. */
-function redactDeep(value: unknown, redactor: Redactor, key?: string): unknown {
-  if (typeof value === 'string') return key === 'sha256' ? value : redactor.redact(value)
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redactor))
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [redactor.redact(k), redactDeep(v, redactor, k)]),
-    )
-  }
-  return value
-}

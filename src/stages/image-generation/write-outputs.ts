@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { Redactor } from '../../core/redactor.js'
 import { copyFileAtomic, writeFileAtomic } from '../../core/atomic-write.js'
+import { writeRedactedJson } from '../../core/redacted-json.js'
 import { outputUrl } from '../../core/url.js'
 import { renderContactSheet } from '../../output/reports/contact-sheet.js'
 import type { ImageGenerationInputs } from './inputs.js'
@@ -106,17 +107,14 @@ export async function writeModelComparison(
   await writeFileAtomic(path.join(folder, FILES.modelComparison), redactor.redact(markdown))
 }
 
-/** Writes JSON with the secrets masked in every string field before it is serialised. */
+/** {@link writeRedactedJson} of `value` to `{folder}/{relative}`. */
 async function writeJson(
   folder: string,
   relative: string,
   value: unknown,
   redactor: Redactor,
 ): Promise<void> {
-  await writeFileAtomic(
-    path.join(folder, relative),
-    `${JSON.stringify(redactor.redactDeep(value), null, 2)}\n`,
-  )
+  await writeRedactedJson(path.join(folder, relative), value, redactor)
 }
 
 /** Everything {@link writeRunFiles} writes from. */

@@ -1,9 +1,8 @@
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { deadlineSignal } from '../../core/abort.js'
-import { writeFileAtomic } from '../../core/atomic-write.js'
+import { writeRedactedJson } from '../../core/redacted-json.js'
 import { KamuiError } from '../../core/errors.js'
-import type { Redactor } from '../../core/redactor.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
 import { parseMcpConfig } from '../../providers/mcp/config.js'
@@ -229,7 +228,7 @@ async function storyboardOf(
     stepTimeoutMs: inputs.frameTimeoutMs,
     logger: context.logger,
   })
-  await writeJson(path.join(run.folder, STORIES_FILE), stories.file, context.redactor)
+  await writeRedactedJson(path.join(run.folder, STORIES_FILE), stories.file, context.redactor)
   return {
     storyboard: stories.storyboard,
     stories,
@@ -349,7 +348,7 @@ async function finishKeyframes(
   })
   const cancelled = context.signal?.aborted ?? false
   const file = path.join(folder, KEYFRAMES_FILE)
-  await writeJson(file, KeyframesFileSchema.parse(keyframes), context.redactor)
+  await writeRedactedJson(file, KeyframesFileSchema.parse(keyframes), context.redactor)
   await writeKeyframesTelemetry({
     folder,
     run: run.info,
@@ -402,14 +401,4 @@ async function removeStaleFrames(
         await rm(path.join(folder, frameFile(record.index, frame.kind)), { force: true })
     }
   }
-}
-
-/** Writes JSON with every string value redacted (hashes excepted). */
-async function writeJson(file: string, value: unknown, redactor: Redactor): Promise<void> {
-  const text = JSON.stringify(
-    value,
-    (key, v: unknown) => (typeof v === 'string' && key !== 'sha256' ? redactor.redact(v) : v),
-    2,
-  )
-  await writeFileAtomic(file, `${text}\n`)
 }

@@ -14,7 +14,7 @@ import { prepareFfmpeg, type FfmpegTools } from '../../media/video/ffmpeg.js'
 import { LAST_FRAME_MODELS, McpVideoProvider } from '../../providers/video/mcp-provider.js'
 import { PREVIEW_VIDEO_NOTICE } from '../../media/video/preview-clip.js'
 import type { VideoProvider } from '../../providers/video/provider.js'
-import { writeFileAtomic } from '../../core/atomic-write.js'
+import { writeRedactedJson } from '../../core/redacted-json.js'
 import { makeClip } from './clip.js'
 import { resolveFrame, type ResolvedFrame } from './frames.js'
 import type { VideoGenerationInputs } from './inputs.js'
@@ -220,10 +220,7 @@ export async function runVideoGeneration(
     warnings,
   }
   const reportPath = path.join(folder, VIDEO_REPORT_FILE)
-  await writeFileAtomic(
-    reportPath,
-    `${JSON.stringify(context.redactor.redactDeep(report), null, 2)}\n`,
-  )
+  await writeRedactedJson(reportPath, report, context.redactor)
   await writeVideoTelemetry({
     folder,
     run,
