@@ -297,3 +297,42 @@ export async function fetchChecked(
 function formatMiB(bytes: number): string {
   return `${Math.round((bytes / 1048576) * 10) / 10} MiB`
 }
+
+/**
+ * The largest answer to one MCP request over HTTP: one inline image at the media cap, as
+ * base64 (4/3), plus 4 MiB of JSON around it. Bigger answers are cut off while streaming,
+ * before they are parsed.
+ */
+export const MAX_MCP_RESPONSE_BYTES = Math.ceil((MAX_MEDIA_BYTES * 4) / 3) + 4 * 1024 * 1024
+
+/**
+ * Wraps `base` so that the body of every response to a POST (the answers of Streamable HTTP
+ * MCP requests, plain JSON or an SSE stream) fails once it grows past `maxBytes`: a server
+ * cannot exhaust memory with one oversized inline image. GET event streams (notifications,
+ * long-lived) are left as they are.
+ *
+ * @throws (from the body) KamuiError GEN_002 naming the limit, when a body grows past it
+ */
+export function cappedResponseFetch(base: typeof fetch, maxBytes: number): typeof fetch {
+  return async (input, init) => {
+    const response = await base(input, init)
+    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
+    if (method !== 'POST' || !response.body) return response
+    let total = 0
+    const limit = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        total += chunk.byteLength
+        if (total > maxBytes) {
+          controller.error(tooLarge('the MCP server answer', maxBytes))
+          return
+        }
+        controller.enqueue(chunk)
+      },
+    })
+    return new Response(response.body.pipeThrough(limit), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    })
+  }
+}

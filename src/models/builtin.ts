@@ -12,7 +12,7 @@ function triple(base: string): { type: 'async'; submit: string; status: string; 
 
 /**
  * The built-in model registry (SPEC §3). Tool names and arguments come from the legacy
- * KamuiCode tool catalogue (`shared/reference/kamuicode-legacy.md` §3); rate limits are the
+ * KamuiCode tool catalogue (the legacy `kamuicode-workflow` modules' MCP calls); rate limits are the
  * defaults of the original design (imagen4-ultra 10 rpm / 3, imagen4-fast 20 rpm / 5,
  * flux-schnell 30 rpm / 8); unlisted models inherit `max-parallel`.
  */

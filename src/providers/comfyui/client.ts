@@ -18,7 +18,7 @@ import type {
 } from './types.js'
 
 /**
- * REST client of one ComfyUI server (reference §A1). Every route exists under `/api` (since
+ * REST client of one ComfyUI server (ComfyUI `server.py`). Every route exists under `/api` (since
  * June 2024) and bare; reverse proxies sometimes expose only one of the two, so the client
  * finds out which answers ({@link ComfyClient.routePrefix}) and then uses it for every request,
  * the WebSocket included.

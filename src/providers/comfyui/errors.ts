@@ -3,7 +3,7 @@ import type { HistoryEntry, NodeError } from './types.js'
 
 /**
  * Turning ComfyUI's error shapes into {@link KamuiError}s that name the node, its class and the
- * message (reference §A1, §A3, §A4):
+ * message (ComfyUI `server.py` and `execution.py`):
  *
  * - `POST /prompt` 400 bodies: `{ error: { type, message, details, extra_info }, node_errors: {…} }`
  *   since v0.3.28, `{ error: "<text>", node_errors: [] }` before (and from some proxies); a

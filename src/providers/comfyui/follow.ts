@@ -14,7 +14,7 @@ import type { HistoryEntry } from './types.js'
 import { eventPromptId, type ComfyEvent } from './ws-frames.js'
 
 /**
- * Following one prompt to its end (reference §A5), combining the WebSocket and `/history`:
+ * Following one prompt to its end, combining the WebSocket and `/history`:
  *
  * 1. Events are collected from the moment the socket opens (before `POST /prompt`: a fast
  *    prompt can finish before its answer arrives), and only those whose `prompt_id` is ours

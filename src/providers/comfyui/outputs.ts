@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { FileRef, HistoryEntry } from './types.js'
 
 /**
- * The files an output node wrote, from its history entry (reference §A2): `images` (SaveImage,
+ * The files an output node wrote, from its history entry (ComfyUI `execution.py`, `PromptQueue.task_done`): `images` (SaveImage,
  * PreviewImage, and core video nodes, which report videos under `images` with
  * `animated: [true]`) and `gifs` (VideoHelperSuite's video nodes).
  */

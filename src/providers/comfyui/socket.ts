@@ -4,7 +4,7 @@ import type { Logger } from '../../core/logger.js'
 import { decodeBinaryFrame, decodeTextFrame, type ComfyEvent } from './ws-frames.js'
 
 /**
- * The WebSocket side of following a prompt (reference §A4, §A5, "What users report").
+ * The WebSocket side of following a prompt (ComfyUI `server.py` WebSocket messages).
  *
  * - The socket is opened with our own `clientId` before the prompt is submitted, and the first
  *   text frame announces `supports_preview_metadata` (servers since v0.3.45 then send binary

@@ -1,9 +1,9 @@
 /**
- * ComfyUI wire shapes used by the client (facts: shared/reference/comfyui.md §A). Only the
+ * ComfyUI wire shapes used by the client (facts from the ComfyUI source: `server.py`, `execution.py`). Only the
  * fields the client reads are typed; servers add more, and every reader tolerates extra keys.
  */
 
-/** One node of an API-format workflow: `{ class_type, inputs, _meta? }` (reference §A6). */
+/** One node of an API-format workflow: `{ class_type, inputs, _meta? }` (ComfyUI's "Save (API)" format). */
 export interface ApiNode {
   class_type: string
   /** Widget values, or links `["<node id>", <output index>]`. */
@@ -26,7 +26,7 @@ export interface FileRef {
 }
 
 /**
- * One node's UI output in a history entry (reference §A2): `images` (SaveImage, PreviewImage,
+ * One node's UI output in a history entry (ComfyUI `execution.py`, `PromptQueue.task_done`): `images` (SaveImage, PreviewImage,
  * and core video nodes with `animated: [true]`), `gifs` (VideoHelperSuite), `audio`, `text`.
  */
 export interface NodeUiOutput {
@@ -39,7 +39,7 @@ export interface NodeUiOutput {
 /** `[event name, data]` pairs of a history entry's `status.messages`. */
 export type HistoryMessage = [string, Record<string, unknown>]
 
-/** A `GET /history/{id}` entry (reference §A2). */
+/** A `GET /history/{id}` entry (ComfyUI `execution.py`, `PromptQueue.task_done`). */
 export interface HistoryEntry {
   outputs: Record<string, NodeUiOutput>
   status?: {
@@ -55,13 +55,13 @@ export interface SubmitResult {
   /** Queue position number, when the server sent one. */
   number: number | undefined
   /**
-   * Validation errors of outputs that were dropped while the rest was queued (reference §A1:
-   * a 200 can carry a non-empty `node_errors`). Empty when everything validated.
+   * Validation errors of outputs that were dropped while the rest was queued (ComfyUI `server.py`
+   * `post_prompt`: a 200 can carry a non-empty `node_errors`). Empty when everything validated.
    */
   nodeErrors: Record<string, NodeError>
 }
 
-/** One entry of `node_errors` (reference §A1, §A3). */
+/** One entry of `node_errors` (ComfyUI `execution.py` `validate_prompt` / `validate_inputs`). */
 export interface NodeError {
   class_type?: string
   errors?: {
@@ -98,7 +98,7 @@ export interface SystemStatsDevice {
   torch_vram_free?: number
 }
 
-/** `GET /system_stats` (reference §A1). */
+/** `GET /system_stats` (ComfyUI `server.py`). */
 export interface SystemStats {
   system?: { comfyui_version?: string; os?: string; [key: string]: unknown }
   devices?: SystemStatsDevice[]

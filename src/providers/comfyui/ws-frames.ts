@@ -1,5 +1,5 @@
 /**
- * Decoding ComfyUI WebSocket frames (reference §A4).
+ * Decoding ComfyUI WebSocket frames (ComfyUI `server.py` `send_sync`).
  *
  * Text frames are `{"type": …, "data": …}`. Binary frames start with a big-endian uint32 event
  * type:

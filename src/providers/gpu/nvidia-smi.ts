@@ -2,7 +2,7 @@ import { execFile, type ExecFileException } from 'node:child_process'
 import type { GpuReadResult } from './types.js'
 
 /**
- * Reading GPU memory with `nvidia-smi` (reference §E): one CSV line per GPU, in MiB, in device
+ * Reading GPU memory with `nvidia-smi` (`nvidia-smi --help-query-gpu`): one CSV line per GPU, in MiB, in device
  * index order:
  *
  *   nvidia-smi --query-gpu=memory.free,memory.total,memory.used --format=csv,noheader,nounits

@@ -8,9 +8,9 @@ import { pickModel, PROVIDER_NAMES } from './models.js'
 import { OllamaClient } from './ollama.js'
 import type { LlmClient, LlmProvider, LlmTimeouts, ModelPurpose } from './types.js'
 
-/** Default LM Studio server (reference D1: port 1234). */
+/** Default LM Studio server (LM Studio docs: port 1234). */
 export const DEFAULT_LMSTUDIO_URL = 'http://127.0.0.1:1234'
-/** Default Ollama server (reference D2: port 11434). */
+/** Default Ollama server (Ollama docs: port 11434). */
 export const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434'
 /** Default limit of the health check of each server, ms. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 5_000

@@ -8,7 +8,7 @@ import { sseData } from './sse.js'
 import type { ChatCompletion, ChatRequest, LlmModelInfo } from './types.js'
 
 /**
- * LM Studio through its OpenAI-compatible REST API (reference D1):
+ * LM Studio through its OpenAI-compatible REST API (LM Studio docs, `lmstudio-ai/docs`):
  *
  * - models: `GET /api/v0/models` (0.3.6+: type `llm` / `vlm` / `embeddings` and state
  *   `loaded` / `not-loaded`), else `GET /v1/models` (ids only; with just-in-time loading on it

@@ -6,7 +6,7 @@ import { networkError } from './server-errors.js'
 import type { ChatCompletion, ChatMessage, ChatRequest, LlmModelInfo } from './types.js'
 
 /**
- * Ollama through its native REST API (reference D2), the fallback when LM Studio is down:
+ * Ollama through its native REST API (Ollama `docs/api.md`), the fallback when LM Studio is down:
  *
  * - models: `GET /api/tags` (installed), `GET /api/ps` (loaded; best effort);
  * - chat: `POST /api/chat` with `stream: false` (the default is true) and the JSON schema in

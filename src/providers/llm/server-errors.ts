@@ -5,7 +5,7 @@ import type { LlmModelInfo } from './types.js'
 
 /**
  * Mapping of server answers to error codes, shared by the LM Studio and Ollama clients
- * (reference D1 "Error: …" rows and D2 "Native errors"):
+ * (the error bodies the LM Studio and Ollama docs and issue trackers show):
  *
  * | answer | code |
  * |---|---|

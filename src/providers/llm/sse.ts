@@ -1,7 +1,7 @@
 /**
  * Server-sent events as LM Studio's OpenAI-compatible streaming sends them: lines
  * `data: {chat.completion.chunk}` separated by blank lines, ending with `data: [DONE]`
- * (reference D1 "Streaming"). Comment lines (`: …`), `event:`, `id:` and `retry:` fields are
+ * (LM Studio docs, streaming). Comment lines (`: …`), `event:`, `id:` and `retry:` fields are
  * read and ignored; several `data:` lines of one event are joined with `\n` (the SSE rule).
  */
 

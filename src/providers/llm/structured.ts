@@ -8,7 +8,7 @@ import { shorten } from './http.js'
  * LM Studio (GGUF: llama.cpp grammars; MLX: Outlines) and Ollama (`format`) constrain the
  * tokens to the schema's shape, but not every keyword (`minimum`, `maximum`, `pattern` are not
  * always enforced), small models may not comply at all, and a context overflow can return a
- * 200 with empty content (reference D1, D3). So the answer is always parsed and validated with
+ * 200 with empty content (LM Studio docs, structured output). So the answer is always parsed and validated with
  * the zod schema it was made from; nothing is repaired or defaulted.
  */
 

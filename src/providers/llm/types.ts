@@ -6,8 +6,8 @@ import type { z } from 'zod'
  * enhancement, the vision scorer, story generation) never care which one answered, while the
  * report can still say so through {@link LlmClient.provider}.
  *
- * Protocol facts: `shared/reference/lmstudio-ollama.md` (LM Studio docs @c6854fb, Ollama
- * docs/api.md @fb30760).
+ * Protocol facts: the LM Studio docs (`lmstudio-ai/docs` @c6854fb) and Ollama's
+ * `docs/api.md` (`ollama/ollama` @fb30760).
  */
 
 /** Which server answered. */

@@ -11,8 +11,7 @@ import type { Redactor } from '../../core/redactor.js'
  * Turns whatever an MCP call threw into a {@link KamuiError} with a code the queue can act on
  * (retry transient failures, fail fast on the rest).
  *
- * Protocol facts used here (SDK 1.32.2, /work/shared/reference/mcp.md §4, verified against the
- * SDK sources): a request timeout and an abort both reject with `McpError` -32001; a closed
+ * Protocol facts used here (SDK 1.32.2, verified against the SDK sources): a request timeout and an abort both reject with `McpError` -32001; a closed
  * connection with -32000; HTTP transports throw `StreamableHTTPError` / `SseError` whose `code`
  * is the HTTP status, and the SSE transport's POST failures are plain errors reading
  * `Error POSTing to endpoint (HTTP <status>)`; Node's `fetch` fails with

@@ -14,8 +14,8 @@ import { findJsonError, jsonNestingDepth } from './json-position.js'
 import type { McpProviderContext } from './types.js'
 
 /**
- * Parsing of the `mcp-config` input: the Claude Code `mcpServers` JSON (SPEC §3.1; formats in
- * /work/shared/reference/mcp.md §4 "mcpServers config"), plus the Gemini-CLI `httpUrl` form.
+ * Parsing of the `mcp-config` input: the Claude Code `mcpServers` JSON (SPEC §3.1; the format of Claude Code's
+ * `.mcp.json`), plus the Gemini-CLI `httpUrl` form.
  */
 
 /** A stdio server: a command started as a child process, spoken to over stdin/stdout. */

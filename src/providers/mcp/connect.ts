@@ -9,6 +9,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { KamuiError, errorMessage } from '../../core/errors.js'
 import { classifyMcpError, httpStatusOf } from './classify-error.js'
+import { MAX_MCP_RESPONSE_BYTES, cappedResponseFetch } from '../../core/http.js'
+import { credentialsInHeader } from '../../core/secrets.js'
 import type { McpServerEntry, RemoteServerEntry, StdioServerEntry } from './config.js'
 import { createRecordingFetch, type RecordingFetch } from '../../core/retry-after.js'
 import type { McpProviderContext } from './types.js'
@@ -16,7 +18,7 @@ import type { McpProviderContext } from './types.js'
 /**
  * Opening one MCP connection (SPEC §3.1): stdio child processes, and remote servers over
  * Streamable HTTP with the SSE fallback documented for SDK 1.x
- * (/work/shared/reference/mcp.md §4 "SSE fallback").
+ * (the SDK README, "Backwards compatibility": try Streamable HTTP, then SSE).
  */
 
 /** How this client introduces itself in `initialize`. */
@@ -92,7 +94,10 @@ export async function connectServer(
 ): Promise<ServerConnection> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
   if (entry.kind === 'stdio') return connectStdio(key, entry, ctx, signal, timeoutMs)
-  const recorder = createRecordingFetch(options.fetch)
+  warnPlainHttpSecrets(key, entry, ctx)
+  const recorder = createRecordingFetch(
+    cappedResponseFetch(options.fetch ?? fetch, MAX_MCP_RESPONSE_BYTES),
+  )
   if (entry.transport === 'sse') return connectSse(key, entry, ctx, recorder, signal, timeoutMs)
   try {
     return await connectStreamable(key, entry, ctx, recorder, signal, timeoutMs)
@@ -115,6 +120,30 @@ export async function connectServer(
       )
     }
   }
+}
+
+/**
+ * Warns (names only, never values) when credential headers are about to be sent over plain
+ * `http://` to a host other than the local machine, where anyone on the path can read them.
+ */
+function warnPlainHttpSecrets(
+  key: string,
+  entry: RemoteServerEntry,
+  ctx: McpProviderContext,
+): void {
+  const url = new URL(entry.url)
+  if (url.protocol !== 'http:') return
+  const names = Object.entries(entry.headers)
+    .filter(([name, value]) => credentialsInHeader(name, value).length > 0)
+    .map(([name]) => name)
+  if (names.length === 0 && url.password === '') return
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  if (host === 'localhost' || /^127\./.test(host) || host === '::1') return
+  ctx.logger.warn(
+    `MCP server "${key}" is reached over plain http:// at ${url.host}, so its credentials ` +
+      `(${[...names, ...(url.password === '' ? [] : ['the URL password'])].join(', ')}) travel ` +
+      'unencrypted: use an https:// URL.',
+  )
 }
 
 function isFallbackStatus(status: number): boolean {

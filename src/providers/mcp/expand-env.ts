@@ -1,6 +1,6 @@
 /**
  * `${VAR}` / `${VAR:-default}` expansion as Claude Code applies it to `.mcp.json` (`command`,
- * `args`, `env`, `url`, `headers`; see /work/shared/reference/mcp.md §4 "mcpServers config").
+ * `args`, `env`, `url`, `headers`; Claude Code's MCP documentation, "Environment variable expansion").
  */
 
 const PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g

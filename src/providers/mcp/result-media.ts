@@ -9,7 +9,7 @@ import type { MediaRef } from './types.js'
  * Reading MCP tool results (SPEC §3.1): the media they hold, the `request_id` of an async
  * submit, the status of a job and its error text.
  *
- * Result shapes are those of `CallToolResult` in SDK 1.32.2 (/work/shared/reference/mcp.md §4):
+ * Result shapes are those of `CallToolResult` in SDK 1.32.2 (`@modelcontextprotocol/sdk/types.js`):
  * `text`, `image` (base64), `audio`, `resource` (`text` or `blob`), `resource_link`, plus
  * `structuredContent`. Hosted models (fal.ai style) answer with JSON inside text such as
  * `{"images":[{"url":"https://…/x.png","content_type":"image/png"}]}`.

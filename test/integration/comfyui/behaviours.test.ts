@@ -12,7 +12,7 @@ import { NO_NVIDIA_SMI_ENV, describeImage, failJob, logText, runJob, solidPng } 
 
 /**
  * The ComfyUI client and provider against fake servers that follow each documented behaviour
- * of shared/reference/comfyui.md (one real process per server profile).
+ * of the ComfyUI source (one real process per server profile).
  */
 
 const PROFILES = {

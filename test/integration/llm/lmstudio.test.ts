@@ -13,7 +13,7 @@ import {
 
 /**
  * The LM Studio client against the fake LM Studio process (test/fixtures/servers/fake-lmstudio),
- * which answers as reference D1 documents, with knobs for each documented failure.
+ * which answers as the LM Studio docs describe, with knobs for each documented failure.
  */
 
 const Translation = z.object({

@@ -9,7 +9,7 @@ import {
 
 const SERVER = 'http://127.0.0.1:8188'
 
-describe('400 bodies of every era (reference §A1)', () => {
+describe('400 bodies of every era (ComfyUI `server.py`)', () => {
   it('reads the object style with node_errors naming node, class, type and input', () => {
     const body = parseErrorBody(
       JSON.stringify({
@@ -72,7 +72,7 @@ describe('400 bodies of every era (reference §A1)', () => {
   })
 })
 
-describe('execution errors (reference §A4)', () => {
+describe('execution errors (ComfyUI `server.py` `send_sync`)', () => {
   it('names node, class, exception type and message as COMFY_002', () => {
     const error = executionError(SERVER, {
       prompt_id: 'p',

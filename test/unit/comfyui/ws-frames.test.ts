@@ -13,7 +13,7 @@ const u32 = (n: number): Buffer => {
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
-describe('binary frames (reference §A4)', () => {
+describe('binary frames (ComfyUI `server.py` `send_sync`)', () => {
   it('type 1 reads the image format at offset 4: 1 = JPEG, 2 = PNG, image from byte 8', () => {
     const jpeg = decodeBinaryFrame(Buffer.concat([u32(1), u32(1), JPEG]))
     expect(jpeg).toEqual({ kind: 'preview', binaryType: 1, mediaType: 'image/jpeg', bytes: JPEG })
