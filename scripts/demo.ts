@@ -30,6 +30,10 @@ const args = [
   '3',
   '--segment-count',
   '4',
+  // Offline preview media only (nothing downloaded): the bundled 2018 ffmpeg may stand in when
+  // the machine has no ffmpeg of its own (the pipeline warns when it does).
+  '--allow-bundled-ffmpeg',
+  'true',
   '--json',
 ]
 const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })

@@ -102,7 +102,7 @@ export function renderErrorTable(
   const rows = Object.entries(codes).map(
     ([code, meaning]) => `| \`${code}\` | ${cell(meaning)} | ${retried(code) ? 'yes' : 'no'} |`,
   )
-  return ['| code | meaning | retried |', '| --- | --- | --- |', ...rows].join('\n')
+  return ['| code | meaning | retried by default |', '| --- | --- | --- |', ...rows].join('\n')
 }
 
 /**
