@@ -141,6 +141,28 @@ export const DoneMarkerSchema = z.looseObject({
 export type DoneMarker = KnownFields<z.infer<typeof DoneMarkerSchema>>
 
 /**
+ * The done-marker handoff of a stage's input folder (SPEC §7): a stage that consumes files
+ * another stage made checks the producer folder's done marker
+ * (`metadata/artifact-metadata.json.done`, written by atomic rename when that stage finished)
+ * and waits for it up to a bounded time.
+ */
+export const StageDoneMarkerSchema = z.looseObject({
+  /**
+   * `detected`: the producer's marker was there (or appeared in time); `forced`: it did not
+   * appear in time and the files were used as they are (with a warning); `not_applicable`: the
+   * stage consumes no other stage's folder (`reason` says why).
+   */
+  result: z.enum(['detected', 'forced', 'not_applicable']),
+  /** The producer folder, relative to the workspace (forward slashes); null when not applicable. */
+  producer: z.string().nullable(),
+  /** Time spent waiting for the marker, ms; null when not applicable. */
+  waited_ms: ms.nullable(),
+  /** Why the marker check does not apply, or why the files were used without a marker; else null. */
+  reason: z.string().nullable(),
+})
+export type StageDoneMarker = KnownFields<z.infer<typeof StageDoneMarkerSchema>>
+
+/**
  * Cost of making the artifact. `null` when no paid call was involved (a report or a file the
  * stage derived locally); `usd: null` when a model made it but its price is unknown, with the
  * reason in `basis`.
@@ -233,6 +255,11 @@ export const StageRecordSchema = z.looseObject({
   errors: z.array(TelemetryErrorSchema),
   /** The ffmpeg the stage ran (video stages), see {@link FfmpegTelemetrySchema}. */
   ffmpeg: FfmpegTelemetrySchema.nullable().optional(),
+  /**
+   * The done-marker check of the stage's input folder, see {@link StageDoneMarkerSchema}.
+   * Every stage of this version writes it; optional so that records of earlier versions verify.
+   */
+  done_marker: StageDoneMarkerSchema.optional(),
 })
 export type StageRecord = KnownFields<z.infer<typeof StageRecordSchema>>
 

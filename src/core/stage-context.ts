@@ -25,6 +25,11 @@ export interface StageContext {
   pollIntervalMs?: number
   /** Retry policy of the generation queue (default: 3 retries from 1 s; tests shorten it). */
   retryPolicy?: RetryPolicy
+  /**
+   * Longest wait for the done marker of the stage folder whose files this stage consumes, ms
+   * (default 5000; tests shorten it).
+   */
+  handoffTimeoutMs?: number
   /** The run this stage belongs to, for metadata/artifact-metadata.json (adapters: runInfoFromEnv). When absent the stage derives it from `env`. */
   run?: RunInfo
 }

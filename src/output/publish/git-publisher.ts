@@ -11,7 +11,6 @@ import {
   checkFolder,
   secretLocation,
   listFolderFiles,
-  warnStale,
   secretFilesError,
   type FolderFile,
 } from './files.js'
@@ -139,8 +138,7 @@ export class GitPublisher implements Publisher {
       () => `publish: commit needs a "${this.remote}" remote to push to`,
     )
 
-    const { files, skipped, stale } = await listFolderFiles(checked.folder, request.since)
-    warnStale(this.logger, stale, 'committed')
+    const { files, skipped } = await listFolderFiles(checked.folder)
     if (skipped.length > 0) {
       this.logger.warn(
         `Not committed (symbolic links and .git entries are never published): ${skipped.join(', ')}`,

@@ -14,6 +14,7 @@ import {
   TELEMETRY_SCHEMA_VERSION,
   type Artifact,
   type ArtifactMetadata,
+  type StageDoneMarker,
   type StageRecord,
   type TelemetryError,
 } from '../../contracts/telemetry.js'
@@ -172,6 +173,8 @@ export interface BuildArtifactMetadataInput {
   artifacts: readonly Artifact[]
   /** Stage-level failures; default none. */
   errors?: readonly TelemetryError[]
+  /** The stage's done-marker check (`done_marker` of the record); absent: not recorded. */
+  doneMarker?: StageDoneMarker
 }
 
 /**
@@ -192,6 +195,7 @@ export function buildArtifactMetadata(input: BuildArtifactMetadataInput): StageR
     },
     artifacts: [...input.artifacts],
     errors: [...(input.errors ?? [])],
+    ...(input.doneMarker ? { done_marker: input.doneMarker } : {}),
   }
   return validate(StageRecordSchema, record)
 }

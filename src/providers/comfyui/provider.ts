@@ -15,10 +15,10 @@ import { describeNodeErrors, rejectedError } from './errors.js'
 import { PromptFollower, type CompletionSignal } from './follow.js'
 import { buildWorkflow, type ComfyJobParams } from './inject.js'
 import { imageExtension, mediaTypeOf, outputFiles } from './outputs.js'
-import type { ComfyPool } from './pool.js'
+import type { ComfyLease, ComfyPool } from './pool.js'
 import { ComfySocket } from './socket.js'
 import { getTemplate, type ComfyTemplate, type TemplateProduces } from './templates/index.js'
-import type { NodeError, UploadResult } from './types.js'
+import type { ApiWorkflow, HistoryEntry, NodeError, UploadResult } from './types.js'
 
 export type { ComfyJobParams } from './inject.js'
 
@@ -132,160 +132,270 @@ export async function runComfyTemplate(
   params: ComfyJobParams,
   opts: ComfyJobOptions,
 ): Promise<ComfyJobResult> {
-  const { signal, logger } = opts
-  const gpu = opts.gpu ?? {}
-  const images = params.inputImages ?? []
-  // Every parameter problem is found before any server is contacted.
-  buildWorkflow(
-    template,
-    params,
-    images.map(() => 'pending.png'),
-    'pending',
-    logger,
-  )
-  if (signal.aborted) throw abortReason(signal)
-
-  let before: GpuReading | null = null
-  const what = `the ${template.name} workflow`
-  const lease = await pool.acquire(signal, async (candidate) => {
-    before = await ensureGpuMemory(
-      candidate.client,
-      template.gpuMemoryMib,
-      what,
-      gpu,
-      logger,
-      signal,
-    )
-  })
-  const client = lease.client
-  const promptId = randomUUID()
-  const clientId = randomUUID()
-  const label = `ComfyUI ${client.url} prompt ${promptId.slice(0, 8)}`
-  let socket: ComfySocket | undefined
-  let detach = (): void => undefined
+  const run = await ComfyPromptRun.start(pool, template, params, opts)
   try {
-    const uploads: UploadResult[] = []
+    return await run.finish()
+  } finally {
+    run.close()
+  }
+}
+
+/**
+ * One prompt on one server, in the two steps of the job runner: {@link ComfyPromptRun.start}
+ * (parameters checked, a server leased after the GPU memory check, inputs uploaded, WebSocket
+ * open, `POST /prompt`: from here the prompt id is the durable handle), then
+ * {@link ComfyPromptRun.finish} (follow to the end, download the outputs, read GPU memory).
+ * {@link ComfyPromptRun.close} releases the socket and the server; call it in `finally`.
+ */
+export class ComfyPromptRun {
+  private socket: ComfySocket | undefined
+  private detach = (): void => undefined
+  private follower: PromptFollower | undefined
+  private workflow: ApiWorkflow = {}
+  private uploads: UploadResult[] = []
+  private readonly warnings: string[] = []
+  private websocket = false
+  private submittedAt = 0
+  private clientId = ''
+  /** The prompt id on the server (the server may answer with another id than ours). */
+  promptId: string
+  readonly label: string
+
+  private constructor(
+    private readonly lease: ComfyLease,
+    private readonly template: ComfyTemplate,
+    private readonly opts: ComfyJobOptions,
+    private readonly before: GpuReading | null,
+  ) {
+    this.promptId = randomUUID()
+    this.label = `ComfyUI ${lease.client.url} prompt ${this.promptId.slice(0, 8)}`
+  }
+
+  /** Base URL of the server that runs the prompt. */
+  get server(): string {
+    return this.lease.client.url
+  }
+
+  /**
+   * Checks the parameters (before any server is contacted), leases a server with enough GPU
+   * memory, uploads the input images, opens the WebSocket and submits the prompt.
+   *
+   * @throws KamuiError see {@link generateWithComfyUI}; on failure nothing is left held
+   */
+  static async start(
+    pool: ComfyPool,
+    template: ComfyTemplate,
+    params: ComfyJobParams,
+    opts: ComfyJobOptions,
+  ): Promise<ComfyPromptRun> {
+    const { signal, logger } = opts
+    const images = params.inputImages ?? []
+    buildWorkflow(
+      template,
+      params,
+      images.map(() => 'pending.png'),
+      'pending',
+      logger,
+    )
+    if (signal.aborted) throw abortReason(signal)
+    let before: GpuReading | null = null
+    const what = `the ${template.name} workflow`
+    const lease = await pool.acquire(signal, async (candidate) => {
+      before = await ensureGpuMemory(
+        candidate.client,
+        template.gpuMemoryMib,
+        what,
+        opts.gpu ?? {},
+        logger,
+        signal,
+      )
+    })
+    const run = new ComfyPromptRun(lease, template, opts, before)
+    try {
+      await run.upload(images)
+      await run.openSocket(params)
+      await run.submit()
+      return run
+    } catch (error) {
+      run.close()
+      throw error
+    }
+  }
+
+  private async upload(images: readonly Uint8Array[]): Promise<void> {
+    const { client } = this.lease
     for (const [i, bytes] of images.entries()) {
-      const wanted = `kamui-${promptId.slice(0, 8)}-${i + 1}${imageExtension(bytes)}`
-      const stored = await client.upload(bytes, wanted, signal)
+      const wanted = `kamui-${this.promptId.slice(0, 8)}-${i + 1}${imageExtension(bytes)}`
+      const stored = await client.upload(bytes, wanted, this.opts.signal)
       if (stored.name !== wanted) {
-        logger.info(
-          `${label}: input image ${i + 1} was stored as "${stored.name}" (sent as "${wanted}").`,
+        this.opts.logger.info(
+          `${this.label}: input image ${i + 1} was stored as "${stored.name}" (sent as "${wanted}").`,
         )
       }
-      uploads.push(stored)
+      this.uploads.push(stored)
     }
-    const names = uploads.map((u) => (u.subfolder ? `${u.subfolder}/${u.name}` : u.name))
-    const prefix = `${opts.filenamePrefix ?? `kamui/${template.name}`}-${promptId.slice(0, 8)}`
-    const workflow = buildWorkflow(template, params, names, prefix, logger)
+  }
 
+  private async openSocket(params: ComfyJobParams): Promise<void> {
+    const { client } = this.lease
+    const { signal, logger } = this.opts
+    const names = this.uploads.map((u) => (u.subfolder ? `${u.subfolder}/${u.name}` : u.name))
+    const prefix = `${this.opts.filenamePrefix ?? `kamui/${this.template.name}`}-${this.promptId.slice(0, 8)}`
+    const workflow = buildWorkflow(this.template, params, names, prefix, logger)
+    this.workflow = workflow
     const follower = new PromptFollower(client, {
       signal,
       logger,
-      label,
+      label: this.label,
       classOf: (node) => workflow[node]?.class_type,
-      ...(opts.pollIntervalMs !== undefined ? { pollIntervalMs: opts.pollIntervalMs } : {}),
-      ...(opts.silenceMs !== undefined ? { silenceMs: opts.silenceMs } : {}),
-      ...(opts.progressIntervalMs !== undefined
-        ? { progressIntervalMs: opts.progressIntervalMs }
-        : {}),
+      ...optional('pollIntervalMs', this.opts.pollIntervalMs),
+      ...optional('silenceMs', this.opts.silenceMs),
+      ...optional('progressIntervalMs', this.opts.progressIntervalMs),
     })
-    socket = new ComfySocket({
+    this.follower = follower
+    const clientId = randomUUID()
+    const socket = new ComfySocket({
       url: await client.wsUrl(clientId, signal),
       headers: client.headers,
       logger,
       label: client.url,
       onEvent: follower.onEvent,
       onStateChange: follower.onSocketState,
-      ...(opts.reconnectDelayMs !== undefined
-        ? { minReconnectDelayMs: opts.reconnectDelayMs }
-        : {}),
+      ...optional('minReconnectDelayMs', this.opts.reconnectDelayMs),
     })
+    this.socket = socket
+    this.clientId = clientId
     // A deadline while the handshake is still going on ends it at once.
-    const closeSocket = (): void => socket?.close()
+    const closeSocket = (): void => socket.close()
     signal.addEventListener('abort', closeSocket, { once: true })
-    detach = () => signal.removeEventListener('abort', closeSocket)
-    const websocket = await socket.open()
-    if (websocket) follower.attach(socket)
+    this.detach = () => signal.removeEventListener('abort', closeSocket)
+    this.websocket = await socket.open()
+    if (this.websocket) follower.attach(socket)
     if (signal.aborted) throw abortReason(signal)
+  }
 
-    const submittedAt = performance.now()
-    let serverId: string = promptId
+  private async submit(): Promise<void> {
+    const { client } = this.lease
+    const { signal, logger } = this.opts
+    const ours = this.promptId
+    this.submittedAt = performance.now()
     let queued = false
-    const warnings: string[] = []
-    let completion
     try {
-      const submitted = await client.submit(workflow, { clientId, promptId }, signal)
-      queued = true
-      serverId = submitted.promptId
-      lease.setPromptId(serverId)
-      logger.info(
-        `${label}: submitted ${template.name}${serverId !== promptId ? ` (server id ${serverId})` : ''}.`,
+      const submitted = await client.submit(
+        this.workflow,
+        { clientId: this.clientId, promptId: ours },
+        signal,
       )
-      checkNodeErrors(client, template, submitted.nodeErrors, warnings, logger, label)
-      completion = await follower.wait(serverId, submittedAt)
+      queued = true
+      this.promptId = submitted.promptId
+      this.lease.setPromptId(this.promptId)
+      logger.info(
+        `${this.label}: submitted ${this.template.name}${this.promptId !== ours ? ` (server id ${this.promptId})` : ''}.`,
+      )
+      checkNodeErrors(
+        client,
+        this.template,
+        submitted.nodeErrors,
+        this.warnings,
+        logger,
+        this.label,
+      )
     } catch (error) {
-      // Stop our prompt whenever we stop following it: on abort (also while the submission was
-      // in flight: the id is ours), or after it was queued and then failed on our side.
-      if (signal.aborted || queued) await cancelOnServer(client, serverId, logger, label, error)
+      // Stop our prompt whenever we stop following it: on abort (also while the submission
+      // was in flight: the id is ours), or after it was queued and then failed on our side.
+      if (signal.aborted || queued)
+        await cancelOnServer(client, this.promptId, logger, this.label, error)
       if (signal.aborted) throw abortReason(signal)
       throw error
     }
-    const generationMs = Math.round(performance.now() - submittedAt)
+  }
 
-    const refs = outputFiles(completion.entry, template.outputNode)
+  /**
+   * Follows the prompt to its end, downloads the output node's files and reads GPU memory
+   * again. On abort or failure the prompt is stopped on its server.
+   *
+   * @throws KamuiError see {@link generateWithComfyUI}
+   */
+  async finish(): Promise<ComfyJobResult> {
+    const { client } = this.lease
+    const { signal, logger } = this.opts
+    let completion
+    try {
+      completion = await (this.follower as PromptFollower).wait(this.promptId, this.submittedAt)
+    } catch (error) {
+      await cancelOnServer(client, this.promptId, logger, this.label, error)
+      if (signal.aborted) throw abortReason(signal)
+      throw error
+    }
+    const generationMs = Math.round(performance.now() - this.submittedAt)
+    const downloadStarted = performance.now()
+    const outputs = await this.download(completion.entry)
+    const downloadMs = Math.round(performance.now() - downloadStarted)
+    const after = this.before
+      ? (await readGpuMemory(client, this.opts.gpu ?? {}, signal, this.before.source)).reading
+      : null
+    logger.info(
+      `${this.label}: done in ${generationMs} ms (${completion.signal.replace('_', ' ')}), ${outputs.length} file(s).`,
+    )
+    return {
+      outputs,
+      server: client.url,
+      promptId: this.promptId,
+      template: this.template.name,
+      produces: this.template.produces,
+      gpuMemory: gpuMemoryRecord(this.before, after),
+      generationMs,
+      queueWaitMs: completion.queueWaitMs,
+      downloadMs,
+      uploads: this.uploads,
+      warnings: this.warnings,
+      follow: {
+        signal: completion.signal,
+        websocket: this.websocket,
+        reconnects: this.socket?.reconnects ?? 0,
+        historyPolls: completion.historyPolls,
+        previews: completion.previews,
+        unattributedFrames: completion.unattributedFrames,
+      },
+    }
+  }
+
+  private async download(entry: HistoryEntry): Promise<ComfyOutput[]> {
+    const { client } = this.lease
+    const { outputNode } = this.template
+    const refs = outputFiles(entry, outputNode)
     if (refs.length === 0) {
       throw new KamuiError(
         'COMFY_002',
-        `${label}: the workflow finished, but its output node ${template.outputNode} (${workflow[template.outputNode]?.class_type}) listed no file in /history.`,
+        `${this.label}: the workflow finished, but its output node ${outputNode} (${this.workflow[outputNode]?.class_type}) listed no file in /history.`,
         { retryable: false },
       )
     }
-    const downloadStarted = performance.now()
     const outputs: ComfyOutput[] = []
     for (const ref of refs) {
-      const view = await client.view(ref, signal, opts.maxDownloadBytes)
+      const view = await client.view(ref, this.opts.signal, this.opts.maxDownloadBytes)
       outputs.push({
         bytes: view.bytes,
         filename: ref.filename,
         subfolder: ref.subfolder,
         type: ref.type,
         mediaType: mediaTypeOf(ref.filename, view.contentType),
-        nodeId: template.outputNode,
+        nodeId: outputNode,
       })
     }
-    const downloadMs = Math.round(performance.now() - downloadStarted)
-    const start = before as GpuReading | null
-    const after = start ? (await readGpuMemory(client, gpu, signal, start.source)).reading : null
-    logger.info(
-      `${label}: done in ${generationMs} ms (${completion.signal.replace('_', ' ')}), ${outputs.length} file(s).`,
-    )
-    return {
-      outputs,
-      server: client.url,
-      promptId: serverId,
-      template: template.name,
-      produces: template.produces,
-      gpuMemory: gpuMemoryRecord(start, after),
-      generationMs,
-      queueWaitMs: completion.queueWaitMs,
-      downloadMs,
-      uploads,
-      warnings,
-      follow: {
-        signal: completion.signal,
-        websocket,
-        reconnects: socket.reconnects,
-        historyPolls: completion.historyPolls,
-        previews: completion.previews,
-        unattributedFrames: completion.unattributedFrames,
-      },
-    }
-  } finally {
-    detach()
-    socket?.close()
-    lease.release()
+    return outputs
   }
+
+  /** Closes the socket and releases the server (idempotent). */
+  close(): void {
+    this.detach()
+    this.socket?.close()
+    this.lease.release()
+  }
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>)
 }
 
 /**

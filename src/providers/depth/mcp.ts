@@ -1,8 +1,8 @@
 import { isKamuiError, KamuiError } from '../../core/errors.js'
-import { invokeTool } from '../mcp/invoke.js'
-import type { McpPool } from '../mcp/pool.js'
-import { downloadMedia } from '../../media/download.js'
+import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
 import type { McpCall } from '../../models/types.js'
+import type { ModelJobRunner } from '../kinds/job.js'
+import type { McpPool } from '../mcp/pool.js'
 import { decodeDepthImage } from './decode.js'
 import type { DepthEstimate, DepthProvider, DepthRequest, DepthSourceInfo } from './provider.js'
 
@@ -36,8 +36,13 @@ export interface McpDepthOptions {
 export class McpDepthProvider implements DepthProvider {
   readonly name: string
 
+  /**
+   * @param runner the job runner that makes the call
+   * @param pool the run's MCP servers, searched for the tool's call form (sync or triple)
+   */
   constructor(
-    private readonly pool: McpPool,
+    private readonly runner: ModelJobRunner,
+    private readonly pool: Pick<McpPool, 'findTool' | 'serverKeys'>,
     private readonly tool: McpDepthTool,
     private readonly options: McpDepthOptions = {},
   ) {
@@ -46,35 +51,34 @@ export class McpDepthProvider implements DepthProvider {
 
   /**
    * @throws KamuiError PC_001 when no configured server has the tool (the message says how to
-   *   provide depth otherwise); the MCP errors of `invokeTool` (IMG_003 on the deadline, GEN_001
+   *   provide depth otherwise); the MCP errors of the job runner (IMG_003 on the deadline, GEN_001
    *   when the job failed or returned no media); PC_002 when the result is not a depth image
    */
   async estimate(request: DepthRequest): Promise<DepthEstimate> {
     const { signal, logger } = request
     const call = await this.findCall(signal)
-    const started = performance.now()
-    const invoked = await invokeTool(
-      this.pool,
-      call,
-      { image_url: `data:image/png;base64,${request.png.toString('base64')}` },
+    const output = await this.runner.run(
       {
-        signal,
-        logger,
+        provider: 'mcp',
+        label: this.tool.name,
+        call,
+        args: { image_url: `data:image/png;base64,${request.png.toString('base64')}` },
+        hints: this.hints,
         ...(this.options.pollIntervalMs !== undefined
           ? { pollIntervalMs: this.options.pollIntervalMs }
           : {}),
+        answer: 'media',
       },
+      { signal, logger },
     )
-    const generationMs = Math.round(performance.now() - started)
-    const fetchStarted = performance.now()
-    const ref = invoked.media[0]
-    if (!ref) throw new KamuiError('GEN_001', `the depth tool ${this.tool.base} returned no media.`)
-    const bytes =
-      ref.bytes ?? (await downloadMedia(ref.url as string, { signal, accept: 'image' })).bytes
-    const depth = await decodeDepthImage(
-      bytes,
-      `the depth map from ${invoked.tools[0] ?? this.tool.base}`,
-    )
+    const fetched = await this.runner.fetchMedia(output.media.slice(0, 1), {
+      signal,
+      logger,
+      accept: 'image',
+      verify: (bytes) =>
+        decodeDepthImage(bytes, `the depth map from ${output.handle.tools[0] ?? this.tool.base}`),
+    })
+    const invoked = output.handle
     const source: DepthSourceInfo = {
       label: this.tool.preview ? 'preview' : `mcp:${invoked.tools[0] ?? this.tool.base}`,
       kind: this.tool.preview ? 'preview' : 'mcp',
@@ -90,25 +94,31 @@ export class McpDepthProvider implements DepthProvider {
       notice: this.tool.notice,
     }
     return {
-      depth,
+      depth: fetched.value,
       source,
-      generationMs,
-      downloadMs: Math.round(performance.now() - fetchStarted),
+      generationMs: output.generationMs,
+      downloadMs: fetched.downloadMs,
       gpuMemory: null,
       attempts: 1,
     }
   }
 
+  /** The preview server's key for the preview tool: it is searched only when named. */
+  private get hints(): string[] {
+    return this.tool.preview ? [PREVIEW_SERVER_KEY] : []
+  }
+
   private async findCall(signal: AbortSignal): Promise<McpCall> {
     const base = this.tool.base
+    const find = { signal, hints: this.hints }
     try {
-      await this.pool.findTool(base, { signal })
+      await this.pool.findTool(base, find)
       return { type: 'sync', tool: base }
     } catch (error) {
       if (!isKamuiError(error, 'IMG_002')) throw error
     }
     try {
-      await this.pool.findTool(`${base}_submit`, { signal })
+      await this.pool.findTool(`${base}_submit`, find)
       return {
         type: 'async',
         submit: `${base}_submit`,

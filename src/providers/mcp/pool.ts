@@ -38,6 +38,12 @@ export interface McpPoolOptions {
   retryFailedAfterMs?: number
   /** Replaces {@link connectServer} (tests). */
   connect?: typeof connectServer
+  /**
+   * Keys of servers searched only on request: when a hint of `findTool` names them or its
+   * `server` option does (the embedded preview server, registered from the start of a run but
+   * started only when a preview model is called). They are not in {@link McpPool.serverKeys}.
+   */
+  onDemand?: readonly string[]
 }
 
 /** Options of {@link McpPool.findTool}. */
@@ -96,9 +102,10 @@ export class McpPool {
     this.limit = pLimit(Math.max(1, options.maxParallelConnects ?? 4))
   }
 
-  /** The configured server keys, in configuration order. */
+  /** The configured server keys, in configuration order (on-demand servers left out). */
   get serverKeys(): string[] {
-    return Object.keys(this.servers)
+    const onDemand = new Set(this.options.onDemand ?? [])
+    return Object.keys(this.servers).filter((key) => !onDemand.has(key))
   }
 
   /** Connection failures remembered so far, by server key. */
@@ -143,8 +150,14 @@ export class McpPool {
     if (options.server !== undefined && !(options.server in this.servers)) {
       throw new KamuiError('IMG_002', `MCP server "${options.server}" is not configured.`)
     }
-    const keys = options.server !== undefined ? [options.server] : this.serverKeys
     const hints = (options.hints ?? []).map((h) => h.toLowerCase()).filter((h) => h !== '')
+    const wanted = (this.options.onDemand ?? []).filter((key) =>
+      hints.some((hint) => key.toLowerCase().includes(hint)),
+    )
+    const keys =
+      options.server !== undefined
+        ? [options.server]
+        : [...this.serverKeys, ...wanted.filter((key) => key in this.servers)]
     const hinted = keys.filter((key) => hints.some((hint) => key.toLowerCase().includes(hint)))
     const others = keys.filter((key) => !hinted.includes(key))
 

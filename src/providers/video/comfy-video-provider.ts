@@ -1,7 +1,8 @@
-import { generateWithComfyUI } from '../comfyui/provider.js'
-import type { ComfyPool } from '../comfyui/pool.js'
 import { KamuiError } from '../../core/errors.js'
+import type { ModelRegistry } from '../../models/registry.js'
+import { TEMPLATES } from '../comfyui/templates/index.js'
 import type { GpuCheckOptions } from '../gpu/check.js'
+import type { ModelJobRunner } from '../kinds/job.js'
 import type { ClipMedia, ClipRequest, GenerateClipOptions, VideoProvider } from './provider.js'
 
 /**
@@ -22,13 +23,13 @@ export class ComfyVideoProvider implements VideoProvider {
   readonly label: string
 
   /**
-   * @param pool the ComfyUI servers of the run (nothing is contacted before the first clip)
+   * @param runner the job runner of the run (its ComfyUI servers are contacted at the first clip)
    * @param alias the model name asked for (recorded as the label)
    * @param template the workflow template (default: `alias`)
    * @param gpu the GPU memory check (its `env` finds `nvidia-smi`: the stage context's env)
    */
   constructor(
-    private readonly pool: ComfyPool,
+    private readonly runner: ModelJobRunner,
     readonly alias: string,
     private readonly template: string = alias,
     private readonly gpu: GpuCheckOptions = {},
@@ -37,43 +38,71 @@ export class ComfyVideoProvider implements VideoProvider {
   }
 
   /**
-   * @throws KamuiError the ComfyUI errors of `generateWithComfyUI` (IMG_003 deadline, IMG_008
+   * @throws KamuiError the ComfyUI errors of the job runner (IMG_003 deadline, IMG_008
    *   no server, IMG_010 GPU memory, COMFY_001 rejected workflow, COMFY_002 failed node or no
    *   output file)
    */
   async generate(r: ClipRequest, o: GenerateClipOptions): Promise<ClipMedia> {
-    const res = await generateWithComfyUI(
-      this.pool,
-      this.template,
+    const res = await this.runner.run(
       {
-        prompt: r.prompt,
-        seed: r.seed,
-        fps: r.fps,
-        frames: Math.max(1, Math.round(r.durationS * r.fps)),
-        width: r.first.width,
-        height: r.first.height,
-        inputImages: [r.first.png],
+        provider: 'comfyui',
+        label: `segment ${r.segment} (${this.label})`,
+        template: this.template,
+        params: {
+          prompt: r.prompt,
+          seed: r.seed,
+          fps: r.fps,
+          frames: Math.max(1, Math.round(r.durationS * r.fps)),
+          width: r.first.width,
+          height: r.first.height,
+          inputImages: [r.first.png],
+        },
+        gpu: this.gpu,
       },
-      { signal: o.signal, logger: o.logger, gpu: this.gpu },
+      { signal: o.signal, logger: o.logger },
     )
-    const out = res.outputs.find((x) => x.mediaType.startsWith('video/')) ?? res.outputs[0]
+    const out = res.media.find((x) => x.mimeType?.startsWith('video/')) ?? res.media[0]
     if (!out) {
       throw new KamuiError(
         'COMFY_002',
-        `ComfyUI ${res.server}: the ${this.template} workflow finished without an output file for segment ${r.segment}.`,
+        `ComfyUI ${res.handle.server}: the ${this.template} workflow finished without an output file for segment ${r.segment}.`,
         { retryable: false },
       )
     }
     return {
-      bytes: out.bytes,
+      bytes: out.bytes as Uint8Array,
       url: undefined,
-      server: res.server,
+      server: res.handle.server,
       tools: [],
-      workflow: res.template,
-      requestId: res.promptId,
+      workflow: res.handle.workflow,
+      requestId: res.handle.id,
       generationMs: res.generationMs,
-      downloadMs: res.downloadMs,
+      downloadMs: res.downloadMs ?? 0,
       gpuMemory: res.gpuMemory,
     }
   }
+}
+
+/**
+ * The ComfyUI video provider for a `model` name, or undefined when the name is not a ComfyUI
+ * image-to-video model: a shipped video template (`svd-image-to-video`), `comfyui:<template>`,
+ * or a registry alias of kind video with `provider: comfyui` (its `workflow`). Nothing is
+ * contacted before the first clip; the GPU check finds `nvidia-smi` through `gpu.env`.
+ */
+export function comfyVideoProviderFor(
+  model: string,
+  registry: ModelRegistry,
+  runner: ModelJobRunner,
+  gpu: GpuCheckOptions,
+): ComfyVideoProvider | undefined {
+  const name = model.replace(/^comfyui:/i, '')
+  const entry = registry.find(model)
+  const template =
+    TEMPLATES[name]?.produces === 'video' && (!entry || /^comfyui:/i.test(model))
+      ? name
+      : entry?.provider === 'comfyui' && entry.kind === 'video'
+        ? entry.workflow
+        : undefined
+  if (template === undefined) return undefined
+  return new ComfyVideoProvider(runner, model, template, gpu)
 }

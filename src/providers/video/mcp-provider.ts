@@ -1,7 +1,6 @@
-import { isKamuiError, KamuiError } from '../../core/errors.js'
-import { invokeTool } from '../mcp/invoke.js'
-import type { McpPool } from '../mcp/pool.js'
-import { downloadMedia } from '../../media/download.js'
+import { KamuiError } from '../../core/errors.js'
+import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
+import type { ModelJobRunner } from '../kinds/job.js'
 import type { MediaRef } from '../mcp/types.js'
 import type { ModelEntry } from '../../models/types.js'
 import type { ClipMedia, ClipRequest, GenerateClipOptions, VideoProvider } from './provider.js'
@@ -43,7 +42,7 @@ export class McpVideoProvider implements VideoProvider {
   readonly requiresLastFrame: boolean
 
   constructor(
-    private readonly pool: McpPool,
+    private readonly runner: ModelJobRunner,
     private readonly entry: ModelEntry,
     private readonly options: McpVideoOptions,
   ) {
@@ -83,52 +82,47 @@ export class McpVideoProvider implements VideoProvider {
       ...entry.arguments,
     }
     let lastState = ''
-    const started = performance.now()
-    const invoked = await invokeTool(this.pool, entry.call, args, {
+    const output = await this.runner.run(
+      {
+        provider: 'mcp',
+        label: this.label,
+        call: entry.call,
+        args,
+        hints: [...entry.serverHints, ...(entry.embedded ? [PREVIEW_SERVER_KEY] : [])],
+        pollIntervalMs: this.options.pollIntervalMs,
+        answer: 'media',
+      },
+      {
+        signal: options.signal,
+        logger: options.logger,
+        onStatus: (state, elapsedMs) => {
+          if (state === lastState) return
+          lastState = state
+          options.logger.info(
+            `segment ${request.segment} (${this.label}): ${state === 'pending' ? 'in progress' : state} after ${Math.round(elapsedMs / 1000)} s`,
+          )
+        },
+      },
+    )
+    const fetched = await this.runner.fetchMedia(output.media, {
       signal: options.signal,
       logger: options.logger,
-      hints: entry.serverHints,
-      pollIntervalMs: this.options.pollIntervalMs,
-      onStatus: (state, elapsedMs) => {
-        if (state === lastState) return
-        lastState = state
-        options.logger.info(
-          `segment ${request.segment} (${this.label}): ${state === 'pending' ? 'in progress' : state} after ${Math.round(elapsedMs / 1000)} s`,
-        )
-      },
+      accept: 'video',
+      maxBytes: MAX_VIDEO_BYTES,
+      order: videoFirst,
+      verify: (bytes) => Promise.resolve(bytes),
     })
-    const generationMs = Math.round(performance.now() - started)
-    let lastError: unknown
-    for (const ref of videoFirst(invoked.media)) {
-      const fetchStarted = performance.now()
-      try {
-        const bytes =
-          ref.bytes ??
-          (
-            await downloadMedia(ref.url as string, {
-              signal: options.signal,
-              accept: 'video',
-              maxBytes: MAX_VIDEO_BYTES,
-            })
-          ).bytes
-        return {
-          bytes,
-          url: ref.url,
-          server: invoked.server,
-          tools: invoked.tools,
-          workflow: null,
-          requestId: invoked.requestId,
-          generationMs,
-          downloadMs: ref.bytes ? 0 : Math.round(performance.now() - fetchStarted),
-          gpuMemory: null,
-        }
-      } catch (error) {
-        if (!isKamuiError(error, 'GEN_002')) throw error
-        lastError = error
-        options.logger.warn(`${error.message} Trying the next media item of the result.`)
-      }
+    return {
+      bytes: fetched.value,
+      url: fetched.ref.url,
+      server: output.handle.server,
+      tools: output.handle.tools,
+      workflow: null,
+      requestId: output.handle.id,
+      generationMs: output.generationMs,
+      downloadMs: fetched.downloaded ? fetched.downloadMs : 0,
+      gpuMemory: null,
     }
-    throw lastError ?? new KamuiError('GEN_001', `${this.label} returned no media.`)
   }
 }
 

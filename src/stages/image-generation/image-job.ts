@@ -1,18 +1,17 @@
 import path from 'node:path'
+import { pixelCapFor } from '../../media/to-png.js'
 import { abortReason } from '../../core/abort.js'
 import { writeFileAtomic } from '../../core/atomic-write.js'
 import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
-import type { ComfyPool } from '../../providers/comfyui/pool.js'
-import type { McpPool } from '../../providers/mcp/pool.js'
 import type { ModelRegistry } from '../../models/registry.js'
+import type {
+  GeneratedImage,
+  ImageJob,
+  ImageProvider,
+  ResolvedModel,
+} from '../../providers/image/provider.js'
 import { GenerationQueue, QueuedJobError } from '../../runner/generation-queue.js'
-import {
-  fetchImage,
-  requestImage,
-  type GeneratedImage,
-  type ResolvedModel,
-} from './generate-one.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import { fallbackModel } from './model-choice.js'
 import type { PlannedImage } from './plan.js'
@@ -27,16 +26,12 @@ export interface ImageJobContext {
   registry: ModelRegistry
   /** True when every model is served by the preview server (no mcp-config). */
   previewMode: boolean
-  pool: McpPool
+  /** The image provider of a model (the model services' `image`). */
+  providerOf: (model: ResolvedModel) => ImageProvider
   queue: GenerationQueue
   /** The run's total deadline / cancellation. */
   signal: AbortSignal
   logger: Logger
-  pollIntervalMs?: number
-  /** ComfyUI servers for `provider: comfyui` models (undefined when no model needs one). */
-  comfyPool?: ComfyPool
-  /** Environment for the GPU memory check of ComfyUI jobs. */
-  env?: Record<string, string | undefined>
 }
 
 /** One candidate image of a planned slot: a first attempt or a regeneration. */
@@ -80,98 +75,136 @@ export async function makeCandidate(
   file: string,
   context: ImageJobContext,
 ): Promise<Candidate> {
-  const queuedAt = performance.now()
+  const tally = new AttemptTally(planned, requested, attempt, context)
+  const deadline = new PerImageDeadline(context.inputs.perImageTimeoutMs, context.signal)
   const tried: ResolvedModel[] = []
   let model: ResolvedModel | undefined = requested
-  let attempts = 0
-  let queueWaitMs = 0
-  const retried: KamuiError[] = []
-  const job = {
-    prompt: context.inputs.prompt,
-    seed: (planned.seed + (attempt - 1) * 1_000_003) % 2 ** 31,
-    width: context.inputs.width,
-    height: context.inputs.height,
-  }
-  const deadline = new PerImageDeadline(context.inputs.perImageTimeoutMs, context.signal)
-  const result = (
-    partial: Pick<Candidate, 'model' | 'status' | 'file' | 'image' | 'error'>,
-  ): Candidate => ({
-    index: planned.index,
-    attempt,
-    requested,
-    seed: job.seed,
-    attempts,
-    queueWaitMs,
-    retried,
-    totalMs: Math.round(performance.now() - queuedAt),
-    ...partial,
-  })
-
   try {
     while (model) {
       tried.push(model)
-      const current: ResolvedModel = model
-      const label = `image ${planned.index}${attempt > 1 ? ` (regeneration)` : ''} (${current.label})`
+      const label = `image ${planned.index}${attempt > 1 ? ` (regeneration)` : ''} (${model.label})`
       try {
-        const options = {
-          logger: context.logger,
-          ...(context.pollIntervalMs !== undefined
-            ? { pollIntervalMs: context.pollIntervalMs }
-            : {}),
-          ...(context.comfyPool ? { comfyPool: context.comfyPool } : {}),
-          ...(context.env ? { env: context.env } : {}),
-        }
-        const answer = await context.queue.run(
-          current.label,
-          label,
-          deadline.signal,
-          ({ signal }) => {
-            deadline.start(label)
-            return requestImage(context.pool, current, job, { ...options, signal })
-          },
-        )
-        attempts += answer.attempts
-        queueWaitMs ||= answer.queueWaitMs
-        retried.push(...answer.retriedErrors)
-        // Outside the queue: the model slot is free again while the media downloads.
-        const image = await fetchImage(answer.value, { ...options, signal: deadline.signal }).catch(
-          (error: unknown) => {
-            throw deadline.signal.aborted ? abortReason(deadline.signal) : error
-          },
-        )
+        const image = await makeImage(model, tally, label, deadline, context)
         await writeFileAtomic(path.join(context.folder, file), image.png)
         context.logger.info(
           `${label}: ${image.width}×${image.height} written to ${file} ` +
-            `(${image.generationMs} ms${answer.attempts > 1 ? `, ${answer.attempts} attempts` : ''}).`,
+            `(${image.generationMs} ms${tally.lastAttempts > 1 ? `, ${tally.lastAttempts} attempts` : ''}).`,
         )
-        return result({ model: current, status: 'ok', file, image, error: null })
+        return tally.result({ model, status: 'ok', file, image, error: null })
       } catch (error) {
-        const failure = error instanceof QueuedJobError ? error : undefined
-        const kamui =
-          failure?.error ??
-          (error instanceof KamuiError ? error : new KamuiError('GEN_001', String(error)))
-        attempts += failure?.attempts ?? 0
-        queueWaitMs ||= failure?.queueWaitMs ?? 0
-        retried.push(...(failure?.retriedErrors ?? []))
-        const next: ResolvedModel | undefined =
-          kamui.code === 'IMG_002' && !current.preview
-            ? fallbackModel(
-                context,
-                tried.map((m) => m.entry.alias),
-              )
-            : undefined
-        if (next) {
-          context.logger.warn(`${label}: ${kamui.message} Falling back to ${next.label}.`)
-          retried.push(kamui)
-          model = next
-          continue
-        }
-        return result({ model: current, status: 'failed', file: null, image: null, error: kamui })
+        const kamui = tally.failed(error)
+        const next = nextModel(kamui, model, tried, context)
+        if (!next)
+          return tally.result({ model, status: 'failed', file: null, image: null, error: kamui })
+        context.logger.warn(`${label}: ${kamui.message} Falling back to ${next.label}.`)
+        tally.retried.push(kamui)
+        model = next
       }
     }
     throw new Error('unreachable')
   } finally {
     deadline.clear()
+  }
+}
+
+/** One model's attempt at the image: the call on the queue, then the fetch outside it. */
+async function makeImage(
+  model: ResolvedModel,
+  tally: AttemptTally,
+  label: string,
+  deadline: PerImageDeadline,
+  context: ImageJobContext,
+): Promise<GeneratedImage> {
+  const { logger } = context
+  const provider = context.providerOf(model)
+  const answer = await context.queue.run(model.label, label, deadline.signal, ({ signal }) => {
+    deadline.start(label)
+    return provider.request(tally.job, { signal, logger })
+  })
+  tally.succeeded(answer)
+  // Outside the queue: the model slot is free again while the media downloads.
+  return provider
+    .fetch(answer.value, {
+      signal: deadline.signal,
+      logger,
+      maxPixels: pixelCapFor(tally.job.width, tally.job.height),
+    })
+    .catch((error: unknown) => {
+      throw deadline.signal.aborted ? abortReason(deadline.signal) : error
+    })
+}
+
+/** After IMG_002 (model not available), the next model to try, if any. */
+function nextModel(
+  error: KamuiError,
+  current: ResolvedModel,
+  tried: readonly ResolvedModel[],
+  context: ImageJobContext,
+): ResolvedModel | undefined {
+  if (error.code !== 'IMG_002' || current.preview) return undefined
+  return fallbackModel(
+    context,
+    tried.map((m) => m.entry.alias),
+  )
+}
+
+/** Attempts, queue wait and retried errors of one candidate, across its models. */
+class AttemptTally {
+  readonly job: ImageJob
+  readonly retried: KamuiError[] = []
+  private readonly queuedAt = performance.now()
+  private attempts = 0
+  private queueWaitMs = 0
+  /** Attempts of the last successful model call. */
+  lastAttempts = 0
+
+  constructor(
+    private readonly planned: PlannedImage,
+    private readonly requested: ResolvedModel,
+    private readonly attempt: number,
+    context: ImageJobContext,
+  ) {
+    this.job = {
+      prompt: context.inputs.prompt,
+      seed: (planned.seed + (attempt - 1) * 1_000_003) % 2 ** 31,
+      width: context.inputs.width,
+      height: context.inputs.height,
+    }
+  }
+
+  succeeded(answer: { attempts: number; queueWaitMs: number; retriedErrors: KamuiError[] }): void {
+    this.attempts += answer.attempts
+    this.lastAttempts = answer.attempts
+    this.queueWaitMs ||= answer.queueWaitMs
+    this.retried.push(...answer.retriedErrors)
+  }
+
+  /** Records a failed model call and returns its error. */
+  failed(error: unknown): KamuiError {
+    const failure = error instanceof QueuedJobError ? error : undefined
+    if (failure) {
+      this.attempts += failure.attempts
+      this.queueWaitMs ||= failure.queueWaitMs
+      this.retried.push(...failure.retriedErrors)
+    }
+    return (
+      failure?.error ??
+      (error instanceof KamuiError ? error : new KamuiError('GEN_001', String(error)))
+    )
+  }
+
+  result(partial: Pick<Candidate, 'model' | 'status' | 'file' | 'image' | 'error'>): Candidate {
+    return {
+      index: this.planned.index,
+      attempt: this.attempt,
+      requested: this.requested,
+      seed: this.job.seed,
+      attempts: this.attempts,
+      queueWaitMs: this.queueWaitMs,
+      retried: this.retried,
+      totalMs: Math.round(performance.now() - this.queuedAt),
+      ...partial,
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { FALLBACK_ORDER } from '../../models/builtin.js'
 import type { ModelRegistry } from '../../models/registry.js'
-import type { ResolvedModel } from './generate-one.js'
+import { hostedFallbacks } from '../../providers/resolve-model.js'
+import type { ResolvedModel } from '../../providers/image/provider.js'
 
 /** What model choice needs from the run. */
 export interface ModelChoiceContext {
@@ -23,17 +24,8 @@ export function candidateModels(context: ModelChoiceContext): ResolvedModel[] {
     out.push(model)
   }
   for (const model of context.models) add(model)
-  const preview = context.registry.find('preview')
-  for (const alias of FALLBACK_ORDER) {
-    const entry = context.registry.find(alias)
-    if (!entry || entry.provider !== 'mcp' || entry.kind !== 'image') continue
-    if (context.previewMode) {
-      if (preview)
-        add({ requested: alias, entry: preview, label: `preview:${alias}`, preview: true })
-    } else {
-      add({ requested: alias, entry, label: alias, preview: false })
-    }
-  }
+  for (const model of hostedFallbacks(context.registry, FALLBACK_ORDER, context.previewMode))
+    add(model)
   return out
 }
 

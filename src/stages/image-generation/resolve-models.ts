@@ -1,16 +1,14 @@
 import { autoSelectModel } from '../../models/auto-select.js'
-import type { ModelRegistry } from '../../models/registry.js'
-import type { ResolvedModel } from './generate-one.js'
+import type { ResolvedModel } from '../../providers/image/provider.js'
 
 /**
  * Turns the `models` input into the models a run calls.
  *
  * - `auto` picks one alias from the prompt ({@link autoSelectModel}).
- * - Every alias must be a known image model (IMG_002 otherwise, listing the known aliases).
- * - ComfyUI aliases (`sdxl-local`) run on the ComfyUI servers of `comfyui-url`.
- * - In preview mode (no `mcp-config`), every MCP alias is served by the embedded preview server and
- *   recorded as `preview:<alias>`, so round robin and reports stay meaningful while nothing
- *   pretends to be a model. The alias `preview` itself is always the preview server.
+ * - Every alias is resolved by the model services (`resolve`): an unknown alias, or one that
+ *   is not an image model, is IMG_002 listing the known aliases; ComfyUI aliases (`sdxl-local`)
+ *   run on the servers of `comfyui-url`; in preview mode (no `mcp-config`) every MCP alias is
+ *   served by the embedded preview server and recorded as `preview:<alias>`.
  *
  * @returns one resolved model per requested alias, in order (duplicates kept: they are the
  *   round-robin list)
@@ -18,21 +16,8 @@ import type { ResolvedModel } from './generate-one.js'
 export function resolveModels(
   models: readonly string[] | 'auto',
   prompt: string,
-  registry: ModelRegistry,
-  previewMode: boolean,
+  resolve: (alias: string) => ResolvedModel,
 ): { models: ResolvedModel[]; autoSelected: boolean } {
   const aliases = models === 'auto' ? [autoSelectModel(prompt)] : [...models]
-  const preview = registry.get('preview')
-  const resolved = aliases.map((alias): ResolvedModel => {
-    const entry = registry.get(alias, 'image')
-    if (entry.embedded === 'preview')
-      return { requested: alias, entry, label: alias, preview: true }
-    // ComfyUI models run on the user's own server (comfyui-url): never a preview stand-in.
-    if (entry.provider === 'comfyui')
-      return { requested: alias, entry, label: alias, preview: false }
-    if (previewMode)
-      return { requested: alias, entry: preview, label: `preview:${alias}`, preview: true }
-    return { requested: alias, entry, label: alias, preview: false }
-  })
-  return { models: resolved, autoSelected: models === 'auto' }
+  return { models: aliases.map(resolve), autoSelected: models === 'auto' }
 }

@@ -4,28 +4,23 @@ import { deadlineSignal } from '../../core/abort.js'
 import { KamuiError } from '../../core/errors.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
+import type { ResolvedModel } from '../../providers/image/provider.js'
 import { VISION_SCORER_ALIAS } from '../../providers/llm/inputs.js'
-import { preparePrompt } from '../../providers/llm/prepare-prompt.js'
-import { parseMcpConfig } from '../../providers/mcp/config.js'
-import { ComfyPool } from '../../providers/comfyui/pool.js'
-import { parseComfyUrls } from '../../providers/comfyui/urls.js'
-import { McpPool } from '../../providers/mcp/pool.js'
-import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
-import { loadModelRegistry } from '../../models/registry.js'
+import { preparePrompt, type PreparedPrompt } from '../../providers/llm/prepare-prompt.js'
 import { assessImage } from '../../quality/assess.js'
 import { McpScorer } from '../../quality/scorers/mcp-scorer.js'
 import { visionScorerFromOptions } from '../../quality/scorers/vision-scorer.js'
 import type { Scorer } from '../../quality/types.js'
-import { GenerationQueue } from '../../runner/generation-queue.js'
+import { ModelServices } from '../../runner/services.js'
+import { finishStage, startStage, type StageStart } from '../stage-tail.js'
+import { imageOutcome, noImageError } from './build-report.js'
 import type { ImageGenerationInputs } from './inputs.js'
-import { planImages } from './plan.js'
+import { planImages, type PlannedImage } from './plan.js'
 import { qualityAnalysis } from './quality-analysis.js'
-import { modelSamples, slotRecord } from './records.js'
-import { modelComparison, type GenerationReport, type ImageRecord } from './report.js'
+import type { GenerationReport, ImageRecord } from './report.js'
 import { resolveModels } from './resolve-models.js'
-import { writeImageTelemetry } from './telemetry.js'
-import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { runStrategy, type Slot } from './strategies.js'
+import { writeImageTelemetry } from './telemetry.js'
 import { FILES, writeRunFiles } from './write-outputs.js'
 
 /** What the image-generation stage returns. */
@@ -48,17 +43,36 @@ export interface ImageGenerationResult {
   slots: Slot[]
 }
 
-const PRIMARY_SELECTION = 'highest overall quality score (ties: lowest image number)'
 const PREVIEW_NOTICE =
   'PREVIEW OUTPUT: these images were rendered offline by the preview server (no mcp-config was given ' +
   'or the preview model was chosen). They are placeholders for layout and pipeline tests, not model output.'
+/** Why the image stage has no done-marker check: it consumes no other stage's files. */
+const NO_PRODUCER =
+  'image generation is a first stage: it makes images from a prompt and reads no other stage folder.'
+
+/** What a run is set up with before any image is made. */
+interface ImageRunSetup {
+  /** The inputs with the prepared (translated, enhanced) prompt. */
+  inputs: ImageGenerationInputs
+  prepared: PreparedPrompt
+  models: ResolvedModel[]
+  autoSelected: boolean
+  scorers: Scorer[]
+  /** The scorer recorded in the quality analysis: `vision`, a registry alias, or null. */
+  scorerAlias: string | null
+  /** The sentence about scoring in the report's notices. */
+  scorerNote: string
+  baseSeed: number
+  plan: PlannedImage[]
+}
 
 /**
  * The image-generation stage (v1 and v2, SPEC §4 and §5): plans N images, runs them with the
- * chosen strategy on the generation queue through MCP, writes every image as soon as it is
- * made, scores it (pixel metrics, plus alignment and aesthetics when a scorer is configured),
- * picks the highest-scoring image as the primary one, then writes the legacy files, the v2
- * files, the reports and the contact sheet.
+ * chosen strategy on the generation queue through the model services (MCP, the preview server,
+ * ComfyUI), writes every image as soon as it is made, scores it (pixel metrics, plus alignment
+ * and aesthetics when a scorer is configured), picks the highest-scoring image as the primary
+ * one, then writes the legacy files, the v2 files, the reports, the contact sheet, the
+ * telemetry and the folder's done marker.
  *
  * Partial failure: the stage returns when at least one image was made (failures are in the
  * result and the report); with none it writes the report and throws the collected reasons.
@@ -75,196 +89,203 @@ export async function runImageGeneration(
   context: StageContext,
 ): Promise<ImageGenerationResult> {
   const startedAt = performance.now()
-  const run = context.run ?? runInfoFromEnv(context.env, new Date())
-  const { logger } = context
   const folder = resolveInWorkspace(context.workspace, inputs.folderName, 'folder-name')
-  const registry = await loadModelRegistry(context.workspace, inputs.modelRegistry)
-  const servers = inputs.mcpConfig
-    ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
-    : {}
-  const previewMode = inputs.mcpConfig === undefined
-  // Translation and enhancement (src/providers/llm) come first: everything after uses the prepared prompt
-  // (the auto model choice included); the report keeps the original.
+  const start = await startStage(context, { none: NO_PRODUCER })
+  const services = await ModelServices.open(inputs, context)
+  let setup: ImageRunSetup
+  let slots: Slot[]
+  try {
+    setup = await setUpRun(inputs, context, services)
+    slots = await generate(setup, folder, context, services)
+  } finally {
+    await services.close()
+  }
+  return finishRun(setup, slots, { folder, start, startedAt, context })
+}
+
+/**
+ * Prepares the prompt (translation and enhancement come first: everything after uses the
+ * prepared prompt, the auto model choice included; the report keeps the original), resolves
+ * the models, sets up the scorers and plans the images.
+ */
+async function setUpRun(
+  raw: ImageGenerationInputs,
+  context: StageContext,
+  services: ModelServices,
+): Promise<ImageRunSetup> {
+  const { logger } = context
   const signalOption = context.signal ? { signal: context.signal } : {}
-  const prepared = await preparePrompt(inputs.prompt, inputs.llm, { logger, ...signalOption })
-  inputs = { ...inputs, prompt: prepared.prompt }
-  const { models, autoSelected } = resolveModels(
-    inputs.models,
-    inputs.prompt,
-    registry,
-    previewMode,
+  const prepared = await preparePrompt(raw.prompt, raw.llm, {
+    createClient: () => services.llm('chat'),
+    logger,
+    ...signalOption,
+  })
+  const inputs = { ...raw, prompt: prepared.prompt }
+  const { models, autoSelected } = resolveModels(inputs.models, inputs.prompt, (alias) =>
+    services.resolveModel(alias, 'image'),
   )
-  const useVision = inputs.qualityScorer === VISION_SCORER_ALIAS
-  const scorerEntry =
-    inputs.qualityScorer && !useVision ? registry.get(inputs.qualityScorer, 'scorer') : undefined
-  const visionScorer = useVision
-    ? await visionScorerFromOptions(inputs.llm, {
-        ...(prepared.client ? { client: prepared.client } : {}),
-        logger,
-        ...signalOption,
-      })
-    : undefined
+  const scoring = await setUpScorers(inputs, prepared, context, services)
   const baseSeed = inputs.seed ?? randomInt(0, 2 ** 31 - 1)
   const plan = planImages(
     inputs.imageCount,
     models.map((m) => m.requested),
     baseSeed,
   )
-  const anyPreview = models.some((m) => m.preview)
-  if (anyPreview) {
-    servers[PREVIEW_SERVER_KEY] = { kind: 'stdio', ...context.previewServer, env: {} }
-    logger.warn(PREVIEW_NOTICE)
+  return { inputs, prepared, models, autoSelected, ...scoring, baseSeed, plan }
+}
+
+/** The scorers of `quality-scorer`: the local vision model, an MCP scoring tool, or none. */
+async function setUpScorers(
+  inputs: ImageGenerationInputs,
+  prepared: PreparedPrompt,
+  context: StageContext,
+  services: ModelServices,
+): Promise<Pick<ImageRunSetup, 'scorers' | 'scorerAlias' | 'scorerNote'>> {
+  const { logger } = context
+  const useVision = inputs.qualityScorer === VISION_SCORER_ALIAS
+  const scorerEntry =
+    inputs.qualityScorer && !useVision
+      ? services.registry.get(inputs.qualityScorer, 'scorer')
+      : undefined
+  const visionScorer = useVision
+    ? await visionScorerFromOptions(inputs.llm, {
+        ...(prepared.client ? { client: prepared.client } : {}),
+        logger,
+        ...(context.signal ? { signal: context.signal } : {}),
+      })
+    : undefined
+  const scorers: Scorer[] = visionScorer
+    ? [visionScorer]
+    : scorerEntry
+      ? [new McpScorer(scorerEntry, services.mcp, { logger })]
+      : []
+  const scorerName = visionScorer
+    ? `the vision model ${visionScorer.model} (quality-scorer: vision)`
+    : scorerEntry?.alias
+  return {
+    scorers,
+    scorerAlias: visionScorer ? VISION_SCORER_ALIAS : (scorerEntry?.alias ?? null),
+    scorerNote: scorerName
+      ? `Prompt alignment and aesthetics are scored by ${scorerName}.`
+      : 'Prompt alignment and aesthetics are not measured (no quality-scorer configured); the overall score is the weighted mean of the pixel metrics (technical, artefacts).',
   }
-  if (autoSelected) logger.info(`models: auto picked ${models[0]?.requested} for this prompt.`)
+}
+
+/** Runs the plan with the chosen strategy on a queue of the run, within `total-timeout`. */
+async function generate(
+  setup: ImageRunSetup,
+  folder: string,
+  context: StageContext,
+  services: ModelServices,
+): Promise<Slot[]> {
+  const { inputs, models, plan } = setup
+  const { logger } = context
+  if (models.some((m) => m.preview)) logger.warn(PREVIEW_NOTICE)
+  if (setup.autoSelected)
+    logger.info(`models: auto picked ${models[0]?.requested} for this prompt.`)
   const maxParallel = inputs.strategy === 'sequential' ? 1 : inputs.maxParallel
   logger.info(
     `Generating ${plan.length} image(s) with ${[...new Set(models.map((m) => m.label))].join(', ')} ` +
       `(${inputs.strategy}, max-parallel ${maxParallel}, quality-threshold ${inputs.qualityThreshold}).`,
   )
-
   const total = deadlineSignal(
     inputs.totalTimeoutMs,
     'The image-generation step (total-timeout)',
     context.signal,
   )
-  const queue = new GenerationQueue({
-    maxParallel,
-    rateLimitOf: (label) => registry.find(label)?.rateLimit ?? {},
-    logger,
-    ...(context.retryPolicy ? { retry: context.retryPolicy } : {}),
-  })
-  const pool = new McpPool(servers, { logger, redactor: context.redactor, env: context.env })
-  const comfyPool = models.some((m) => m.entry.provider === 'comfyui')
-    ? new ComfyPool(parseComfyUrls(inputs.comfyuiUrl), { logger })
-    : undefined
-  const scorers: Scorer[] = visionScorer
-    ? [visionScorer]
-    : scorerEntry
-      ? [new McpScorer(scorerEntry, pool, { logger })]
-      : []
-  const scorerName = visionScorer
-    ? `the vision model ${visionScorer.model} (quality-scorer: vision)`
-    : scorerEntry?.alias
-  let slots: Slot[]
   try {
-    slots = await runStrategy(plan, {
+    return await runStrategy(plan, {
       inputs,
       folder,
       models,
-      registry,
-      previewMode,
-      pool,
-      ...(comfyPool ? { comfyPool } : {}),
-      env: context.env,
-      queue,
+      registry: services.registry,
+      previewMode: services.previewMode,
+      providerOf: (model) => services.image(model),
+      queue: services.queue(maxParallel),
       signal: total.signal,
       logger,
-      ...(context.pollIntervalMs !== undefined ? { pollIntervalMs: context.pollIntervalMs } : {}),
       deadlineAt: performance.now() + inputs.totalTimeoutMs,
       fileOf: (index) => (inputs.legacyV1 ? FILES.primaryImage : FILES.image(index)),
       assess: (candidate) =>
         assessImage(candidate.image?.png as Buffer, {
           prompt: inputs.prompt,
           requested: { width: inputs.width, height: inputs.height },
-          scorers,
+          scorers: setup.scorers,
           signal: total.signal,
           logger,
         }),
     })
   } finally {
     total.clear()
-    await pool.close()
   }
+}
 
-  const records = slots.map((slot) => slotRecord(slot, inputs.qualityThreshold))
-  const generated = records.filter((r) => r.status === 'ok')
-  const failures = records.filter((r) => r.status === 'failed')
-  const primary = bestOf(generated)
-  const primaryIndex = primary ? generated.indexOf(primary) : -1
+/** Where a run ends: its folder, start and context. */
+interface RunEnd {
+  folder: string
+  start: StageStart
+  startedAt: number
+  context: StageContext
+}
+
+/**
+ * The stage's tail: the report, the run files, the telemetry and the done marker; then the
+ * result, or RUN_001 when cancelled, or the collected reasons when no image was made.
+ */
+async function finishRun(
+  setup: ImageRunSetup,
+  slots: Slot[],
+  end: RunEnd,
+): Promise<ImageGenerationResult> {
+  const { inputs, prepared } = setup
+  const { folder, context } = end
   const cancelled = context.signal?.aborted ?? false
-  const warnings = [
-    ...failures.map((f) => ({
-      code: f.error?.code ?? 'GEN_001',
-      message: `image ${f.index} (${f.model}): ${f.error?.message ?? 'failed'}`,
-    })),
-    ...(primary && primary.quality && !primary.quality.meets_threshold
-      ? [
-          {
-            code: 'IMG_004',
-            message:
-              `No image met quality-threshold ${inputs.qualityThreshold}; the best one (image ${primary.index}, ` +
-              `score ${primary.quality.overall.toFixed(2)}) is delivered.`,
-          },
-        ]
-      : []),
-  ]
-  const scorerNote = scorerName
-    ? `Prompt alignment and aesthetics are scored by ${scorerName}.`
-    : 'Prompt alignment and aesthetics are not measured (no quality-scorer configured); the overall score is the weighted mean of the pixel metrics (technical, artefacts).'
-  const report: GenerationReport = {
-    schema_version: 1,
-    generator: { name: 'kamui-media-actions', version: context.version },
-    preview: records.some((r) => r.preview),
-    notices: [...(anyPreview ? [PREVIEW_NOTICE] : []), scorerNote],
-    request: {
-      prompt: prepared.original,
-      image_count: inputs.imageCount,
-      models: models.map((m) => m.requested),
-      auto_selected: autoSelected,
-      strategy: inputs.strategy,
-      max_parallel: inputs.maxParallel,
-      quality_threshold: inputs.qualityThreshold,
-      width: inputs.width,
-      height: inputs.height,
-      base_seed: baseSeed,
-      branch_name: inputs.branchName,
-    },
-    prompt_preparation: prepared.record,
-    generation_summary: {
-      total_images: records.length,
-      successful_generations: generated.length,
-      failed_generations: failures.length,
-      total_time_ms: Math.round(performance.now() - startedAt),
-      average_time_per_image_ms: generated.length
-        ? Math.round(generated.reduce((sum, r) => sum + r.timings.total_ms, 0) / generated.length)
-        : null,
-      primary_image_index: primary ? primaryIndex : null,
-      primary_image_number: primary ? primary.index : null,
-      primary_selection: PRIMARY_SELECTION,
-      cancelled,
-    },
-    images: records,
-    model_comparison: modelComparison(modelSamples(slots)),
-    warnings,
-  }
-
-  const written = await writeRunFiles({
-    folder,
+  const anyPreview = setup.models.some((m) => m.preview)
+  const outcome = imageOutcome({
     inputs,
-    report,
-    analysis: qualityAnalysis(
-      slots,
-      inputs.qualityThreshold,
-      visionScorer ? VISION_SCORER_ALIAS : (scorerEntry?.alias ?? null),
-    ),
+    originalPrompt: prepared.original,
+    promptPreparation: prepared.record,
+    version: context.version,
+    models: setup.models.map((m) => m.requested),
+    autoSelected: setup.autoSelected,
+    baseSeed: setup.baseSeed,
+    notices: [...(anyPreview ? [PREVIEW_NOTICE] : []), setup.scorerNote],
     slots,
-    generated,
-    primary,
-    redactor: context.redactor,
-  })
-  await writeImageTelemetry({
-    folder,
-    stage: inputs.legacyV1 ? 'image-generation' : 'image-generation-v2',
-    run,
-    endedAt: new Date(),
-    slots,
-    primary,
-    otherFiles: written.filter((file) => file !== FILES.primaryImage),
-    redactor: context.redactor,
+    startedAt: end.startedAt,
     cancelled,
   })
-  const reportPath = written.includes(FILES.report) ? path.join(folder, FILES.report) : undefined
-  for (const warning of warnings) logger.warn(`${warning.code}: ${warning.message}`)
+  const { report, generated, failures, primary, primaryIndex, warnings } = outcome
+  const written = await finishStage({
+    folder,
+    logger: context.logger,
+    doneMarker: end.start.doneMarker,
+    warnings,
+    complete: !cancelled && primary !== undefined,
+    writeFiles: () =>
+      writeRunFiles({
+        folder,
+        inputs,
+        report,
+        analysis: qualityAnalysis(slots, inputs.qualityThreshold, setup.scorerAlias),
+        slots,
+        generated,
+        primary,
+        redactor: context.redactor,
+      }),
+    writeTelemetry: (files, doneMarker) =>
+      writeImageTelemetry({
+        folder,
+        stage: inputs.legacyV1 ? 'image-generation' : 'image-generation-v2',
+        run: end.start.run,
+        endedAt: new Date(),
+        slots,
+        primary,
+        otherFiles: files.filter((file) => file !== FILES.primaryImage),
+        redactor: context.redactor,
+        cancelled,
+        doneMarker,
+      }),
+  })
   if (cancelled) {
     throw new KamuiError(
       'RUN_001',
@@ -272,39 +293,7 @@ export async function runImageGeneration(
     )
   }
   if (!primary) throw noImageError(failures)
-  return {
-    folder,
-    images: generated,
-    primary,
-    primaryIndex,
-    report,
-    reportPath,
-    failures,
-    warnings,
-    slots,
-  }
-}
-
-/** The image with the highest overall score; ties go to the lowest image number. */
-function bestOf(images: readonly ImageRecord[]): ImageRecord | undefined {
-  let best: ImageRecord | undefined
-  for (const image of images) {
-    if (!best || (image.quality_score ?? -1) > (best.quality_score ?? -1)) best = image
-  }
-  return best
-}
-
-/** The error of a run that made no image: the most frequent code, every reason listed. */
-function noImageError(failures: readonly ImageRecord[]): KamuiError {
-  const codes = failures.map((f) => f.error?.code ?? 'GEN_001')
-  const counts = new Map<string, number>()
-  for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1)
-  const code = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'GEN_001'
-  const reasons = failures.map(
-    (f) => `image ${f.index} (${f.model}): ${f.error?.code}: ${f.error?.message}`,
-  )
-  return new KamuiError(
-    code as KamuiError['code'],
-    `No image was generated. ${reasons.join(' | ')}`,
-  )
+  const reportPath = written.includes(FILES.report) ? path.join(folder, FILES.report) : undefined
+  const images = generated
+  return { folder, images, primary, primaryIndex, report, reportPath, failures, warnings, slots }
 }

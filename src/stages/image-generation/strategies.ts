@@ -1,7 +1,7 @@
 import { mkdir, rename } from 'node:fs/promises'
 import path from 'node:path'
 import type { ImageQuality } from '../../quality/types.js'
-import type { ResolvedModel } from './generate-one.js'
+import type { ResolvedModel } from '../../providers/image/provider.js'
 import { makeCandidate, type Candidate, type ImageJobContext } from './image-job.js'
 import { nextBestModel } from './model-choice.js'
 import type { PlannedImage } from './plan.js'

@@ -6,8 +6,14 @@ import {
   type ArtifactExtra,
 } from '../../output/telemetry/artifacts.js'
 import type { RunInfo } from '../../output/telemetry/run-info.js'
-import type { Artifact, Cost, ModelTelemetry, TelemetryError } from '../../contracts/telemetry.js'
-import type { ResolvedModel } from './generate-one.js'
+import type {
+  Artifact,
+  Cost,
+  ModelTelemetry,
+  StageDoneMarker,
+  TelemetryError,
+} from '../../contracts/telemetry.js'
+import type { ResolvedModel } from '../../providers/image/provider.js'
 import type { ImageRecord } from './report.js'
 import type { ScoredCandidate, Slot } from './strategies.js'
 import { FILES } from './write-outputs.js'
@@ -29,6 +35,8 @@ export interface ImageTelemetryInput {
   redactor: Redactor
   /** Set when the run was cancelled (recorded as a stage-level RUN_001 error). */
   cancelled: boolean
+  /** The stage's done-marker check (`done_marker` of the record). */
+  doneMarker: StageDoneMarker
 }
 
 const PREVIEW_COST: Cost = { usd: 0, basis: 'preview server: rendered offline, no charge' }
@@ -40,7 +48,8 @@ const PREVIEW_COST: Cost = { usd: 0, basis: 'preview server: rendered offline, n
  * copy of the primary image; the reports and URL/JSON files (no model); every failed
  * candidate and a cancellation as stage-level errors. Hosted MCP models and the preview
  * server use no GPU of ours, so their `gpu_memory` is null; ComfyUI jobs record GPU memory
- * before, after and delta (MiB). No file-system handoff happens here: `done_marker` is null.
+ * before, after and delta (MiB). No artifact comes through a file-system handoff (each
+ * artifact's `done_marker` is null); the stage's own check is the record's `done_marker`.
  *
  * @returns the path of the file written
  */
@@ -100,6 +109,7 @@ export async function writeImageTelemetry(input: ImageTelemetryInput): Promise<s
     endedAt: input.endedAt,
     artifacts,
     errors,
+    doneMarker: input.doneMarker,
   })
   return (await writeArtifactMetadata(folder, record, input.redactor)).file
 }

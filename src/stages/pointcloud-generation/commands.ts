@@ -1,12 +1,11 @@
 import path from 'node:path'
 import { ComfyPool } from '../../providers/comfyui/pool.js'
-import { TEMPLATES } from '../../providers/comfyui/templates/index.js'
 import { parseComfyUrls } from '../../providers/comfyui/urls.js'
-import { KamuiError } from '../../core/errors.js'
 import type { RawInputs } from '../../core/input-spec.js'
 import type { StageCommand } from '../../core/stage-command.js'
 import type { StageContext } from '../../core/stage-context.js'
-import { ComfyDepthProvider } from '../../providers/depth/comfy-depth-provider.js'
+import { comfyDepthProviderFor } from '../../providers/depth/comfy-depth-provider.js'
+import { JobRunner } from '../../runner/job-runner.js'
 import { parsePointcloudInputs } from './inputs.js'
 import { runPointcloudGeneration, type PointcloudDeps, type PointcloudResult } from './run.js'
 import { POINTCLOUD_GENERATION_INPUTS, POINTCLOUD_GENERATION_OUTPUTS } from './spec.js'
@@ -52,19 +51,11 @@ export function pointcloudSummaryMarkdown(result: PointcloudResult, workspace: s
 export function comfyDepthDeps(raw: RawInputs, context: StageContext): PointcloudDeps {
   return {
     depthProvider: (depthModel, { logger }) => {
-      const match = /^comfyui:(.*)$/i.exec(depthModel)
-      if (!match) return undefined
-      const template = (match[1] ?? '').trim()
-      if (TEMPLATES[template]?.produces !== 'depth') {
-        const depth = Object.values(TEMPLATES).filter((t) => t.produces === 'depth')
-        throw new KamuiError(
-          'PC_001',
-          `No depth source: depth-model "${depthModel}" names no ComfyUI depth workflow; the shipped ones are ` +
-            `${depth.map((t) => `comfyui:${t.name}`).join(', ')}.`,
-        )
-      }
-      const pool = new ComfyPool(parseComfyUrls(raw['comfyui-url']), { logger })
-      return new ComfyDepthProvider(pool, depthModel, template, { env: context.env })
+      let pool: ComfyPool | undefined
+      const runner = new JobRunner({
+        comfy: () => (pool ??= new ComfyPool(parseComfyUrls(raw['comfyui-url']), { logger })),
+      })
+      return comfyDepthProviderFor(depthModel, runner, { env: context.env })
     },
   }
 }
@@ -97,6 +88,8 @@ export function createPointcloudGenerationCommand(
   }
 }
 
-/** The `pointcloud-generation` command with the built-in depth sources and ComfyUI (see {@link comfyDepthDeps}). */
-export const pointcloudGenerationCommand: StageCommand =
-  createPointcloudGenerationCommand(comfyDepthDeps)
+/**
+ * The `pointcloud-generation` command with the built-in depth sources and ComfyUI (the model
+ * services run `comfyui:<template>` on the servers of `comfyui-url`).
+ */
+export const pointcloudGenerationCommand: StageCommand = createPointcloudGenerationCommand()

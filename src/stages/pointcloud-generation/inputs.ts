@@ -19,6 +19,8 @@ export interface PointcloudInputs {
   plyFormat: PlyFormat
   /** Deadline of the depth estimation, ms. */
   depthTimeoutMs: number
+  /** ComfyUI server URLs (comma list) for `depth-model: comfyui:<template>`; undefined: the default. */
+  comfyuiUrl?: string | undefined
 }
 
 /**
@@ -44,5 +46,6 @@ export function parsePointcloudInputs(raw: RawInputs): PointcloudInputs {
     maxPoints: parseNumberInput(r, 'max-points', 1, 10_000_000, true),
     plyFormat: parseEnumInput(r, 'ply-format', PLY_FORMATS),
     depthTimeoutMs: parseNumberInput(r, 'depth-timeout', 1, 86_400, false) * 1000,
+    comfyuiUrl: optionalInput(r, 'comfyui-url'),
   }
 }

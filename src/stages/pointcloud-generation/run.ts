@@ -6,13 +6,7 @@ import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
-import { parseMcpConfig, type McpServersConfig } from '../../providers/mcp/config.js'
-import { McpPool } from '../../providers/mcp/pool.js'
-import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
 import { colourMapDepth } from '../../media/pointcloud/colormap.js'
-import { chooseDepthSource } from '../../providers/depth/choose.js'
-import { McpDepthProvider } from '../../providers/depth/mcp.js'
-import type { DepthEstimate, DepthProvider } from '../../providers/depth/provider.js'
 import { quantizeDepth16, resizeDepth, type DepthMap } from '../../media/pointcloud/depth-map.js'
 import { encodeGray16Png } from '../../media/pointcloud/gray-png.js'
 import { loadRgbImage } from '../../media/pointcloud/load-image.js'
@@ -22,8 +16,11 @@ import {
   DEFAULT_DEPTH_SCALE,
   type PointCloud,
 } from '../../media/pointcloud/sample.js'
+import { chooseDepthSource, type DepthChoice } from '../../providers/depth/choose.js'
+import type { DepthEstimate, DepthProvider } from '../../providers/depth/provider.js'
 import { encodeRgbPng } from '../../media/preview/png.js'
-import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
+import { ModelServices } from '../../runner/services.js'
+import { finishStage, startStage } from '../stage-tail.js'
 import { POINTCLOUD_FILES } from './files.js'
 import type { PointcloudInputs } from './inputs.js'
 import { writePointcloudTelemetry } from './telemetry.js'
@@ -31,7 +28,8 @@ import { writePointcloudTelemetry } from './telemetry.js'
 /**
  * Plug-ins of the point-cloud stage. `depthProvider` is asked for every `depth-model` name that
  * is not built in (`preview`, `luminance-heuristic`) and returns a provider for the names it
- * handles (the ComfyUI depth template of self-hosted runners), undefined for the others.
+ * handles, undefined for the others (the model services then handle `comfyui:<template>` and
+ * MCP depth tools).
  */
 export interface PointcloudDeps {
   depthProvider?: (depthModel: string, context: { logger: Logger }) => DepthProvider | undefined
@@ -51,12 +49,13 @@ export interface PointcloudResult {
 
 /**
  * The point-cloud stage (SPEC §4, §6): depth for the image from the chosen source (see
- * `chooseDepthSource`: a depth image, an MCP depth tool, a plugged-in ComfyUI workflow, the
+ * `chooseDepthSource`: a depth image, an MCP depth tool, a ComfyUI depth workflow, the
  * preview placeholder, or the luminance heuristic), resized to the image and rounded to 16 bits;
  * then `{out}/depth_gray.png` (16-bit grey, white = near: the depth used for the cloud),
  * `{out}/depth.png` (the same, colour-mapped for people), `{out}/pointcloud.ply` (see
- * `buildPointCloud` and `encodePly`) and the telemetry file. Preview and heuristic depth are
- * labelled in the logs, the PLY header and the telemetry.
+ * `buildPointCloud` and `encodePly`), the telemetry file and the folder's done marker. The
+ * image's stage folder (when another stage made it) is checked for its done marker first.
+ * Preview and heuristic depth are labelled in the logs, the PLY header and the telemetry.
  *
  * @throws KamuiError CFG_001 / FS_001 for inputs, PC_001 when there is no depth source (saying how
  *   to provide one), PC_002 for an unreadable depth image, the depth tool's errors (IMG_003 on
@@ -67,65 +66,105 @@ export async function runPointcloudGeneration(
   context: StageContext,
   deps: PointcloudDeps = {},
 ): Promise<PointcloudResult> {
-  const run = context.run ?? runInfoFromEnv(context.env, new Date())
   const { logger } = context
   const folder = resolveInWorkspace(context.workspace, inputs.outputFolder, 'output-folder')
   const imageFile = resolveInWorkspace(context.workspace, inputs.inputImagePath, 'input-image-path')
-  let depthImage: { file: string; shown: string } | undefined
-  if (inputs.depthImage) {
-    const file = resolveInWorkspace(context.workspace, inputs.depthImage, 'depth-image')
-    if (!existsSync(file)) {
-      throw new KamuiError('PC_002', `depth-image "${inputs.depthImage}" does not exist.`)
-    }
-    depthImage = { file, shown: inputs.depthImage }
-    if (inputs.depthModel && inputs.depthModel !== 'midas_v21_small') {
-      logger.info(`depth-image is given: depth-model "${inputs.depthModel}" is not used.`)
-    }
+  const depthImage = givenDepthImage(inputs, context)
+  const services = await ModelServices.open({ ...inputs, modelRegistry: undefined }, context)
+  let estimate: DepthEstimate
+  let image: Awaited<ReturnType<typeof loadRgbImage>>
+  let start: Awaited<ReturnType<typeof startStage>>
+  try {
+    const choice = chooseDepthSource({
+      depthModel: inputs.depthModel,
+      depthImage,
+      hasMcpConfig: inputs.mcpConfig !== undefined,
+      custom: (name) => deps.depthProvider?.(name, { logger }) ?? services.comfyDepth(name),
+    })
+    start = await startStage(context, { file: imageFile })
+    image = await loadRgbImage(imageFile, inputs.inputImagePath)
+    const { width, height } = image.rgb
+    logger.info(
+      `Estimating depth for ${inputs.inputImagePath} (${width}x${height}) with ${describe(choice)}.`,
+    )
+    estimate = await estimateDepth(services.depth(choice), image, inputs, context)
+  } finally {
+    await services.close()
   }
-  const servers: McpServersConfig = inputs.mcpConfig
-    ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
-    : {}
-  const choice = chooseDepthSource({
-    depthModel: inputs.depthModel,
-    depthImage,
-    hasMcpConfig: inputs.mcpConfig !== undefined,
-    custom: deps.depthProvider ? (name) => deps.depthProvider?.(name, { logger }) : undefined,
+  const { depth, cloud, files } = await writeCloud(image, estimate, folder, inputs, logger)
+  await finishStage({
+    folder,
+    logger,
+    doneMarker: start.doneMarker,
+    complete: true,
+    writeFiles: () => Promise.resolve(undefined),
+    writeTelemetry: (_files, doneMarker) =>
+      writePointcloudTelemetry({
+        folder,
+        run: start.run,
+        endedAt: new Date(),
+        estimate,
+        cloud,
+        inputs,
+        redactor: context.redactor,
+        doneMarker,
+      }),
   })
-  const image = await loadRgbImage(imageFile, inputs.inputImagePath)
-  const { width, height } = image.rgb
-  logger.info(
-    `Estimating depth for ${inputs.inputImagePath} (${width}x${height}) with ${describe(choice)}.`,
-  )
+  return { folder, files, cloud, depth, estimate }
+}
 
-  if (choice.kind === 'mcp' && choice.tool.preview) {
-    servers[PREVIEW_SERVER_KEY] = { kind: 'stdio', ...context.previewServer, env: {} }
+/** The `depth-image` input, checked, or undefined. */
+function givenDepthImage(
+  inputs: PointcloudInputs,
+  context: StageContext,
+): { file: string; shown: string } | undefined {
+  if (!inputs.depthImage) return undefined
+  const file = resolveInWorkspace(context.workspace, inputs.depthImage, 'depth-image')
+  if (!existsSync(file)) {
+    throw new KamuiError('PC_002', `depth-image "${inputs.depthImage}" does not exist.`)
   }
-  const pool = new McpPool(servers, { logger, redactor: context.redactor, env: context.env })
+  if (inputs.depthModel && inputs.depthModel !== 'midas_v21_small') {
+    context.logger.info(`depth-image is given: depth-model "${inputs.depthModel}" is not used.`)
+  }
+  return { file, shown: inputs.depthImage }
+}
+
+/** The depth estimate within `depth-timeout`. */
+async function estimateDepth(
+  provider: DepthProvider,
+  image: Awaited<ReturnType<typeof loadRgbImage>>,
+  inputs: PointcloudInputs,
+  context: StageContext,
+): Promise<DepthEstimate> {
   const deadline = deadlineSignal(
     inputs.depthTimeoutMs,
     'The depth estimation (depth-timeout)',
     context.signal,
   )
-  let estimate: DepthEstimate
   try {
-    const provider =
-      choice.kind === 'provider'
-        ? choice.provider
-        : new McpDepthProvider(pool, choice.tool, {
-            pollIntervalMs: context.pollIntervalMs ?? (choice.tool.preview ? 100 : 2000),
-          })
-    estimate = await provider.estimate({
+    const { width, height } = image.rgb
+    return await provider.estimate({
       png: image.png,
       width,
       height,
       rgb: image.rgb,
       signal: deadline.signal,
-      logger,
+      logger: context.logger,
     })
   } finally {
     deadline.clear()
-    await pool.close()
   }
+}
+
+/** Resizes the depth to the image, builds the cloud and writes the three files. */
+async function writeCloud(
+  image: Awaited<ReturnType<typeof loadRgbImage>>,
+  estimate: DepthEstimate,
+  folder: string,
+  inputs: PointcloudInputs,
+  logger: Logger,
+): Promise<{ depth: DepthMap; cloud: PointCloud; files: PointcloudResult['files'] }> {
+  const { width, height } = image.rgb
   if (estimate.source.notice) logger.warn(estimate.source.notice)
   if (estimate.depth.width !== width || estimate.depth.height !== height) {
     logger.info(
@@ -159,19 +198,10 @@ export async function runPointcloudGeneration(
   logger.info(
     `${POINTCLOUD_FILES.ply}: ${cloud.count} points (every ${cloud.stride} px, ${inputs.plyFormat}); depth from ${estimate.source.label}.`,
   )
-  await writePointcloudTelemetry({
-    folder,
-    run,
-    endedAt: new Date(),
-    estimate,
-    cloud,
-    inputs,
-    redactor: context.redactor,
-  })
-  return { folder, files, cloud, depth, estimate }
+  return { depth, cloud, files }
 }
 
-function describe(choice: ReturnType<typeof chooseDepthSource>): string {
+function describe(choice: DepthChoice): string {
   if (choice.kind === 'provider') return choice.provider.name
   return choice.tool.preview
     ? 'the preview placeholder depth'

@@ -8,7 +8,7 @@ import {
   writeArtifactMetadata,
 } from '../../output/telemetry/artifacts.js'
 import type { RunInfo } from '../../output/telemetry/run-info.js'
-import type { Cost } from '../../contracts/telemetry.js'
+import type { Cost, StageDoneMarker } from '../../contracts/telemetry.js'
 import type { PointcloudInputs } from './inputs.js'
 import { POINTCLOUD_FILES } from './files.js'
 
@@ -22,6 +22,8 @@ export interface PointcloudTelemetryInput {
   cloud: PointCloud
   inputs: PointcloudInputs
   redactor: Redactor
+  /** The stage's done-marker check of its input image (`done_marker` of the record). */
+  doneMarker: StageDoneMarker
 }
 
 /**
@@ -86,6 +88,7 @@ export async function writePointcloudTelemetry(input: PointcloudTelemetryInput):
     run: input.run,
     endedAt: input.endedAt,
     artifacts: [depthGray, depthMap, ply],
+    doneMarker: input.doneMarker,
   })
   return (await writeArtifactMetadata(folder, record, input.redactor)).file
 }

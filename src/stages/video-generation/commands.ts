@@ -1,11 +1,11 @@
 import path from 'node:path'
 import { ComfyPool } from '../../providers/comfyui/pool.js'
-import { TEMPLATES } from '../../providers/comfyui/templates/index.js'
 import { parseComfyUrls } from '../../providers/comfyui/urls.js'
 import type { RawInputs } from '../../core/input-spec.js'
 import type { StageCommand } from '../../core/stage-command.js'
 import type { StageContext } from '../../core/stage-context.js'
-import { ComfyVideoProvider } from '../../providers/video/comfy-video-provider.js'
+import { comfyVideoProviderFor } from '../../providers/video/comfy-video-provider.js'
+import { JobRunner } from '../../runner/job-runner.js'
 import { parseVideoInputs } from './inputs.js'
 import type { VideoGenerationDeps } from './models.js'
 import { runVideoGeneration, type VideoGenerationResult } from './run.js'
@@ -68,17 +68,11 @@ export function videoSummaryMarkdown(result: VideoGenerationResult, workspace: s
 export function comfyVideoDeps(raw: RawInputs, context: StageContext): VideoGenerationDeps {
   return {
     videoProvider: (model, { registry, logger }) => {
-      const name = model.replace(/^comfyui:/i, '')
-      const entry = registry.find(model)
-      const template =
-        TEMPLATES[name]?.produces === 'video' && (!entry || /^comfyui:/i.test(model))
-          ? name
-          : entry?.provider === 'comfyui' && entry.kind === 'video'
-            ? entry.workflow
-            : undefined
-      if (template === undefined) return undefined
-      const pool = new ComfyPool(parseComfyUrls(raw['comfyui-url']), { logger })
-      return new ComfyVideoProvider(pool, model, template, { env: context.env })
+      let pool: ComfyPool | undefined
+      const runner = new JobRunner({
+        comfy: () => (pool ??= new ComfyPool(parseComfyUrls(raw['comfyui-url']), { logger })),
+      })
+      return comfyVideoProviderFor(model, registry, runner, { env: context.env })
     },
   }
 }

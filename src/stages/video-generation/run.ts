@@ -12,6 +12,7 @@ import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { concatenateClips } from '../../media/video/concat.js'
 import { prepareFfmpeg, type FfmpegTools } from '../../media/video/ffmpeg.js'
 import { LAST_FRAME_MODELS, McpVideoProvider } from '../../providers/video/mcp-provider.js'
+import { JobRunner } from '../../runner/job-runner.js'
 import { PREVIEW_VIDEO_NOTICE } from '../../media/video/preview-clip.js'
 import type { VideoProvider } from '../../providers/video/provider.js'
 import { writeRedactedJson } from '../../core/redacted-json.js'
@@ -136,7 +137,7 @@ export async function runVideoGeneration(
     provider =
       choice.kind === 'custom'
         ? choice.provider
-        : new McpVideoProvider(pool, choice.entry, {
+        : new McpVideoProvider(new JobRunner({ mcp: pool }), choice.entry, {
             requested: choice.requested,
             label: choice.label,
             preview: choice.preview,

@@ -1,0 +1,205 @@
+import { abortReason } from '../core/abort.js'
+import { KamuiError, isKamuiError } from '../core/errors.js'
+import { downloadMedia } from '../media/download.js'
+import { ComfyPromptRun } from '../providers/comfyui/provider.js'
+import type { ComfyPool } from '../providers/comfyui/pool.js'
+import { getTemplate } from '../providers/comfyui/templates/index.js'
+import type {
+  ComfyModelJob,
+  FetchedMedia,
+  FetchMediaOptions,
+  JobHandle,
+  JobOutput,
+  McpModelJob,
+  ModelJob,
+  ModelJobRunner,
+  RunJobOptions,
+} from '../providers/kinds/job.js'
+import type { McpPool } from '../providers/mcp/pool.js'
+import type { MediaRef } from '../providers/mcp/types.js'
+import { mcpOutput, submitMcpJob, waitMcpJob } from './mcp-job.js'
+
+/**
+ * Points where a journal, a cache or a progress display sits in the runner (the durable
+ * generation of SPEC §9 plugs in here). Each hook is awaited before the runner goes on, so a
+ * hook that writes and fsyncs a journal line has done so before the runner waits on the job.
+ */
+export interface JobHooks {
+  /** The job was submitted: its durable handle exists (MCP `request_id`, ComfyUI `prompt_id`). */
+  onSubmitted?: (job: ModelJob, handle: JobHandle) => void | Promise<void>
+  /** The job finished with an output (before any media is downloaded). */
+  onCompleted?: (job: ModelJob, output: JobOutput) => void | Promise<void>
+  /** The job failed (after submission when `handle` is set). */
+  onFailed?: (job: ModelJob, error: unknown, handle: JobHandle | undefined) => void | Promise<void>
+}
+
+/** What the runner runs jobs on (a runner without one refuses that provider's jobs). */
+export interface JobRunnerBackends {
+  /** The run's MCP servers (the embedded preview server among them). */
+  mcp?: McpPool
+  /** The run's ComfyUI servers, opened on first use. */
+  comfy?: () => ComfyPool
+}
+
+/** A submitted job: its durable handle, and the step that waits for its output. */
+export interface SubmittedJob {
+  handle: JobHandle
+  /** Waits for the job's end and reads its result. */
+  wait(): Promise<JobOutput>
+  /** Releases what the job holds (ComfyUI socket and server lease); idempotent. */
+  close(): void
+}
+
+/**
+ * The one job runner of every model call (SPEC §2, §9): the MCP synchronous tool, the MCP
+ * submit → status → result triple, and the ComfyUI prompt, each in two steps ({@link submit}
+ * returns the durable handle, {@link SubmittedJob.wait} follows it to the end) with the
+ * deadline of the caller's signal; and the download-and-verify path of their media
+ * ({@link fetchMedia}). Retries and rate limits are the generation queue's
+ * (`generation-queue.ts`), which runs a provider call as one attempt.
+ */
+export class JobRunner implements ModelJobRunner {
+  constructor(
+    private readonly backends: JobRunnerBackends,
+    private readonly hooks: JobHooks = {},
+  ) {}
+
+  /**
+   * Submits a job and waits for its output (see {@link ModelJobRunner.run}).
+   *
+   * @throws KamuiError the errors of the job's provider; the signal's reason when it aborts
+   */
+  async run(job: ModelJob, options: RunJobOptions): Promise<JobOutput> {
+    let handle: JobHandle | undefined
+    try {
+      const submitted = await this.submit(job, options)
+      handle = submitted.handle
+      try {
+        await this.hooks.onSubmitted?.(job, handle)
+        const output = await submitted.wait()
+        await this.hooks.onCompleted?.(job, output)
+        return output
+      } finally {
+        submitted.close()
+      }
+    } catch (error) {
+      const final = options.signal.aborted ? abortReason(options.signal) : error
+      await this.hooks.onFailed?.(job, final, handle)
+      throw final
+    }
+  }
+
+  /**
+   * The submit step: after it the job runs on its server and its handle is known.
+   *
+   * @throws KamuiError IMG_002 (tool on no server), GEN_001 (no request id), the ComfyUI
+   *   submission errors (CFG_001, IMG_009, IMG_010, COMFY_001, IMG_008), the signal's reason
+   */
+  submit(job: ModelJob, options: RunJobOptions): Promise<SubmittedJob> {
+    return job.provider === 'mcp' ? this.submitMcp(job, options) : this.submitComfy(job, options)
+  }
+
+  private async submitMcp(job: McpModelJob, options: RunJobOptions): Promise<SubmittedJob> {
+    const pool = this.backends.mcp
+    if (!pool) throw unavailable(job.label, 'MCP servers')
+    const started = performance.now()
+    const mcpOptions = {
+      signal: options.signal,
+      logger: options.logger,
+      ...(job.hints ? { hints: job.hints } : {}),
+      ...(job.pollIntervalMs !== undefined ? { pollIntervalMs: job.pollIntervalMs } : {}),
+      ...(options.onStatus ? { onStatus: options.onStatus } : {}),
+    }
+    const submission = await submitMcpJob(pool, job.call, job.args, mcpOptions)
+    return {
+      handle: submission.handle,
+      wait: async () => {
+        const final = await waitMcpJob(pool, submission, mcpOptions)
+        const generationMs = Math.round(performance.now() - started)
+        return mcpOutput(pool, submission, final, job.answer, generationMs)
+      },
+      close: () => undefined,
+    }
+  }
+
+  private async submitComfy(job: ComfyModelJob, options: RunJobOptions): Promise<SubmittedJob> {
+    if (!this.backends.comfy) throw unavailable(job.label, 'ComfyUI servers (comfyui-url)')
+    const run = await ComfyPromptRun.start(
+      this.backends.comfy(),
+      getTemplate(job.template),
+      job.params,
+      { signal: options.signal, logger: options.logger, gpu: job.gpu ?? {} },
+    )
+    const handle: JobHandle = {
+      provider: 'comfyui',
+      server: run.server,
+      tools: [],
+      id: run.promptId,
+      workflow: job.template,
+    }
+    return {
+      handle,
+      wait: async () => {
+        const result = await run.finish()
+        return {
+          handle: { ...handle, id: result.promptId, workflow: result.template },
+          media: result.outputs.map((o): MediaRef => ({
+            source: 'image',
+            bytes: o.bytes,
+            mimeType: o.mediaType,
+          })),
+          text: '',
+          structured: undefined,
+          accepted: [],
+          generationMs: result.generationMs,
+          downloadMs: result.downloadMs,
+          gpuMemory: result.gpuMemory,
+        }
+      },
+      close: () => run.close(),
+    }
+  }
+
+  /**
+   * Fetches the first usable item of `media`: inline bytes, or its URL downloaded at once
+   * (capped, type-checked, transient failures retried by `downloadMedia`), then verified by
+   * `options.verify`. An item failing with GEN_002 is logged and the next one is tried.
+   *
+   * @throws KamuiError GEN_002 when no item is usable (the last reason), GEN_001 when there is
+   *   none; the download errors (IMG_006, IMG_008) when retries run out
+   */
+  async fetchMedia<T>(
+    media: readonly MediaRef[],
+    options: FetchMediaOptions<T>,
+  ): Promise<FetchedMedia<T>> {
+    const started = performance.now()
+    let lastError: unknown
+    for (const ref of options.order ? options.order(media) : media) {
+      try {
+        const bytes =
+          ref.bytes ??
+          (
+            await downloadMedia(ref.url as string, {
+              signal: options.signal,
+              accept: options.accept,
+              ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+            })
+          ).bytes
+        const value = await options.verify(bytes, ref)
+        const downloadMs = Math.round(performance.now() - started)
+        return { value, ref, downloadMs, downloaded: ref.bytes === undefined }
+      } catch (error) {
+        if (!isKamuiError(error, 'GEN_002')) throw error
+        lastError = error
+        options.logger.warn(`${error.message} Trying the next media item of the result.`)
+      }
+    }
+    throw lastError ?? new KamuiError('GEN_001', 'The model result held no media.')
+  }
+}
+
+function unavailable(label: string, what: string): KamuiError {
+  return new KamuiError('IMG_002', `${label} needs ${what}, which this run does not have.`, {
+    retryable: false,
+  })
+}

@@ -1,0 +1,290 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { abortReason, sleep } from '../core/abort.js'
+import { KamuiError, isKamuiError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import type { McpCall } from '../models/types.js'
+import type { JobHandle, JobOutput } from '../providers/kinds/job.js'
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_STATUS_TIMEOUT_MS,
+  MAX_STATUS_FAILURES_IN_A_ROW,
+  PROGRESS_LOG_INTERVAL_MS,
+  filterArguments,
+  idArguments,
+  shorten,
+} from '../providers/mcp/invoke.js'
+import type { McpPool } from '../providers/mcp/pool.js'
+import {
+  extractErrorText,
+  extractMedia,
+  extractRequestId,
+  extractStatusWord,
+  normaliseStatus,
+  resultText,
+  type JobStatus,
+} from '../providers/mcp/result-media.js'
+import type { MediaRef, ToolLocation } from '../providers/mcp/types.js'
+
+/**
+ * The MCP half of the job runner (SPEC §3.1): a single synchronous tool, or the asynchronous
+ * submit → status (polled) → result triple, in two steps: {@link submitMcpJob} returns the
+ * durable handle (the `request_id`), {@link waitMcpJob} polls it to the final result.
+ */
+
+/** Options of the MCP steps. */
+export interface McpJobOptions {
+  /** The overall deadline and cancellation; its reason is rethrown. */
+  signal?: AbortSignal
+  /** Pause between status calls in ms (default 2000). */
+  pollIntervalMs?: number
+  /** Limit of one status call in ms (default 30 000). */
+  statusTimeoutMs?: number
+  /** Limit of one submit / result / sync call in ms (default 600 000). */
+  callTimeoutMs?: number
+  /** Progress lines (`imagen4_fast: processing (24 s)`) go to `info`, details to `debug`. */
+  logger?: Logger
+  /** Server-key substrings to search first (the model's `serverHints`). */
+  hints?: string[]
+  /** Called after every status call with the normalised status and the ms since submit. */
+  onStatus?: (status: JobStatus | 'unknown', elapsedMs: number) => void
+  /** MCP progress notifications of the sync / submit / result call (advisory). */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void
+}
+
+/** A submitted MCP job: its handle, and what the wait step needs. */
+export interface McpSubmission {
+  handle: JobHandle
+  /** The sync tool, or the submit tool (its server runs the job). */
+  entry: ToolLocation
+  /** Status and result tools of a triple, on the submit's server. */
+  status?: ToolLocation
+  result?: ToolLocation
+  /** The answer of a synchronous tool (it has no wait). */
+  answer?: CallToolResult
+}
+
+/**
+ * Finds the tools and starts the job: calls the sync tool (its answer is the result), or the
+ * submit tool, whose `request_id` becomes the handle's id.
+ *
+ * @throws KamuiError IMG_002 when a tool is found on no server (status and result must be on
+ *   the submit's server); GEN_001 when submit returns no request id; the classified errors of
+ *   `McpPool.callTool`
+ */
+export async function submitMcpJob(
+  pool: McpPool,
+  call: McpCall,
+  args: Record<string, unknown>,
+  options: McpJobOptions,
+): Promise<McpSubmission> {
+  if (call.type === 'sync') {
+    const entry = await pool.findTool(call.tool, findOptions(options))
+    const answer = await pool.callTool(entry, filterArguments(entry, args), callOptions(options))
+    return { handle: handleOf(entry.server, [call.tool], undefined), entry, answer }
+  }
+  const entry = await pool.findTool(call.submit, findOptions(options))
+  const sameServer = { ...findOptions(options), server: entry.server }
+  const [status, result] = await Promise.all([
+    pool.findTool(call.status, sameServer),
+    pool.findTool(call.result, sameServer),
+  ])
+  const submitted = await pool.callTool(entry, filterArguments(entry, args), callOptions(options))
+  const requestId = extractRequestId(submitted)
+  if (requestId === undefined) {
+    throw new KamuiError(
+      'GEN_001',
+      `tool "${call.submit}" on MCP server "${entry.server}" returned no request_id ` +
+        `(answer: ${pool.redact(shorten(resultText(submitted)) || 'empty')}).`,
+    )
+  }
+  options.logger?.debug(
+    `${labelOf(call.submit)}: submitted to "${entry.server}", request_id ${requestId}.`,
+  )
+  const tools = [call.submit, call.status, call.result]
+  return { handle: handleOf(entry.server, tools, requestId), entry, status, result }
+}
+
+/**
+ * Waits for a submitted job and returns its final result: at once for a sync tool; for a
+ * triple, `status` every `pollIntervalMs` until completed (then `result`) or failed. Up to
+ * three retryable status-call failures in a row are tolerated; a progress line is logged at
+ * most every 10 s.
+ *
+ * @throws KamuiError GEN_001 when the job reports failed (with its redacted error text); the
+ *   classified MCP errors; the signal's reason
+ */
+export async function waitMcpJob(
+  pool: McpPool,
+  submission: McpSubmission,
+  options: McpJobOptions,
+): Promise<CallToolResult> {
+  if (submission.answer) return submission.answer
+  const { status, result } = submission
+  const requestId = submission.handle.id as string
+  if (!status || !result) throw new Error('waitMcpJob: a triple needs its status and result tools')
+  await pollUntilCompleted(pool, submission, status, options)
+  return pool.callTool(result, idArguments(result, requestId), callOptions(options))
+}
+
+async function pollUntilCompleted(
+  pool: McpPool,
+  submission: McpSubmission,
+  status: ToolLocation,
+  options: McpJobOptions,
+): Promise<void> {
+  const { signal, logger } = options
+  const requestId = submission.handle.id as string
+  const label = labelOf(submission.entry.tool)
+  const started = Date.now()
+  let lastLog = started
+  let failuresInARow = 0
+  for (;;) {
+    await sleep(options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, signal)
+    let answer: CallToolResult
+    try {
+      answer = await pool.callTool(status, idArguments(status, requestId), {
+        ...(signal ? { signal } : {}),
+        timeoutMs: options.statusTimeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS,
+      })
+      failuresInARow = 0
+    } catch (error) {
+      if (signal?.aborted || !isKamuiError(error) || !error.retryable) throw error
+      if (++failuresInARow >= MAX_STATUS_FAILURES_IN_A_ROW) throw error
+      logger?.warn(`${label}: status check failed (${error.message}); trying again.`)
+      continue
+    }
+    const word = extractStatusWord(answer)
+    const state = word === undefined ? undefined : normaliseStatus(word)
+    const elapsed = Date.now() - started
+    options.onStatus?.(state ?? 'unknown', elapsed)
+    if (state === 'failed') {
+      const reason = extractErrorText(answer)
+      throw new KamuiError(
+        'GEN_001',
+        `${label} job ${requestId} on MCP server "${submission.entry.server}" failed` +
+          (reason ? `: ${pool.redact(reason)}` : '.'),
+      )
+    }
+    if (state === 'completed') return
+    if (Date.now() - lastLog >= PROGRESS_LOG_INTERVAL_MS) {
+      lastLog = Date.now()
+      logger?.info(`${label}: ${word ?? 'waiting'} (${Math.round(elapsed / 1000)} s)`)
+    }
+  }
+}
+
+/**
+ * The job output of a final MCP result.
+ *
+ * @param answer `media`: the result must hold media; `text`: it must hold text or
+ *   `structuredContent`
+ * @throws KamuiError GEN_001 when it holds neither what `answer` asks for
+ */
+export function mcpOutput(
+  pool: McpPool,
+  submission: McpSubmission,
+  final: CallToolResult,
+  answer: 'media' | 'text',
+  generationMs: number,
+): JobOutput {
+  const { handle } = submission
+  const media: MediaRef[] = answer === 'media' ? extractMedia(final) : []
+  const text = resultText(final)
+  const where = `tool "${handle.tools[handle.tools.length - 1] ?? submission.entry.tool}" on MCP server "${handle.server}"`
+  if (answer === 'media' && media.length === 0) {
+    throw new KamuiError(
+      'GEN_001',
+      `${where} succeeded but the result held no media (text: ${shorten(pool.redact(text)) || 'none'}).`,
+    )
+  }
+  if (answer === 'text' && text.trim() === '' && final.structuredContent === undefined) {
+    throw new KamuiError('GEN_001', `${where} answered without any text.`)
+  }
+  return {
+    handle,
+    media,
+    text,
+    structured: final.structuredContent,
+    accepted: submission.entry.inputProperties,
+    generationMs,
+    downloadMs: null,
+    gpuMemory: null,
+  }
+}
+
+/** What {@link invokeTool} returns. */
+export interface InvokeResult {
+  /** The media found in the final result, in the order of `extractMedia`; never empty. */
+  media: MediaRef[]
+  /** Key of the server that ran the job. */
+  server: string
+  /** Tool names called: `[tool]` or `[submit, status, result]`. */
+  tools: string[]
+  /** The async job's id. */
+  requestId?: string
+  /** The text content of the final result, redacted. */
+  resultText: string
+}
+
+/**
+ * Runs a model's MCP call and returns the media of its result: {@link submitMcpJob}, then
+ * {@link waitMcpJob}, then the media (each tool receives only the arguments its input schema
+ * declares, see `filterArguments`).
+ *
+ * @throws KamuiError IMG_002 when a tool is found on no server; GEN_001 when submit returns no
+ *   request id, when the job reports failed or when the final result holds no media; the
+ *   classified errors of `McpPool.callTool`; the signal's reason (IMG_003 for a
+ *   `deadlineSignal`) when it aborts
+ */
+export async function invokeTool(
+  pool: McpPool,
+  call: McpCall,
+  args: Record<string, unknown>,
+  options: McpJobOptions = {},
+): Promise<InvokeResult> {
+  const { signal } = options
+  try {
+    const submission = await submitMcpJob(pool, call, args, options)
+    const final = await waitMcpJob(pool, submission, options)
+    const output = mcpOutput(pool, submission, final, 'media', 0)
+    const { handle } = submission
+    return {
+      media: output.media,
+      server: handle.server,
+      tools: handle.tools,
+      ...(handle.id !== undefined ? { requestId: handle.id } : {}),
+      resultText: pool.redact(output.text),
+    }
+  } catch (error) {
+    if (signal?.aborted) throw abortReason(signal)
+    throw error
+  }
+}
+
+function handleOf(server: string, tools: string[], id: string | undefined): JobHandle {
+  return { provider: 'mcp', server, tools, id, workflow: null }
+}
+
+function labelOf(tool: string): string {
+  return tool.replace(/[_-]submit$/i, '')
+}
+
+function findOptions(options: McpJobOptions): { hints?: string[]; signal?: AbortSignal } {
+  return {
+    ...(options.hints ? { hints: options.hints } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  }
+}
+
+function callOptions(options: McpJobOptions): {
+  signal?: AbortSignal
+  timeoutMs: number
+  onProgress?: McpJobOptions['onProgress']
+} {
+  return {
+    ...(options.signal ? { signal: options.signal } : {}),
+    timeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  }
+}

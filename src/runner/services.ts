@@ -1,0 +1,217 @@
+import type { StageContext } from '../core/stage-context.js'
+import { PREVIEW_SERVER_KEY } from '../models/builtin.js'
+import { loadModelRegistry, type ModelRegistry } from '../models/registry.js'
+import { ComfyPool } from '../providers/comfyui/pool.js'
+import type { DepthChoice } from '../providers/depth/choose.js'
+import { comfyDepthProviderFor } from '../providers/depth/comfy-depth-provider.js'
+import { McpDepthProvider } from '../providers/depth/mcp.js'
+import type { DepthProvider } from '../providers/depth/provider.js'
+import { parseComfyUrls } from '../providers/comfyui/urls.js'
+import type { GpuCheckOptions } from '../providers/gpu/check.js'
+import type { ImageProvider, ResolvedModel } from '../providers/image/provider.js'
+import {
+  comfyImageJob,
+  mcpImageJob,
+  RunnerImageProvider,
+} from '../providers/image/runner-provider.js'
+import { createLlmClient } from '../providers/llm/create.js'
+import type { LlmOptions } from '../providers/llm/inputs.js'
+import type { LlmClient, ModelPurpose } from '../providers/llm/types.js'
+import { parseMcpConfig, type McpServersConfig } from '../providers/mcp/config.js'
+import { McpPool } from '../providers/mcp/pool.js'
+import { GenerationQueue } from './generation-queue.js'
+import { JobRunner, type JobHooks } from './job-runner.js'
+import { resolveModel, type ModelKind } from '../providers/resolve-model.js'
+
+/** The inputs the model services are opened from (the stage's parsed inputs). */
+export interface ModelServicesInputs {
+  /** `mcp-config` (the Claude Code `mcpServers` JSON); undefined: preview mode. */
+  mcpConfig: string | undefined
+  /** `model-registry`: a registry file relative to the workspace, or undefined. */
+  modelRegistry: string | undefined
+  /** `comfyui-url` (comma list); parsed when a ComfyUI model is first used. */
+  comfyuiUrl?: string | undefined
+  /** Local-LLM options (LM Studio, Ollama); the client connects on first use. */
+  llm?: LlmOptions | undefined
+  /** Extra environment of the embedded preview server (`FFMPEG_PATH` for preview clips). */
+  previewEnv?: Record<string, string>
+}
+
+/** Options of {@link ModelServices.open}. */
+export interface ModelServicesOptions {
+  /** Journal / progress hooks of the job runner. */
+  hooks?: JobHooks
+}
+
+/**
+ * The model services of one stage run (SPEC §2, §3): the model registry, one MCP pool with
+ * the embedded preview server registered from the start (started only when a preview model
+ * is called), the ComfyUI pool and the local LLM opened on first use, the GPU memory probe,
+ * and the job runner every model call goes through. Open it once per stage run with
+ * {@link ModelServices.open} and `await services.close()` in `finally`.
+ *
+ * Stages ask it for "a provider of kind K for alias A" (`resolveModel`, then the provider
+ * factories of `src/runner/providers.ts`) and never look at which provider type is behind it.
+ */
+export class ModelServices {
+  private readonly llmClients = new Map<ModelPurpose, Promise<LlmClient>>()
+
+  private constructor(
+    readonly registry: ModelRegistry,
+    readonly mcp: McpPool,
+    readonly runner: JobRunner,
+    /** True without `mcp-config`: MCP aliases are stood in for by the preview server. */
+    readonly previewMode: boolean,
+    private readonly openComfy: () => ComfyPool,
+    private readonly inputs: ModelServicesInputs,
+    private readonly context: StageContext,
+  ) {}
+
+  /**
+   * Loads the registry, parses `mcp-config` and builds the MCP pool (nothing is connected yet).
+   *
+   * @throws KamuiError CFG_002 malformed `mcp-config`, CFG_003 / FS_001 bad registry file
+   */
+  static async open(
+    inputs: ModelServicesInputs,
+    context: StageContext,
+    options: ModelServicesOptions = {},
+  ): Promise<ModelServices> {
+    const registry = await loadModelRegistry(context.workspace, inputs.modelRegistry)
+    const { logger, redactor, env } = context
+    const servers: McpServersConfig = inputs.mcpConfig
+      ? parseMcpConfig(inputs.mcpConfig, { logger, redactor, env })
+      : {}
+    servers[PREVIEW_SERVER_KEY] = {
+      kind: 'stdio',
+      ...context.previewServer,
+      env: { ...inputs.previewEnv },
+    }
+    const mcp = new McpPool(servers, { logger, redactor, env }, { onDemand: [PREVIEW_SERVER_KEY] })
+    let comfy: ComfyPool | undefined
+    const openComfy = (): ComfyPool =>
+      (comfy ??= new ComfyPool(parseComfyUrls(inputs.comfyuiUrl), { logger }))
+    const runner = new JobRunner({ mcp, comfy: openComfy }, options.hooks)
+    const previewMode = inputs.mcpConfig === undefined
+    const services = new ModelServices(
+      registry,
+      mcp,
+      runner,
+      previewMode,
+      openComfy,
+      inputs,
+      context,
+    )
+    return services
+  }
+
+  /** The run's ComfyUI servers (`comfyui-url`, default `http://127.0.0.1:8188`), made on first use. */
+  comfy(): ComfyPool {
+    return this.openComfy()
+  }
+
+  /**
+   * The local LLM for `purpose` (LM Studio, else Ollama), connected once on first use.
+   *
+   * @throws KamuiError LLM_001 when no server answers, LLM_003 for an unknown model, CFG_001
+   *   when the stage has no LLM options
+   */
+  llm(purpose: ModelPurpose = 'chat'): Promise<LlmClient> {
+    const options = this.inputs.llm
+    let client = this.llmClients.get(purpose)
+    if (!client) {
+      const { logger, signal } = this.context
+      const vision = purpose === 'vision'
+      client = createLlmClient({
+        lmStudioUrl: options?.lmStudioUrl,
+        ollamaUrl: options?.ollamaUrl,
+        model: vision ? options?.visionModel : options?.model,
+        ollamaModel: vision ? (options?.visionModel ?? options?.ollamaModel) : options?.ollamaModel,
+        purpose,
+        ...(options ? { timeouts: { firstTokenMs: options.firstTokenTimeoutMs } } : {}),
+        logger,
+        ...(signal ? { signal } : {}),
+      })
+      this.llmClients.set(purpose, client)
+    }
+    return client
+  }
+
+  /** The GPU memory probe of ComfyUI jobs (`nvidia-smi` found through the context's env). */
+  get gpu(): GpuCheckOptions {
+    return { env: this.context.env }
+  }
+
+  /** Status polling interval set by the context (tests shorten it), or undefined. */
+  get pollIntervalMs(): number | undefined {
+    return this.context.pollIntervalMs
+  }
+
+  /**
+   * The model a stage calls for `alias` of `kind` (see {@link resolveModel}): the entry, its
+   * label and whether the preview server stands in. A ComfyUI model opens the ComfyUI pool here,
+   * so a malformed `comfyui-url` fails before any job runs.
+   *
+   * @throws KamuiError IMG_002 for an unknown alias or one of another kind; CFG_001 for a
+   *   malformed `comfyui-url`
+   */
+  resolveModel(alias: string, kind: ModelKind = 'image'): ResolvedModel {
+    const model = resolveModel(this.registry, alias, kind, this.previewMode)
+    if (model.entry.provider === 'comfyui') this.comfy()
+    return model
+  }
+
+  /**
+   * The image provider of a resolved model: its MCP tools (hosted, or the preview server) or
+   * its ComfyUI text-to-image template, every call made by the job runner.
+   *
+   * @throws KamuiError CFG_003 when an MCP entry has no call
+   */
+  image(model: ResolvedModel): ImageProvider {
+    const jobOf =
+      model.entry.provider === 'comfyui'
+        ? comfyImageJob(model, this.gpu)
+        : mcpImageJob(model, this.context.pollIntervalMs)
+    return new RunnerImageProvider(model, this.runner, jobOf)
+  }
+
+  /**
+   * The depth provider of a depth choice (`chooseDepthSource`): a given provider as it is, or
+   * the MCP depth tool (the preview server's placeholder tool in the preview case) run by the
+   * job runner, polled every `context.pollIntervalMs` (default 100 ms for the preview, 2 s
+   * otherwise).
+   */
+  depth(choice: DepthChoice): DepthProvider {
+    if (choice.kind === 'provider') return choice.provider
+    const pollIntervalMs = this.context.pollIntervalMs ?? (choice.tool.preview ? 100 : 2000)
+    return new McpDepthProvider(this.runner, this.mcp, choice.tool, { pollIntervalMs })
+  }
+
+  /**
+   * The ComfyUI depth provider of `depth-model: comfyui:<template>` on this run's ComfyUI
+   * servers, or undefined for any other name.
+   *
+   * @throws KamuiError PC_001 when the template is not a shipped depth template
+   */
+  comfyDepth(depthModel: string): DepthProvider | undefined {
+    return comfyDepthProviderFor(depthModel, this.runner, this.gpu)
+  }
+
+  /**
+   * A generation queue of this run: `maxParallel` jobs at once, each model under its registry
+   * rate limit, transient failures retried with the context's retry policy.
+   */
+  queue(maxParallel: number): GenerationQueue {
+    return new GenerationQueue({
+      maxParallel,
+      rateLimitOf: (label) => this.registry.find(label)?.rateLimit ?? {},
+      logger: this.context.logger,
+      ...(this.context.retryPolicy ? { retry: this.context.retryPolicy } : {}),
+    })
+  }
+
+  /** Closes the MCP connections (stdio servers are stopped). Never throws. */
+  async close(): Promise<void> {
+    await this.mcp.close()
+  }
+}
