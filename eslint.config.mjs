@@ -69,11 +69,14 @@ function libraryRules(layer, sub, depth, { allowActions = false, allowProcess = 
   ]
   if (!allowActions) patterns.push(ACTIONS_PATTERN)
   // Named cycles and side doors inside a layer.
-  if (layer === 'providers' && sub === 'gpu') {
+  if (layer === 'providers' && sub !== '') {
+    const level = providerLevel(sub)
+    const folders = SUBFOLDERS.providers
+    const above = folders.filter((s) => s !== sub && providerLevel(s) >= level)
+    const below = folders.filter((s) => providerLevel(s) < level)
     patterns.push({
-      regex: `^${toLayer}(?!gpu/)[^./][^/]*/`,
-      message:
-        'src/providers/gpu is the leaf of providers (comfyui/ uses it): it imports core and contracts only, never another providers/ folder.',
+      regex: `^${toLayer}(?!(?:${below.join('|') || '$^'})/)[^./][^/]*/`,
+      message: `Inside src/providers a folder imports only the folders of lower levels (gpu < mcp, comfyui, llm < kinds < one folder per media kind < preview), so the folders stay acyclic: providers/${sub} may import ${below.map((b) => `${b}/`).join(', ') || 'no other providers/ folder'}, not ${above.map((a) => `${a}/`).join(', ')}. Move what both need down (a lower level, src/contracts or src/core). See docs/architecture.md.`,
     })
   }
   if (layer === 'quality') {
@@ -123,9 +126,41 @@ function libraryRules(layer, sub, depth, { allowActions = false, allowProcess = 
 
 const STAGES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'src', 'stages')
 
+/**
+ * Levels of the folders inside src/providers: a folder imports only folders of a lower level.
+ * The transports (gpu, then MCP, ComfyUI and the local LLM) at the bottom, the job interfaces
+ * (kinds), the provider of each media kind, and the preview MCP server (its own program) on
+ * top. A folder not listed here is a media-kind folder (level 3).
+ */
+const PROVIDER_LEVELS = {
+  gpu: 0,
+  mcp: 1,
+  comfyui: 1,
+  llm: 1,
+  kinds: 2,
+  image: 3,
+  video: 3,
+  depth: 3,
+  text: 3,
+  story: 3,
+  scorer: 3,
+  preview: 4,
+}
+const providerLevel = (folder) => PROVIDER_LEVELS[folder] ?? 3
+const PROVIDERS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'src', 'providers')
+
 /** Sub-folders whose files get their own rules (named cycles, the stage and publish doors). */
 const SUBFOLDERS = {
-  providers: ['gpu'],
+  providers: [
+    ...new Set([
+      ...Object.keys(PROVIDER_LEVELS),
+      ...(existsSync(PROVIDERS_DIR)
+        ? readdirSync(PROVIDERS_DIR, { withFileTypes: true })
+            .filter((entry) => entry.isDirectory())
+            .map((entry) => entry.name)
+        : []),
+    ]),
+  ],
   output: ['publish'],
   // Every stage folder: a stage imports no other stage (pipeline excepted, see libraryRules).
   stages: existsSync(STAGES_DIR)

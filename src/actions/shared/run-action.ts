@@ -11,7 +11,11 @@ import { allowsPrivateNetwork, setDefaultNetworkPolicy } from '../../core/http.j
 import { registerSecretInput } from '../../providers/mcp/config.js'
 import { previewServerLaunch } from '../../providers/preview/launch.js'
 import { parsePublishMode } from '../../output/publish/publish.js'
-import { publishStageResults, publishSummaryLine } from '../../output/publish/index.js'
+import {
+  jobStartedAt,
+  publishStageResults,
+  publishSummaryLine,
+} from '../../output/publish/index.js'
 import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { ensureFfmpeg, ensureSharp } from './runtime.js'
 import { parseBooleanInput } from '../../core/parse-input.js'
@@ -37,6 +41,7 @@ export async function runAction(command: StageCommand): Promise<void> {
     }
     // Fail fast on a publish value that cannot work, before anything is generated.
     if (raw['publish'] !== undefined) parsePublishMode(raw['publish'])
+    const since = await jobStartedAt(process.env['RUNNER_TEMP'])
     setDefaultNetworkPolicy({
       allowPrivate: allowsPrivateNetwork(process.env['KAMUI_ALLOW_PRIVATE_NETWORK']),
     })
@@ -75,6 +80,7 @@ export async function runAction(command: StageCommand): Promise<void> {
         logger: context.logger,
         redactor,
         signal: cancel.signal,
+        ...(since !== undefined ? { since } : {}),
       })
       summary += `${summary === '' ? '' : '\n\n'}${publishSummaryLine(published)}\n`
     }

@@ -4,7 +4,13 @@ import { abortReason } from '../../core/abort.js'
 import { KamuiError, errorMessage } from '../../core/errors.js'
 import { silentLogger, type Logger } from '../../core/logger.js'
 import type { Redactor } from '../../core/redactor.js'
-import { checkFolder, secretLocation, listFolderFiles, secretFilesError } from './files.js'
+import {
+  checkFolder,
+  secretLocation,
+  listFolderFiles,
+  warnStale,
+  secretFilesError,
+} from './files.js'
 import {
   PUBLISH_ERROR_CODE,
   type PublishRequest,
@@ -104,7 +110,8 @@ export class ArtifactPublisher implements Publisher {
     if (signal?.aborted) throw abortReason(signal)
     const name = artifactNameFor(request)
     const { folder } = await checkFolder(request)
-    const { files, skipped } = await listFolderFiles(folder)
+    const { files, skipped, stale } = await listFolderFiles(folder, request.since)
+    warnStale(this.logger, stale, 'uploaded')
     if (skipped.length > 0) {
       this.logger.warn(
         `Not uploaded (symbolic links and .git entries are never published): ${skipped.join(', ')}`,

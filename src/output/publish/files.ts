@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs'
-import { readdir, realpath, stat } from 'node:fs/promises'
+import { readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
 import type { Redactor } from '../../core/redactor.js'
@@ -64,13 +64,17 @@ export async function checkFolder(request: PublishRequest): Promise<CheckedFolde
 /**
  * Every regular file below `folder`, sorted by relative path. Symbolic links are left out (and
  * listed in `skipped`): following them could publish files from outside the folder, and a
- * committed link would point nowhere useful. Entries named `.git` are left out too.
+ * committed link would point nowhere useful. Entries named `.git` are left out too. With
+ * `since` (epoch ms), files last modified before it are stale files of an earlier run: they
+ * are left out and listed in `stale`.
  */
 export async function listFolderFiles(
   folder: string,
-): Promise<{ files: FolderFile[]; skipped: string[] }> {
+  since?: number,
+): Promise<{ files: FolderFile[]; skipped: string[]; stale: string[] }> {
   const files: FolderFile[] = []
   const skipped: string[] = []
+  const stale: string[] = []
   const walk = async (dir: string, prefix: string): Promise<void> => {
     const entries: Dirent[] = await readdir(dir, { withFileTypes: true })
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -79,12 +83,40 @@ export async function listFolderFiles(
       const absolute = path.join(dir, entry.name)
       if (entry.name === '.git') skipped.push(relative)
       else if (entry.isDirectory()) await walk(absolute, relative)
-      else if (entry.isFile()) files.push({ absolute, relative })
-      else skipped.push(relative)
+      else if (entry.isFile()) {
+        if (since !== undefined && (await stat(absolute)).mtimeMs < since - STALE_SLACK_MS)
+          stale.push(relative)
+        else files.push({ absolute, relative })
+      } else skipped.push(relative)
     }
   }
   await walk(folder, '')
-  return { files, skipped }
+  return { files, skipped, stale }
+}
+
+/** Clock slack when comparing modification times with the job start (file systems round). */
+const STALE_SLACK_MS = 2000
+
+/**
+ * When the current job started, for {@link listFolderFiles}' stale-file rule: the creation time
+ * of the runner's per-job temporary folder (`RUNNER_TEMP`, made fresh for every job), or, where
+ * the file system does not record creation times, the time the first stage of the job wrote the
+ * marker `kamui-job-start` into it. Without a folder (the CLI), undefined: nothing is stale.
+ */
+export async function jobStartedAt(runnerTemp: string | undefined): Promise<number | undefined> {
+  if (!runnerTemp) return undefined
+  const marker = path.join(runnerTemp, 'kamui-job-start')
+  try {
+    const born = (await stat(runnerTemp)).birthtimeMs
+    if (born > 0) return born
+    const recorded = Number(await readFile(marker, 'utf8'))
+    if (Number.isFinite(recorded) && recorded > 0) return recorded
+  } catch {
+    // no marker yet: this is the first stage of the job
+  }
+  const now = Date.now()
+  await writeFile(marker, String(now)).catch(() => undefined)
+  return now
 }
 
 /**
@@ -142,5 +174,19 @@ export function secretFilesError(files: readonly string[], where: string): Kamui
     `Refusing to publish ${where}: ${files.length === 1 ? 'this file holds' : 'these files hold'} a secret value ` +
       `(oauth-token, mcp-config header or env value, API key): ${files.join(', ')}. ` +
       'Nothing was published. Remove the secret from the results folder.',
+  )
+}
+
+/** Warns about stale files left out of a publish (names only). */
+export function warnStale(
+  logger: { warn: (message: string) => void },
+  stale: readonly string[],
+  verb: string,
+): void {
+  if (stale.length === 0) return
+  const shown =
+    stale.slice(0, 20).join(', ') + (stale.length > 20 ? ` (and ${stale.length - 20} more)` : '')
+  logger.warn(
+    `Not ${verb} (older than this job: files of an earlier run in the same folder): ${shown}`,
   )
 }

@@ -26,6 +26,11 @@ export interface PublishStageOptions {
   defaultMode?: PublishMode
   /** Publishers to use instead of the defaults (tests). */
   publishers?: Pick<PublishDeps, 'git' | 'artifact'>
+  /**
+   * When the job started (`jobStartedAt`): older files of the folder are stale files of an
+   * earlier run and are not published. Absent: every file is published.
+   */
+  since?: number
 }
 
 /**
@@ -50,6 +55,7 @@ export async function publishStageResults(options: PublishStageOptions): Promise
       mode,
       stage: options.stage,
       ...(artifactName !== '' ? { artifactName } : {}),
+      ...(options.since !== undefined ? { since: options.since } : {}),
     },
     {
       ...publishers,

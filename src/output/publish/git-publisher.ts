@@ -11,6 +11,7 @@ import {
   checkFolder,
   secretLocation,
   listFolderFiles,
+  warnStale,
   secretFilesError,
   type FolderFile,
 } from './files.js'
@@ -138,7 +139,8 @@ export class GitPublisher implements Publisher {
       () => `publish: commit needs a "${this.remote}" remote to push to`,
     )
 
-    const { files, skipped } = await listFolderFiles(checked.folder)
+    const { files, skipped, stale } = await listFolderFiles(checked.folder, request.since)
+    warnStale(this.logger, stale, 'committed')
     if (skipped.length > 0) {
       this.logger.warn(
         `Not committed (symbolic links and .git entries are never published): ${skipped.join(', ')}`,

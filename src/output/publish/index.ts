@@ -20,6 +20,7 @@ export {
   type PushFailure,
 } from './git-publisher.js'
 export { publishStageResults, type PublishStageOptions } from './from-inputs.js'
+export { jobStartedAt } from './files.js'
 export { execGitRunner, type GitOutput, type GitRunner } from './git-runner.js'
 export {
   PUBLISH_INPUTS,

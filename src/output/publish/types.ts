@@ -29,6 +29,12 @@ export interface PublishRequest {
   stage: string
   /** Artifact name; default `kamui-<stage>-<folder basename>`, sanitised. */
   artifactName?: string
+  /**
+   * When this job started (epoch ms, see `jobStartedAt`): files last modified before it are
+   * stale files of an earlier run in the same folder and are not published (they are listed
+   * in a warning). Absent: every file is published.
+   */
+  since?: number
 }
 
 /** What publishing did. */
