@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { copyFileAtomic, writeFileAtomic } from '../../core/atomic-write.js'
+import { copyToPages } from '../../output/web/pages-copy.js'
 import { KamuiError } from '../../core/errors.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { isInside, resolveInWorkspace } from '../../core/workspace.js'
@@ -129,7 +130,10 @@ export async function runWebPlayer(
       ]
       for (const sitePath of new Set(sitePaths)) {
         const from = path.join(folder, ...sitePath.split('/'))
-        await copyFileAtomic(from, path.join(target, ...sitePath.split('/')), { workspace })
+        await copyToPages(from, path.join(target, ...sitePath.split('/')), {
+          workspace,
+          redactor: context.redactor,
+        })
         const item = all.find((m) => m.sitePath === sitePath)
         copies.push(
           item
