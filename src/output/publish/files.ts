@@ -2,7 +2,6 @@ import type { Dirent } from 'node:fs'
 import { readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
-import type { Redactor } from '../../core/redactor.js'
 import { isInside } from '../../core/workspace.js'
 import { PUBLISH_ERROR_CODE, type PublishRequest } from './types.js'
 
@@ -119,53 +118,9 @@ export async function jobStartedAt(runnerTemp: string | undefined): Promise<numb
   return now
 }
 
-/**
- * Whether `bytes` (or the file name) holds any secret registered with `redactor`. The bytes are
- * read both as UTF-8 and as Latin-1, so secrets are found in text files and inside binary ones.
- */
-export function holdsSecret(redactor: Redactor, bytes: Uint8Array, name = ''): boolean {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  return (
-    redactor.contains(name) ||
-    redactor.contains(buffer.toString('latin1')) ||
-    redactor.contains(buffer.toString('utf8'))
-  )
-}
+import { holdsSecret, secretLocation } from '../../core/secrets-scan.js'
 
-/**
- * Where in a file a registered secret is: `file name`, `field <path>` of a JSON file
- * (`field images[0].error`), `line <n>` of a text file, or `byte <offset>` of a binary file;
- * undefined when the file holds none. Never the secret itself.
- */
-export function secretLocation(
-  redactor: Redactor,
-  bytes: Uint8Array,
-  name = '',
-): string | undefined {
-  if (redactor.contains(name)) return 'file name'
-  if (!holdsSecret(redactor, bytes)) return undefined
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const text = buffer.toString('utf8')
-  if (/\.json$/i.test(name)) {
-    try {
-      const field = redactor.findSecretField(JSON.parse(text) as unknown)
-      if (field !== undefined) return `field ${field}`
-    } catch {
-      // not valid JSON: located by line below
-    }
-  }
-  if (!text.includes('\uFFFD')) {
-    const lines = text.split('\n')
-    const index = lines.findIndex((line) => redactor.contains(line))
-    if (index >= 0) return `line ${index + 1}`
-  }
-  const latin1 = buffer.toString('latin1')
-  for (let offset = 0; offset < latin1.length; offset += 4096) {
-    const window = latin1.slice(offset, offset + 8192)
-    if (redactor.contains(window)) return `bytes ${offset}–${offset + window.length}`
-  }
-  return 'content'
-}
+export { holdsSecret, secretLocation }
 
 /** The error for files that hold a secret (names only, never the content). */
 export function secretFilesError(files: readonly string[], where: string): KamuiError {

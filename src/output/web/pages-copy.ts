@@ -3,8 +3,7 @@ import path from 'node:path'
 import { copyFileAtomic } from '../../core/atomic-write.js'
 import { KamuiError } from '../../core/errors.js'
 import type { Redactor } from '../../core/redactor.js'
-import { secretLocation } from '../publish/files.js'
-import { PUBLISH_ERROR_CODE } from '../publish/types.js'
+import { secretLocation } from '../../core/secrets-scan.js'
 
 /** Options of {@link copyToPages}. */
 export interface PagesCopyOptions {
@@ -19,7 +18,7 @@ export interface PagesCopyOptions {
  * from `copyFileAtomic`), and a file holding a registered secret (named with the field or line,
  * never the value).
  *
- * @throws KamuiError {@link PUBLISH_ERROR_CODE} when the file holds a secret; FS_001 for a link
+ * @throws KamuiError PUB_001 when the file holds a secret; FS_001 for a link
  *   outside the workspace; FS_002 / IMG_005 when it cannot be read or written
  */
 export async function copyToPages(
@@ -32,7 +31,7 @@ export async function copyToPages(
   const found = secretLocation(options.redactor, bytes, shown)
   if (found !== undefined) {
     throw new KamuiError(
-      PUBLISH_ERROR_CODE,
+      'PUB_001',
       `Refusing to copy ${options.redactor.redact(shown)} (${found}) to the GitHub Pages folder: ` +
         'it holds a secret value (oauth-token, mcp-config credential). Nothing more was copied.',
     )
