@@ -7,11 +7,16 @@
  * in-process once with `generation-strategy: parallel` (max-parallel C) and once with
  * `sequential`, after a 1-image warm-up run, and prints wall times and ratios.
  *
+ * Then the keyframes scheduling figure (bench/keyframes.ts) and the pipeline figure
+ * (bench/pipeline.ts: wall time against the critical path of the stage graph, preview provider).
+ *
  * Exits with 1 when a goal is missed (parallel/sequential < 0.70, (wall − start-up)/ideal
- * < 1.10) or a run fails, 0 otherwise.
+ * < 1.10, keyframes graph faster than sequential, pipeline wall ≤ 1.15 × critical path and
+ * sum of stage times − wall ≥ point-cloud time) or a run fails, 0 otherwise.
  */
 import { parseArgs } from 'node:util'
 import { runKeyframesBench } from './keyframes.js'
+import { runPipelineBench } from './pipeline.js'
 import { startFakeKamui } from '../test/fixtures/servers/start-fake-kamui.js'
 import { measureRun, POLL_INTERVAL_MS, type RunMeasurement } from './measure.js'
 
@@ -100,6 +105,16 @@ try {
 } catch (error) {
   missed = true
   console.error(`keyframes bench failed: ${error instanceof Error ? error.message : String(error)}`)
+}
+
+// Pipeline: the stages as a dependency graph on the preview provider, wall time against the critical path.
+console.log()
+try {
+  const pipeline = await runPipelineBench()
+  if (!pipeline.pass) missed = true
+} catch (error) {
+  missed = true
+  console.error(`pipeline bench failed: ${error instanceof Error ? error.message : String(error)}`)
 }
 process.exitCode = missed ? 1 : 0
 

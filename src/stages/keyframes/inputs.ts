@@ -8,6 +8,7 @@ import {
 } from './aspect.js'
 import { parseProductImageList } from './product-images.js'
 import { MAX_SEGMENTS, MIN_SEGMENTS } from './storyboard.js'
+import type { ReadySegment } from './segment-ready.js'
 import { KEYFRAMES_INPUTS } from './spec.js'
 
 /** How the steps of a run are scheduled. */
@@ -58,6 +59,11 @@ export interface KeyframesInputs {
    * compositions); undefined otherwise, so they are not checked when unused.
    */
   llm: LlmOptions | undefined
+  /**
+   * Told of each segment as soon as both its frames exist, while the others are still being made
+   * (set by the pipeline, never parsed from an input; see `announceReadySegments`).
+   */
+  onSegmentReady?: (segment: ReadySegment) => void
 }
 
 /**

@@ -29,6 +29,7 @@ import { keyframeNodes } from './plan.js'
 import { loadProductImages, type ProductImage } from './product-images.js'
 import { resolveProviders, type KeyframesProviders, type ResolvedProviders } from './providers.js'
 import { segmentRecords } from './records.js'
+import { announceReadySegments } from './segment-ready.js'
 import { keptSegments, previousRun, retryWarnings, type PreviousRun } from './retry.js'
 import { writeStories, type StoriesOutcome } from './stories.js'
 import { loadStoryboardFile, type Storyboard } from './storyboard.js'
@@ -263,7 +264,9 @@ async function makeFrames(run: KeyframesRun, storyboard: Storyboard): Promise<Fr
   )
   const started = performance.now()
   const kept = keptSegments(run.previous, retried)
-  const outcomes = await runGraph(keyframeNodes(storyboard.segments, steps, kept), inputs.schedule)
+  const nodes = keyframeNodes(storyboard.segments, steps, kept)
+  const announced = announceReadySegments(nodes, storyboard.segments, inputs.onSegmentReady)
+  const outcomes = await runGraph(announced, inputs.schedule)
   const ms = Math.round(performance.now() - started)
   const { records, made } = segmentRecords(storyboard.segments, outcomes, retried)
   await removeStaleFrames(

@@ -3,6 +3,7 @@ import { withDefaults, type RawInputs } from '../../core/input-spec.js'
 import { parseAspectRatio, type AspectRatio } from '../../media/video/size.js'
 import { MAX_PREVIEW_FPS, MAX_PREVIEW_SECONDS } from '../../media/video/preview-clip.js'
 import { optionalInput, parseBooleanInput, parseNumberInput } from '../../core/parse-input.js'
+import type { VideoKeyframeSegment } from './keyframes.js'
 import { VIDEO_GENERATION_INPUTS } from './spec.js'
 
 /** Typed inputs of the video-generation stage. */
@@ -36,6 +37,7 @@ export interface VideoGenerationInputs {
   modelRegistry: string | undefined
   /** `allow-bundled-ffmpeg`: the 2018 npm build may stand in for a missing system ffmpeg. */
   allowBundledFfmpeg: boolean
+  keyframeSegments?: readonly Promise<VideoKeyframeSegment>[]
 }
 
 /**

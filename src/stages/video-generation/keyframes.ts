@@ -126,23 +126,41 @@ export async function planFromKeyframes(
     const n = segment.index
     if (seen.has(n)) throw new KamuiError('VID_003', `keyframes: segment index ${n} appears twice.`)
     seen.add(n)
-    if (segment.status === 'failed') {
-      const reason = segment.error?.message ? `: ${segment.error.message}` : ''
-      throw new KamuiError(
-        'VID_003',
-        `keyframes segment ${n} failed in the keyframes stage${reason}. Retry it there (retry-segments) first.`,
-      )
-    }
-    const description = segment.description?.trim()
-    return {
-      segment: n,
-      prompt: description ? `${prompt}\n\n${description}` : prompt,
-      durationS: segment.duration ?? defaultDurationS,
-      first: candidates(segment.firstFrame, n, 'firstFrame', base, workspace),
-      last: candidates(segment.lastFrame, n, 'lastFrame', base, workspace),
-      alternatives: true,
-    }
+    return planSegment(segment, base, workspace, prompt, defaultDurationS)
   })
+}
+
+/**
+ * Plans the clip of one keyframes segment (see {@link planFromKeyframes}).
+ *
+ * @param base folder the segment's relative frame paths are taken from (the keyframes.json's)
+ * @throws KamuiError VID_003 for a failed segment or a segment without a first or last frame,
+ *   FS_001 for a frame path outside the workspace
+ */
+export function planSegment(
+  segment: VideoKeyframeSegment,
+  base: string,
+  workspace: string,
+  prompt: string,
+  defaultDurationS: number,
+): ClipPlan {
+  const n = segment.index
+  if (segment.status === 'failed') {
+    const reason = segment.error?.message ? `: ${segment.error.message}` : ''
+    throw new KamuiError(
+      'VID_003',
+      `keyframes segment ${n} failed in the keyframes stage${reason}. Retry it there (retry-segments) first.`,
+    )
+  }
+  const description = segment.description?.trim()
+  return {
+    segment: n,
+    prompt: description ? `${prompt}\n\n${description}` : prompt,
+    durationS: segment.duration ?? defaultDurationS,
+    first: candidates(segment.firstFrame, n, 'firstFrame', base, workspace),
+    last: candidates(segment.lastFrame, n, 'lastFrame', base, workspace),
+    alternatives: true,
+  }
 }
 
 function candidates(

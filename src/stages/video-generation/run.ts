@@ -16,7 +16,7 @@ import { JobRunner } from '../../runner/job-runner.js'
 import { PREVIEW_VIDEO_NOTICE } from '../../media/video/preview-clip.js'
 import type { VideoProvider } from '../../providers/video/provider.js'
 import { writeRedactedJson } from '../../core/redacted-json.js'
-import { makeClip } from './clip.js'
+import { makeClip, type MakeClipContext } from './clip.js'
 import { resolveFrame, type ResolvedFrame } from './frames.js'
 import type { VideoGenerationInputs } from './inputs.js'
 import { planFromKeyframes, type ClipPlan, type FrameCandidate } from './keyframes.js'
@@ -28,6 +28,7 @@ import {
   type FinalRecord,
   type VideoReport,
 } from './report.js'
+import { makeStreamedClips } from './streamed-clips.js'
 import { writeVideoTelemetry } from './telemetry.js'
 
 /** What the video-generation stage returns. */
@@ -154,22 +155,35 @@ export async function runVideoGeneration(
       logger,
       ...(context.retryPolicy ? { retry: context.retryPolicy } : {}),
     })
-    const made = provider
+    const clip: MakeClipContext = {
+      folder,
+      provider,
+      queue,
+      tools,
+      fps: inputs.fps,
+      aspect: inputs.aspect,
+      timeoutMs: inputs.videoTimeoutMs,
+      signal: context.signal,
+      logger,
+    }
     clips = await Promise.all(
       plans.map((plan, i) =>
-        makeClip(plan, frames[i]?.first as ResolvedFrame, frames[i]?.last, {
-          folder,
-          provider: made,
-          queue,
-          tools,
-          fps: inputs.fps,
-          aspect: inputs.aspect,
-          timeoutMs: inputs.videoTimeoutMs,
-          signal: context.signal,
-          logger,
-        }),
+        makeClip(plan, frames[i]?.first as ResolvedFrame, frames[i]?.last, clip),
       ),
     )
+    if (inputs.keyframeSegments) {
+      clips = await makeStreamedClips(inputs.keyframeSegments, plans, {
+        clip,
+        base: path.dirname(
+          resolveInWorkspace(context.workspace, inputs.keyframes ?? '', 'keyframes'),
+        ),
+        workspace: context.workspace,
+        prompt: inputs.prompt,
+        defaultDurationS: inputs.durationS,
+        requiresLastFrameOf: requiresLast ? clip.provider.label : undefined,
+        resolveFrames: async (plan) => (await resolveFrames([plan], preview, context))[0]!,
+      })
+    }
   } finally {
     await pool.close()
   }
@@ -277,6 +291,8 @@ async function planClips(
       )
     }
     const file = resolveInWorkspace(workspace, inputs.keyframes, 'keyframes')
+    // Streamed segments are planned as they arrive (see makeStreamedClips).
+    if (inputs.keyframeSegments) return []
     return planFromKeyframes(file, workspace, inputs.prompt, inputs.durationS)
   }
   const first: FrameCandidate[] = []

@@ -4,6 +4,19 @@ import { parseWebPlayerInputs } from './inputs.js'
 import { runWebPlayer, type WebPlayerResult } from './run.js'
 import { WEB_PLAYER_INPUTS, WEB_PLAYER_OUTPUTS } from './spec.js'
 
+/** The action outputs of a finished run; `web-player-path` is relative to the workspace. */
+export function webPlayerOutputs(
+  result: WebPlayerResult,
+  workspace: string,
+): Record<string, string> {
+  return {
+    'web-player-created': 'true',
+    'web-player-url': result.url,
+    'docs-deployed': String(result.docsDeployed),
+    'web-player-path': posixRelative(workspace, result.page),
+  }
+}
+
 /** `web-player-generation`: the legacy interface (SPEC §4) plus report, videos, music and PLY inputs. */
 export const webPlayerGenerationCommand: StageCommand = {
   name: 'web-player-generation',
@@ -15,12 +28,7 @@ export const webPlayerGenerationCommand: StageCommand = {
   async run(raw, context) {
     const result = await runWebPlayer(parseWebPlayerInputs(raw), context)
     return {
-      outputs: {
-        'web-player-created': 'true',
-        'web-player-url': result.url,
-        'docs-deployed': String(result.docsDeployed),
-        'web-player-path': posixRelative(context.workspace, result.page),
-      },
+      outputs: webPlayerOutputs(result, context.workspace),
       summary: summaryMarkdown(result, context.workspace),
       folder: result.folder,
     }
