@@ -37,6 +37,12 @@ export interface VideoGenerationInputs {
   modelRegistry: string | undefined
   /** `allow-bundled-ffmpeg`: the 2018 npm build may stand in for a missing system ffmpeg. */
   allowBundledFfmpeg: boolean
+  /**
+   * Keyframes still being made (set by the pipeline, never parsed from an input): one promise
+   * per segment of `keyframes`, resolving to the segment as keyframes.json will hold it (frame
+   * paths relative to its folder) once both its frames exist, rejecting when the segment
+   * failed. Each clip then starts as soon as its segment resolves, and the file is not read.
+   */
   keyframeSegments?: readonly Promise<VideoKeyframeSegment>[]
 }
 
