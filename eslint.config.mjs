@@ -64,7 +64,7 @@ function libraryRules(layer, sub, depth, { allowActions = false, allowProcess = 
   const patterns = [
     {
       regex: `^${toSrc}(?:${higher.join('|')})(?:/|$)|^${toSrc}(?:${ADAPTER_FILES.join('|')})(?:\\.js)?$`,
-      message: `src/${layer} is below ${higher.filter((l) => !ADAPTER_DIRS.includes(l)).join(', ') || 'no other library layer'} and the adapters: import only from ${layer} and the layers under it (${LAYERS.slice(0, LAYERS.indexOf(layer)).join(' < ') || 'none'}). Move shared types or schemas down (src/contracts, src/core). See docs/architecture.md.`,
+      message: `src/${layer} is below ${[...higher.filter((l) => !ADAPTER_DIRS.includes(l)), 'the adapters'].join(', ')}: import only from ${layer} and the layers under it (${LAYERS.slice(0, LAYERS.indexOf(layer)).join(' < ') || 'none'}). Move shared types or schemas down (src/contracts, src/core). See docs/architecture.md.`,
     },
   ]
   if (!allowActions) patterns.push(ACTIONS_PATTERN)
