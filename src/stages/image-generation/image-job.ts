@@ -142,6 +142,10 @@ function nextModel(
   context: ImageJobContext,
 ): ResolvedModel | undefined {
   if (error.code !== 'IMG_002' || current.preview) return undefined
+  // A configured server that could not be started may be the one serving this model: falling
+  // back to models nobody asked for would hide the broken mcp-config entry (issue 14).
+  const cause = error.cause
+  if (cause instanceof KamuiError && cause.code === 'MCP_001' && !cause.retryable) return undefined
   return fallbackModel(
     context,
     tried.map((m) => m.entry.alias),

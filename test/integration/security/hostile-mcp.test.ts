@@ -121,7 +121,7 @@ describe.each(['stdio', 'http'] as const)(
       for (const file of (await listFiles(workspace)).filter((f) => f.endsWith('.json'))) {
         JSON.parse(await readFile(path.join(workspace, file), 'utf8'))
       }
-        await removeDir(workspace)
+      await removeDir(workspace)
     }, 60_000)
   },
 )
@@ -167,6 +167,35 @@ describe('model-controlled results', () => {
     expect(allowed.error).toBeUndefined()
     await removeDir(workspace)
     await removeDir(allowed.workspace)
+  }, 60_000)
+})
+
+describe('a stdio server that cannot start', () => {
+  it('fails the model it serves at once, without retries or models nobody asked for', async () => {
+    const workspace = await tempWorkspace('kamui-broken-')
+    const context = testContext(workspace)
+    const mcpConfig = JSON.stringify({
+      mcpServers: {
+        'flux-schnell': { command: '/nonexistent/kamui-no-such-server' },
+        other: hostileStdioEntry([], {}),
+      },
+    })
+    const error = await runImageGeneration(
+      parseV2Inputs({
+        'image-prompt': 'x',
+        'folder-name': 'out',
+        'mcp-config': mcpConfig,
+        models: 'flux-schnell',
+        'image-count': '2',
+      }),
+      context,
+    ).catch((e: unknown) => e)
+    expect(isKamuiError(error), String(error)).toBe(true)
+    expect(String(error)).toMatch(/could not be started \(ENOENT\)/)
+    const log = logText(context.logger)
+    expect(log).not.toMatch(/Falling back/)
+    expect(log).not.toMatch(/submitted to "other"/)
+    await removeDir(workspace)
   }, 60_000)
 })
 
