@@ -1,8 +1,7 @@
 import path from 'node:path'
 import type { StageCommand } from '../../core/stage-command.js'
-import type { StageContext } from '../../core/stage-context.js'
-import { parseKeyframesInputs, type KeyframesInputs } from './inputs.js'
-import { localKeyframesProviders, type KeyframesProviders } from './providers.js'
+import { parseKeyframesInputs } from './inputs.js'
+import { SELF_HOSTED_KEYFRAMES, type KeyframesProviders } from './providers.js'
 import { runKeyframes, type KeyframesResult } from './run.js'
 import { KEYFRAMES_INPUTS, KEYFRAMES_OUTPUTS } from './spec.js'
 import { keyframesSummaryMarkdown } from './summary.js'
@@ -23,15 +22,10 @@ export function keyframesOutputs(
 }
 
 /**
- * The `keyframes` stage command with optional providers (the local LLM, ComfyUI), made per run
- * from the parsed inputs and the context; without them `llm` and ComfyUI aliases are refused.
+ * The `keyframes` stage command with the providers it may use beyond MCP and the preview
+ * server (the local LLM, ComfyUI); without them `llm` and ComfyUI aliases are refused.
  */
-export function createKeyframesCommand(
-  providersFor: (
-    inputs: KeyframesInputs,
-    context: StageContext,
-  ) => KeyframesProviders | Promise<KeyframesProviders> = () => ({}),
-): StageCommand {
+export function createKeyframesCommand(providers: KeyframesProviders = {}): StageCommand {
   return {
     name: 'keyframes',
     description:
@@ -40,7 +34,7 @@ export function createKeyframesCommand(
     outputs: KEYFRAMES_OUTPUTS,
     async run(raw, context) {
       const inputs = parseKeyframesInputs(raw)
-      const result = await runKeyframes(inputs, context, await providersFor(inputs, context))
+      const result = await runKeyframes(inputs, context, providers)
       return {
         outputs: keyframesOutputs(result, context.workspace),
         summary: keyframesSummaryMarkdown(result),
@@ -55,4 +49,4 @@ export function createKeyframesCommand(
  * (`keyframe-model` aliases with `provider: comfyui`) and the local LLM (`llm`), connected only
  * when chosen.
  */
-export const keyframesCommand: StageCommand = createKeyframesCommand(localKeyframesProviders)
+export const keyframesCommand: StageCommand = createKeyframesCommand(SELF_HOSTED_KEYFRAMES)

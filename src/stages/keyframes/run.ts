@@ -5,11 +5,8 @@ import { writeRedactedJson } from '../../core/redacted-json.js'
 import { KamuiError } from '../../core/errors.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
-import { parseMcpConfig } from '../../providers/mcp/config.js'
-import { McpPool } from '../../providers/mcp/pool.js'
-import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
-import { loadModelRegistry } from '../../models/registry.js'
-import { GenerationQueue } from '../../runner/generation-queue.js'
+import type { GenerationQueue } from '../../runner/generation-queue.js'
+import { ModelServices } from '../../runner/services.js'
 import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import type { RunInfo } from '../../core/run-info.js'
 import { KEYFRAME_SIZES } from './aspect.js'
@@ -85,30 +82,20 @@ export async function runKeyframes(
   const { logger, workspace } = context
   const folder = resolveInWorkspace(workspace, inputs.folderName, 'folder-name')
   const cacheFolder = resolveInWorkspace(workspace, inputs.cacheFolder, 'cache-folder')
-  const registry = await loadModelRegistry(context.workspace, inputs.modelRegistry)
-  const servers = inputs.mcpConfig
-    ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
-    : {}
-  const previous =
-    inputs.retrySegments.length > 0 ? await previousRun(folder, inputs.retrySegments) : undefined
-  const pool = new McpPool(servers, { logger, redactor: context.redactor, env: context.env })
+  const services = await ModelServices.open(
+    {
+      mcpConfig: inputs.mcpConfig,
+      modelRegistry: inputs.modelRegistry,
+      comfyuiUrl: inputs.comfyuiUrl,
+      llm: inputs.llm,
+    },
+    context,
+  )
   try {
-    const resolved = resolveProviders(
-      { story: inputs.storyModel, enhancer: inputs.enhancerModel, keyframe: inputs.keyframeModel },
-      !previous && !inputs.storyboardFile,
-      {
-        registry,
-        pool,
-        previewMode: inputs.mcpConfig === undefined,
-        providers,
-        logger,
-        ...(context.pollIntervalMs !== undefined ? { pollIntervalMs: context.pollIntervalMs } : {}),
-      },
-    )
-    if (resolved.usesPreviewServer) {
-      // The pool reads `servers` lazily (nothing is connected yet): adding the key here is enough.
-      servers[PREVIEW_SERVER_KEY] = { kind: 'stdio', ...context.previewServer, env: {} }
-    }
+    const previous =
+      inputs.retrySegments.length > 0 ? await previousRun(folder, inputs.retrySegments) : undefined
+    const needStories = !previous && !inputs.storyboardFile
+    const resolved = await resolveProviders(inputs, needStories, services, providers, logger)
     for (const notice of resolved.notices) logger.warn(notice)
     const fileStoryboard = await storyboardFromFile(inputs, workspace, previous)
     const products = await timedProductImages(inputs, context)
@@ -135,12 +122,7 @@ export async function runKeyframes(
         inputs.cacheTtlMs,
         logger,
       ),
-      queue: new GenerationQueue({
-        maxParallel: inputs.maxParallel,
-        rateLimitOf: (label) => registry.find(label)?.rateLimit ?? {},
-        logger,
-        ...(context.retryPolicy ? { retry: context.retryPolicy } : {}),
-      }),
+      queue: services.queue(inputs.maxParallel),
     }
     try {
       const story = await storyboardOf(run, fileStoryboard)
@@ -150,7 +132,7 @@ export async function runKeyframes(
       total.clear()
     }
   } finally {
-    await pool.close()
+    await services.close()
   }
 }
 

@@ -5,27 +5,16 @@ import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
 import { posixRelative } from '../../output/web/media-files.js'
 import { renderPreviewMusic } from '../../media/preview/music.js'
-import { runImageGeneration, type ImageGenerationResult } from '../image-generation/run.js'
-import { localKeyframesProviders } from '../keyframes/providers.js'
 import { KEYFRAMES_FILE } from '../keyframes/keyframes-file.js'
-import { runKeyframes, type KeyframesResult } from '../keyframes/run.js'
-import { comfyDepthDeps } from '../pointcloud-generation/commands.js'
-import { runPointcloudGeneration, type PointcloudResult } from '../pointcloud-generation/run.js'
-import { runVideoGeneration, type VideoGenerationResult } from '../video-generation/run.js'
-import { runWebPlayer, type WebPlayerResult } from '../web-player-generation/run.js'
+import type { KeyframesResult } from '../keyframes/run.js'
+import type { VideoGenerationResult } from '../video-generation/run.js'
 import type { Task, TaskGraph, TaskOutcome, TaskOutcomes } from './graph.js'
 import type { PipelineInputs, StageRequest } from './inputs.js'
 import { SegmentChannel } from './segment-channel.js'
 import type { PipelineStage } from './spec.js'
+import { STAGE_FUNCTIONS, type StageFunctions, type StageResults } from './stage-functions.js'
 
-/** The typed result of each stage. */
-export interface StageResults {
-  image: ImageGenerationResult
-  keyframes: KeyframesResult
-  video: VideoGenerationResult
-  pointcloud: PointcloudResult
-  web: WebPlayerResult
-}
+export type { StageResults } from './stage-functions.js'
 
 /** What a stage's task returns: its result, or why it did not run (null: it was not asked for). */
 export type StageValue<T> = { result: T } | { skipped: string | null }
@@ -74,10 +63,13 @@ type StageCall<K extends PipelineStage> = (
  * function with typed inputs built from the pipeline's inputs and the typed results of the
  * stages before it. A stage that was not asked for returns `{ skipped: null }`; one whose
  * primary image is missing (the image stage was asked for and failed) is skipped with a reason.
+ *
+ * @param run the stage functions (tests pass fakes)
  */
 export function pipelineGraph(
   inputs: PipelineInputs,
   context: StageContext,
+  run: StageFunctions = STAGE_FUNCTIONS,
 ): TaskGraph<PipelineValues> {
   const { workspace } = context
   let musicReady: Promise<void> | undefined
@@ -90,10 +82,10 @@ export function pipelineGraph(
     stageTask(stage, call, inputs, context)
   const keyframes = task('keyframes', async () => {
     const kf = { ...need(inputs.keyframes), ...(channel ? { onSegmentReady: channel.ready } : {}) }
-    return runKeyframes(kf, context, await localKeyframesProviders(kf, context))
+    return run.keyframes(kf, context)
   })
   return {
-    image: task('image', () => runImageGeneration(need(inputs.image), context)),
+    image: task('image', () => run.image(need(inputs.image), context)),
     keyframes: channel ? closingChannel(keyframes, channel) : keyframes,
     video: task('video', async (settled) => {
       await music()
@@ -108,14 +100,10 @@ export function pipelineGraph(
             }
           : {}),
       }
-      return runVideoGeneration(video, context)
+      return run.video(video, context)
     }),
     pointcloud: task('pointcloud', () =>
-      runPointcloudGeneration(
-        need(inputs.pointcloud),
-        context,
-        comfyDepthDeps(inputs.pointcloud.raw, context),
-      ),
+      run.pointcloud(need(inputs.pointcloud), context, inputs.pointcloud.raw),
     ),
     web: task('web', async (settled) => {
       const video = resultOf(settled.video)
@@ -126,7 +114,7 @@ export function pipelineGraph(
         plyFile: pointcloud ? posixRelative(workspace, pointcloud.files.ply) : undefined,
         videoFiles: video ? videoFiles(video, workspace) : undefined,
       }
-      return runWebPlayer(web, context)
+      return run.web(web, context)
     }),
   }
 }

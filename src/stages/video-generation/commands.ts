@@ -1,11 +1,9 @@
 import path from 'node:path'
-import { ComfyPool } from '../../providers/comfyui/pool.js'
-import { parseComfyUrls } from '../../providers/comfyui/urls.js'
 import type { RawInputs } from '../../core/input-spec.js'
 import type { StageCommand } from '../../core/stage-command.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { comfyVideoProviderFor } from '../../providers/video/comfy-video-provider.js'
-import { JobRunner } from '../../runner/job-runner.js'
+import { comfyJobRunner } from '../../runner/job-runner.js'
 import { parseVideoInputs } from './inputs.js'
 import type { VideoGenerationDeps } from './models.js'
 import { runVideoGeneration, type VideoGenerationResult } from './run.js'
@@ -59,19 +57,18 @@ export function videoSummaryMarkdown(result: VideoGenerationResult, workspace: s
 }
 
 /**
- * The ComfyUI image-to-video plug-in of self-hosted runners, made per run: a `model` that is a
+ * A ComfyUI image-to-video plug-in on servers of its own (the `comfyui-url` of `raw`), for
+ * callers of {@link runVideoGeneration} that bring their own ComfyUI: a `model` that is a
  * shipped video template (`svd-image-to-video`), `comfyui:<template>`, or a registry alias of
- * kind video with `provider: comfyui` runs that template on the servers of `comfyui-url`
- * (default `http://127.0.0.1:8188`). The pool is made only for such a model, and no server is
- * contacted before the first clip; the GPU check finds `nvidia-smi` through the context's env.
+ * kind video with `provider: comfyui` runs that template there. The command does not need it:
+ * the run's model services serve the same models on the run's `comfyui-url`. The pool is made
+ * only for such a model, and no server is contacted before the first clip; the GPU check finds
+ * `nvidia-smi` through the context's env.
  */
 export function comfyVideoDeps(raw: RawInputs, context: StageContext): VideoGenerationDeps {
   return {
     videoProvider: (model, { registry, logger }) => {
-      let pool: ComfyPool | undefined
-      const runner = new JobRunner({
-        comfy: () => (pool ??= new ComfyPool(parseComfyUrls(raw['comfyui-url']), { logger })),
-      })
+      const runner = comfyJobRunner(raw['comfyui-url'], logger)
       return comfyVideoProviderFor(model, registry, runner, { env: context.env })
     },
   }
@@ -81,7 +78,7 @@ export function comfyVideoDeps(raw: RawInputs, context: StageContext): VideoGene
  * `video-generation`: the legacy interface (SPEC §4) plus keyframes, last frames, models,
  * concatenation with music, and the preview provider.
  *
- * @param deps plug-ins (the ComfyUI image-to-video provider of self-hosted runners), or a
+ * @param deps plug-ins asked before the model services' providers (e.g. {@link comfyVideoDeps}), or a
  *   function making them per run from the raw inputs and the context
  */
 export function createVideoGenerationCommand(
@@ -107,5 +104,8 @@ export function createVideoGenerationCommand(
   }
 }
 
-/** The `video-generation` command with the built-in providers and ComfyUI (see {@link comfyVideoDeps}). */
-export const videoGenerationCommand: StageCommand = createVideoGenerationCommand(comfyVideoDeps)
+/**
+ * The `video-generation` command: MCP models, the preview server and ComfyUI templates, all
+ * through the run's model services.
+ */
+export const videoGenerationCommand: StageCommand = createVideoGenerationCommand()

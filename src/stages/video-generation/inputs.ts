@@ -37,6 +37,8 @@ export interface VideoGenerationInputs {
   modelRegistry: string | undefined
   /** `allow-bundled-ffmpeg`: the 2018 npm build may stand in for a missing system ffmpeg. */
   allowBundledFfmpeg: boolean
+  /** `comfyui-url` as given (comma list), or undefined for the default server. */
+  comfyuiUrl: string | undefined
   /**
    * Keyframes still being made (set by the pipeline, never parsed from an input): one promise
    * per segment of `keyframes`, resolving to the segment as keyframes.json will hold it (frame
@@ -89,5 +91,6 @@ export function parseVideoInputs(raw: RawInputs): VideoGenerationInputs {
     maxParallel: parseNumberInput(r, 'max-parallel', 1, 10, true),
     modelRegistry: optionalInput(r, 'model-registry'),
     allowBundledFfmpeg: parseBooleanInput(r, 'allow-bundled-ffmpeg'),
+    comfyuiUrl: optionalInput(r, 'comfyui-url'),
   }
 }

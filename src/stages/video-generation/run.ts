@@ -3,16 +3,13 @@ import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
-import { parseMcpConfig } from '../../providers/mcp/config.js'
-import { McpPool } from '../../providers/mcp/pool.js'
-import { PREVIEW_SERVER_KEY } from '../../models/builtin.js'
-import { loadModelRegistry } from '../../models/registry.js'
-import { GenerationQueue } from '../../runner/generation-queue.js'
+import type { RunInfo } from '../../core/run-info.js'
+import type { GenerationQueue } from '../../runner/generation-queue.js'
+import { ModelServices } from '../../runner/services.js'
 import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { concatenateClips } from '../../media/video/concat.js'
-import { prepareFfmpeg, type FfmpegTools } from '../../media/video/ffmpeg.js'
-import { LAST_FRAME_MODELS, McpVideoProvider } from '../../providers/video/mcp-provider.js'
-import { JobRunner } from '../../runner/job-runner.js'
+import { prepareFfmpeg, type FfmpegInfo, type FfmpegTools } from '../../media/video/ffmpeg.js'
+import { chooseVideoProvider } from '../../providers/video/choose.js'
 import { PREVIEW_VIDEO_NOTICE } from '../../media/video/preview-clip.js'
 import type { VideoProvider } from '../../providers/video/provider.js'
 import { writeRedactedJson } from '../../core/redacted-json.js'
@@ -20,7 +17,7 @@ import { makeClip, type MakeClipContext } from './clip.js'
 import { resolveFrame, type ResolvedFrame } from './frames.js'
 import type { VideoGenerationInputs } from './inputs.js'
 import { planFromKeyframes, type ClipPlan, type FrameCandidate } from './keyframes.js'
-import { chooseVideoModel, type VideoGenerationDeps } from './models.js'
+import type { VideoGenerationDeps } from './models.js'
 import {
   FINAL_VIDEO_FILE,
   VIDEO_REPORT_FILE,
@@ -81,173 +78,204 @@ export async function runVideoGeneration(
   const run = context.run ?? runInfoFromEnv(context.env, new Date())
   const { logger } = context
   const folder = resolveInWorkspace(context.workspace, inputs.folderName, 'folder-name')
-  const registry = await loadModelRegistry(context.workspace, inputs.modelRegistry)
-  const servers = inputs.mcpConfig
-    ? parseMcpConfig(inputs.mcpConfig, { logger, redactor: context.redactor, env: context.env })
-    : {}
-  const choice = chooseVideoModel(
-    inputs.model,
-    inputs.mcpConfig !== undefined,
-    registry,
+  // Found first, so that the preview server gets it; required once the model is known.
+  const ffmpeg = await prepareFfmpeg(context.env, {
+    allowBundled: inputs.allowBundledFfmpeg,
+    required: inputs.concatenate,
     logger,
-    deps,
+  })
+  const services = await ModelServices.open(
+    {
+      mcpConfig: inputs.mcpConfig,
+      modelRegistry: inputs.modelRegistry,
+      comfyuiUrl: inputs.comfyuiUrl,
+      ...(ffmpeg ? { previewEnv: { FFMPEG_PATH: ffmpeg.tools.ffmpeg } } : {}),
+    },
+    context,
   )
+  try {
+    const setup = await prepareClips(inputs, context, folder, services, deps, ffmpeg !== undefined)
+    const clips = await generateClips(setup, inputs, context, folder, ffmpeg?.tools)
+    return await finishVideo({ ...setup, clips, ffmpeg, run, startedAt, folder }, inputs, context)
+  } finally {
+    await services.close()
+  }
+}
+
+/** The frames of one clip. */
+interface ClipFrames {
+  first: ResolvedFrame
+  last: ResolvedFrame | undefined
+}
+
+/** The model, the clips to make, their frames and the report's notices, all checked. */
+interface ClipSetup {
+  provider: VideoProvider
+  /** Registry price of one clip, or null. */
+  priceUsd: number | null
+  plans: ClipPlan[]
+  frames: ClipFrames[]
+  notices: string[]
+  queue: GenerationQueue
+}
+
+/**
+ * Chooses the model (a plug-in of `deps` first, else the model services' providers), plans the
+ * clips and resolves their frames, checking everything before any clip is generated.
+ *
+ * @throws KamuiError IMG_002 for an unknown model, CFG_001 when a first/last-frame model has no
+ *   last frame, VID_003 for unusable frames, FS_001 for paths outside the workspace
+ */
+async function prepareClips(
+  inputs: VideoGenerationInputs,
+  context: StageContext,
+  folder: string,
+  services: ModelServices,
+  deps: VideoGenerationDeps,
+  hasFfmpeg: boolean,
+): Promise<ClipSetup> {
+  const { logger } = context
+  const { registry } = services
+  const custom = inputs.model ? deps.videoProvider?.(inputs.model, { registry, logger }) : undefined
+  const choice = custom
+    ? { provider: custom, standIn: false, priceUsd: null }
+    : chooseVideoProvider(inputs.model, {
+        registry,
+        runner: services.runner,
+        gpu: services.gpu,
+        previewMode: services.previewMode,
+        pollIntervalMs: inputs.pollIntervalMs,
+        pollOverrideMs: services.pollIntervalMs,
+      })
+  const { provider } = choice
   const plans = await planClips(inputs, context.workspace, folder, logger)
-  const preview = choice.kind === 'mcp' && choice.preview
-  const requiresLast =
-    choice.kind === 'custom'
-      ? choice.provider.requiresLastFrame
-      : LAST_FRAME_MODELS.has(choice.requested)
   for (const plan of plans) {
-    if (requiresLast && plan.last.length === 0) {
+    if (provider.requiresLastFrame && plan.last.length === 0) {
       throw new KamuiError(
         'CFG_001',
-        `${choice.kind === 'custom' ? choice.provider.label : choice.requested} makes a clip between a first and a last frame: ` +
+        `${provider.alias} makes a clip between a first and a last frame: ` +
           `give last-frame (or keyframes) for segment ${plan.segment}.`,
       )
     }
   }
-  // ffmpeg is found and its version checked before anything is generated (VID_001 otherwise).
-  const ffmpeg = await prepareFfmpeg(context.env, {
-    allowBundled: inputs.allowBundledFfmpeg,
-    required: preview || inputs.concatenate,
-    logger,
-  })
-  const tools = ffmpeg?.tools
-
+  // The preview renders with ffmpeg: checked before anything is generated (VID_001 otherwise).
+  if (provider.preview && !hasFfmpeg) await requireFfmpeg(inputs, context)
   const notices: string[] = []
-  if (preview) {
+  if (provider.preview) {
     notices.push(PREVIEW_VIDEO_NOTICE)
     logger.warn(
-      choice.kind === 'mcp' && choice.standIn
-        ? `No mcp-config: the preview server stands in for ${choice.requested}. ${PREVIEW_VIDEO_NOTICE}`
+      choice.standIn
+        ? `No mcp-config: the preview server stands in for ${provider.alias}. ${PREVIEW_VIDEO_NOTICE}`
         : PREVIEW_VIDEO_NOTICE,
     )
-    servers[PREVIEW_SERVER_KEY] = {
-      kind: 'stdio',
-      ...context.previewServer,
-      env: { FFMPEG_PATH: (tools as FfmpegTools).ffmpeg },
-    }
   }
-
-  const frames = await resolveFrames(plans, preview, context)
-  const pool = new McpPool(servers, { logger, redactor: context.redactor, env: context.env })
-  let clips: ClipRecord[]
-  let provider: VideoProvider | undefined
-  try {
-    provider =
-      choice.kind === 'custom'
-        ? choice.provider
-        : new McpVideoProvider(new JobRunner({ mcp: pool }), choice.entry, {
-            requested: choice.requested,
-            label: choice.label,
-            preview: choice.preview,
-            pollIntervalMs:
-              context.pollIntervalMs ??
-              (choice.preview ? (choice.entry.pollIntervalMs ?? 100) : inputs.pollIntervalMs),
-          })
-    if (!provider.acceptsLastFrame && plans.some((p) => p.last.length > 0)) {
-      logger.warn(`${provider.label} does not take a last frame; the clips will not end on it.`)
-    }
-    const queue = new GenerationQueue({
-      maxParallel: inputs.maxParallel,
-      rateLimitOf: () => (choice.kind === 'mcp' ? choice.entry.rateLimit : {}),
-      logger,
-      ...(context.retryPolicy ? { retry: context.retryPolicy } : {}),
-    })
-    const clip: MakeClipContext = {
-      folder,
-      provider,
-      queue,
-      tools,
-      fps: inputs.fps,
-      aspect: inputs.aspect,
-      timeoutMs: inputs.videoTimeoutMs,
-      signal: context.signal,
-      logger,
-    }
-    clips = await Promise.all(
-      plans.map((plan, i) =>
-        makeClip(plan, frames[i]?.first as ResolvedFrame, frames[i]?.last, clip),
-      ),
-    )
-    if (inputs.keyframeSegments) {
-      clips = await makeStreamedClips(inputs.keyframeSegments, plans, {
-        clip,
-        base: path.dirname(
-          resolveInWorkspace(context.workspace, inputs.keyframes ?? '', 'keyframes'),
-        ),
-        workspace: context.workspace,
-        prompt: inputs.prompt,
-        defaultDurationS: inputs.durationS,
-        requiresLastFrameOf: requiresLast ? clip.provider.label : undefined,
-        resolveFrames: async (plan) => (await resolveFrames([plan], preview, context))[0]!,
-      })
-    }
-  } finally {
-    await pool.close()
+  const frames = await resolveFrames(plans, provider.preview, context)
+  if (!provider.acceptsLastFrame && plans.some((p) => p.last.length > 0)) {
+    logger.warn(`${provider.label} does not take a last frame; the clips will not end on it.`)
   }
+  const queue = services.queue(inputs.maxParallel)
+  return { provider, priceUsd: choice.priceUsd, plans, frames, notices, queue }
+}
 
+/** Throws the VID_001 of a missing ffmpeg that is required (the preview renders with it). */
+async function requireFfmpeg(inputs: VideoGenerationInputs, context: StageContext): Promise<void> {
+  await prepareFfmpeg(context.env, {
+    allowBundled: inputs.allowBundledFfmpeg,
+    required: true,
+    logger: context.logger,
+  })
+}
+
+/** Makes every clip on the queue: the planned ones, and those of keyframes still being made. */
+async function generateClips(
+  setup: ClipSetup,
+  inputs: VideoGenerationInputs,
+  context: StageContext,
+  folder: string,
+  tools: FfmpegTools | undefined,
+): Promise<ClipRecord[]> {
+  const { plans, frames, provider } = setup
+  const clip: MakeClipContext = {
+    folder,
+    provider,
+    queue: setup.queue,
+    tools,
+    fps: inputs.fps,
+    aspect: inputs.aspect,
+    timeoutMs: inputs.videoTimeoutMs,
+    signal: context.signal,
+    logger: context.logger,
+  }
+  const clips = await Promise.all(
+    plans.map((plan, i) =>
+      makeClip(plan, frames[i]?.first as ResolvedFrame, frames[i]?.last, clip),
+    ),
+  )
+  if (!inputs.keyframeSegments) return clips
+  return makeStreamedClips(inputs.keyframeSegments, plans, {
+    clip,
+    base: path.dirname(resolveInWorkspace(context.workspace, inputs.keyframes ?? '', 'keyframes')),
+    workspace: context.workspace,
+    prompt: inputs.prompt,
+    defaultDurationS: inputs.durationS,
+    requiresLastFrameOf: provider.requiresLastFrame ? provider.label : undefined,
+    resolveFrames: async (plan) =>
+      (await resolveFrames([plan], provider.preview, context))[0] as ClipFrames,
+  })
+}
+
+/** What the tail of a run reports on. */
+interface MadeClips extends ClipSetup {
+  clips: ClipRecord[]
+  ffmpeg: { tools: FfmpegTools; info: FfmpegInfo } | undefined
+  run: RunInfo
+  startedAt: number
+  folder: string
+}
+
+/**
+ * Joins the clips (concatenate), writes the report and the telemetry, logs the warnings and
+ * returns the result.
+ *
+ * @throws KamuiError RUN_001 when cancelled, the first failed clip's error (after writing)
+ */
+async function finishVideo(
+  m: MadeClips,
+  inputs: VideoGenerationInputs,
+  context: StageContext,
+): Promise<VideoGenerationResult> {
+  const { folder, clips, provider } = m
   const cancelled = context.signal?.aborted ?? false
   const made = clips.filter((c) => c.status === 'ok')
   const failed = clips.filter((c) => c.status === 'failed')
-  let final: FinalRecord | null = null
   const warnings = failed.map((c) => ({
     code: c.error?.code ?? 'VID_002',
     message: c.error?.message ?? `segment ${c.segment} failed`,
   }))
-  if (inputs.concatenate && failed.length === 0 && !cancelled && tools) {
-    final = await joinClips(made, folder, inputs, context, tools)
+  let final: FinalRecord | null = null
+  if (inputs.concatenate && failed.length === 0 && !cancelled && m.ffmpeg) {
+    final = await joinClips(made, folder, inputs, context, m.ffmpeg.tools)
   } else if (inputs.concatenate && failed.length > 0) {
     warnings.push({
       code: 'VID_002',
       message: `${FINAL_VIDEO_FILE} was not made: ${failed.length} clip(s) failed.`,
     })
   }
-
-  const report: VideoReport = {
-    schema_version: 1,
-    generator: { name: 'kamui-media-actions', version: context.version },
-    preview,
-    notices,
-    request: {
-      prompt: inputs.prompt,
-      model: choice.kind === 'custom' ? choice.provider.alias : choice.requested,
-      segments: plans.map((p) => p.segment),
-      keyframes: inputs.keyframes ?? null,
-      duration_s: inputs.durationS,
-      fps: inputs.fps,
-      aspect_ratio: inputs.aspect?.text ?? null,
-      concatenate: inputs.concatenate,
-      video_timeout_s: inputs.videoTimeoutMs / 1000,
-      poll_interval_s: inputs.pollIntervalMs / 1000,
-      max_parallel: inputs.maxParallel,
-    },
-    ffmpeg: ffmpeg?.info ?? null,
-    clips,
-    final,
-    summary: {
-      clips_made: made.length,
-      clips_failed: failed.length,
-      total_ms: Math.round(performance.now() - startedAt),
-      cancelled,
-    },
-    warnings,
-  }
+  const report = videoReport(m, inputs, context, { final, warnings, cancelled })
   const reportPath = path.join(folder, VIDEO_REPORT_FILE)
   await writeRedactedJson(reportPath, report, context.redactor)
   await writeVideoTelemetry({
     folder,
-    run,
+    run: m.run,
     endedAt: new Date(),
     clips,
     final,
-    costUsd: choice.kind === 'mcp' && !choice.preview ? (choice.entry.priceUsd ?? null) : null,
+    costUsd: m.priceUsd,
     redactor: context.redactor,
     cancelled,
-    ffmpeg: ffmpeg?.info ?? null,
+    ffmpeg: m.ffmpeg?.info ?? null,
   })
-  for (const warning of warnings) logger.warn(`${warning.code}: ${warning.message}`)
+  for (const warning of warnings) context.logger.warn(`${warning.code}: ${warning.message}`)
   if (cancelled) {
     throw new KamuiError(
       'RUN_001',
@@ -263,14 +291,46 @@ export async function runVideoGeneration(
       `${firstFailure.message}${others}`,
     )
   }
+  const preview = provider.preview
+  return { folder, clips: made, final, model: provider.label, preview, report, reportPath }
+}
+
+/** `metadata/video-report.json` of a run. */
+function videoReport(
+  m: MadeClips,
+  inputs: VideoGenerationInputs,
+  context: StageContext,
+  outcome: { final: FinalRecord | null; warnings: VideoReport['warnings']; cancelled: boolean },
+): VideoReport {
+  const { clips } = m
   return {
-    folder,
-    clips: made,
-    final,
-    model: provider?.label ?? '',
-    preview,
-    report,
-    reportPath,
+    schema_version: 1,
+    generator: { name: 'kamui-media-actions', version: context.version },
+    preview: m.provider.preview,
+    notices: m.notices,
+    request: {
+      prompt: inputs.prompt,
+      model: m.provider.alias,
+      segments: m.plans.map((p) => p.segment),
+      keyframes: inputs.keyframes ?? null,
+      duration_s: inputs.durationS,
+      fps: inputs.fps,
+      aspect_ratio: inputs.aspect?.text ?? null,
+      concatenate: inputs.concatenate,
+      video_timeout_s: inputs.videoTimeoutMs / 1000,
+      poll_interval_s: inputs.pollIntervalMs / 1000,
+      max_parallel: inputs.maxParallel,
+    },
+    ffmpeg: m.ffmpeg?.info ?? null,
+    clips,
+    final: outcome.final,
+    summary: {
+      clips_made: clips.filter((c) => c.status === 'ok').length,
+      clips_failed: clips.filter((c) => c.status === 'failed').length,
+      total_ms: Math.round(performance.now() - m.startedAt),
+      cancelled: outcome.cancelled,
+    },
+    warnings: outcome.warnings,
   }
 }
 

@@ -11,7 +11,8 @@ import { McpStoryWriter } from '../../../src/stages/keyframes/story/mcp-writer.j
 import { PreviewStoryWriter } from '../../../src/stages/keyframes/story/preview-writer.js'
 import type { LlmJsonSchema, LlmMessage } from '../../../src/stages/keyframes/story/types.js'
 import { labelSegments, type Storyboard } from '../../../src/stages/keyframes/storyboard.js'
-import { parseJsonLoose } from '../../../src/stages/keyframes/text-tool.js'
+import { parseJsonLoose } from '../../../src/providers/mcp/text-answer.js'
+import { JobRunner } from '../../../src/runner/job-runner.js'
 import { fakeConnect } from '../mcp/fake-servers.js'
 
 const story = {
@@ -202,7 +203,9 @@ describe('story writers', () => {
           priceUsd: 0.01,
         }),
       }
-      const writer = new McpStoryWriter(entry, pool, { logger: new MemoryLogger() })
+      const writer = new McpStoryWriter(entry, new JobRunner({ mcp: pool }), {
+        logger: new MemoryLogger(),
+      })
       const result = await writer.writeStories(
         { concept: 'A red mug', count: 3, productImageCount: 1 },
         signal,

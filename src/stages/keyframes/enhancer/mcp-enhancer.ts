@@ -1,10 +1,11 @@
 import { KamuiError } from '../../../core/errors.js'
 import type { Logger } from '../../../core/logger.js'
-import type { McpPool } from '../../../providers/mcp/pool.js'
-import type { ModelEntry } from '../../../models/types.js'
+import { PREVIEW_SERVER_KEY } from '../../../models/builtin.js'
+import type { McpCall, ModelEntry } from '../../../models/types.js'
+import type { JobOutput, ModelJobRunner } from '../../../providers/kinds/job.js'
+import { answerJson } from '../../../providers/mcp/text-answer.js'
 import { noChargeCost, registryCost } from '../costs.js'
 import { referenceUrls } from '../references.js'
-import { answerJson, callTextTool, type TextToolAnswer } from '../text-tool.js'
 import type { EnhanceRequest, EnhanceResult, KeyframeEnhancer } from './types.js'
 
 /** Keys a composition may come under in a JSON answer, in order of preference. */
@@ -29,7 +30,8 @@ export interface McpEnhancerOptions {
 }
 
 /**
- * An enhancer behind an MCP tool (sync, or submit / status / result). The tool receives, of
+ * An enhancer behind an MCP tool (sync, or submit / status / result), called as a text job of
+ * the run's job runner. The tool receives, of
  * these, the arguments its input schema declares: `prompt` (the whole instruction),
  * `image_urls` (the product references: the URLs they were given as, or PNG data URLs),
  * `aspect_ratio`, the prompt's named fields (`frame_type`, `segment_description`,
@@ -44,7 +46,7 @@ export class McpEnhancer implements KeyframeEnhancer {
 
   constructor(
     private readonly entry: ModelEntry,
-    private readonly pool: McpPool,
+    private readonly runner: ModelJobRunner,
     private readonly options: McpEnhancerOptions,
   ) {
     if (!entry.call) throw new KamuiError('IMG_002', `Model "${entry.alias}" has no MCP call.`)
@@ -54,37 +56,39 @@ export class McpEnhancer implements KeyframeEnhancer {
   }
 
   async enhance(request: EnhanceRequest): Promise<EnhanceResult> {
-    const pollIntervalMs = this.options.pollIntervalMs ?? this.entry.pollIntervalMs
-    const answer = await callTextTool(
-      this.pool,
-      this.entry.call as NonNullable<ModelEntry['call']>,
+    const { entry } = this
+    const pollIntervalMs = this.options.pollIntervalMs ?? entry.pollIntervalMs
+    const answer = await this.runner.run(
       {
-        ...request.prompt.fields,
-        prompt: request.prompt.prompt,
-        image_urls: referenceUrls(request.references, this.preview),
-        aspect_ratio: request.aspectRatio,
-        ...this.entry.arguments,
-      },
-      {
-        signal: request.signal,
-        logger: this.options.logger,
-        hints: this.entry.serverHints,
+        provider: 'mcp',
+        label: this.label,
+        call: entry.call as McpCall,
+        args: {
+          ...request.prompt.fields,
+          prompt: request.prompt.prompt,
+          image_urls: referenceUrls(request.references, this.preview),
+          aspect_ratio: request.aspectRatio,
+          ...entry.arguments,
+        },
+        hints: [...(entry.serverHints ?? []), ...(entry.embedded ? [PREVIEW_SERVER_KEY] : [])],
         ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
+        answer: 'text',
       },
+      { signal: request.signal, logger: this.options.logger },
     )
     return {
       composition: readComposition(answer),
       model: {
         alias: this.label,
         provider: this.preview ? 'preview' : 'mcp',
-        server: answer.server,
-        tool: answer.tools[0] ?? null,
+        server: answer.handle.server,
+        tool: answer.handle.tools[0] ?? null,
         workflow: null,
       },
       generationMs: answer.generationMs,
       cost: this.preview
         ? noChargeCost('nanobanana-enhancement', 'preview server: written offline, no charge')
-        : registryCost('nanobanana-enhancement', this.entry),
+        : registryCost('nanobanana-enhancement', entry),
     }
   }
 }
@@ -94,9 +98,7 @@ export class McpEnhancer implements KeyframeEnhancer {
  *
  * @throws KamuiError GEN_001 when it is empty
  */
-export function readComposition(
-  answer: Pick<TextToolAnswer, 'text' | 'structured' | 'tools' | 'server'>,
-): string {
+export function readComposition(answer: Pick<JobOutput, 'text' | 'structured' | 'handle'>): string {
   const json = answerJson(answer)
   let text: string | undefined
   if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
@@ -111,7 +113,7 @@ export function readComposition(
   if (clean === '') {
     throw new KamuiError(
       'GEN_001',
-      `tool "${answer.tools[0]}" on MCP server "${answer.server}" answered without a composition.`,
+      `tool "${answer.handle.tools[0]}" on MCP server "${answer.handle.server}" answered without a composition.`,
     )
   }
   return clean

@@ -55,11 +55,11 @@ export interface RenderResult {
 
 /**
  * The second stage of a keyframe: renders one frame from its render prompt with the product
- * references (and, for a last frame, its first frame as a reference). Implementations: MCP
- * models (`seedream-4`, other registry aliases, the preview server's `preview_render_keyframe`;
- * {@link McpRenderer}) and a ComfyUI image-to-image template (plugged in by the adapter through
- * `KeyframesProviders.comfyui`; it should return `noChargeCost('keyframe-generation', …)` and
- * its GPU memory figures).
+ * references (and, for a last frame, its first frame as a reference). Implemented by
+ * `ReferenceRenderer` over the model services' image-with-references provider
+ * (`src/providers/image/reference-image.ts`): MCP models (`seedream-4`, other registry aliases,
+ * the preview server's `preview_render_keyframe`) and ComfyUI image-to-image templates
+ * (`sdxl-img2img-local` on self-hosted runners, with their GPU memory figures).
  */
 export interface KeyframeRenderer {
   /** Recorded in reports and used as the queue's model key (rate limits). */

@@ -1,10 +1,10 @@
 import { KamuiError } from '../../../core/errors.js'
 import type { Logger } from '../../../core/logger.js'
-import type { McpPool } from '../../../providers/mcp/pool.js'
-import type { ModelEntry } from '../../../models/types.js'
+import type { McpCall, ModelEntry } from '../../../models/types.js'
+import type { JobOutput, ModelJobRunner } from '../../../providers/kinds/job.js'
+import { answerJson } from '../../../providers/mcp/text-answer.js'
 import { registryCost } from '../costs.js'
 import type { Story, StoryboardSegmentInput } from '../storyboard.js'
-import { answerJson, callTextTool, type TextToolAnswer } from '../text-tool.js'
 import {
   storiesJsonSchema,
   storiesMessages,
@@ -23,7 +23,8 @@ import type {
 } from './types.js'
 
 /**
- * Stories and storyboards written by an MCP tool of the model registry (the image-guided
+ * Stories and storyboards written by an MCP tool of the model registry, called as text jobs of
+ * the run's job runner (the image-guided
  * pipeline's `generate_stories` tool; any tool that answers JSON as text or
  * `structuredContent`). The tool receives, of these, the arguments its input schema declares:
  * `prompt` (the instructions as one text), `messages` (the chat messages), `json_schema` and
@@ -37,7 +38,7 @@ export class McpStoryWriter implements StoryWriter {
 
   constructor(
     private readonly entry: ModelEntry,
-    private readonly pool: McpPool,
+    private readonly runner: ModelJobRunner,
     private readonly options: { logger: Logger; pollIntervalMs?: number },
   ) {
     if (!entry.call) throw new KamuiError('IMG_002', `Model "${entry.alias}" has no MCP call.`)
@@ -90,42 +91,43 @@ export class McpStoryWriter implements StoryWriter {
     messages: LlmMessage[],
     signal: AbortSignal,
     extra: Record<string, unknown>,
-  ): Promise<TextToolAnswer> {
+  ): Promise<JobOutput> {
     const pollIntervalMs = this.options.pollIntervalMs ?? this.entry.pollIntervalMs
-    return callTextTool(
-      this.pool,
-      this.entry.call as NonNullable<ModelEntry['call']>,
+    return this.runner.run(
       {
-        prompt:
-          messages.map((m) => m.content).join('\n\n') +
-          `\n\nJSON schema: ${JSON.stringify(schema.schema)}`,
-        messages,
-        json_schema: schema.schema,
-        response_format: { type: 'json_schema', json_schema: schema },
-        ...extra,
-        ...this.entry.arguments,
-      },
-      {
-        signal,
-        logger: this.options.logger,
-        hints: this.entry.serverHints,
+        provider: 'mcp',
+        label: this.label,
+        call: this.entry.call as McpCall,
+        args: {
+          prompt:
+            messages.map((m) => m.content).join('\n\n') +
+            `\n\nJSON schema: ${JSON.stringify(schema.schema)}`,
+          messages,
+          json_schema: schema.schema,
+          response_format: { type: 'json_schema', json_schema: schema },
+          ...extra,
+          ...this.entry.arguments,
+        },
+        hints: this.entry.serverHints ?? [],
         ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
+        answer: 'text',
       },
+      { signal, logger: this.options.logger },
     )
   }
 
-  private describe(answer: TextToolAnswer): string {
-    return `tool "${answer.tools[0]}" on MCP server "${answer.server}"`
+  private describe(answer: JobOutput): string {
+    return `tool "${answer.handle.tools[0]}" on MCP server "${answer.handle.server}"`
   }
 
-  private result<T>(answer: TextToolAnswer, value: T): WriterCall<T> {
+  private result<T>(answer: JobOutput, value: T): WriterCall<T> {
     return {
       value,
       model: {
         alias: this.entry.alias,
         provider: 'mcp',
-        server: answer.server,
-        tool: answer.tools[0] ?? null,
+        server: answer.handle.server,
+        tool: answer.handle.tools[0] ?? null,
         workflow: null,
       },
       generationMs: answer.generationMs,
