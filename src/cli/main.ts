@@ -9,7 +9,7 @@ import { Redactor } from '../core/redactor.js'
 import { fsError } from '../core/fs-errors.js'
 import { allowsPrivateNetwork, setDefaultNetworkPolicy } from '../core/http.js'
 import { registerSecretInput } from '../providers/mcp/config.js'
-import { parsePublishMode } from '../output/publish/publish.js'
+import { checkPublishInputs } from '../output/publish/publish.js'
 import type { StageCommand } from '../core/stage-command.js'
 import { VERSION } from '../core/version.js'
 import { previewServerLaunch } from '../providers/preview/launch.js'
@@ -100,7 +100,7 @@ async function runCommand(
       registerSecretInput(redactor, input.name, raw[input.name] ?? '', process.env)
     }
     // Fail fast on a publish value that cannot work, before anything is generated.
-    if (raw['publish'] !== undefined) parsePublishMode(raw['publish'])
+    checkPublishInputs(raw)
     setDefaultNetworkPolicy({
       allowPrivate: allowsPrivateNetwork(process.env['KAMUI_ALLOW_PRIVATE_NETWORK']),
     })

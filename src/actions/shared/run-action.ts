@@ -10,7 +10,7 @@ import { VERSION } from '../../core/version.js'
 import { allowsPrivateNetwork, setDefaultNetworkPolicy } from '../../core/http.js'
 import { registerSecretInput } from '../../providers/mcp/config.js'
 import { previewServerLaunch } from '../../providers/preview/launch.js'
-import { parsePublishMode } from '../../output/publish/publish.js'
+import { checkPublishInputs } from '../../output/publish/publish.js'
 import {
   jobStartedAt,
   publishStageResults,
@@ -40,7 +40,7 @@ export async function runAction(command: StageCommand): Promise<void> {
         registerSecretInput(redactor, input.name, raw[input.name] ?? '', process.env)
     }
     // Fail fast on a publish value that cannot work, before anything is generated.
-    if (raw['publish'] !== undefined) parsePublishMode(raw['publish'])
+    checkPublishInputs(raw)
     const since = await jobStartedAt(process.env['RUNNER_TEMP'])
     setDefaultNetworkPolicy({
       allowPrivate: allowsPrivateNetwork(process.env['KAMUI_ALLOW_PRIVATE_NETWORK']),

@@ -24,6 +24,7 @@ export { jobStartedAt } from './files.js'
 export { execGitRunner, type GitOutput, type GitRunner } from './git-runner.js'
 export {
   PUBLISH_INPUTS,
+  checkPublishInputs,
   createPublishers,
   parsePublishMode,
   publishResults,

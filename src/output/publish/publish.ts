@@ -46,6 +46,38 @@ export function parsePublishMode(value: string): PublishMode {
 }
 
 /**
+ * Checks the publish inputs of a stage before anything is generated, so that a run does not
+ * spend its models' time and then fail to publish: `publish` must be a known mode, `commit`
+ * needs a `branch-name`, and a `branch-name` must look like a git branch name (the full
+ * `git check-ref-format` check runs again when publishing).
+ *
+ * @throws KamuiError CFG_001 naming the input and what is accepted
+ */
+export function checkPublishInputs(raw: Record<string, string | undefined>): void {
+  const mode = raw['publish'] === undefined ? 'auto' : parsePublishMode(raw['publish'])
+  const branch = (raw['branch-name'] ?? '').trim()
+  if (mode === 'commit' && branch === '') {
+    throw new KamuiError(
+      'CFG_001',
+      'publish: commit needs branch-name (the branch the results are committed to).',
+    )
+  }
+  if (
+    branch !== '' &&
+    (mode === 'commit' || mode === 'auto') &&
+    (/[\s~^:?*[\\]|\.\.|@\{|^-|^\/|\/$|\.lock$|\/\/|\.$/.test(branch) ||
+      [...branch].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) ||
+      branch === '@')
+  ) {
+    throw new KamuiError(
+      'CFG_001',
+      `branch-name "${branch}" is not a valid git branch name (git check-ref-format --branch): ` +
+        'no spaces, "..", "~", "^", ":", "?", "*", "[", "\\", no leading "-" and no trailing "/" or ".lock".',
+    )
+  }
+}
+
+/**
  * Publishes a stage's results folder as `request.mode` says:
  *
  * - `none`: nothing;
