@@ -1,8 +1,10 @@
 import { abortReason } from '../core/abort.js'
 import { KamuiError, isKamuiError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 import { downloadMedia } from '../media/download.js'
 import { ComfyPromptRun } from '../providers/comfyui/provider.js'
-import type { ComfyPool } from '../providers/comfyui/pool.js'
+import { ComfyPool } from '../providers/comfyui/pool.js'
+import { parseComfyUrls } from '../providers/comfyui/urls.js'
 import { getTemplate } from '../providers/comfyui/templates/index.js'
 import type {
   ComfyModelJob,
@@ -201,5 +203,19 @@ export class JobRunner implements ModelJobRunner {
 function unavailable(label: string, what: string): KamuiError {
   return new KamuiError('IMG_002', `${label} needs ${what}, which this run does not have.`, {
     retryable: false,
+  })
+}
+
+/**
+ * A job runner for ComfyUI jobs only, on the servers of a `comfyui-url` value (default
+ * `http://127.0.0.1:8188`), opened on the first job: for the ComfyUI plug-ins of the stage
+ * commands, which run outside a stage's model services.
+ *
+ * @throws KamuiError CFG_001 (at the first job) for a malformed URL list
+ */
+export function comfyJobRunner(comfyuiUrl: string | undefined, logger: Logger): JobRunner {
+  let pool: ComfyPool | undefined
+  return new JobRunner({
+    comfy: () => (pool ??= new ComfyPool(parseComfyUrls(comfyuiUrl), { logger })),
   })
 }

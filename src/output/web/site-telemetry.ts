@@ -5,7 +5,7 @@ import {
   writeArtifactMetadata,
 } from '../telemetry/artifacts.js'
 import type { RunInfo } from '../telemetry/run-info.js'
-import type { Artifact } from '../../contracts/telemetry.js'
+import type { Artifact, StageDoneMarker } from '../../contracts/telemetry.js'
 import type { Provenance } from './provenance.js'
 
 /** One file of a generated site, for its telemetry record. */
@@ -30,6 +30,8 @@ export interface SiteTelemetryInput {
   endedAt: Date
   files: readonly SiteFile[]
   redactor: Redactor
+  /** The stage's done-marker check (`done_marker` of the record), when it made one. */
+  doneMarker?: StageDoneMarker
 }
 
 /**
@@ -65,6 +67,7 @@ export async function writeSiteTelemetry(input: SiteTelemetryInput): Promise<Art
     run: input.run,
     endedAt: input.endedAt,
     artifacts,
+    ...(input.doneMarker ? { doneMarker: input.doneMarker } : {}),
   })
   await writeArtifactMetadata(input.folder, record, input.redactor)
   return artifacts

@@ -92,3 +92,11 @@ export function chooseDepthSource(input: DepthChoiceInput): DepthChoice {
   }
   return { kind: 'mcp', tool: { name: model, base, preview: false, notice: null } }
 }
+
+/** The chosen depth source in words, for the log. */
+export function describeDepthChoice(choice: DepthChoice): string {
+  if (choice.kind === 'provider') return choice.provider.name
+  return choice.tool.preview
+    ? 'the preview placeholder depth'
+    : `the MCP depth tool ${choice.tool.base}`
+}

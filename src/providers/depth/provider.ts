@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.js'
 import type { RgbImage } from '../../media/raster/rgb-image.js'
-import type { GpuMemory, ModelTelemetry } from '../../contracts/telemetry.js'
+import type { Cost, GpuMemory, ModelTelemetry } from '../../contracts/telemetry.js'
 import type { DepthMap } from '../../media/pointcloud/depth-map.js'
 
 /** How a depth map was obtained, for outputs, metadata and the PLY header. */
@@ -57,4 +57,18 @@ export interface DepthProvider {
   /** What `depth-model` named, for messages. */
   readonly name: string
   estimate(request: DepthRequest): Promise<DepthEstimate>
+}
+
+/**
+ * The telemetry cost of a depth estimate: nothing for the preview server and a local ComfyUI
+ * run, unknown (`usd: null`) for a model reached through MCP (depth tools have no registry
+ * price), null when no model made it (a given depth image, the heuristic).
+ */
+export function depthCost(source: DepthSourceInfo): Cost | null {
+  if (source.kind === 'preview')
+    return { usd: 0, basis: 'preview server: computed offline, no charge' }
+  if (source.kind === 'comfyui') return { usd: 0, basis: 'local ComfyUI: no per-call charge' }
+  if (source.model)
+    return { usd: null, basis: 'price unknown: depth tools have no price in the model registry' }
+  return null
 }

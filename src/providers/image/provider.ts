@@ -24,9 +24,8 @@ export interface ImageJob {
   height: number
 }
 
-/** What the model call of one attempt returned, before the media is fetched. */
-export interface ModelAnswer {
-  media: MediaRef[]
+/** How one image was made: where, with which tools or workflow, and how long it took. */
+export interface ImageCallRecord {
   server: string
   tools: string[]
   requestId: string | undefined
@@ -38,22 +37,18 @@ export interface ModelAnswer {
   workflow: string | null
 }
 
+/** What the model call of one attempt returned, before the media is fetched. */
+export interface ModelAnswer extends ImageCallRecord {
+  media: MediaRef[]
+}
+
 /** One generated image, converted to PNG and not yet written. */
-export interface GeneratedImage {
+export interface GeneratedImage extends ImageCallRecord {
   png: Buffer
   width: number
   height: number
   /** The URL the model returned, if any. */
   url: string | undefined
-  server: string
-  tools: string[]
-  requestId: string | undefined
-  /** Model call time (submit → result), ms. */
-  generationMs: number
-  /** GPU memory of a ComfyUI job (MiB), or null. */
-  gpuMemory: GpuMemory | null
-  /** The ComfyUI workflow template that ran, or null. */
-  workflow: string | null
   /** Download / decode / PNG conversion time, ms. */
   downloadMs: number
 }

@@ -46,17 +46,13 @@ export class RunnerImageProvider implements ImageProvider {
       verify: (bytes) =>
         toPng(bytes, options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
     })
+    const { media: _media, ...call } = answer
     return {
+      ...call,
       png: fetched.value.png,
       width: fetched.value.width,
       height: fetched.value.height,
       url: fetched.ref.url,
-      server: answer.server,
-      tools: answer.tools,
-      requestId: answer.requestId,
-      generationMs: answer.generationMs,
-      gpuMemory: answer.gpuMemory,
-      workflow: answer.workflow,
       downloadMs: fetched.downloadMs,
     }
   }

@@ -67,67 +67,99 @@ export async function runStrategy(
   plan: readonly PlannedImage[],
   context: StrategyContext,
 ): Promise<Slot[]> {
+  const run = new StrategyRun(plan, context)
   const { strategy } = context.inputs
-  const meanScores = new Map<string, number[]>()
-  const scored = async (candidate: Candidate): Promise<ScoredCandidate> => {
+  if (strategy === 'sequential') return run.sequential()
+  const slots = await run.parallel()
+  if (strategy === 'smart') await run.regenerateLow(slots)
+  return slots
+}
+
+/** The state of one strategy run: scores per model, first-candidate times, the budget. */
+class StrategyRun {
+  private readonly meanScores = new Map<string, number[]>()
+  private readonly firstDurations: number[] = []
+  private readonly threshold: number
+  private budget: number
+
+  constructor(
+    private readonly plan: readonly PlannedImage[],
+    private readonly context: StrategyContext,
+  ) {
+    this.threshold = context.inputs.qualityThreshold
+    this.budget = regenerationBudget(plan.length)
+  }
+
+  /** Every image at once under the queue's limits. */
+  parallel(): Promise<Slot[]> {
+    return Promise.all(
+      this.plan.map(async (planned) =>
+        this.settle(planned, await this.first(planned, this.modelOf(planned))),
+      ),
+    )
+  }
+
+  /**
+   * One image at a time; after a low score the next-best model replaces the low-scoring one
+   * for the images still to come, and the image is regenerated.
+   */
+  async sequential(): Promise<Slot[]> {
+    const switched = new Map<string, ResolvedModel>()
+    const slots: Slot[] = []
+    for (const planned of this.plan) {
+      const plannedModel = this.modelOf(planned)
+      const model = switched.get(plannedModel.label) ?? plannedModel
+      const slot = this.settle(planned, await this.first(planned, model))
+      const score = slot.kept?.quality?.overall
+      if (score !== undefined && score < this.threshold) {
+        const next = nextBestModel(this.context, model, this.means(), this.threshold)
+        if (next) {
+          switched.set(plannedModel.label, next)
+          switched.set(model.label, next)
+        }
+        await this.regenerate(slot)
+      }
+      slots.push(slot)
+    }
+    return slots
+  }
+
+  /** Regenerates the below-threshold slots, lowest scores first, within the budget. */
+  async regenerateLow(slots: readonly Slot[]): Promise<void> {
+    const low = slots
+      .filter((s) => s.kept?.quality && s.kept.quality.overall < this.threshold)
+      .sort((a, b) => (a.kept?.quality?.overall ?? 0) - (b.kept?.quality?.overall ?? 0))
+    await Promise.all(low.map((slot) => this.regenerate(slot)))
+  }
+
+  private async scored(candidate: Candidate): Promise<ScoredCandidate> {
     if (candidate.status !== 'ok') return { ...candidate, quality: null }
-    const quality = await context.assess(candidate)
-    meanScores.set(candidate.model.label, [
-      ...(meanScores.get(candidate.model.label) ?? []),
-      quality.overall,
-    ])
+    const quality = await this.context.assess(candidate)
+    const label = candidate.model.label
+    this.meanScores.set(label, [...(this.meanScores.get(label) ?? []), quality.overall])
     return { ...candidate, quality }
   }
-  const means = (): Map<string, number> =>
-    new Map(
-      [...meanScores].map(([label, scores]) => [
+
+  private means(): Map<string, number> {
+    return new Map(
+      [...this.meanScores].map(([label, scores]) => [
         label,
         scores.reduce((a, b) => a + b, 0) / scores.length,
       ]),
     )
-  const modelOf = (planned: PlannedImage): ResolvedModel =>
-    context.models.find((m) => m.requested === planned.model) as ResolvedModel
-  const first = (planned: PlannedImage, model: ResolvedModel): Promise<ScoredCandidate> =>
-    makeCandidate(planned, model, 1, context.fileOf(planned.index), context).then(scored)
-
-  const threshold = context.inputs.qualityThreshold
-  let budget = regenerationBudget(plan.length)
-  const firstDurations: number[] = []
-  const regenerate = async (slot: Slot): Promise<void> => {
-    const best = slot.kept
-    if (!best?.quality || best.quality.overall >= threshold) return
-    const from = best.model
-    const to = nextBestModel(context, from, means(), threshold)
-    const meanFirst = firstDurations.reduce((a, b) => a + b, 0) / Math.max(1, firstDurations.length)
-    const skip = (reason: string): void => {
-      slot.regeneration = { outcome: 'skipped', reason, from: from.label, to: to?.label ?? null }
-    }
-    if (!to) return skip('no other model is available')
-    if (budget <= 0)
-      return skip(
-        `the regeneration budget (${regenerationBudget(plan.length)} of ${plan.length} images) is used up`,
-      )
-    if (context.deadlineAt - performance.now() < meanFirst)
-      return skip('not enough time left before total-timeout')
-    budget -= 1
-    slot.regeneration = {
-      outcome: 'regenerated',
-      reason: `score ${best.quality.overall.toFixed(2)} below quality-threshold ${threshold}`,
-      from: from.label,
-      to: to.label,
-    }
-    context.logger.info(
-      `image ${slot.planned.index}: score ${best.quality.overall.toFixed(2)} is below ${threshold}; regenerating with ${to.label}.`,
-    )
-    const file = candidateFile(slot.planned.index, 2)
-    const candidate = await makeCandidate(slot.planned, to, 2, file, context).then(scored)
-    slot.candidates.push(candidate)
-    if (candidate.quality && candidate.quality.overall > best.quality.overall) {
-      await swapIntoSlot(context, slot, best, candidate)
-    }
   }
-  const settle = (planned: PlannedImage, candidate: ScoredCandidate): Slot => {
-    firstDurations.push(candidate.totalMs)
+
+  private modelOf(planned: PlannedImage): ResolvedModel {
+    return this.context.models.find((m) => m.requested === planned.model) as ResolvedModel
+  }
+
+  private async first(planned: PlannedImage, model: ResolvedModel): Promise<ScoredCandidate> {
+    const file = this.context.fileOf(planned.index)
+    return this.scored(await makeCandidate(planned, model, 1, file, this.context))
+  }
+
+  private settle(planned: PlannedImage, candidate: ScoredCandidate): Slot {
+    this.firstDurations.push(candidate.totalMs)
     return {
       planned,
       candidates: [candidate],
@@ -136,37 +168,50 @@ export async function runStrategy(
     }
   }
 
-  if (strategy === 'sequential') {
-    const switched = new Map<string, ResolvedModel>()
-    const slots: Slot[] = []
-    for (const planned of plan) {
-      const planned_model = modelOf(planned)
-      const model = switched.get(planned_model.label) ?? planned_model
-      const slot = settle(planned, await first(planned, model))
-      const score = slot.kept?.quality?.overall
-      if (score !== undefined && score < threshold) {
-        const next = nextBestModel(context, model, means(), threshold)
-        if (next) {
-          switched.set(planned_model.label, next)
-          switched.set(model.label, next)
-        }
-        await regenerate(slot)
-      }
-      slots.push(slot)
-    }
-    return slots
+  /** Why the slot is not regenerated, or undefined when it is (the budget is then spent). */
+  private skipReason(to: ResolvedModel | undefined): string | undefined {
+    const meanFirst =
+      this.firstDurations.reduce((a, b) => a + b, 0) / Math.max(1, this.firstDurations.length)
+    if (!to) return 'no other model is available'
+    if (this.budget <= 0)
+      return `the regeneration budget (${regenerationBudget(this.plan.length)} of ${this.plan.length} images) is used up`
+    if (this.context.deadlineAt - performance.now() < meanFirst)
+      return 'not enough time left before total-timeout'
+    this.budget -= 1
+    return undefined
   }
 
-  const slots = await Promise.all(
-    plan.map(async (planned) => settle(planned, await first(planned, modelOf(planned)))),
-  )
-  if (strategy === 'smart') {
-    const low = slots
-      .filter((s) => s.kept?.quality && s.kept.quality.overall < threshold)
-      .sort((a, b) => (a.kept?.quality?.overall ?? 0) - (b.kept?.quality?.overall ?? 0))
-    await Promise.all(low.map((slot) => regenerate(slot)))
+  private async regenerate(slot: Slot): Promise<void> {
+    const best = slot.kept
+    const threshold = this.threshold
+    if (!best?.quality || best.quality.overall >= threshold) return
+    const from = best.model
+    const to = nextBestModel(this.context, from, this.means(), threshold)
+    const skip = this.skipReason(to)
+    if (skip !== undefined || !to) {
+      const reason = skip ?? 'no other model is available'
+      slot.regeneration = { outcome: 'skipped', reason, from: from.label, to: to?.label ?? null }
+      return
+    }
+    const score = best.quality.overall.toFixed(2)
+    slot.regeneration = {
+      outcome: 'regenerated',
+      reason: `score ${score} below quality-threshold ${threshold}`,
+      from: from.label,
+      to: to.label,
+    }
+    this.context.logger.info(
+      `image ${slot.planned.index}: score ${score} is below ${threshold}; regenerating with ${to.label}.`,
+    )
+    const file = candidateFile(slot.planned.index, 2)
+    const candidate = await this.scored(
+      await makeCandidate(slot.planned, to, 2, file, this.context),
+    )
+    slot.candidates.push(candidate)
+    if (candidate.quality && candidate.quality.overall > best.quality.overall) {
+      await swapIntoSlot(this.context, slot, best, candidate)
+    }
   }
-  return slots
 }
 
 /** Relative file of a candidate that is not (yet) the kept one. */

@@ -1,11 +1,9 @@
 import path from 'node:path'
-import { ComfyPool } from '../../providers/comfyui/pool.js'
-import { parseComfyUrls } from '../../providers/comfyui/urls.js'
 import type { RawInputs } from '../../core/input-spec.js'
 import type { StageCommand } from '../../core/stage-command.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { comfyDepthProviderFor } from '../../providers/depth/comfy-depth-provider.js'
-import { JobRunner } from '../../runner/job-runner.js'
+import { comfyJobRunner } from '../../runner/job-runner.js'
 import { parsePointcloudInputs } from './inputs.js'
 import { runPointcloudGeneration, type PointcloudDeps, type PointcloudResult } from './run.js'
 import { POINTCLOUD_GENERATION_INPUTS, POINTCLOUD_GENERATION_OUTPUTS } from './spec.js'
@@ -51,10 +49,7 @@ export function pointcloudSummaryMarkdown(result: PointcloudResult, workspace: s
 export function comfyDepthDeps(raw: RawInputs, context: StageContext): PointcloudDeps {
   return {
     depthProvider: (depthModel, { logger }) => {
-      let pool: ComfyPool | undefined
-      const runner = new JobRunner({
-        comfy: () => (pool ??= new ComfyPool(parseComfyUrls(raw['comfyui-url']), { logger })),
-      })
+      const runner = comfyJobRunner(raw['comfyui-url'], logger)
       return comfyDepthProviderFor(depthModel, runner, { env: context.env })
     },
   }

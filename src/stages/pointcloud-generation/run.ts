@@ -16,7 +16,7 @@ import {
   DEFAULT_DEPTH_SCALE,
   type PointCloud,
 } from '../../media/pointcloud/sample.js'
-import { chooseDepthSource, type DepthChoice } from '../../providers/depth/choose.js'
+import { chooseDepthSource, describeDepthChoice } from '../../providers/depth/choose.js'
 import type { DepthEstimate, DepthProvider } from '../../providers/depth/provider.js'
 import { encodeRgbPng } from '../../media/preview/png.js'
 import { ModelServices } from '../../runner/services.js'
@@ -85,7 +85,7 @@ export async function runPointcloudGeneration(
     image = await loadRgbImage(imageFile, inputs.inputImagePath)
     const { width, height } = image.rgb
     logger.info(
-      `Estimating depth for ${inputs.inputImagePath} (${width}x${height}) with ${describe(choice)}.`,
+      `Estimating depth for ${inputs.inputImagePath} (${width}x${height}) with ${describeDepthChoice(choice)}.`,
     )
     estimate = await estimateDepth(services.depth(choice), image, inputs, context)
   } finally {
@@ -199,11 +199,4 @@ async function writeCloud(
     `${POINTCLOUD_FILES.ply}: ${cloud.count} points (every ${cloud.stride} px, ${inputs.plyFormat}); depth from ${estimate.source.label}.`,
   )
   return { depth, cloud, files }
-}
-
-function describe(choice: DepthChoice): string {
-  if (choice.kind === 'provider') return choice.provider.name
-  return choice.tool.preview
-    ? 'the preview placeholder depth'
-    : `the MCP depth tool ${choice.tool.base}`
 }

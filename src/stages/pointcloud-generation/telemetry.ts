@@ -1,5 +1,5 @@
 import type { Redactor } from '../../core/redactor.js'
-import type { DepthEstimate } from '../../providers/depth/provider.js'
+import { depthCost, type DepthEstimate } from '../../providers/depth/provider.js'
 import type { PointCloud } from '../../media/pointcloud/sample.js'
 import { DEFAULT_DEPTH_SCALE } from '../../media/pointcloud/sample.js'
 import {
@@ -8,7 +8,7 @@ import {
   writeArtifactMetadata,
 } from '../../output/telemetry/artifacts.js'
 import type { RunInfo } from '../../output/telemetry/run-info.js'
-import type { Cost, StageDoneMarker } from '../../contracts/telemetry.js'
+import type { StageDoneMarker } from '../../contracts/telemetry.js'
 import type { PointcloudInputs } from './inputs.js'
 import { POINTCLOUD_FILES } from './files.js'
 
@@ -45,14 +45,7 @@ export async function writePointcloudTelemetry(input: PointcloudTelemetryInput):
     depth_source_kind: source.kind,
     ...(source.notice ? { notice: source.notice } : {}),
   }
-  const cost: Cost | null =
-    source.kind === 'preview'
-      ? { usd: 0, basis: 'preview server: computed offline, no charge' }
-      : source.kind === 'comfyui'
-        ? { usd: 0, basis: 'local ComfyUI: no per-call charge' }
-        : source.model
-          ? { usd: null, basis: 'price unknown: depth tools have no price in the model registry' }
-          : null
+  const cost = depthCost(source)
   const depthGray = await describeArtifact(folder, POINTCLOUD_FILES.depthGray, {
     model: source.model,
     timings: {

@@ -2,7 +2,6 @@ import path from 'node:path'
 import { copyFileAtomic, writeFileAtomic } from '../../core/atomic-write.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
-import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { relativeUrl } from '../../output/web/html.js'
 import { AUDIO_EXTENSIONS, posixRelative, requireMediaFile } from '../../output/web/media-files.js'
 import { readPlyHeader, type PlyHeader } from '../../output/web/ply-header.js'
@@ -10,6 +9,7 @@ import { ProvenanceLookup } from '../../output/web/provenance.js'
 import { writeViewerAssets } from '../../output/web/site-assets.js'
 import { writeSiteTelemetry, type SiteFile } from '../../output/web/site-telemetry.js'
 import { renderViewerPage } from '../../output/web/viewer-page.js'
+import { finishStage, startStage } from '../stage-tail.js'
 import type { ViewerInputs } from './inputs.js'
 
 /** What the threejs-pointcloud-viewer stage returns. */
@@ -32,7 +32,8 @@ const RESERVED = new Set(['three', 'kamui-viewer.js'])
  * The threejs-pointcloud-viewer stage (legacy interface, SPEC §4): checks the PLY header, copies
  * the PLY (and the music) into `{out}/assets/`, writes three.js and the viewer script there
  * (served from the site: no CDN), renders `{out}/index.html` from the template, and writes
- * `{out}/metadata/artifact-metadata.json`. A PLY that is preview output (per the telemetry of
+ * `{out}/metadata/artifact-metadata.json` and the folder's done marker. The PLY's stage folder
+ * (when another stage made it) is checked for its done marker first. A PLY that is preview output (per the telemetry of
  * the stage that wrote it) is labelled as such on the page.
  *
  * @throws KamuiError FS_001 for paths outside the workspace; WEB_001 for a missing or unusable
@@ -42,10 +43,10 @@ export async function runViewer(
   inputs: ViewerInputs,
   context: StageContext,
 ): Promise<ViewerResult> {
-  const run = context.run ?? runInfoFromEnv(context.env, new Date())
   const folder = resolveInWorkspace(context.workspace, inputs.outputFolder, 'output-folder')
   const ply = resolveInWorkspace(context.workspace, inputs.plyFile, 'ply-file-path')
   await requireMediaFile(ply, 'ply-file-path', inputs.plyFile)
+  const start = await startStage(context, { file: ply })
   const header = await readPlyHeader(ply)
   const music = inputs.musicFile
     ? resolveInWorkspace(context.workspace, inputs.musicFile, 'music-file')
@@ -77,33 +78,26 @@ export async function runViewer(
   files.push(...viewerAssets.map((file) => ({ path: `assets/${file}` })))
 
   const page = path.join(folder, 'index.html')
-  await writeFileAtomic(
-    page,
-    renderViewerPage({
-      title: inputs.title,
-      config: {
-        title: inputs.title,
-        ply: `assets/${relativeUrl(plyName)}`,
-        background: inputs.backgroundColor,
-        cameraPosition: inputs.cameraPosition,
-        autoRotate: inputs.autoRotate,
-        pointSize: inputs.pointSize,
-        animationSpeed: inputs.animationSpeed,
-      },
-      musicUrl: musicName === undefined ? null : `assets/${relativeUrl(musicName)}`,
-      assetBase: 'assets/',
-      preview: plyPreview,
-      points: header.vertices,
-    }),
-  )
-  files.unshift({ path: 'index.html' })
-  await writeSiteTelemetry({
+  await finishStage({
     folder,
-    stage: 'threejs-pointcloud-viewer',
-    run,
-    endedAt: new Date(),
-    files,
-    redactor: context.redactor,
+    logger: context.logger,
+    doneMarker: start.doneMarker,
+    complete: true,
+    writeFiles: async () => {
+      await writeFileAtomic(page, viewerPage(inputs, plyName, musicName, plyPreview, header))
+      files.unshift({ path: 'index.html' })
+      return files
+    },
+    writeTelemetry: (written, doneMarker) =>
+      writeSiteTelemetry({
+        folder,
+        stage: 'threejs-pointcloud-viewer',
+        run: start.run,
+        endedAt: new Date(),
+        files: written,
+        redactor: context.redactor,
+        doneMarker,
+      }),
   })
   context.logger.info(
     `Point-cloud viewer written to ${posixRelative(context.workspace, page)} (${header.vertices} points` +
@@ -116,4 +110,30 @@ export async function runViewer(
     header,
     preview: plyPreview,
   }
+}
+
+/** The viewer page for the copied PLY (and music). */
+function viewerPage(
+  inputs: ViewerInputs,
+  plyName: string,
+  musicName: string | undefined,
+  preview: boolean,
+  header: PlyHeader,
+): string {
+  return renderViewerPage({
+    title: inputs.title,
+    config: {
+      title: inputs.title,
+      ply: `assets/${relativeUrl(plyName)}`,
+      background: inputs.backgroundColor,
+      cameraPosition: inputs.cameraPosition,
+      autoRotate: inputs.autoRotate,
+      pointSize: inputs.pointSize,
+      animationSpeed: inputs.animationSpeed,
+    },
+    musicUrl: musicName === undefined ? null : `assets/${relativeUrl(musicName)}`,
+    assetBase: 'assets/',
+    preview,
+    points: header.vertices,
+  })
 }
