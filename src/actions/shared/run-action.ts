@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { cancellationSignal } from '../../core/cancellation.js'
 import { errorMessage } from '../../core/errors.js'
+import { fsError } from '../../core/fs-errors.js'
 import type { RawInputs } from '../../core/input-spec.js'
 import type { Logger } from '../../core/logger.js'
 import { Redactor } from '../../core/redactor.js'
@@ -88,7 +89,8 @@ export async function runAction(command: StageCommand): Promise<void> {
       await core.summary.addRaw(redactor.redact(summary), true).write()
     }
   } catch (error) {
-    core.setFailed(redactor.redact(errorMessage(error)))
+    // Operating-system errors become FS_002 with the path (never a bare ENOTDIR).
+    core.setFailed(redactor.redact(errorMessage(fsError(error))))
   } finally {
     cancel.dispose()
   }
