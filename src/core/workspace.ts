@@ -1,4 +1,4 @@
-import { lstatSync, realpathSync } from 'node:fs'
+import { lstatSync, readdirSync, realpathSync, type Dirent } from 'node:fs'
 import { lstat, mkdir, realpath } from 'node:fs/promises'
 import path from 'node:path'
 import { KamuiError } from './errors.js'
@@ -31,7 +31,8 @@ export interface ResolveOptions {
  * @returns the absolute, normalised path (as written, not the link target)
  * @throws KamuiError FS_001 when the result would lie outside the workspace (`..` segments that
  *   climb out, an absolute path elsewhere, a symbolic link that resolves elsewhere or points
- *   nowhere) or inside `.git`; FS_003 when it is the workspace root itself (unless
+ *   nowhere, or an existing folder holding such a link, through which later writes and copies
+ *   would leave the workspace) or inside `.git`; FS_003 when it is the workspace root itself (unless
  *   `allowRoot`); CFG_001 when the path is empty or holds a NUL
  */
 export function resolveInWorkspace(
@@ -53,9 +54,54 @@ export function resolveInWorkspace(
   if (!isInside(root, resolved)) throw outside(resolved)
   const real = realPathOf(resolved)
   if (real === undefined) throw outside(`${resolved} (a symbolic link that points nowhere)`)
-  if (!isInside(realPathOf(root) ?? root, real)) throw outside(real)
+  const realRoot = realPathOf(root) ?? root
+  if (!isInside(realRoot, real)) throw outside(real)
   checkSpecialFolders(root, resolved, inputName, userPath, options)
+  const linkOut = real === realRoot ? undefined : linkLeavingFolder(realRoot, real)
+  if (linkOut !== undefined) {
+    throw new KamuiError(
+      'FS_001',
+      `${inputName} "${userPath}" holds a symbolic link, ${linkOut.link}, that resolves to ` +
+        `${linkOut.target} outside the workspace ${root}: files written or copied through it ` +
+        'would leave the workspace. Remove the link.',
+    )
+  }
   return resolved
+}
+
+/** Entries looked at below a folder by {@link linkLeavingFolder} (bounded for huge trees). */
+const MAX_SCANNED_ENTRIES = 20_000
+
+/**
+ * The first symbolic link below the existing folder `dir` (real path) whose target lies outside
+ * `realRoot`, or undefined (also when `dir` is no folder). Links are not followed.
+ */
+function linkLeavingFolder(
+  realRoot: string,
+  dir: string,
+): { link: string; target: string } | undefined {
+  let scanned = 0
+  const stack = [dir]
+  while (stack.length > 0 && scanned < MAX_SCANNED_ENTRIES) {
+    const current = stack.pop() as string
+    let entries: Dirent[]
+    try {
+      entries = readdirSync(current, { withFileTypes: true })
+    } catch {
+      continue
+    }
+    for (const entry of entries) {
+      scanned++
+      const full = path.join(current, entry.name)
+      if (entry.isSymbolicLink()) {
+        const target = realPathOf(full)
+        if (target === undefined || !isInside(realRoot, target)) {
+          return { link: full, target: target ?? 'nowhere' }
+        }
+      } else if (entry.isDirectory() && entry.name !== '.git') stack.push(full)
+    }
+  }
+  return undefined
 }
 
 function checkSpecialFolders(

@@ -96,6 +96,14 @@ describe('the workspace boundary resolves links', () => {
     }
   })
 
+  it('refuses an existing folder that holds a link leading out (later writes would follow it)', async () => {
+    await mkdir(path.join(workspace, 'out'))
+    await symlink(outside, path.join(workspace, 'out', 'images'))
+    const error = thrown(() => resolveInWorkspace(workspace, 'out', 'folder-name'))
+    expect(isKamuiError(error, 'FS_001')).toBe(true)
+    expect(String(error)).toContain(path.join(workspace, 'out', 'images'))
+  })
+
   it('creates folders step by step and stops at a planted link (FS_001)', async () => {
     await mkdir(path.join(workspace, 'out'))
     await symlink(outside, path.join(workspace, 'out', 'images'))
