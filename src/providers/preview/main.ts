@@ -1,4 +1,5 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
+import { setDefaultNetworkPolicy } from '../../core/http.js'
 import { createPreviewServer } from './server.js'
 
 /*
@@ -19,6 +20,11 @@ function latencyFromEnv(raw: string | undefined): number {
   log(`ignoring KAMUI_PREVIEW_LATENCY_MS=${JSON.stringify(raw)}: not a non-negative integer`)
   return 0
 }
+
+// The image URLs the preview tools fetch come from the suite's own stages, which downloaded
+// them first under the run's network policy (src/core/http.ts); this process does not judge them
+// again (it would not know the run's KAMUI_ALLOW_PRIVATE_NETWORK).
+setDefaultNetworkPolicy({ allowPrivate: true })
 
 const latencyMs = latencyFromEnv(process.env.KAMUI_PREVIEW_LATENCY_MS)
 const server = createPreviewServer({ latencyMs, env: process.env })
