@@ -56,35 +56,24 @@ export function comfyDepthDeps(raw: RawInputs, context: StageContext): Pointclou
 }
 
 /**
- * `pointcloud-generation`: the legacy interface (SPEC §4) with real depth sources.
- *
- * @param deps plug-ins (the ComfyUI depth provider of self-hosted runners), or a function making
- *   them per run from the raw inputs and the context
+ * `pointcloud-generation`: the legacy interface (SPEC §4) with real depth sources: MCP depth
+ * tools, ComfyUI depth templates (`comfyui:<template>` on the servers of `comfyui-url`), a given
+ * depth image, the preview placeholder and the luminance heuristic, all through the run's model
+ * services.
  */
-export function createPointcloudGenerationCommand(
-  deps: PointcloudDeps | ((raw: RawInputs, context: StageContext) => PointcloudDeps) = {},
-): StageCommand {
-  return {
-    name: 'pointcloud-generation',
-    description:
-      'Estimate depth for an image (MCP depth tool, ComfyUI, or a given depth image) and write depth.png, ' +
-      'depth_gray.png and a coloured pointcloud.ply.',
-    inputs: POINTCLOUD_GENERATION_INPUTS,
-    outputs: POINTCLOUD_GENERATION_OUTPUTS,
-    async run(raw, context) {
-      const runDeps = typeof deps === 'function' ? deps(raw, context) : deps
-      const result = await runPointcloudGeneration(parsePointcloudInputs(raw), context, runDeps)
-      return {
-        outputs: pointcloudOutputs(result, context.workspace),
-        summary: pointcloudSummaryMarkdown(result, context.workspace),
-        folder: result.folder,
-      }
-    },
-  }
+export const pointcloudGenerationCommand: StageCommand = {
+  name: 'pointcloud-generation',
+  description:
+    'Estimate depth for an image (MCP depth tool, ComfyUI, or a given depth image) and write depth.png, ' +
+    'depth_gray.png and a coloured pointcloud.ply.',
+  inputs: POINTCLOUD_GENERATION_INPUTS,
+  outputs: POINTCLOUD_GENERATION_OUTPUTS,
+  async run(raw, context) {
+    const result = await runPointcloudGeneration(parsePointcloudInputs(raw), context)
+    return {
+      outputs: pointcloudOutputs(result, context.workspace),
+      summary: pointcloudSummaryMarkdown(result, context.workspace),
+      folder: result.folder,
+    }
+  },
 }
-
-/**
- * The `pointcloud-generation` command with the built-in depth sources and ComfyUI (the model
- * services run `comfyui:<template>` on the servers of `comfyui-url`).
- */
-export const pointcloudGenerationCommand: StageCommand = createPointcloudGenerationCommand()

@@ -128,42 +128,9 @@ export function registerPreviewVideoTools(
   const env = options.env ?? {}
   const latencyMs = Math.max(0, options.latencyMs ?? 0)
 
-  const render = async (args: PreviewVideoArgs): Promise<RenderedClip> => {
-    tools ??= resolveFfmpeg(env)
-    const ffmpeg = await tools
-    const first = await fetchPng(args.image_url, 'image_url')
-    const last = args.end_image_url
-      ? await fetchPng(args.end_image_url, 'end_image_url')
-      : undefined
-    const aspect = parseAspectRatio(args.aspect_ratio ?? '', 'aspect_ratio')
-    const seed = args.seed ?? 0
-    const standInFor = args.model?.trim() || null
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'kamui-preview-video-'))
-    try {
-      const file = path.join(dir, 'clip.mp4')
-      // One render at a time: frames are computed on this process's event loop.
-      const clip = await queue.run(() =>
-        renderPreviewClip(
-          ffmpeg,
-          {
-            first,
-            ...(last ? { last } : {}),
-            durationS: args.duration ?? 5,
-            fps: args.fps ?? 24,
-            ...(aspect ? { aspect } : {}),
-            ...(args.max_long_side ? { maxLongSide: args.max_long_side } : {}),
-            seed,
-            prompt: args.prompt ?? '',
-            standInFor,
-          },
-          file,
-        ),
-      )
-      return { ...clip, mp4: await readFile(file), standInFor, seed }
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
-  }
+  const ffmpeg = (): Promise<FfmpegTools> => (tools ??= resolveFfmpeg(env))
+  const render = (args: PreviewVideoArgs): Promise<RenderedClip> =>
+    renderVideoJob(args, queue, ffmpeg)
 
   server.registerTool(
     PREVIEW_VIDEO_TOOLS.generate,
@@ -192,27 +159,7 @@ export function registerPreviewVideoTools(
         '{"request_id", "status": "queued"}; poll preview_video_status, then preview_video_result.',
       inputSchema: previewVideoArgsShape,
     },
-    (args): CallToolResult => {
-      const id = `preview-video-${randomUUID()}`
-      const job: VideoJob = { status: 'queued' }
-      jobs.set(id, job)
-      evict(jobs)
-      const timer = setTimeout(() => {
-        job.status = 'processing'
-        render(args).then(
-          (result) => {
-            job.status = 'completed'
-            job.result = result
-          },
-          (error: unknown) => {
-            job.status = 'failed'
-            job.error = errorMessage(error)
-          },
-        )
-      }, latencyMs)
-      timer.unref?.()
-      return jsonText({ request_id: id, status: 'queued' })
-    },
+    (args): CallToolResult => submitVideoJob(jobs, () => render(args), latencyMs),
   )
 
   registerStatusAndResultTools(server, {
@@ -223,6 +170,71 @@ export function registerPreviewVideoTools(
     lookup: (id) => jobs.get(id),
     toResult: previewVideoResult,
   })
+}
+
+/** Renders one clip (one render at a time: frames are computed on this process's event loop). */
+async function renderVideoJob(
+  args: PreviewVideoArgs,
+  queue: SerialQueue,
+  ffmpeg: () => Promise<FfmpegTools>,
+): Promise<RenderedClip> {
+  const tools = await ffmpeg()
+  const first = await fetchPng(args.image_url, 'image_url')
+  const last = args.end_image_url ? await fetchPng(args.end_image_url, 'end_image_url') : undefined
+  const aspect = parseAspectRatio(args.aspect_ratio ?? '', 'aspect_ratio')
+  const seed = args.seed ?? 0
+  const standInFor = args.model?.trim() || null
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kamui-preview-video-'))
+  try {
+    const file = path.join(dir, 'clip.mp4')
+    const clip = await queue.run(() =>
+      renderPreviewClip(
+        tools,
+        {
+          first,
+          ...(last ? { last } : {}),
+          durationS: args.duration ?? 5,
+          fps: args.fps ?? 24,
+          ...(aspect ? { aspect } : {}),
+          ...(args.max_long_side ? { maxLongSide: args.max_long_side } : {}),
+          seed,
+          prompt: args.prompt ?? '',
+          standInFor,
+        },
+        file,
+      ),
+    )
+    return { ...clip, mp4: await readFile(file), standInFor, seed }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** Queues a job: it turns `processing` after `latencyMs`, then `completed` or `failed`. */
+function submitVideoJob(
+  jobs: Map<string, VideoJob>,
+  render: () => Promise<RenderedClip>,
+  latencyMs: number,
+): CallToolResult {
+  const id = `preview-video-${randomUUID()}`
+  const job: VideoJob = { status: 'queued' }
+  jobs.set(id, job)
+  evict(jobs)
+  const timer = setTimeout(() => {
+    job.status = 'processing'
+    render().then(
+      (result) => {
+        job.status = 'completed'
+        job.result = result
+      },
+      (error: unknown) => {
+        job.status = 'failed'
+        job.error = errorMessage(error)
+      },
+    )
+  }, latencyMs)
+  timer.unref?.()
+  return jsonText({ request_id: id, status: 'queued' })
 }
 
 /** `preview://video/<first 16 hex digits of sha256(mp4)>.mp4`: an identifier, not fetchable. */
