@@ -7,8 +7,7 @@ import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
 import type { GenerationQueue } from '../../runner/generation-queue.js'
 import { ModelServices } from '../../runner/services.js'
-import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
-import type { RunInfo } from '../../core/run-info.js'
+import { finishStage, startStage, type StageInput, type StageStart } from '../stage-tail.js'
 import { KEYFRAME_SIZES } from './aspect.js'
 import { KeyframeCache } from './cache.js'
 import { buildKeyframesFile } from './build-file.js'
@@ -78,7 +77,6 @@ export async function runKeyframes(
   providers: KeyframesProviders = {},
 ): Promise<KeyframesResult> {
   const started = performance.now()
-  const info = context.run ?? runInfoFromEnv(context.env, new Date())
   const { logger, workspace } = context
   const folder = resolveInWorkspace(workspace, inputs.folderName, 'folder-name')
   const cacheFolder = resolveInWorkspace(workspace, inputs.cacheFolder, 'cache-folder')
@@ -94,6 +92,7 @@ export async function runKeyframes(
   try {
     const previous =
       inputs.retrySegments.length > 0 ? await previousRun(folder, inputs.retrySegments) : undefined
+    const start = await startStage(context, stageInput(inputs, workspace))
     const needStories = !previous && !inputs.storyboardFile
     const resolved = await resolveProviders(inputs, needStories, services, providers, logger)
     for (const notice of resolved.notices) logger.warn(notice)
@@ -106,7 +105,7 @@ export async function runKeyframes(
     )
     const run: KeyframesRun = {
       started,
-      info,
+      start,
       inputs,
       context,
       folder,
@@ -140,8 +139,8 @@ export async function runKeyframes(
 interface KeyframesRun {
   /** `performance.now()` at the start. */
   started: number
-  /** The CI run, for the telemetry. */
-  info: RunInfo
+  /** The run record and the done-marker check of the input, for the telemetry. */
+  start: StageStart
   inputs: KeyframesInputs
   context: StageContext
   /** Absolute stage folder. */
@@ -293,21 +292,15 @@ interface ProductsOutcome {
   ms: number
 }
 
-/**
- * Writes keyframes.json and the telemetry, logs the warnings and the summary, and returns the
- * result.
- *
- * @throws KamuiError RUN_001 when cancelled, KF_003 when no segment is complete (after writing)
- */
-async function finishKeyframes(
+/** The keyframes.json of the run. */
+function keyframesFileOf(
   run: KeyframesRun,
   story: StoryOutcome,
   frames: FramesOutcome,
   products: ProductsOutcome,
-): Promise<KeyframesResult> {
-  const { folder, context, inputs, resolved } = run
-  const { logger } = context
-  const keyframes = buildKeyframesFile({
+): KeyframesFile {
+  const { context, inputs, resolved } = run
+  return buildKeyframesFile({
     version: context.version,
     inputs,
     width: run.width,
@@ -331,21 +324,47 @@ async function finishKeyframes(
     },
     warnings: runWarnings(run, products.warnings, frames.records),
   })
+}
+
+/**
+ * Writes keyframes.json and the telemetry, logs the warnings and the summary, and returns the
+ * result.
+ *
+ * @throws KamuiError RUN_001 when cancelled, KF_003 when no segment is complete (after writing)
+ */
+async function finishKeyframes(
+  run: KeyframesRun,
+  story: StoryOutcome,
+  frames: FramesOutcome,
+  products: ProductsOutcome,
+): Promise<KeyframesResult> {
+  const { folder, context } = run
+  const { logger } = context
+  const keyframes = keyframesFileOf(run, story, frames, products)
   const cancelled = context.signal?.aborted ?? false
   const file = path.join(folder, KEYFRAMES_FILE)
-  await writeRedactedJson(file, KeyframesFileSchema.parse(keyframes), context.redactor)
-  await writeKeyframesTelemetry({
-    folder,
-    run: run.info,
-    endedAt: new Date(),
-    keyframes,
-    made: frames.made,
-    otherFiles: [KEYFRAMES_FILE, ...(story.stories ? [STORIES_FILE] : [])],
-    redactor: context.redactor,
-    cancelled,
-  })
   const { summary, warnings } = keyframes
-  for (const warning of warnings) logger.warn(`${warning.code}: ${warning.message}`)
+  await finishStage({
+    folder,
+    logger,
+    doneMarker: run.start.doneMarker,
+    warnings,
+    complete: !cancelled && summary.completeSegments > 0,
+    writeFiles: () =>
+      writeRedactedJson(file, KeyframesFileSchema.parse(keyframes), context.redactor),
+    writeTelemetry: (_written, doneMarker) =>
+      writeKeyframesTelemetry({
+        folder,
+        run: run.start.run,
+        endedAt: new Date(),
+        keyframes,
+        made: frames.made,
+        otherFiles: [KEYFRAMES_FILE, ...(story.stories ? [STORIES_FILE] : [])],
+        redactor: context.redactor,
+        cancelled,
+        doneMarker,
+      }),
+  })
   logger.info(
     `keyframes.json: ${summary.frames} frames (${summary.generatedFrames} generated, ` +
       `${summary.inheritedFrames} inherited), cache ${keyframes.cache.hits} hit(s) / ${keyframes.cache.misses} miss(es).`,
@@ -385,5 +404,20 @@ async function removeStaleFrames(
       if (frame.path === null)
         await rm(path.join(folder, frameFile(record.index, frame.kind)), { force: true })
     }
+  }
+}
+
+/**
+ * What the stage consumes for the done-marker check: the first product photo given as a file
+ * (the image stage's primary image in a pipeline); nothing when every photo is a URL. A path
+ * that is not valid is left to the product-image check (KF_001, FS_001), which comes next.
+ */
+function stageInput(inputs: KeyframesInputs, workspace: string): StageInput {
+  const file = inputs.productImages.find((source) => !/^https?:\/\//i.test(source))
+  if (!file) return { none: 'the product images are URLs, not files of another stage' }
+  try {
+    return { file: resolveInWorkspace(workspace, file, 'product-images') }
+  } catch {
+    return { none: `the product image ${file} is not a file in the workspace` }
   }
 }

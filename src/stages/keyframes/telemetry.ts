@@ -6,7 +6,7 @@ import {
   type ArtifactExtra,
 } from '../../output/telemetry/artifacts.js'
 import type { RunInfo } from '../../output/telemetry/run-info.js'
-import type { Artifact, Cost, TelemetryError } from '../../contracts/telemetry.js'
+import type { Artifact, Cost, StageDoneMarker, TelemetryError } from '../../contracts/telemetry.js'
 import { combinedCost } from './costs.js'
 import type { MadeFrame } from './frame-steps.js'
 import type { KeyframeRecord, KeyframesFile } from './keyframes-file.js'
@@ -25,6 +25,8 @@ export interface KeyframesTelemetryInput {
   otherFiles: readonly string[]
   redactor: Redactor
   cancelled: boolean
+  /** The done-marker check of the stage's input (`done_marker` of the stage record). */
+  doneMarker: StageDoneMarker
 }
 
 /**
@@ -61,6 +63,7 @@ export async function writeKeyframesTelemetry(input: KeyframesTelemetryInput): P
     endedAt: input.endedAt,
     artifacts,
     errors,
+    doneMarker: input.doneMarker,
   })
   return (await writeArtifactMetadata(folder, record, input.redactor)).file
 }

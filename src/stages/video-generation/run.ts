@@ -3,10 +3,9 @@ import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
-import type { RunInfo } from '../../core/run-info.js'
 import type { GenerationQueue } from '../../runner/generation-queue.js'
 import { ModelServices } from '../../runner/services.js'
-import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
+import { finishStage, startStage, type StageInput, type StageStart } from '../stage-tail.js'
 import { concatenateClips } from '../../media/video/concat.js'
 import { prepareFfmpeg, type FfmpegInfo, type FfmpegTools } from '../../media/video/ffmpeg.js'
 import { chooseVideoProvider } from '../../providers/video/choose.js'
@@ -75,7 +74,6 @@ export async function runVideoGeneration(
   deps: VideoGenerationDeps = {},
 ): Promise<VideoGenerationResult> {
   const startedAt = performance.now()
-  const run = context.run ?? runInfoFromEnv(context.env, new Date())
   const { logger } = context
   const folder = resolveInWorkspace(context.workspace, inputs.folderName, 'folder-name')
   // Found first, so that the preview server gets it; required once the model is known.
@@ -94,9 +92,10 @@ export async function runVideoGeneration(
     context,
   )
   try {
+    const start = await startStage(context, stageInput(inputs, context.workspace, folder))
     const setup = await prepareClips(inputs, context, folder, services, deps, ffmpeg !== undefined)
     const clips = await generateClips(setup, inputs, context, folder, ffmpeg?.tools)
-    return await finishVideo({ ...setup, clips, ffmpeg, run, startedAt, folder }, inputs, context)
+    return await finishVideo({ ...setup, clips, ffmpeg, start, startedAt, folder }, inputs, context)
   } finally {
     await services.close()
   }
@@ -228,7 +227,8 @@ async function generateClips(
 interface MadeClips extends ClipSetup {
   clips: ClipRecord[]
   ffmpeg: { tools: FfmpegTools; info: FfmpegInfo } | undefined
-  run: RunInfo
+  /** The run record and the done-marker check of the input. */
+  start: StageStart
   startedAt: number
   folder: string
 }
@@ -263,19 +263,27 @@ async function finishVideo(
   }
   const report = videoReport(m, inputs, context, { final, warnings, cancelled })
   const reportPath = path.join(folder, VIDEO_REPORT_FILE)
-  await writeRedactedJson(reportPath, report, context.redactor)
-  await writeVideoTelemetry({
+  await finishStage({
     folder,
-    run: m.run,
-    endedAt: new Date(),
-    clips,
-    final,
-    costUsd: m.priceUsd,
-    redactor: context.redactor,
-    cancelled,
-    ffmpeg: m.ffmpeg?.info ?? null,
+    logger: context.logger,
+    doneMarker: m.start.doneMarker,
+    warnings,
+    complete: !cancelled && failed.length === 0,
+    writeFiles: () => writeRedactedJson(reportPath, report, context.redactor),
+    writeTelemetry: (_written, doneMarker) =>
+      writeVideoTelemetry({
+        folder,
+        run: m.start.run,
+        endedAt: new Date(),
+        clips,
+        final,
+        costUsd: m.priceUsd,
+        redactor: context.redactor,
+        cancelled,
+        ffmpeg: m.ffmpeg?.info ?? null,
+        doneMarker,
+      }),
   })
-  for (const warning of warnings) context.logger.warn(`${warning.code}: ${warning.message}`)
   if (cancelled) {
     throw new KamuiError(
       'RUN_001',
@@ -332,6 +340,30 @@ function videoReport(
     },
     warnings: outcome.warnings,
   }
+}
+
+/**
+ * What the stage consumes for the done-marker check: the keyframes.json, else the first-frame
+ * file (`input-image-path`, else the image stage's primary image in the folder); nothing for a
+ * URL, or for keyframes streamed segment by segment by the pipeline (it hands them over
+ * itself). A path that is not valid is left to the frame checks, which come next.
+ */
+function stageInput(inputs: VideoGenerationInputs, workspace: string, folder: string): StageInput {
+  if (inputs.keyframeSegments) {
+    return { none: 'the keyframes are handed over segment by segment by the pipeline' }
+  }
+  try {
+    if (inputs.keyframes)
+      return { file: resolveInWorkspace(workspace, inputs.keyframes, 'keyframes') }
+    if (inputs.inputImagePath) {
+      return { file: resolveInWorkspace(workspace, inputs.inputImagePath, 'input-image-path') }
+    }
+  } catch {
+    return { none: 'the input path is not a file in the workspace' }
+  }
+  const legacy = path.join(folder, LEGACY_IMAGE)
+  if (existsSync(legacy)) return { file: legacy }
+  return { none: 'the first frame is a URL (google-image-url), not a file of another stage' }
 }
 
 /** The clips to make: every segment of the keyframes file, or one segment from the inputs. */
