@@ -3,17 +3,25 @@ import type { StageCommand } from '../../core/stage-command.js'
 import { runPipeline, type StageRun } from './run.js'
 import { PIPELINE_INPUTS, PIPELINE_OUTPUTS } from './spec.js'
 
-/** The job summary: which stages ran, and how they ended. */
-export function pipelineSummaryMarkdown(runs: readonly StageRun[]): string {
+/**
+ * The job summary: which stages ran, when each started and how long it took (seconds since the
+ * pipeline started: stages that ran side by side overlap), and how they ended.
+ *
+ * @param wallMs the pipeline's wall time, ms
+ */
+export function pipelineSummaryMarkdown(runs: readonly StageRun[], wallMs: number): string {
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
   return [
     '### kamui pipeline',
     '',
-    '| stage | status | time | note |',
-    '| --- | --- | --- | --- |',
+    '| stage | status | start | time | note |',
+    '| --- | --- | --- | --- | --- |',
     ...runs.map(
-      (s) =>
-        `| ${s.stage} | ${s.status} | ${(s.durationMs / 1000).toFixed(1)} s | ${s.reason ? markdownCell(s.reason) : ''} |`,
+      (r) =>
+        `| ${r.stage} | ${r.status} | ${s(r.startedMs)} | ${s(r.durationMs)} | ${r.reason ? markdownCell(r.reason) : ''} |`,
     ),
+    '',
+    `Wall time ${s(wallMs)}; keyframes, video and point cloud run side by side once the image is chosen.`,
     '',
   ].join('\n')
 }
@@ -31,7 +39,7 @@ export const pipelineCommand: StageCommand = {
     const result = await runPipeline(raw, context)
     return {
       outputs: result.outputs,
-      summary: pipelineSummaryMarkdown(result.runs),
+      summary: pipelineSummaryMarkdown(result.runs, result.wallMs),
       folder: result.folder,
     }
   },

@@ -7,6 +7,7 @@ import { elapsedSince, runTaskGraph, type TaskOutcomes } from './graph.js'
 import { parsePipelineInputs } from './inputs.js'
 import { pipelineOutputs, STAGE_OUTPUTS, type StageRun } from './outputs.js'
 import { PIPELINE_STAGES, type PipelineStage } from './spec.js'
+import { STAGE_FUNCTIONS, type StageFunctions } from './stage-functions.js'
 import {
   failureReason,
   pipelineGraph,
@@ -47,13 +48,18 @@ export interface PipelineResult {
  * @throws KamuiError IMG_009 empty concept, CFG_001 unknown stage name, FS_001 folder outside
  *   the workspace, VID_001 when the video stage is selected and no ffmpeg may be used (all
  *   before any stage runs); the image stage's error when it fails; RUN_001 when cancelled
+ * @param stageFunctions the stage functions (tests pass fakes)
  */
-export async function runPipeline(raw: RawInputs, context: StageContext): Promise<PipelineResult> {
+export async function runPipeline(
+  raw: RawInputs,
+  context: StageContext,
+  stageFunctions: StageFunctions = STAGE_FUNCTIONS,
+): Promise<PipelineResult> {
   const now = elapsedSince(performance.now())
   const inputs = parsePipelineInputs(raw)
   const folder = resolveInWorkspace(context.workspace, inputs.folderName, 'folder-name')
   if (inputs.stages.has('video')) await checkFfmpeg(context, inputs.allowBundledFfmpeg)
-  const outcomes = await runTaskGraph(pipelineGraph(inputs, context), now)
+  const outcomes = await runTaskGraph(pipelineGraph(inputs, context, stageFunctions), now)
   const stopped =
     outcomes.image.status === 'failed'
       ? outcomes.image

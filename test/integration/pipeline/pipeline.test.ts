@@ -28,6 +28,15 @@ describe('kamui pipeline on the preview server', () => {
       ['pointcloud', 'ok', null],
       ['web', 'ok', null],
     ])
+    // The stages ran as a graph: keyframes, video and point cloud after the image, side by side;
+    // the web player after all of them.
+    const span = Object.fromEntries(result.runs.map((r) => [r.stage, r]))
+    for (const stage of ['keyframes', 'video', 'pointcloud']) {
+      expect(span[stage]!.startedMs).toBeGreaterThanOrEqual(span['image']!.endedMs)
+      expect(span['web']!.startedMs).toBeGreaterThanOrEqual(span[stage]!.endedMs)
+    }
+    expect(span['pointcloud']!.startedMs).toBeLessThan(span['video']!.endedMs)
+    expect(result.wallMs).toBeGreaterThanOrEqual(span['web']!.endedMs)
     const o = result.outputs
     expect(o['keyframes-json']).toBe('out/run/keyframes.json')
     expect(JSON.parse(o['video-paths'] as string)).toEqual([
