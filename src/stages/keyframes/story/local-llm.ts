@@ -4,7 +4,7 @@ import type { InjectedLlm } from './types.js'
 
 /**
  * The keyframes stage's {@link InjectedLlm} over a connected local-LLM client (LM Studio, or
- * Ollama as fallback; `createLlmClient`). The stage's JSON schema is turned back into a zod
+ * Ollama as fallback; the model services' `llm()`). The stage's JSON schema is turned back into a zod
  * schema (`z.fromJSONSchema`) for the client's structured-output call, which sends it as
  * `response_format.json_schema` (LM Studio) or `format` (Ollama) and validates the answer
  * (LLM_002 when it does not match); the stage then validates the value with its own schemas.
