@@ -2,6 +2,7 @@ import type { Dirent } from 'node:fs'
 import { readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
+import { holdsSecret, secretLocation } from '../../core/secrets-scan.js'
 import { isInside } from '../../core/workspace.js'
 import { PUBLISH_ERROR_CODE, type PublishRequest } from './types.js'
 
@@ -97,28 +98,40 @@ export async function listFolderFiles(
 const STALE_SLACK_MS = 2000
 
 /**
- * When the current job started, for {@link listFolderFiles}' stale-file rule: the creation time
- * of the runner's per-job temporary folder (`RUNNER_TEMP`, made fresh for every job), or, where
- * the file system does not record creation times, the time the first stage of the job wrote the
- * marker `kamui-job-start` into it. Without a folder (the CLI), undefined: nothing is stale.
+ * When the current job started, for {@link listFolderFiles}' stale-file rule, from the runner's
+ * per-job temporary folder (`RUNNER_TEMP`, emptied at the start of every job, where the runner
+ * then creates its file-command files): the oldest creation time of its entries, else the
+ * folder's own creation time, else the time the first stage of the job wrote the marker
+ * `kamui-job-start` into it. Without a folder (the CLI), undefined: nothing is stale.
  */
 export async function jobStartedAt(runnerTemp: string | undefined): Promise<number | undefined> {
   if (!runnerTemp) return undefined
-  const marker = path.join(runnerTemp, 'kamui-job-start')
+  const marker = path.join(runnerTemp, JOB_MARKER)
   try {
-    const born = (await stat(runnerTemp)).birthtimeMs
-    if (born > 0) return born
     const recorded = Number(await readFile(marker, 'utf8'))
     if (Number.isFinite(recorded) && recorded > 0) return recorded
   } catch {
     // no marker yet: this is the first stage of the job
   }
-  const now = Date.now()
-  await writeFile(marker, String(now)).catch(() => undefined)
-  return now
+  let started: number | undefined
+  try {
+    for (const entry of await readdir(runnerTemp)) {
+      const info = await stat(path.join(runnerTemp, entry))
+      const born = info.birthtimeMs > 0 ? info.birthtimeMs : info.mtimeMs
+      started = started === undefined ? born : Math.min(started, born)
+    }
+    const own = (await stat(runnerTemp)).birthtimeMs
+    started ??= own > 0 ? own : undefined
+  } catch {
+    // an unreadable folder: the marker's time below
+  }
+  started ??= Date.now()
+  await writeFile(marker, String(started)).catch(() => undefined)
+  return started
 }
 
-import { holdsSecret, secretLocation } from '../../core/secrets-scan.js'
+/** The marker of {@link jobStartedAt} in the runner's temporary folder. */
+const JOB_MARKER = 'kamui-job-start'
 
 export { holdsSecret, secretLocation }
 

@@ -66,10 +66,15 @@ describe('publishing guards', () => {
     expect(message).not.toContain(secret)
   })
 
-  it('dates the job from the runner temp folder (created fresh for each job)', async () => {
+  it('dates the job from the runner temp folder (emptied for each job)', async () => {
     const temp = await mkdtemp(path.join(os.tmpdir(), 'kamui-runner-temp-'))
+    await mkdir(path.join(temp, '_runner_file_commands'))
+    const past = new Date(Date.now() - 600_000)
+    await utimes(path.join(temp, '_runner_file_commands'), past, past)
     const first = await jobStartedAt(temp)
-    expect(first).toBeGreaterThan(Date.now() - 60_000)
+    expect(first).toBeGreaterThan(Date.now() - 700_000)
+    expect(first).toBeLessThanOrEqual(Date.now())
+    // Later stages of the same job read the same time.
     expect(await jobStartedAt(temp)).toBe(first)
     expect(await jobStartedAt(undefined)).toBeUndefined()
     await removeDir(temp)
