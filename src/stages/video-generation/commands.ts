@@ -8,6 +8,7 @@ import { parseVideoInputs } from './inputs.js'
 import type { VideoGenerationDeps } from './models.js'
 import { runVideoGeneration, type VideoGenerationResult } from './run.js'
 import { VIDEO_GENERATION_INPUTS, VIDEO_GENERATION_OUTPUTS } from './spec.js'
+import { outputUrl } from '../../core/url.js'
 
 /**
  * The action outputs of a finished run. Paths are relative to the workspace with forward
@@ -23,7 +24,8 @@ export function videoOutputs(
   const finalPath = result.final ? rel(result.final.file) : ''
   return {
     'video-completed': 'true',
-    'video-url': result.clips[0]?.url ?? '',
+    // Model-controlled: written as data (one line, http(s) re-serialised, or preview://).
+    'video-url': outputUrl(result.clips[0]?.url, 'video-url'),
     'video-path': finalPath || (clipPaths[0] ?? ''),
     'video-paths': JSON.stringify(clipPaths),
     'final-video-path': finalPath,
