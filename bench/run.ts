@@ -15,6 +15,7 @@
  * sum of stage times − wall ≥ point-cloud time) or a run fails, 0 otherwise.
  */
 import { parseArgs } from 'node:util'
+import { setDefaultNetworkPolicy } from '../src/core/http.js'
 import { runKeyframesBench } from './keyframes.js'
 import { runPipelineBench } from './pipeline.js'
 import { startFakeKamui } from '../test/fixtures/servers/start-fake-kamui.js'
@@ -42,6 +43,9 @@ console.log(
     `status polled every ${POLL_INTERVAL_MS} ms (each job may end up to ${POLL_INTERVAL_MS} ms after L)`,
 )
 
+// The fake server serves its images on 127.0.0.1, like a self-hosted setup: allow private
+// download targets here, as KAMUI_ALLOW_PRIVATE_NETWORK=true does on a self-hosted runner.
+setDefaultNetworkPolicy({ allowPrivate: true })
 const server = await startFakeKamui({ latencyMs: L, longSide: 256 })
 let missed = false
 try {
