@@ -8,7 +8,7 @@ import {
 } from './aspect.js'
 import { parseProductImageList } from './product-images.js'
 import { MAX_SEGMENTS, MIN_SEGMENTS } from './storyboard.js'
-import type { ReadySegment } from './segment-ready.js'
+import type { ReadyKeyframeSegment } from '../../contracts/keyframes-handoff.js'
 import { KEYFRAMES_INPUTS } from './spec.js'
 
 /** How the steps of a run are scheduled. */
@@ -63,7 +63,7 @@ export interface KeyframesInputs {
    * Told of each segment as soon as both its frames exist, while the others are still being made
    * (set by the pipeline, never parsed from an input; see `announceReadySegments`).
    */
-  onSegmentReady?: (segment: ReadySegment) => void
+  onSegmentReady?: (segment: ReadyKeyframeSegment) => void
 }
 
 /**

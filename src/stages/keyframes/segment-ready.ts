@@ -1,21 +1,8 @@
+import type { ReadyKeyframeSegment } from '../../contracts/keyframes-handoff.js'
 import type { MadeFrame } from './frame-steps.js'
 import type { GraphNode } from './graph.js'
 import { stepId } from './plan.js'
 import type { Segment } from './storyboard.js'
-
-/**
- * A segment whose two keyframes exist, as keyframes.json will hold it: frame paths relative to
- * the run folder (`keyframes/segment-1-first.png`) and the hosted model's URLs (or null).
- */
-export interface ReadySegment {
-  index: number
-  description: string
-  /** Seconds. */
-  duration: number
-  status: 'complete'
-  firstFrame: { path: string | null; url: string | null }
-  lastFrame: { path: string | null; url: string | null }
-}
 
 /**
  * Wraps the frame steps of `nodes` so that `onReady` hears of each segment as soon as both its
@@ -25,7 +12,7 @@ export interface ReadySegment {
 export function announceReadySegments(
   nodes: readonly GraphNode[],
   segments: readonly Segment[],
-  onReady: ((segment: ReadySegment) => void) | undefined,
+  onReady: ((segment: ReadyKeyframeSegment) => void) | undefined,
 ): GraphNode[] {
   if (!onReady) return [...nodes]
   const made = new Map<string, MadeFrame>()

@@ -1,6 +1,8 @@
 import { KamuiError } from '../../core/errors.js'
-import type { ReadySegment } from '../keyframes/segment-ready.js'
-import type { VideoKeyframeSegment } from '../video-generation/keyframes.js'
+import type {
+  KeyframeSegmentHandoff as VideoKeyframeSegment,
+  ReadyKeyframeSegment as ReadySegment,
+} from '../../contracts/keyframes-handoff.js'
 
 /**
  * The keyframes of a pipeline run on their way from the keyframes stage to the video stage:

@@ -3,7 +3,7 @@ import { withDefaults, type RawInputs } from '../../core/input-spec.js'
 import { parseAspectRatio, type AspectRatio } from '../../media/video/size.js'
 import { MAX_PREVIEW_FPS, MAX_PREVIEW_SECONDS } from '../../media/video/preview-clip.js'
 import { optionalInput, parseBooleanInput, parseNumberInput } from '../../core/parse-input.js'
-import type { VideoKeyframeSegment } from './keyframes.js'
+import type { KeyframeSegmentHandoff } from '../../contracts/keyframes-handoff.js'
 import { VIDEO_GENERATION_INPUTS } from './spec.js'
 
 /** Typed inputs of the video-generation stage. */
@@ -45,7 +45,7 @@ export interface VideoGenerationInputs {
    * paths relative to its folder) once both its frames exist, rejecting when the segment
    * failed. Each clip then starts as soon as its segment resolves, and the file is not read.
    */
-  keyframeSegments?: readonly Promise<VideoKeyframeSegment>[]
+  keyframeSegments?: readonly Promise<KeyframeSegmentHandoff>[]
 }
 
 /**

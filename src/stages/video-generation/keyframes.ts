@@ -1,64 +1,13 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { z } from 'zod'
 import { KamuiError } from '../../core/errors.js'
 import { isInside } from '../../core/workspace.js'
-
-/**
- * The part of a `keyframes.json` (written by the keyframes stage, `KeyframesFileSchema`) that
- * the video stage reads. Everything else in the file is allowed and ignored, so the two stages
- * only agree on these fields:
- *
- * ```json
- * {
- *   "segments": [
- *     {
- *       "index": 1,                       // 1-based; the clip is videos/segment-{index}.mp4
- *       "description": "…",               // optional: appended to video-prompt for this clip
- *       "duration": 5,                    // optional, seconds (> 0): the clip's length
- *       "status": "complete",             // optional; "failed" segments stop the stage (VID_003)
- *       "firstFrame": { "path": "keyframes/segment-1-first.png", "url": null },
- *       "lastFrame":  { "path": "keyframes/segment-1-last.png",  "url": "https://…" }
- *     }
- *   ]
- * }
- * ```
- *
- * A frame is `{ path, url }` (either may be null or absent, not both) or just a path string.
- * Relative paths are taken from the folder that holds the keyframes.json, and must stay inside
- * the workspace. A frame's `url` (a hosted model's URL, valid about an hour) is offered to hosted
- * video models before the local file.
- */
-export const VideoKeyframeRefSchema = z.union([
-  z.string().min(1),
-  z.looseObject({
-    path: z.string().min(1).nullable().optional(),
-    url: z.string().min(1).nullable().optional(),
-  }),
-])
-export type VideoKeyframeRef = z.infer<typeof VideoKeyframeRefSchema>
-
-/** One segment as the video stage reads it (see {@link VideoKeyframesSchema}). */
-export const VideoKeyframeSegmentSchema = z.looseObject({
-  index: z.number().int().positive(),
-  description: z.string().optional(),
-  duration: z.number().positive().optional(),
-  status: z.string().optional(),
-  error: z
-    .looseObject({ code: z.string().optional(), message: z.string().optional() })
-    .nullable()
-    .optional(),
-  firstFrame: VideoKeyframeRefSchema.nullable(),
-  lastFrame: VideoKeyframeRefSchema.nullable(),
-})
-export type VideoKeyframeSegment = z.infer<typeof VideoKeyframeSegmentSchema>
-
-/** The subset of `keyframes.json` the video stage reads. */
-export const VideoKeyframesSchema = z.looseObject({
-  segments: z.array(VideoKeyframeSegmentSchema).min(1),
-})
-export type VideoKeyframes = z.infer<typeof VideoKeyframesSchema>
+import {
+  KeyframesHandoffSchema,
+  type KeyframeRef,
+  type KeyframeSegmentHandoff,
+} from '../../contracts/keyframes-handoff.js'
 
 /** Where a frame can be taken from, in the order to try. */
 export interface FrameCandidate {
@@ -86,14 +35,15 @@ export interface ClipPlan {
 }
 
 /**
- * Reads a keyframes.json and plans one clip per segment, in file order.
+ * Reads a keyframes.json (the handoff contract of src/contracts/keyframes-handoff.ts) and plans
+ * one clip per segment, in file order.
  *
  * @param file absolute path of the keyframes.json
  * @param workspace frames must lie inside it
  * @param prompt the video-prompt input; a segment's description is appended to it
  * @param defaultDurationS used for segments without a duration
  * @throws KamuiError KF_002 when the file cannot be read or does not match
- *   {@link VideoKeyframesSchema}; VID_003 for a failed segment, a segment without a first or
+ *   {@link KeyframesHandoffSchema}; VID_003 for a failed segment, a segment without a first or
  *   last frame, duplicate indices, or a frame path outside the workspace
  */
 export async function planFromKeyframes(
@@ -115,7 +65,7 @@ export async function planFromKeyframes(
       { cause: error },
     )
   }
-  const parsed = VideoKeyframesSchema.safeParse(data)
+  const parsed = KeyframesHandoffSchema.safeParse(data)
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
     throw new KamuiError('KF_002', `keyframes file ${file} is not usable: ${issues.join('; ')}.`)
@@ -138,7 +88,7 @@ export async function planFromKeyframes(
  *   FS_001 for a frame path outside the workspace
  */
 export function planSegment(
-  segment: VideoKeyframeSegment,
+  segment: KeyframeSegmentHandoff,
   base: string,
   workspace: string,
   prompt: string,
@@ -164,7 +114,7 @@ export function planSegment(
 }
 
 function candidates(
-  ref: VideoKeyframeRef | null,
+  ref: KeyframeRef | null,
   segment: number,
   field: string,
   base: string,

@@ -1,7 +1,8 @@
 import { KamuiError } from '../../core/errors.js'
 import { makeClip, type MakeClipContext } from './clip.js'
 import type { ResolvedFrame } from './frames.js'
-import { planSegment, type ClipPlan, type VideoKeyframeSegment } from './keyframes.js'
+import type { KeyframeSegmentHandoff } from '../../contracts/keyframes-handoff.js'
+import { planSegment, type ClipPlan } from './keyframes.js'
 import type { ClipRecord } from './report.js'
 
 /** What {@link makeStreamedClips} needs besides the segments. */
@@ -32,7 +33,7 @@ export interface StreamedClipsContext {
  *   reason a segment rejected with) once every other clip has settled; clips made are kept
  */
 export async function makeStreamedClips(
-  segments: readonly Promise<VideoKeyframeSegment>[],
+  segments: readonly Promise<KeyframeSegmentHandoff>[],
   plans: ClipPlan[],
   ctx: StreamedClipsContext,
 ): Promise<ClipRecord[]> {
