@@ -35,8 +35,9 @@ export interface PipelineResult {
  * The whole pipeline (SPEC §1, §6): image generation v2, keyframes, video, point cloud and web
  * player, each called as its typed stage function with typed inputs built from the pipeline's
  * inputs and the typed results of the stages before it (see `pipelineGraph`). The stages run as
- * a dependency graph: keyframes and the point cloud start as soon as the primary image is
- * chosen, the video once keyframes are there, the web player once everything it shows is.
+ * a dependency graph: keyframes, video and the point cloud start as soon as the primary image
+ * is chosen, each video clip as soon as its segment's keyframes exist (the video stage takes
+ * them segment by segment), the web player once everything it shows is.
  * `stages` picks which run. The image stage is required by the others: when it fails, the
  * pipeline fails. Any other stage that fails is recorded with its reason and the later stages
  * still run with what exists, so no result is lost.

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { criticalPath } from '../../../src/stages/pipeline/graph.js'
 import { runPipeline } from '../../../src/stages/pipeline/run.js'
+import { STAGE_AFTER } from '../../../src/stages/pipeline/stages.js'
 import { verifyTelemetry } from '../../../src/output/telemetry/verify.js'
 import { testContext } from '../../helpers/stage-context.js'
 import { tempWorkspace } from '../../helpers/workspace.js'
@@ -37,6 +39,12 @@ describe('kamui pipeline on the preview server', () => {
     }
     expect(span['pointcloud']!.startedMs).toBeLessThan(span['video']!.endedMs)
     expect(result.wallMs).toBeGreaterThanOrEqual(span['web']!.endedMs)
+    // Issue 10: wall time at most 1.15 × the critical path, and below the sum of the stage
+    // times by at least the point cloud's time.
+    const critical = criticalPath(STAGE_AFTER, span)
+    const sum = result.runs.reduce((total, r) => total + r.durationMs, 0)
+    expect(result.wallMs).toBeLessThanOrEqual(1.15 * critical.ms)
+    expect(sum - result.wallMs).toBeGreaterThanOrEqual(span['pointcloud']!.durationMs)
     const o = result.outputs
     expect(o['keyframes-json']).toBe('out/run/keyframes.json')
     expect(JSON.parse(o['video-paths'] as string)).toEqual([
