@@ -55,6 +55,19 @@ export function noChargeCost(type: CostType, basis: string): StepCost {
   return { type, usd: 0, basis, cached: false }
 }
 
+/**
+ * The cost of one call of a model of the model services: nothing when the provider says why
+ * (preview output, a local LLM or GPU), else the registry price of its entry.
+ */
+export function modelCost(
+  type: CostType,
+  model: { noCharge: string | null; entry: Pick<ModelEntry, 'alias' | 'priceUsd'> | null },
+): StepCost {
+  return model.noCharge !== null || model.entry === null
+    ? noChargeCost(type, model.noCharge ?? 'no per-call charge')
+    : registryCost(type, model.entry)
+}
+
 /** A step answered from the cache: no model call. */
 export function cachedCost(type: CostType): StepCost {
   return { type, usd: 0, basis: 'cache hit: no model call', cached: true }

@@ -7,19 +7,22 @@ import {
   resolveReferenceImageModel,
 } from '../../providers/image/reference-image.js'
 import { resolveToolModel } from '../../providers/image/tool-model.js'
+import {
+  LlmTextProvider,
+  structuredLlmOf,
+  type StructuredLlm,
+} from '../../providers/text/llm-text.js'
+import { McpTextProvider } from '../../providers/text/mcp-text.js'
 import { PREVIEW_KEYFRAME_TOOLS } from '../../providers/preview/tools/keyframes.js'
 import type { ModelServices } from '../../runner/services.js'
-import { LlmEnhancer } from './enhancer/llm-enhancer.js'
-import { McpEnhancer } from './enhancer/mcp-enhancer.js'
+import { ModelEnhancer } from './enhancer/model-enhancer.js'
 import type { KeyframeEnhancer } from './enhancer/types.js'
 import type { KeyframesInputs } from './inputs.js'
 import { ReferenceRenderer } from './renderer/reference-renderer.js'
 import type { KeyframeRenderer } from './renderer/types.js'
-import { injectedLlmOf } from './story/local-llm.js'
-import { LlmStoryWriter } from './story/llm-writer.js'
-import { McpStoryWriter } from './story/mcp-writer.js'
+import { ModelStoryWriter } from './story/model-writer.js'
 import { PreviewStoryWriter } from './story/preview-writer.js'
-import type { InjectedLlm, StoryWriter } from './story/types.js'
+import type { StoryWriter } from './story/types.js'
 
 /**
  * What the adapter (action entry, CLI, pipeline) lets the keyframes stage use beyond MCP
@@ -34,7 +37,7 @@ export interface KeyframesProviders {
    */
   localModels?: boolean
   /** A local LLM to use instead of the model services' one (tests inject a scripted LLM). */
-  llm?: InjectedLlm
+  llm?: StructuredLlm
 }
 
 /** The providers of the `keyframes` command on any runner: ComfyUI and the local LLM when asked for. */
@@ -56,7 +59,7 @@ export interface ResolvedProviders {
 /** What the provider choice works with. */
 interface Choice {
   services: ModelServices
-  llm: InjectedLlm | undefined
+  llm: StructuredLlm | undefined
   comfyui: boolean
   logger: Logger
 }
@@ -86,7 +89,7 @@ export async function resolveProviders(
 ): Promise<ResolvedProviders> {
   const local = providers.localModels ?? false
   const llm =
-    providers.llm ?? (local && inputs.llm ? injectedLlmOf(await services.llm('chat')) : undefined)
+    providers.llm ?? (local && inputs.llm ? structuredLlmOf(await services.llm('chat')) : undefined)
   const choice: Choice = { services, llm, comfyui: local, logger }
   const enhancer = chooseEnhancer(inputs.enhancerModel, choice)
   const renderer = chooseRenderer(inputs.keyframeModel, choice)
@@ -98,18 +101,20 @@ export async function resolveProviders(
 function chooseEnhancer(model: string, o: Choice): KeyframeEnhancer {
   const { services } = o
   const alias = model === 'auto' ? (services.previewMode ? 'preview' : DEFAULT_ENHANCER) : model
-  if (alias === 'llm') return new LlmEnhancer(needLlm(o.llm, 'enhancer-model'))
+  if (alias === 'llm') {
+    return new ModelEnhancer(new LlmTextProvider(needLlm(o.llm, 'enhancer-model')), o.logger)
+  }
   const resolved = resolveToolModel(services.registry, alias, {
     input: 'enhancer-model',
     previewMode: services.previewMode,
     previewEntry: previewEntry(PREVIEW_KEYFRAME_TOOLS.enhance),
     offersLlm: true,
   })
-  return new McpEnhancer(resolved.entry, services.runner, {
-    logger: o.logger,
+  const text = new McpTextProvider(resolved.entry, services.runner, {
     ...pollInterval(services),
     ...(resolved.preview ? { preview: true, label: resolved.label } : {}),
   })
+  return new ModelEnhancer(text, o.logger)
 }
 
 function chooseRenderer(model: string, o: Choice): KeyframeRenderer {
@@ -136,7 +141,9 @@ function chooseRenderer(model: string, o: Choice): KeyframeRenderer {
 function chooseWriter(model: string, o: Choice): StoryWriter {
   const { services } = o
   const alias = model === 'auto' ? (o.llm ? 'llm' : 'preview') : model
-  if (alias === 'llm') return new LlmStoryWriter(needLlm(o.llm, 'story-model'))
+  if (alias === 'llm') {
+    return new ModelStoryWriter(new LlmTextProvider(needLlm(o.llm, 'story-model')), o.logger)
+  }
   if (alias === 'preview') return new PreviewStoryWriter()
   const resolved = resolveToolModel(services.registry, alias, {
     input: 'story-model',
@@ -145,10 +152,8 @@ function chooseWriter(model: string, o: Choice): StoryWriter {
     offersLlm: true,
   })
   if (resolved.preview) return new PreviewStoryWriter(resolved.label)
-  return new McpStoryWriter(resolved.entry, services.runner, {
-    logger: o.logger,
-    ...pollInterval(services),
-  })
+  const text = new McpTextProvider(resolved.entry, services.runner, pollInterval(services))
+  return new ModelStoryWriter(text, o.logger)
 }
 
 /** The notices of the report about preview output. */
@@ -189,7 +194,7 @@ function pollInterval(services: ModelServices): { pollIntervalMs?: number } {
   return ms !== undefined ? { pollIntervalMs: ms } : {}
 }
 
-function needLlm(llm: InjectedLlm | undefined, input: string): InjectedLlm {
+function needLlm(llm: StructuredLlm | undefined, input: string): StructuredLlm {
   if (!llm) {
     throw new KamuiError(
       'LLM_001',

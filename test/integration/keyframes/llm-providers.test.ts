@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { LlmJsonSchema } from '../../../src/stages/keyframes/story/types.js'
+import type { TextSchema as LlmJsonSchema } from '../../../src/providers/text/provider.js'
 import { tempWorkspace } from '../../helpers/workspace.js'
 import { productPhotos, runStage } from './helpers.js'
 

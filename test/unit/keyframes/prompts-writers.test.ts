@@ -4,12 +4,16 @@ import { MemoryLogger } from '../../../src/core/logger.js'
 import { McpPool } from '../../../src/providers/mcp/pool.js'
 import { Redactor } from '../../../src/core/redactor.js'
 import { ModelEntrySchema } from '../../../src/models/types.js'
-import { LlmEnhancer } from '../../../src/stages/keyframes/enhancer/llm-enhancer.js'
+import { ModelEnhancer } from '../../../src/stages/keyframes/enhancer/model-enhancer.js'
 import { buildEnhancerPrompt, buildRenderPrompt } from '../../../src/stages/keyframes/prompts.js'
-import { LlmStoryWriter } from '../../../src/stages/keyframes/story/llm-writer.js'
-import { McpStoryWriter } from '../../../src/stages/keyframes/story/mcp-writer.js'
+import { ModelStoryWriter } from '../../../src/stages/keyframes/story/model-writer.js'
 import { PreviewStoryWriter } from '../../../src/stages/keyframes/story/preview-writer.js'
-import type { LlmJsonSchema, LlmMessage } from '../../../src/stages/keyframes/story/types.js'
+import { LlmTextProvider } from '../../../src/providers/text/llm-text.js'
+import { McpTextProvider } from '../../../src/providers/text/mcp-text.js'
+import type {
+  TextMessage as LlmMessage,
+  TextSchema as LlmJsonSchema,
+} from '../../../src/providers/text/provider.js'
 import { labelSegments, type Storyboard } from '../../../src/stages/keyframes/storyboard.js'
 import { parseJsonLoose } from '../../../src/providers/mcp/text-answer.js'
 import { JobRunner } from '../../../src/runner/job-runner.js'
@@ -112,13 +116,16 @@ describe('story writers', () => {
     let answer: unknown = {
       stories: [story, { ...story, title: 'Noon' }, { ...story, title: 'Dusk' }],
     }
-    const writer = new LlmStoryWriter({
-      complete: (schema, messages) => {
-        seen.push({ schema, messages })
-        return Promise.resolve(answer)
-      },
-      model: { alias: 'qwen-test', provider: 'lmstudio', server: 'http://127.0.0.1:1234' },
-    })
+    const writer = new ModelStoryWriter(
+      new LlmTextProvider({
+        complete: (schema, messages) => {
+          seen.push({ schema, messages })
+          return Promise.resolve(answer)
+        },
+        model: { alias: 'qwen-test', provider: 'lmstudio', server: 'http://127.0.0.1:1234' },
+      }),
+      new MemoryLogger(),
+    )
     const result = await writer.writeStories(
       { concept: 'A red mug', count: 3, productImageCount: 1 },
       signal,
@@ -151,10 +158,13 @@ describe('story writers', () => {
     let answer: unknown = {
       composition: 'A wide shot of the mug on a table at dawn, steam rising.',
     }
-    const enhancer = new LlmEnhancer({
-      complete: () => Promise.resolve(answer),
-      model: { alias: 'm', provider: 'ollama', server: null },
-    })
+    const enhancer = new ModelEnhancer(
+      new LlmTextProvider({
+        complete: () => Promise.resolve(answer),
+        model: { alias: 'm', provider: 'ollama', server: null },
+      }),
+      new MemoryLogger(),
+    )
     const request = {
       prompt: buildEnhancerPrompt(ctx(1, 'first')),
       references: [],
@@ -203,9 +213,10 @@ describe('story writers', () => {
           priceUsd: 0.01,
         }),
       }
-      const writer = new McpStoryWriter(entry, new JobRunner({ mcp: pool }), {
-        logger: new MemoryLogger(),
-      })
+      const writer = new ModelStoryWriter(
+        new McpTextProvider(entry, new JobRunner({ mcp: pool })),
+        new MemoryLogger(),
+      )
       const result = await writer.writeStories(
         { concept: 'A red mug', count: 3, productImageCount: 1 },
         signal,

@@ -24,9 +24,9 @@ export interface EnhanceResult {
 }
 
 /**
- * The first stage of a keyframe: writes a detailed composition for one frame. Implementations:
- * an MCP tool ({@link McpEnhancer}: `nano-banana`, other registry aliases, and the preview
- * server's `preview_enhance_keyframe` template) and the local LLM ({@link LlmEnhancer}).
+ * The first stage of a keyframe: writes a detailed composition for one frame. Implemented by
+ * `ModelEnhancer` over a text model of the model services: an MCP tool (`nano-banana`, other
+ * registry aliases, the preview server's `preview_enhance_keyframe` template) or the local LLM.
  */
 export interface KeyframeEnhancer {
   /** Recorded in reports and used as the queue's model key (rate limits). */

@@ -3,7 +3,7 @@ import type {
   ReferenceImage,
   ReferenceImageProvider,
 } from '../../../providers/image/reference-image.js'
-import { noChargeCost, registryCost } from '../costs.js'
+import { modelCost } from '../costs.js'
 import type { ProductImage } from '../product-images.js'
 import { dataUrlOf } from '../references.js'
 import type { FrameReference, KeyframeRenderer, RenderRequest, RenderResult } from './types.js'
@@ -57,10 +57,10 @@ export class ReferenceRenderer implements KeyframeRenderer {
       generationMs: result.generationMs,
       downloadMs: result.downloadMs,
       gpuMemory: result.gpuMemory,
-      cost:
-        provider.noCharge !== null
-          ? noChargeCost('keyframe-generation', provider.noCharge)
-          : registryCost('keyframe-generation', provider.model.entry),
+      cost: modelCost('keyframe-generation', {
+        noCharge: provider.noCharge,
+        entry: provider.model.entry,
+      }),
     }
   }
 

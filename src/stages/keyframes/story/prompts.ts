@@ -8,7 +8,8 @@ import {
   type Story,
   type StoryboardSegmentInput,
 } from '../storyboard.js'
-import type { LlmJsonSchema, LlmMessage, StoryboardRequest, StoryRequest } from './types.js'
+import type { TextMessage, TextSchema } from '../../../providers/text/provider.js'
+import type { StoryboardRequest, StoryRequest } from './types.js'
 
 /**
  * What story writers are asked (messages and JSON schemas) and how their answers are checked.
@@ -20,7 +21,7 @@ const SYSTEM =
   '(image models follow English prompts best) and only with JSON that matches the given schema.'
 
 /** The JSON schema of a stories answer: `{ stories: Story[count] }`. */
-export function storiesJsonSchema(count: number): LlmJsonSchema {
+export function storiesJsonSchema(count: number): TextSchema {
   return {
     name: 'keyframe_stories',
     description: `${count} distinct story options for a product video`,
@@ -32,7 +33,7 @@ export function storiesJsonSchema(count: number): LlmJsonSchema {
 }
 
 /** The JSON schema of a storyboard answer: `{ segments: Segment[count] }`. */
-export function storyboardJsonSchema(count: number): LlmJsonSchema {
+export function storyboardJsonSchema(count: number): TextSchema {
   return {
     name: 'keyframe_storyboard',
     description: `a storyboard of ${count} segments: hook, ${count - 2} body, cta`,
@@ -43,7 +44,7 @@ export function storyboardJsonSchema(count: number): LlmJsonSchema {
 }
 
 /** Messages asking for story options. */
-export function storiesMessages(request: StoryRequest): LlmMessage[] {
+export function storiesMessages(request: StoryRequest): TextMessage[] {
   return [
     { role: 'system', content: SYSTEM },
     {
@@ -59,7 +60,7 @@ export function storiesMessages(request: StoryRequest): LlmMessage[] {
 }
 
 /** Messages asking for a storyboard of a chosen story. */
-export function storyboardMessages(request: StoryboardRequest): LlmMessage[] {
+export function storyboardMessages(request: StoryboardRequest): TextMessage[] {
   const { story, segmentCount } = request
   const bodies = segmentCount - 2
   return [

@@ -2,43 +2,6 @@ import type { ModelTelemetry } from '../../../contracts/telemetry.js'
 import type { StepCost } from '../costs.js'
 import type { Story, StoryboardSegmentInput } from '../storyboard.js'
 
-/** One chat message for the local LLM. */
-export interface LlmMessage {
-  role: 'system' | 'user' | 'assistant'
-  content: string
-}
-
-/** A JSON schema for structured output, with the name the OpenAI-style API wants. */
-export interface LlmJsonSchema {
-  /** Letters, digits, `_` and `-` (e.g. `keyframe_stories`). */
-  name: string
-  description: string
-  /** A JSON Schema (draft 2020-12) object, from zod's `z.toJSONSchema`. */
-  schema: Record<string, unknown>
-}
-
-/**
- * The local LLM as the keyframes stage needs it: one structured-output call. The adapter
- * connects it to the LM Studio / Ollama client (JSON-schema structured output); the stage
- * validates the answer with zod itself.
- *
- * @returns the parsed JSON value the model produced for `schema`
- * @throws KamuiError LLM_001 when no LLM server answers, LLM_002 when the answer is unusable,
- *   LLM_003 when the model is missing (whatever the client throws is recorded as the reason)
- */
-export type StructuredLlmCall = (
-  schema: LlmJsonSchema,
-  messages: LlmMessage[],
-  options?: { signal?: AbortSignal },
-) => Promise<unknown>
-
-/** The local LLM handed to the stage: the call and what to record about it. */
-export interface InjectedLlm {
-  complete: StructuredLlmCall
-  /** For reports and telemetry, e.g. `{ alias: 'qwen2.5-7b-instruct', provider: 'lmstudio', server: 'http://127.0.0.1:1234' }`. */
-  model: Pick<ModelTelemetry, 'alias' | 'provider' | 'server'>
-}
-
 /** What a story writer is asked for. */
 export interface StoryRequest {
   concept: string
@@ -66,9 +29,9 @@ export interface WriterCall<T> {
 }
 
 /**
- * Who writes the stories and the storyboard. Implementations: an MCP tool of the model
- * registry ({@link McpStoryWriter}), the local LLM ({@link LlmStoryWriter}) and the offline
- * preview templates ({@link PreviewStoryWriter}).
+ * Who writes the stories and the storyboard. Implementations: a text model of the model
+ * services, an MCP tool of the registry or the local LLM (`ModelStoryWriter`), and the offline
+ * preview templates (`PreviewStoryWriter`).
  */
 export interface StoryWriter {
   /** Recorded in reports: `preview`, the LLM's alias, or the registry alias. */
