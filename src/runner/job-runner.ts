@@ -1,6 +1,6 @@
 import { abortReason } from '../core/abort.js'
 import { KamuiError, isKamuiError } from '../core/errors.js'
-import type { Logger } from '../core/logger.js'
+import { silentLogger, type Logger } from '../core/logger.js'
 import { downloadMedia } from '../media/download.js'
 import { ComfyPromptRun } from '../providers/comfyui/provider.js'
 import { ComfyPool } from '../providers/comfyui/pool.js'
@@ -19,7 +19,8 @@ import type {
 } from '../providers/kinds/job.js'
 import type { McpPool } from '../providers/mcp/pool.js'
 import type { MediaRef } from '../providers/mcp/types.js'
-import { mcpOutput, submitMcpJob, waitMcpJob } from './mcp-job.js'
+import type { McpCall } from '../models/types.js'
+import { mcpOutput, submitMcpJob, waitMcpJob, type McpJobOptions } from './mcp-job.js'
 
 /**
  * Points where a journal, a cache or a progress display sits in the runner (the durable
@@ -105,12 +106,15 @@ export class JobRunner implements ModelJobRunner {
     const pool = this.backends.mcp
     if (!pool) throw unavailable(job.label, 'MCP servers')
     const started = performance.now()
-    const mcpOptions = {
+    const mcpOptions: McpJobOptions = {
       signal: options.signal,
       logger: options.logger,
       ...(job.hints ? { hints: job.hints } : {}),
       ...(job.pollIntervalMs !== undefined ? { pollIntervalMs: job.pollIntervalMs } : {}),
+      ...(job.statusTimeoutMs !== undefined ? { statusTimeoutMs: job.statusTimeoutMs } : {}),
+      ...(job.callTimeoutMs !== undefined ? { callTimeoutMs: job.callTimeoutMs } : {}),
       ...(options.onStatus ? { onStatus: options.onStatus } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     }
     const submission = await submitMcpJob(pool, job.call, job.args, mcpOptions)
     return {
@@ -218,4 +222,61 @@ export function comfyJobRunner(comfyuiUrl: string | undefined, logger: Logger): 
   return new JobRunner({
     comfy: () => (pool ??= new ComfyPool(parseComfyUrls(comfyuiUrl), { logger })),
   })
+}
+
+/** What {@link invokeTool} returns. */
+export interface InvokeResult {
+  /** The media found in the final result, in the order of `extractMedia`; never empty. */
+  media: MediaRef[]
+  /** Key of the server that ran the job. */
+  server: string
+  /** Tool names called: `[tool]` or `[submit, status, result]`. */
+  tools: string[]
+  /** The async job's id. */
+  requestId?: string
+  /** The text content of the final result, redacted. */
+  resultText: string
+}
+
+/**
+ * Runs one MCP model call on `pool` through a {@link JobRunner} and returns the media of its
+ * result (for callers that hold a pool but no model services: tests, tools).
+ *
+ * @param args the model's arguments; each tool receives only those its input schema declares
+ * @throws KamuiError IMG_002 when a tool is found on no server; GEN_001 when submit returns no
+ *   request id, when the job reports failed or when the final result holds no media; the
+ *   classified errors of `McpPool.callTool`; the signal's reason (IMG_003 for a
+ *   `deadlineSignal`) when it aborts
+ */
+export async function invokeTool(
+  pool: McpPool,
+  call: McpCall,
+  args: Record<string, unknown>,
+  options: McpJobOptions = {},
+): Promise<InvokeResult> {
+  const job: McpModelJob = {
+    provider: 'mcp',
+    label: call.type === 'sync' ? call.tool : call.submit,
+    call,
+    args,
+    answer: 'media',
+    ...(options.hints ? { hints: options.hints } : {}),
+    ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(options.statusTimeoutMs !== undefined ? { statusTimeoutMs: options.statusTimeoutMs } : {}),
+    ...(options.callTimeoutMs !== undefined ? { callTimeoutMs: options.callTimeoutMs } : {}),
+  }
+  const output = await new JobRunner({ mcp: pool }).run(job, {
+    signal: options.signal ?? new AbortController().signal,
+    logger: options.logger ?? silentLogger,
+    ...(options.onStatus ? { onStatus: options.onStatus } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  })
+  const { handle } = output
+  return {
+    media: output.media,
+    server: handle.server,
+    tools: handle.tools,
+    ...(handle.id !== undefined ? { requestId: handle.id } : {}),
+    resultText: pool.redact(output.text),
+  }
 }

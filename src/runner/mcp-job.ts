@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { abortReason, sleep } from '../core/abort.js'
+import { sleep } from '../core/abort.js'
 import { KamuiError, isKamuiError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { McpCall } from '../models/types.js'
@@ -29,7 +29,8 @@ import type { MediaRef, ToolLocation } from '../providers/mcp/types.js'
 /**
  * The MCP half of the job runner (SPEC §3.1): a single synchronous tool, or the asynchronous
  * submit → status (polled) → result triple, in two steps: {@link submitMcpJob} returns the
- * durable handle (the `request_id`), {@link waitMcpJob} polls it to the final result.
+ * durable handle (the `request_id`), {@link waitMcpJob} polls it to the final result. Used by
+ * `JobRunner` (`job-runner.ts`), the one place that composes them.
  */
 
 /** Options of the MCP steps. */
@@ -210,55 +211,6 @@ export function mcpOutput(
     generationMs,
     downloadMs: null,
     gpuMemory: null,
-  }
-}
-
-/** What {@link invokeTool} returns. */
-export interface InvokeResult {
-  /** The media found in the final result, in the order of `extractMedia`; never empty. */
-  media: MediaRef[]
-  /** Key of the server that ran the job. */
-  server: string
-  /** Tool names called: `[tool]` or `[submit, status, result]`. */
-  tools: string[]
-  /** The async job's id. */
-  requestId?: string
-  /** The text content of the final result, redacted. */
-  resultText: string
-}
-
-/**
- * Runs a model's MCP call and returns the media of its result: {@link submitMcpJob}, then
- * {@link waitMcpJob}, then the media (each tool receives only the arguments its input schema
- * declares, see `filterArguments`).
- *
- * @throws KamuiError IMG_002 when a tool is found on no server; GEN_001 when submit returns no
- *   request id, when the job reports failed or when the final result holds no media; the
- *   classified errors of `McpPool.callTool`; the signal's reason (IMG_003 for a
- *   `deadlineSignal`) when it aborts
- */
-export async function invokeTool(
-  pool: McpPool,
-  call: McpCall,
-  args: Record<string, unknown>,
-  options: McpJobOptions = {},
-): Promise<InvokeResult> {
-  const { signal } = options
-  try {
-    const submission = await submitMcpJob(pool, call, args, options)
-    const final = await waitMcpJob(pool, submission, options)
-    const output = mcpOutput(pool, submission, final, 'media', 0)
-    const { handle } = submission
-    return {
-      media: output.media,
-      server: handle.server,
-      tools: handle.tools,
-      ...(handle.id !== undefined ? { requestId: handle.id } : {}),
-      resultText: pool.redact(output.text),
-    }
-  } catch (error) {
-    if (signal?.aborted) throw abortReason(signal)
-    throw error
   }
 }
 

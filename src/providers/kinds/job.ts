@@ -24,6 +24,10 @@ export interface McpModelJob {
   hints?: string[]
   /** Pause between two status calls, ms (default 2000). */
   pollIntervalMs?: number
+  /** Limit of one status call, ms (default 30 000). */
+  statusTimeoutMs?: number
+  /** Limit of one submit / result / sync call, ms (default 600 000; the signal is the real deadline). */
+  callTimeoutMs?: number
   /** What the final result must hold: media (images, clips, depth maps) or text (stories). */
   answer: 'media' | 'text'
 }
@@ -84,6 +88,8 @@ export interface RunJobOptions {
   logger: Logger
   /** Called after every status call of an MCP triple with the state and the ms since submit. */
   onStatus?: (status: JobStatus | 'unknown', elapsedMs: number) => void
+  /** MCP progress notifications of the sync / submit / result call (advisory). */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void
 }
 
 /** Options of {@link ModelJobRunner.fetchMedia}. */
