@@ -105,30 +105,7 @@ export function registerPreviewKeyframeTools(
         'Labelled PREVIEW: no model writes it.',
       inputSchema: enhanceShape,
     },
-    (args): CallToolResult => {
-      const composition = previewComposition({
-        frameType: args.frame_type ?? 'first',
-        segmentLabel: args.segment_label ?? null,
-        segmentType: args.segment_type ?? null,
-        segmentDescription: args.segment_description ?? null,
-        nextSegmentDescription: args.next_segment_description ?? null,
-        visualStyle: args.visual_style ?? null,
-        productImageCount: args.product_image_count ?? null,
-        prompt: args.prompt,
-      })
-      return {
-        content: [
-          {
-            type: 'text',
-            text: JSON.stringify({
-              composition,
-              preview: true,
-              notice: 'Preview composition: an offline template, not written by a model.',
-            }),
-          },
-        ],
-      }
-    },
+    (args): CallToolResult => compositionResult(args),
   )
 
   server.registerTool(
@@ -172,4 +149,30 @@ export function registerPreviewKeyframeTools(
       return result
     },
   )
+}
+
+/** The answer of the preview composition tool: the filled template, labelled as preview. */
+function compositionResult(args: z.infer<z.ZodObject<typeof enhanceShape>>): CallToolResult {
+  const composition = previewComposition({
+    frameType: args.frame_type ?? 'first',
+    segmentLabel: args.segment_label ?? null,
+    segmentType: args.segment_type ?? null,
+    segmentDescription: args.segment_description ?? null,
+    nextSegmentDescription: args.next_segment_description ?? null,
+    visualStyle: args.visual_style ?? null,
+    productImageCount: args.product_image_count ?? null,
+    prompt: args.prompt,
+  })
+  return {
+    content: [
+      {
+        type: 'text',
+        text: JSON.stringify({
+          composition,
+          preview: true,
+          notice: 'Preview composition: an offline template, not written by a model.',
+        }),
+      },
+    ],
+  }
 }
