@@ -69,9 +69,29 @@ export function parsePipelineInputs(raw: RawInputs): PipelineInputs {
     : mcpConfig === undefined
       ? { file: path.posix.join(folderName, PREVIEW_MUSIC_FILE), preview: true }
       : undefined
+  const own = {
+    concept,
+    folderName,
+    stages,
+    mcpConfig,
+    primaryImage,
+    allowBundledFfmpeg: parseBooleanInput(r, 'allow-bundled-ffmpeg'),
+    music,
+  }
+  return { ...own, ...stageRequests(r, own) }
+}
+
+/** The pipeline's own inputs, from which the stages' inputs are made. */
+type OwnInputs = Omit<PipelineInputs, PipelineStage>
+
+/**
+ * Each stage's typed inputs, parsed by the stage's own parser from the raw inputs the pipeline
+ * gives it (`r`: the pipeline's raw inputs with defaults applied).
+ */
+function stageRequests(r: RawInputs, p: OwnInputs): Pick<PipelineInputs, PipelineStage> {
   // Inputs every stage may take (a stage ignores the names it does not declare).
   const common: RawInputs = {
-    'folder-name': folderName,
+    'folder-name': p.folderName,
     'mcp-config': r['mcp-config'] ?? '',
     'branch-name': '',
     publish: 'none',
@@ -81,52 +101,44 @@ export function parsePipelineInputs(raw: RawInputs): PipelineInputs {
   }
   const optional = (name: string, value: string | undefined): RawInputs =>
     value && value.trim() !== '' ? { [name]: value.trim() } : {}
-  const allowBundledFfmpeg = parseBooleanInput(r, 'allow-bundled-ffmpeg')
   return {
-    concept,
-    folderName,
-    stages,
-    mcpConfig,
-    primaryImage,
-    allowBundledFfmpeg,
-    music,
     image: request(parseV2Inputs, {
       ...common,
-      'image-prompt': concept,
+      'image-prompt': p.concept,
       'image-count': r['image-count'] ?? '3',
       models: r['models'] ?? 'auto',
       ...optional('translate-prompt', r['translate-prompt']),
     }),
     keyframes: request(parseKeyframesInputs, {
       ...common,
-      concept,
-      'product-images': primaryImage,
+      concept: p.concept,
+      'product-images': p.primaryImage,
       'segment-count': r['segment-count'] ?? '4',
       'aspect-ratio': r['aspect-ratio'] ?? '16:9',
       ...optional('keyframe-model', r['keyframe-model']),
     }),
     video: request(parseVideoInputs, {
       ...common,
-      'video-prompt': concept,
-      'input-image-path': primaryImage,
+      'video-prompt': p.concept,
+      'input-image-path': p.primaryImage,
       'aspect-ratio': r['aspect-ratio'] ?? '16:9',
-      concatenate: music ? 'true' : 'false',
-      'music-file': music?.file ?? '',
-      'allow-bundled-ffmpeg': String(allowBundledFfmpeg),
+      concatenate: p.music ? 'true' : 'false',
+      'music-file': p.music?.file ?? '',
+      'allow-bundled-ffmpeg': String(p.allowBundledFfmpeg),
       ...optional('model', r['video-model']),
     }),
     pointcloud: request(parsePointcloudInputs, {
       ...common,
-      'input-image-path': primaryImage,
-      'output-folder': path.posix.join(folderName, 'pointcloud'),
+      'input-image-path': p.primaryImage,
+      'output-folder': path.posix.join(p.folderName, 'pointcloud'),
       // Without mcp-config there is no depth model: the preview server's labelled placeholder depth.
-      ...(mcpConfig === undefined ? { 'depth-model': 'preview' } : {}),
+      ...(p.mcpConfig === undefined ? { 'depth-model': 'preview' } : {}),
       ...optional('depth-model', r['depth-model']),
     }),
     web: request(parseWebPlayerInputs, {
-      'folder-name': folderName,
-      'music-concept': concept,
-      'music-file': music?.file ?? '',
+      'folder-name': p.folderName,
+      'music-concept': p.concept,
+      'music-file': p.music?.file ?? '',
     }),
   }
 }
