@@ -16,6 +16,8 @@ export const DEFAULT_HOSTED_VIDEO_MODEL = 'hailuo-02-pro'
 export interface VideoChoiceOptions {
   registry: ModelRegistry
   runner: ModelJobRunner
+  /** Opens the run's ComfyUI pool (parsing `comfyui-url`; no server is contacted). */
+  comfy: () => unknown
   gpu: GpuCheckOptions
   /** True without `mcp-config`: hosted models are stood in for by the preview server. */
   previewMode: boolean
@@ -45,7 +47,7 @@ export interface VideoChoice {
  *   in, labelled `preview:<alias>` (as the image stage does), so pipelines run without secrets.
  *
  * @throws KamuiError IMG_002 for an unknown model (naming the known video models), or an entry
- *   of a provider this build cannot call
+ *   of a provider this build cannot call; CFG_001 for a malformed `comfyui-url` (ComfyUI models)
  */
 export function chooseVideoProvider(model: string | undefined, o: VideoChoiceOptions): VideoChoice {
   const { registry } = o
@@ -55,7 +57,11 @@ export function chooseVideoProvider(model: string | undefined, o: VideoChoiceOpt
   if (requested.toLowerCase() === 'preview' || requested === PREVIEW_VIDEO_ALIAS)
     return preview(registry.get(PREVIEW_VIDEO_ALIAS, 'video'), 'preview', false)
   const comfy = comfyVideoProviderFor(requested, registry, o.runner, o.gpu)
-  if (comfy) return { provider: comfy, standIn: false, priceUsd: null }
+  if (comfy) {
+    // A malformed comfyui-url fails here, before any frame is fetched or clip generated.
+    o.comfy()
+    return { provider: comfy, standIn: false, priceUsd: null }
+  }
   const entry = registry.find(requested)
   if (!entry || entry.kind !== 'video') {
     throw new KamuiError(

@@ -141,6 +141,7 @@ async function prepareClips(
     : chooseVideoProvider(inputs.model, {
         registry,
         runner: services.runner,
+        comfy: () => services.comfy(),
         gpu: services.gpu,
         previewMode: services.previewMode,
         pollIntervalMs: inputs.pollIntervalMs,
