@@ -167,6 +167,20 @@ export const GenerationReportSchema = z.object({
     /** How the primary image was chosen. */
     primary_selection: z.string(),
     cancelled: z.boolean(),
+    /**
+     * How the run journal served the model jobs (issue 11): reused (output file present with
+     * its journalled sha256, no model call), resumed (followed with the stored request id, no
+     * new submit), new (submitted in this run), resubmitted (stored handle could not be
+     * followed; counted in new). Absent in reports of versions without a journal.
+     */
+    jobs: z
+      .object({
+        reused: z.number().int().nonnegative(),
+        resumed: z.number().int().nonnegative(),
+        new: z.number().int().nonnegative(),
+        resubmitted: z.number().int().nonnegative(),
+      })
+      .optional(),
   }),
   images: z.array(ImageRecordSchema),
   model_comparison: z.object({

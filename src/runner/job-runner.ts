@@ -20,7 +20,16 @@ import type {
 import type { McpPool } from '../providers/mcp/pool.js'
 import type { MediaRef } from '../providers/mcp/types.js'
 import type { McpCall } from '../models/types.js'
-import { mcpOutput, submitMcpJob, waitMcpJob, type McpJobOptions } from './mcp-job.js'
+import type { RunJournal } from './journal.js'
+import { runJournaled } from './journal-run.js'
+import {
+  mcpOutput,
+  submitMcpJob,
+  waitMcpJob,
+  type McpJobOptions,
+  type McpSubmission,
+} from './mcp-job.js'
+import { reattachMcpJob } from './mcp-resume.js'
 
 /**
  * Points where a journal, a cache or a progress display sits in the runner (the durable
@@ -65,6 +74,8 @@ export class JobRunner implements ModelJobRunner {
   constructor(
     private readonly backends: JobRunnerBackends,
     private readonly hooks: JobHooks = {},
+    /** The run journal of the stage folder (issue 11): keys, journals and resumes every job. */
+    private readonly journal?: RunJournal,
   ) {}
 
   /**
@@ -73,6 +84,7 @@ export class JobRunner implements ModelJobRunner {
    * @throws KamuiError the errors of the job's provider; the signal's reason when it aborts
    */
   async run(job: ModelJob, options: RunJobOptions): Promise<JobOutput> {
+    if (this.journal) return this.runJournaled(this.journal, job, options)
     let handle: JobHandle | undefined
     try {
       const submitted = await this.submit(job, options)
@@ -92,6 +104,43 @@ export class JobRunner implements ModelJobRunner {
     }
   }
 
+  private async runJournaled(
+    journal: RunJournal,
+    job: ModelJob,
+    options: RunJobOptions,
+  ): Promise<JobOutput> {
+    try {
+      return await runJournaled(journal, job, options, {
+        submit: (j, o) => this.submit(j, o),
+        reattach: (j, handle, o) => this.reattach(j, handle, o),
+        ...(this.hooks.onSubmitted ? { onSubmitted: this.hooks.onSubmitted } : {}),
+        ...(this.hooks.onCompleted ? { onCompleted: this.hooks.onCompleted } : {}),
+      })
+    } catch (error) {
+      const final = options.signal.aborted ? abortReason(options.signal) : error
+      await this.hooks.onFailed?.(job, final, undefined)
+      throw final
+    }
+  }
+
+  /**
+   * Follows the stored handle of a job an earlier run submitted, without submitting (an MCP
+   * triple); undefined where the provider offers no way back (sync tools, ComfyUI).
+   *
+   * @throws KamuiError IMG_002 when the tools are no longer on the handle's server
+   */
+  async reattach(
+    job: ModelJob,
+    handle: JobHandle,
+    options: RunJobOptions,
+  ): Promise<SubmittedJob | undefined> {
+    const pool = this.backends.mcp
+    if (job.provider !== 'mcp' || !pool) return undefined
+    const mcpOptions = this.mcpOptions(job, options)
+    const submission = await reattachMcpJob(pool, job.call, handle, mcpOptions)
+    return submission && this.mcpSubmitted(job, pool, submission, mcpOptions, performance.now())
+  }
+
   /**
    * The submit step: after it the job runs on its server and its handle is known.
    *
@@ -106,17 +155,18 @@ export class JobRunner implements ModelJobRunner {
     const pool = this.backends.mcp
     if (!pool) throw unavailable(job.label, 'MCP servers')
     const started = performance.now()
-    const mcpOptions: McpJobOptions = {
-      signal: options.signal,
-      logger: options.logger,
-      ...(job.hints ? { hints: job.hints } : {}),
-      ...(job.pollIntervalMs !== undefined ? { pollIntervalMs: job.pollIntervalMs } : {}),
-      ...(job.statusTimeoutMs !== undefined ? { statusTimeoutMs: job.statusTimeoutMs } : {}),
-      ...(job.callTimeoutMs !== undefined ? { callTimeoutMs: job.callTimeoutMs } : {}),
-      ...(options.onStatus ? { onStatus: options.onStatus } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    }
+    const mcpOptions = this.mcpOptions(job, options)
     const submission = await submitMcpJob(pool, job.call, job.args, mcpOptions)
+    return this.mcpSubmitted(job, pool, submission, mcpOptions, started)
+  }
+
+  private mcpSubmitted(
+    job: McpModelJob,
+    pool: McpPool,
+    submission: McpSubmission,
+    mcpOptions: McpJobOptions,
+    started: number,
+  ): SubmittedJob {
     return {
       handle: submission.handle,
       wait: async () => {
@@ -125,6 +175,19 @@ export class JobRunner implements ModelJobRunner {
         return mcpOutput(pool, submission, final, job.answer, generationMs)
       },
       close: () => undefined,
+    }
+  }
+
+  private mcpOptions(job: McpModelJob, options: RunJobOptions): McpJobOptions {
+    return {
+      signal: options.signal,
+      logger: options.logger,
+      ...(job.hints ? { hints: job.hints } : {}),
+      ...(job.pollIntervalMs !== undefined ? { pollIntervalMs: job.pollIntervalMs } : {}),
+      ...(job.statusTimeoutMs !== undefined ? { statusTimeoutMs: job.statusTimeoutMs } : {}),
+      ...(job.callTimeoutMs !== undefined ? { callTimeoutMs: job.callTimeoutMs } : {}),
+      ...(options.onStatus ? { onStatus: options.onStatus } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     }
   }
 

@@ -21,6 +21,7 @@ import { parseMcpConfig, type McpServersConfig } from '../providers/mcp/config.j
 import { McpPool } from '../providers/mcp/pool.js'
 import { GenerationQueue } from './generation-queue.js'
 import { JobRunner, type JobHooks } from './job-runner.js'
+import { RunJournal, type ResumeMode } from './journal.js'
 import { resolveModel, type ModelKind } from '../providers/resolve-model.js'
 
 /** The inputs the model services are opened from (the stage's parsed inputs). */
@@ -41,6 +42,12 @@ export interface ModelServicesInputs {
 export interface ModelServicesOptions {
   /** Journal / progress hooks of the job runner. */
   hooks?: JobHooks
+  /**
+   * The run journal (issue 11) of the stage folder: `{folder}/metadata/journal.jsonl` is
+   * opened here, every job of the runner is keyed and journalled, and with `resume` other than
+   * `false` reused or resumed from what earlier runs of the folder journalled.
+   */
+  journal?: { folder: string; resume: ResumeMode }
 }
 
 /**
@@ -60,6 +67,8 @@ export class ModelServices {
     readonly registry: ModelRegistry,
     readonly mcp: McpPool,
     readonly runner: JobRunner,
+    /** The run journal of the stage folder, when the stage asked for one. */
+    readonly journal: RunJournal | undefined,
     /** True without `mcp-config`: MCP aliases are stood in for by the preview server. */
     readonly previewMode: boolean,
     private readonly openComfy: () => ComfyPool,
@@ -91,12 +100,16 @@ export class ModelServices {
     let comfy: ComfyPool | undefined
     const openComfy = (): ComfyPool =>
       (comfy ??= new ComfyPool(parseComfyUrls(inputs.comfyuiUrl), { logger }))
-    const runner = new JobRunner({ mcp, comfy: openComfy }, options.hooks)
+    const journal = options.journal
+      ? await RunJournal.open(options.journal.folder, { resume: options.journal.resume, logger })
+      : undefined
+    const runner = new JobRunner({ mcp, comfy: openComfy }, options.hooks, journal)
     const previewMode = inputs.mcpConfig === undefined
     const services = new ModelServices(
       registry,
       mcp,
       runner,
+      journal,
       previewMode,
       openComfy,
       inputs,
@@ -210,8 +223,9 @@ export class ModelServices {
     })
   }
 
-  /** Closes the MCP connections (stdio servers are stopped). Never throws. */
+  /** Closes the MCP connections (stdio servers are stopped) and the journal. Never throws. */
   async close(): Promise<void> {
     await this.mcp.close()
+    await this.journal?.close()
   }
 }

@@ -2,6 +2,8 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { hashFile, imageDimensions } from './artifacts.js'
 import { describeIssues, jsonPath } from './issues.js'
+import { journalProblems } from './verify-journal.js'
+import { JOURNAL_FILE } from '../../contracts/journal.js'
 import { ARTIFACT_METADATA_FILE, ArtifactMetadataSchema } from '../../contracts/telemetry.js'
 
 /** The check of one metadata file. */
@@ -38,7 +40,9 @@ const SKIPPED_DIRS = new Set(['node_modules', '.git'])
  *   `out/run/metadata/artifact-metadata.json: artifacts[2].sha256: missing`;
  * - every artifact file exists inside the stage folder (the folder holding `metadata/`), is
  *   listed once, and its SHA-256 and size match the file on disk; raster images also their
- *   width and height.
+ *   width and height;
+ * - the stage folder's run journal (`metadata/journal.jsonl`), when present: every line valid,
+ *   no line cut short, each output file matching its last `output` line (`verify-journal.ts`).
  *
  * No metadata file at all is a problem too.
  */
@@ -126,6 +130,9 @@ async function verifyFile(file: string, shownFile: string): Promise<TelemetryFil
       await checkArtifactFile(stageFolder, artifact, at, seen, report)
     }
   }
+  const journal = path.join(path.dirname(shownFile), path.basename(JOURNAL_FILE))
+  for (const problem of await journalProblems(stageFolder))
+    problems.push(`${journal.split(path.sep).join('/')}: ${problem}`)
   return { file: shownFile, artifacts: artifactCount, problems }
 }
 

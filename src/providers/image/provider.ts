@@ -35,6 +35,10 @@ export interface ImageCallRecord {
   gpuMemory: GpuMemory | null
   /** The ComfyUI workflow template that ran, or null. */
   workflow: string | null
+  /** Job key of the run journal, when the run keeps one (the stage records its output file). */
+  jobKey?: string
+  /** How the run journal served the call: reused, resumed or new; absent without a journal. */
+  journal?: 'reused' | 'resumed' | 'new'
 }
 
 /** What the model call of one attempt returned, before the media is fetched. */

@@ -36,6 +36,8 @@ export class RunnerImageProvider implements ImageProvider {
       generationMs: output.generationMs,
       gpuMemory: output.gpuMemory,
       workflow: output.handle.workflow,
+      ...(output.jobKey !== undefined ? { jobKey: output.jobKey } : {}),
+      ...(output.journal !== undefined ? { journal: output.journal } : {}),
     }
   }
 

@@ -79,6 +79,10 @@ export interface JobOutput {
   downloadMs: number | null
   /** GPU memory of a ComfyUI job (MiB), or null. */
   gpuMemory: GpuMemory | null
+  /** The job key of the run journal (`src/runner/journal-key.ts`), when the run keeps one. */
+  jobKey?: string
+  /** How the journal served it: reused (no model call), resumed (stored handle) or new. */
+  journal?: 'reused' | 'resumed' | 'new'
 }
 
 /** Options of {@link ModelJobRunner.run}. */

@@ -22,6 +22,8 @@ export interface ImageReportInput {
   slots: readonly Slot[]
   startedAt: number
   cancelled: boolean
+  /** The run journal's job counts (reused, resumed, new, resubmitted), when it kept one. */
+  jobs?: { reused: number; resumed: number; new: number; resubmitted: number } | undefined
 }
 
 /** The outcome of a run: its report, the images made and failed, the primary, the warnings. */
@@ -79,6 +81,7 @@ export function imageOutcome(input: ImageReportInput): ImageOutcome {
       primary_image_number: primary ? primary.index : null,
       primary_selection: PRIMARY_SELECTION,
       cancelled: input.cancelled,
+      ...(input.jobs ? { jobs: { ...input.jobs } } : {}),
     },
     images: records,
     model_comparison: modelComparison(modelSamples(input.slots)),

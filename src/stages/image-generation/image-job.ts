@@ -12,6 +12,7 @@ import type {
   ResolvedModel,
 } from '../../providers/image/provider.js'
 import { GenerationQueue, QueuedJobError } from '../../runner/generation-queue.js'
+import type { RunJournal } from '../../runner/journal.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import { fallbackModel } from './model-choice.js'
 import type { PlannedImage } from './plan.js'
@@ -32,6 +33,8 @@ export interface ImageJobContext {
   /** The run's total deadline / cancellation. */
   signal: AbortSignal
   logger: Logger
+  /** The run journal: each written image is recorded as its job's output (resume checks it). */
+  journal?: RunJournal | undefined
 }
 
 /** One candidate image of a planned slot: a first attempt or a regeneration. */
@@ -86,6 +89,7 @@ export async function makeCandidate(
       try {
         const image = await makeImage(model, tally, label, deadline, context)
         await writeFileAtomic(path.join(context.folder, file), image.png)
+        if (image.jobKey) await context.journal?.recordOutput(image.jobKey, file, image.png)
         context.logger.info(
           `${label}: ${image.width}×${image.height} written to ${file} ` +
             `(${image.generationMs} ms${tally.lastAttempts > 1 ? `, ${tally.lastAttempts} attempts` : ''}).`,

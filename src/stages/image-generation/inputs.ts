@@ -2,6 +2,7 @@ import { KamuiError } from '../../core/errors.js'
 import { withDefaults, type RawInputs } from '../../core/input-spec.js'
 import { parseBooleanInput, parseEnumInput, parseNumberInput } from '../../core/parse-input.js'
 import { parseLlmInputs, type LlmOptions } from '../../providers/llm/inputs.js'
+import { parseResumeInput, type ResumeInput } from '../../contracts/resume-input.js'
 import { IMAGE_GENERATION_INPUTS, IMAGE_GENERATION_V2_INPUTS } from './spec.js'
 
 /** How the images of a run are scheduled (SPEC §5). */
@@ -43,6 +44,8 @@ export interface ImageGenerationInputs {
   llm: LlmOptions
   /** Legacy v1 behaviour: one image, only the legacy files. */
   legacyV1: boolean
+  /** How the folder's run journal is used (v1 keeps no journal: `false`). */
+  resume: ResumeInput
 }
 
 /**
@@ -75,6 +78,7 @@ export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
     comfyuiUrl: r['comfyui-url'] ?? '',
     llm: parseLlmInputs(r),
     legacyV1: false,
+    resume: parseResumeInput(r),
   }
 }
 
@@ -92,7 +96,7 @@ export function parseV1Inputs(raw: RawInputs): ImageGenerationInputs {
     models: 'imagen4-fast',
     'generation-strategy': 'parallel',
   })
-  return { ...v2, ...commonInputs(r), legacyV1: true }
+  return { ...v2, ...commonInputs(r), legacyV1: true, resume: 'false' }
 }
 
 function commonInputs(

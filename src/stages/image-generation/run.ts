@@ -11,6 +11,8 @@ import { assessImage } from '../../quality/assess.js'
 import { McpScorer } from '../../quality/scorers/mcp-scorer.js'
 import { visionScorerFromOptions } from '../../quality/scorers/vision-scorer.js'
 import type { Scorer } from '../../quality/types.js'
+import { canonicalJson, sha256 } from '../../runner/journal-key.js'
+import type { JournalCounts } from '../../runner/journal.js'
 import { ModelServices } from '../../runner/services.js'
 import { finishStage, startStage, type StageStart } from '../stage-tail.js'
 import { imageOutcome, noImageError } from './build-report.js'
@@ -91,7 +93,12 @@ export async function runImageGeneration(
   const startedAt = performance.now()
   const folder = resolveInWorkspace(context.workspace, inputs.folderName, 'folder-name')
   const start = await startStage(context, { none: NO_PRODUCER })
-  const services = await ModelServices.open(inputs, context)
+  // v1 writes exactly the legacy files (SPEC §4): no journal.
+  const services = await ModelServices.open(
+    inputs,
+    context,
+    inputs.legacyV1 ? {} : { journal: { folder, resume: inputs.resume } },
+  )
   let setup: ImageRunSetup
   let slots: Slot[]
   try {
@@ -100,7 +107,8 @@ export async function runImageGeneration(
   } finally {
     await services.close()
   }
-  return finishRun(setup, slots, { folder, start, startedAt, context })
+  const jobs = services.journal?.counts
+  return finishRun(setup, slots, { folder, start, startedAt, context, jobs })
 }
 
 /**
@@ -125,13 +133,35 @@ async function setUpRun(
     services.resolveModel(alias, 'image'),
   )
   const scoring = await setUpScorers(inputs, prepared, context, services)
-  const baseSeed = inputs.seed ?? randomInt(0, 2 ** 31 - 1)
+  const baseSeed = await baseSeedOf(raw, services)
   const plan = planImages(
     inputs.imageCount,
     models.map((m) => m.requested),
     baseSeed,
   )
   return { inputs, prepared, models, autoSelected, ...scoring, baseSeed, plan }
+}
+
+/**
+ * The base seed: `seed`, else the one the folder's run journal recorded for the same request
+ * (prompt as given, models, count, size, strategy), so that a resumed run asks for the same
+ * jobs (same job keys), else a random one. The seed used is journalled as a `run` line.
+ */
+async function baseSeedOf(inputs: ImageGenerationInputs, services: ModelServices): Promise<number> {
+  const { journal } = services
+  const request = sha256(
+    canonicalJson({
+      stage: inputs.legacyV1 ? 'image-generation' : 'image-generation-v2',
+      prompt: inputs.prompt,
+      models: inputs.models,
+      count: inputs.imageCount,
+      size: [inputs.width, inputs.height],
+      strategy: inputs.strategy,
+    }),
+  )
+  const seed = inputs.seed ?? journal?.seedOf(request) ?? randomInt(0, 2 ** 31 - 1)
+  await journal?.append({ event: 'run', stage: 'image-generation', request, seed })
+  return seed
 }
 
 /** The scorers of `quality-scorer`: the local vision model, an MCP scoring tool, or none. */
@@ -204,6 +234,7 @@ async function generate(
       queue: services.queue(maxParallel),
       signal: total.signal,
       logger,
+      journal: services.journal,
       deadlineAt: performance.now() + inputs.totalTimeoutMs,
       fileOf: (index) => (inputs.legacyV1 ? FILES.primaryImage : FILES.image(index)),
       assess: (candidate) =>
@@ -226,6 +257,8 @@ interface RunEnd {
   start: StageStart
   startedAt: number
   context: StageContext
+  /** The run journal's job counts, when the run kept one. */
+  jobs?: JournalCounts | undefined
 }
 
 /**
@@ -253,6 +286,7 @@ async function finishRun(
     slots,
     startedAt: end.startedAt,
     cancelled,
+    jobs: end.jobs,
   })
   const { report, generated, failures, primary, primaryIndex, warnings } = outcome
   const written = await finishStage({

@@ -1,6 +1,7 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { LLM_INPUTS } from '../../providers/llm/inputs.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
+import { RESUME_INPUT } from '../../contracts/resume-input.js'
 
 /** The five inputs of the legacy `image-generation` module (SPEC §4), names unchanged. */
 export const V1_INPUTS: readonly InputSpec[] = [
@@ -125,8 +126,10 @@ const V2_EXTRA: readonly InputSpec[] = [
     name: 'seed',
     default: '',
     description:
-      'Base seed (integer). Image i uses seed + i - 1. Empty: a random base seed, recorded in the report.',
+      'Base seed (integer). Image i uses seed + i - 1. Empty: a random base seed, recorded in the report ' +
+      'and in the run journal (a resumed run of the same request reuses it).',
   },
+  RESUME_INPUT,
 ]
 
 /** Inputs of `actions/image-generation`: exactly the legacy five (it always uses imagen4-fast, as the legacy module did). */

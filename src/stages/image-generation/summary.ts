@@ -4,6 +4,7 @@ import type { ImageGenerationResult } from './run.js'
 /** The job summary of an image-generation run: one row per planned image, then the warnings. */
 export function imageSummaryMarkdown(result: ImageGenerationResult): string {
   const { report } = result
+  const jobs = report.generation_summary.jobs
   const rows = report.images.map((image) => {
     const primary = image.index === result.primary.index ? ' (primary)' : ''
     const status = image.status === 'ok' ? 'ok' : `failed: ${image.error?.code ?? ''}`
@@ -24,6 +25,13 @@ export function imageSummaryMarkdown(result: ImageGenerationResult): string {
     `${report.generation_summary.successful_generations} of ${report.generation_summary.total_images} images generated ` +
       `in ${(report.generation_summary.total_time_ms / 1000).toFixed(1)} s.`,
     '',
+    ...(jobs
+      ? [
+          `Model jobs: ${jobs.reused} reused from the run journal, ${jobs.resumed} resumed, ` +
+            `${jobs.new} new${jobs.resubmitted ? ` (${jobs.resubmitted} submitted again)` : ''}.`,
+          '',
+        ]
+      : []),
     '| image | model | status | score | size | generation time | attempts |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,

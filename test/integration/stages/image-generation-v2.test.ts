@@ -40,6 +40,7 @@ describe('image-generation-v2 on the preview server (no mcp-config)', () => {
       'metadata/artifact-metadata.json',
       'metadata/contact-sheet.png',
       'metadata/generation-report.json',
+      'metadata/journal.jsonl',
       'metadata/quality-analysis.json',
       'models-used.json',
       'quality-scores.json',

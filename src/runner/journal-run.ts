@@ -1,0 +1,215 @@
+import path from 'node:path'
+import { isKamuiError } from '../core/errors.js'
+import type { JobHandle, JobOutput, ModelJob, RunJobOptions } from '../providers/kinds/job.js'
+import type { JournalHandle } from '../contracts/journal.js'
+import { jobKey, sha256 } from './journal-key.js'
+import type { RunJournal } from './journal.js'
+
+/** A submitted (or re-attached) job as the runner's steps return it. */
+export interface StartedJob {
+  handle: JobHandle
+  wait(): Promise<JobOutput>
+  close(): void
+}
+
+/** The runner's steps that the journalled run composes. */
+export interface JournalSteps {
+  /** Submits the job (a model call that may be billed). */
+  submit(job: ModelJob, options: RunJobOptions): Promise<StartedJob>
+  /** Follows a stored handle without submitting; undefined when the provider cannot. */
+  reattach(
+    job: ModelJob,
+    handle: JobHandle,
+    options: RunJobOptions,
+  ): Promise<StartedJob | undefined>
+  /** Awaited after the `submitted` line is on disk. */
+  onSubmitted?: (job: ModelJob, handle: JobHandle) => void | Promise<void>
+  onCompleted?: (job: ModelJob, output: JobOutput) => void | Promise<void>
+}
+
+/**
+ * Runs a job under the run journal (issue 11): a job whose output file is present with its
+ * journalled sha256 is reused (no model call); a job submitted by an earlier run and not
+ * failed is followed with its stored handle (no new submit; when that fails other than by the
+ * signal, the reason is logged and it is submitted again); any other job is journalled
+ * `planned`, submitted, journalled `submitted` (fsynced before the runner waits), waited on
+ * and journalled `completed` or `failed`.
+ *
+ * @throws the errors of the steps; the journal's file-system errors
+ */
+export async function runJournaled(
+  journal: RunJournal,
+  job: ModelJob,
+  options: RunJobOptions,
+  steps: JournalSteps,
+): Promise<JobOutput> {
+  const key = jobKey(job)
+  const reused = journal.resume ? await reuse(journal, key) : undefined
+  if (reused) {
+    journal.counts.reused++
+    options.logger.info(
+      `${job.label}: reused from the run journal (${reused.media[0]?.url ?? 'file'}), no model call.`,
+    )
+    return reused
+  }
+  const stored = journal.resume ? journal.state(key) : undefined
+  if (stored?.submitted?.id && !stored.failed && !stored.output) {
+    const output = await resume(journal, key, job, toHandle(stored.submitted), options, steps)
+    if (output) return output
+  }
+  journal.counts.new++
+  return submitAndWait(journal, key, job, options, steps)
+}
+
+async function resume(
+  journal: RunJournal,
+  key: string,
+  job: ModelJob,
+  handle: JobHandle,
+  options: RunJobOptions,
+  steps: JournalSteps,
+): Promise<JobOutput | undefined> {
+  let started: StartedJob | undefined
+  try {
+    started = await steps.reattach(job, handle, options)
+    if (!started) return undefined
+    await journal.append({ event: 'submitted', key, handle: fromHandle(handle), resumed: true })
+    const output = await started.wait()
+    journal.counts.resumed++
+    return await completed(journal, key, job, output, 'resumed', steps)
+  } catch (error) {
+    if (options.signal.aborted) throw error
+    journal.counts.resubmitted++
+    options.logger.warn(
+      `${job.label}: the stored job ${handle.id} on "${handle.server}" could not be followed ` +
+        `(${(error as Error).message}); submitting it again.`,
+    )
+    await journal.append(failedLine(key, error))
+    return undefined
+  } finally {
+    started?.close()
+  }
+}
+
+async function submitAndWait(
+  journal: RunJournal,
+  key: string,
+  job: ModelJob,
+  options: RunJobOptions,
+  steps: JournalSteps,
+): Promise<JobOutput> {
+  await journal.append({
+    event: 'planned',
+    key,
+    label: job.label,
+    provider: job.provider,
+    tools: job.provider === 'mcp' ? toolsOf(job) : [],
+    workflow: job.provider === 'comfyui' ? job.template : null,
+  })
+  let submitted: StartedJob | undefined
+  try {
+    submitted = await steps.submit(job, options)
+    await journal.append({
+      event: 'submitted',
+      key,
+      handle: fromHandle(submitted.handle),
+      resumed: false,
+    })
+    await steps.onSubmitted?.(job, submitted.handle)
+    const output = await submitted.wait()
+    return await completed(journal, key, job, output, 'new', steps)
+  } catch (error) {
+    await journal.append(failedLine(key, error, submitted === undefined))
+    throw error
+  } finally {
+    submitted?.close()
+  }
+}
+
+async function completed(
+  journal: RunJournal,
+  key: string,
+  job: ModelJob,
+  output: JobOutput,
+  how: 'new' | 'resumed',
+  steps: JournalSteps,
+): Promise<JobOutput> {
+  await journal.append({
+    event: 'completed',
+    key,
+    handle: fromHandle(output.handle),
+    urls: output.media.flatMap((m) => (m.url ? [m.url] : [])),
+    media_sha256: output.media.flatMap((m) => (m.bytes ? [sha256(m.bytes)] : [])),
+    generation_ms: Math.max(0, Math.round(output.generationMs)),
+    download_ms: output.downloadMs === null ? null : Math.max(0, Math.round(output.downloadMs)),
+  })
+  const result: JobOutput = { ...output, jobKey: key, journal: how }
+  await steps.onCompleted?.(job, result)
+  return result
+}
+
+/** The output of a reusable job: the file's bytes as inline media, no model time. */
+async function reuse(journal: RunJournal, key: string): Promise<JobOutput | undefined> {
+  const found = await journal.reusable(key)
+  const state = journal.state(key)
+  if (!found || !state?.completed) return undefined
+  const url = state.completed.urls[0]
+  return {
+    handle: toHandle(state.completed.handle),
+    media: [
+      {
+        source: 'image',
+        bytes: new Uint8Array(found.bytes),
+        mimeType: MIME[path.extname(found.line.file).toLowerCase()] ?? 'application/octet-stream',
+        ...(url ? { url } : {}),
+      },
+    ],
+    text: '',
+    structured: undefined,
+    accepted: [],
+    generationMs: 0,
+    downloadMs: null,
+    gpuMemory: null,
+    jobKey: key,
+    journal: 'reused',
+  }
+}
+
+const MIME: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+}
+
+/**
+ * `failed` line; `billed` is false when the job never reached a provider's queue (the submit
+ * call failed before a handle existed and the error says the tool was not found), else null
+ * (unknown: no provider of this suite reports billing).
+ */
+function failedLine(key: string, error: unknown, beforeSubmit = false) {
+  const code = isKamuiError(error) ? error.code : 'GEN_001'
+  return {
+    event: 'failed' as const,
+    key,
+    code,
+    message: error instanceof Error ? error.message : String(error),
+    billed: beforeSubmit && code === 'IMG_002' ? false : null,
+  }
+}
+
+function toolsOf(job: Extract<ModelJob, { provider: 'mcp' }>): string[] {
+  return job.call.type === 'sync'
+    ? [job.call.tool]
+    : [job.call.submit, job.call.status, job.call.result]
+}
+
+function fromHandle(handle: JobHandle): JournalHandle {
+  return { ...handle, id: handle.id ?? null }
+}
+
+function toHandle(handle: JournalHandle): JobHandle {
+  return { ...handle, id: handle.id ?? undefined }
+}

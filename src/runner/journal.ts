@@ -1,0 +1,215 @@
+import { open, readFile, mkdir, type FileHandle } from 'node:fs/promises'
+import path from 'node:path'
+import {
+  JOURNAL_FILE,
+  JOURNAL_SCHEMA_VERSION,
+  JournalLineSchema,
+  type JournalCompletedLine,
+  type JournalHandle,
+  type JournalLine,
+  type JournalOutputLine,
+} from '../contracts/journal.js'
+import type { Logger } from '../core/logger.js'
+import { sha256 } from './journal-key.js'
+
+/** Input `resume`: `auto` (default) and `true` resume from the folder's journal; `false` does not. */
+export type ResumeMode = 'auto' | 'true' | 'false'
+
+/** What a journal knows about one job key (the last of each event). */
+export interface JournalJobState {
+  submitted?: JournalHandle
+  completed?: JournalCompletedLine
+  output?: JournalOutputLine
+  /** True when the last event after the last submit is `failed`. */
+  failed: boolean
+}
+
+/** How the jobs of a run went: reused (no model call), resumed (stored handle), new, resubmitted. */
+export interface JournalCounts {
+  /** Completed jobs whose output file was present with its journalled sha256: no model call. */
+  reused: number
+  /** Submitted jobs of an earlier run followed with their stored handle: no new submit. */
+  resumed: number
+  /** Jobs submitted in this run (resubmitted ones included). */
+  new: number
+  /** Jobs whose stored handle could not be followed and were submitted again (in `new`). */
+  resubmitted: number
+}
+
+/** A journal file as read: its whole valid lines, and what was skipped. */
+export interface JournalRead {
+  lines: JournalLine[]
+  /** True when the file ended inside a line (a crash while writing); that part is ignored. */
+  truncated: boolean
+  /** Length in bytes (UTF-8) of the whole lines: where a cut-short line starts. */
+  wholeBytes: number
+  /** Whole lines that are not valid journal lines: 1-based line number and the reason. */
+  invalid: { line: number; message: string }[]
+}
+
+/**
+ * Parses journal text: every whole line (ending in `\n`) is validated with
+ * `JournalLineSchema`; a last line without its newline is a write cut short by a crash and is
+ * left out (`truncated`).
+ */
+export function parseJournal(text: string): JournalRead {
+  const end = text.lastIndexOf('\n')
+  const whole = end < 0 ? '' : text.slice(0, end)
+  const truncated = text.length > end + 1
+  const lines: JournalLine[] = []
+  const invalid: JournalRead['invalid'] = []
+  whole.split('\n').forEach((raw, i) => {
+    if (raw.trim() === '') return
+    try {
+      const parsed = JournalLineSchema.safeParse(JSON.parse(raw))
+      if (parsed.success) lines.push(parsed.data)
+      else invalid.push({ line: i + 1, message: parsed.error.issues[0]?.message ?? 'invalid' })
+    } catch (error) {
+      invalid.push({ line: i + 1, message: (error as Error).message })
+    }
+  })
+  return { lines, truncated, invalid, wholeBytes: Buffer.byteLength(text.slice(0, end + 1)) }
+}
+
+/** Options of {@link RunJournal.open}. */
+export interface RunJournalOptions {
+  resume: ResumeMode
+  logger: Logger
+}
+
+/**
+ * The run journal of one stage folder (`{folder}/metadata/journal.jsonl`, contract in
+ * `src/contracts/journal.ts`): appends one line per job event on an open handle and fsyncs it
+ * before the caller goes on (appends are serialised), and answers what earlier runs of the
+ * folder left for a job key (with `resume` not `false`).
+ */
+export class RunJournal {
+  private readonly states = new Map<string, JournalJobState>()
+  private readonly seeds = new Map<string, number>()
+  private tail: Promise<void> = Promise.resolve()
+  readonly counts: JournalCounts = { reused: 0, resumed: 0, new: 0, resubmitted: 0 }
+
+  private constructor(
+    /** Absolute stage folder. */
+    readonly folder: string,
+    readonly resume: boolean,
+    private readonly handle: FileHandle,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Absolute path of the journal file. */
+  get file(): string {
+    return path.join(this.folder, JOURNAL_FILE)
+  }
+
+  /**
+   * Opens (creates) the journal of `folder`; with `resume` other than `false` reads what it
+   * holds first, up to the last whole line (a warning names a truncated or invalid line).
+   *
+   * @throws Error the file-system errors of creating `metadata/` or opening the file
+   */
+  static async open(folder: string, options: RunJournalOptions): Promise<RunJournal> {
+    const file = path.join(folder, JOURNAL_FILE)
+    await mkdir(path.dirname(file), { recursive: true })
+    const resume = options.resume !== 'false'
+    const read = resume ? await readIfPresent(file) : undefined
+    if (read?.truncated)
+      options.logger.warn(
+        `${JOURNAL_FILE}: the last line was cut short (a crash while writing); read up to the last whole line and removed the rest.`,
+      )
+    for (const bad of read?.invalid ?? [])
+      options.logger.warn(`${JOURNAL_FILE}: line ${bad.line} ignored (${bad.message}).`)
+    if (options.resume === 'true' && !read?.lines.length)
+      options.logger.warn(`resume: true, but ${JOURNAL_FILE} holds no earlier job to resume.`)
+    const handle = await open(file, 'a')
+    // A cut-short last line is cut off, so the journal holds whole lines only again.
+    if (read?.truncated) await handle.truncate(read.wholeBytes)
+    const journal = new RunJournal(folder, resume, handle, options.logger)
+    for (const line of read?.lines ?? []) journal.apply(line)
+    return journal
+  }
+
+  /** What earlier runs (and this one so far) recorded for `key`. */
+  state(key: string): JournalJobState | undefined {
+    return this.states.get(key)
+  }
+
+  /** The base seed an earlier run recorded for the same request (see the `run` event). */
+  seedOf(request: string): number | undefined {
+    return this.seeds.get(request)
+  }
+
+  /**
+   * The bytes of a completed job's output when the file is present with its journalled sha256
+   * (a reusable job), else undefined.
+   */
+  async reusable(key: string): Promise<{ bytes: Buffer; line: JournalOutputLine } | undefined> {
+    const output = this.states.get(key)?.output
+    if (!output) return undefined
+    const bytes = await readFile(path.join(this.folder, output.file)).catch(() => undefined)
+    if (!bytes || sha256(bytes) !== output.sha256) return undefined
+    return { bytes, line: output }
+  }
+
+  /** Appends a line (with `v` and `at`) and fsyncs it; resolves once it is on disk. */
+  append(line: DistributiveOmit<JournalLine, 'v' | 'at'>): Promise<void> {
+    const full = JournalLineSchema.parse({
+      v: JOURNAL_SCHEMA_VERSION,
+      at: new Date().toISOString(),
+      ...line,
+    })
+    this.apply(full)
+    const write = this.tail.then(async () => {
+      await this.handle.appendFile(`${JSON.stringify(full)}\n`)
+      await this.handle.sync()
+    })
+    this.tail = write.catch(() => undefined)
+    return write
+  }
+
+  /** Records that `file` (relative to the folder) holds output bytes of job `key`. */
+  recordOutput(key: string, file: string, bytes: Uint8Array): Promise<void> {
+    const relative = file.split(path.sep).join('/')
+    return this.append({
+      event: 'output',
+      key,
+      file: relative,
+      sha256: sha256(bytes),
+      bytes: bytes.byteLength,
+    })
+  }
+
+  /** Waits for pending appends and closes the file. Never throws. */
+  async close(): Promise<void> {
+    await this.tail
+    await this.handle.close().catch((error: unknown) => {
+      this.logger.debug(`${JOURNAL_FILE}: close failed (${String(error)}).`)
+    })
+  }
+
+  private apply(line: JournalLine): void {
+    if (line.event === 'run') {
+      if (line.seed !== null) this.seeds.set(line.request, line.seed)
+      return
+    }
+    const state = this.states.get(line.key) ?? { failed: false }
+    if (line.event === 'submitted') {
+      state.submitted = line.handle
+      state.failed = false
+    } else if (line.event === 'completed') state.completed = line
+    else if (line.event === 'output') state.output = line
+    else if (line.event === 'failed') state.failed = true
+    this.states.set(line.key, state)
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+async function readIfPresent(file: string): Promise<JournalRead | undefined> {
+  try {
+    return parseJournal(await readFile(file, 'utf8'))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}

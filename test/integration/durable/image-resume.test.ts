@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseJournal } from '../../../src/runner/journal.js'
+import { sha256 } from '../../../src/runner/journal-key.js'
+import { GenerationReportSchema } from '../../../src/contracts/generation-report.js'
+import {
+  startFakeKamui,
+  type FakeKamuiCall,
+  type FakeKamuiHandle,
+} from '../../fixtures/servers/start-fake-kamui.js'
+import { KAMUI_CLI_ENTRY, TSX_LOADER_URL, runKamui } from '../../helpers/run-kamui.js'
+import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
+
+const LATENCY_MS = 4000
+const submitsOf = (calls: FakeKamuiCall[]): FakeKamuiCall[] =>
+  calls.filter((c) => c.tool.endsWith('_submit'))
+
+describe('resume: a v2 run of 6 images killed with SIGKILL after 3 submits (issue 11)', () => {
+  let server: FakeKamuiHandle
+  let workspace: string
+
+  beforeAll(async () => {
+    server = await startFakeKamui({ latencyMs: LATENCY_MS, longSide: 64 })
+    workspace = await tempWorkspace('kamui-durable-')
+  })
+  afterAll(async () => {
+    await server?.stop()
+    await removeDir(workspace)
+  })
+
+  const args = (): string[] => [
+    'image-generation-v2',
+    '--image-prompt',
+    'a lighthouse at dusk, durable test',
+    '--folder-name',
+    'out/durable',
+    '--image-count',
+    '6',
+    '--models',
+    'imagen4-fast',
+    '--generation-strategy',
+    'parallel',
+    '--max-parallel',
+    '3',
+    '--image-size',
+    '64x64',
+    '--mcp-config',
+    JSON.stringify({ mcpServers: { 't2i-kamui-imagen4-fast': server.entry() } }),
+  ]
+
+  /** Spawns the CLI and SIGKILLs it once the server has seen `submits` submit calls. */
+  async function runAndKillAfter(submits: number): Promise<void> {
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX_LOADER_URL, KAMUI_CLI_ENTRY, ...args()],
+      {
+        cwd: workspace,
+        stdio: 'ignore',
+      },
+    )
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
+    const started = Date.now()
+    while (submitsOf(await server.calls()).length < submits) {
+      if (Date.now() - started > 60_000) throw new Error('the run made too few submits')
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    child.kill('SIGKILL')
+    await closed
+  }
+
+  it('the re-run finishes 6 images with 6 submits in total; a third run submits nothing', async () => {
+    const t0 = Date.now()
+    await runAndKillAfter(3)
+    expect(submitsOf(await server.calls())).toHaveLength(3)
+    const folder = path.join(workspace, 'out', 'durable')
+    const killed = parseJournal(await readFile(path.join(folder, 'metadata/journal.jsonl'), 'utf8'))
+    // Every submit the server saw was journalled with its request id before the kill.
+    expect(killed.lines.filter((l) => l.event === 'submitted')).toHaveLength(3)
+
+    const second = await runKamui(args(), { cwd: workspace, timeoutMs: 120_000 })
+    const firstTwoMs = Date.now() - t0
+    expect(second.code, second.stderr).toBe(0)
+    expect(second.outputs['images-completed']).toBe('6')
+    expect(submitsOf(await server.calls())).toHaveLength(6)
+    const report = GenerationReportSchema.parse(
+      JSON.parse(await readFile(path.join(folder, 'metadata/generation-report.json'), 'utf8')),
+    )
+    expect(report.generation_summary.jobs).toEqual({
+      reused: 0,
+      resumed: 3,
+      new: 3,
+      resubmitted: 0,
+    })
+
+    const journal = parseJournal(
+      await readFile(path.join(folder, 'metadata/journal.jsonl'), 'utf8'),
+    )
+    expect(journal.truncated).toBe(false)
+    expect(journal.invalid).toEqual([])
+    const outputs = journal.lines.filter((l) => l.event === 'output')
+    expect(outputs).toHaveLength(6)
+    for (const line of outputs) {
+      const bytes = await readFile(path.join(folder, line.file))
+      expect(sha256(bytes)).toBe(line.sha256)
+    }
+
+    const callsBeforeThird = (await server.calls()).length
+    const t3 = Date.now()
+    const third = await runKamui(args(), { cwd: workspace, timeoutMs: 120_000 })
+    const thirdMs = Date.now() - t3
+    expect(third.code, third.stderr).toBe(0)
+    expect(third.outputs['images-completed']).toBe('6')
+    // No model call of any kind (submit, status, result) in the third run.
+    expect(await server.calls()).toHaveLength(callsBeforeThird)
+    const thirdReport = GenerationReportSchema.parse(
+      JSON.parse(await readFile(path.join(folder, 'metadata/generation-report.json'), 'utf8')),
+    )
+    expect(thirdReport.generation_summary.jobs).toEqual({
+      reused: 6,
+      resumed: 0,
+      new: 0,
+      resubmitted: 0,
+    })
+    expect(thirdMs).toBeLessThan(firstTwoMs)
+  }, 240_000)
+})
