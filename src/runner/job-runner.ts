@@ -22,6 +22,7 @@ import type { MediaRef } from '../providers/mcp/types.js'
 import type { McpCall } from '../models/types.js'
 import type { RunJournal } from './journal.js'
 import { runJournaled } from './journal-run.js'
+import { jobKey, promptIdOf } from './journal-key.js'
 import {
   mcpOutput,
   submitMcpJob,
@@ -197,7 +198,13 @@ export class JobRunner implements ModelJobRunner {
       this.backends.comfy(),
       getTemplate(job.template),
       job.params,
-      { signal: options.signal, logger: options.logger, gpu: job.gpu ?? {} },
+      {
+        signal: options.signal,
+        logger: options.logger,
+        gpu: job.gpu ?? {},
+        // Under a journal the prompt id comes from the job key: a retry or a re-run finds it.
+        ...(this.journal?.resume ? { promptId: promptIdOf(jobKey(job), this.journal.folder) } : {}),
+      },
     )
     const handle: JobHandle = {
       provider: 'comfyui',

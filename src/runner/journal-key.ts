@@ -16,6 +16,17 @@ export function jobKey(job: ModelJob): string {
   return sha256(canonicalJson(described))
 }
 
+/**
+ * The ComfyUI `prompt_id` of a job in a stage folder: a lowercase UUID (version 8, RFC 9562
+ * custom) made from the sha256 of the job key and the folder, so that a retry or a re-run of
+ * the same job into the same folder sends the same id and can find the prompt on the server.
+ */
+export function promptIdOf(key: string, folder: string): string {
+  const h = sha256(`${key}\n${folder}`)
+  const variant = ((parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16)
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`
+}
+
 /** sha256 in lower-case hex of a string or bytes. */
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex')

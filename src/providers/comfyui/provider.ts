@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { abortReason } from '../../core/abort.js'
-import { KamuiError, errorMessage } from '../../core/errors.js'
+import { KamuiError, errorMessage, isKamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import {
   ensureGpuMemory,
@@ -11,7 +11,7 @@ import {
 import type { GpuReading } from '../gpu/types.js'
 import type { GpuMemory } from '../../contracts/telemetry.js'
 import type { ComfyClient } from './client.js'
-import { describeNodeErrors, rejectedError } from './errors.js'
+import { describeNodeErrors, historyFailure, rejectedError } from './errors.js'
 import { PromptFollower, type CompletionSignal } from './follow.js'
 import { buildWorkflow, type ComfyJobParams } from './inject.js'
 import { imageExtension, mediaTypeOf, outputFiles } from './outputs.js'
@@ -45,6 +45,13 @@ export interface ComfyJobOptions {
   filenamePrefix?: string
   /** First WebSocket reconnect delay, ms (default 250). */
   reconnectDelayMs?: number
+  /**
+   * The client-chosen `prompt_id` (a lowercase UUID), e.g. derived from the job key of the run
+   * journal (default: a random one). With it given, the server is asked first whether it
+   * already knows the prompt (`/history/{id}`, `/queue`): an earlier attempt whose answer was
+   * lost, or a killed run, is followed instead of being submitted again.
+   */
+  promptId?: string
 }
 
 /** One file the workflow produced. */
@@ -157,6 +164,8 @@ export class ComfyPromptRun {
   private websocket = false
   private submittedAt = 0
   private clientId = ''
+  /** The history entry of a prompt the server had already finished (no new submit). */
+  private known: HistoryEntry | undefined
   /** The prompt id on the server (the server may answer with another id than ours). */
   promptId: string
   readonly label: string
@@ -167,7 +176,7 @@ export class ComfyPromptRun {
     private readonly opts: ComfyJobOptions,
     private readonly before: GpuReading | null,
   ) {
-    this.promptId = randomUUID()
+    this.promptId = opts.promptId ?? randomUUID()
     this.label = `ComfyUI ${lease.client.url} prompt ${this.promptId.slice(0, 8)}`
   }
 
@@ -280,6 +289,7 @@ export class ComfyPromptRun {
     const ours = this.promptId
     this.submittedAt = performance.now()
     let queued = false
+    if (this.opts.promptId !== undefined && (await this.adopt('before submitting'))) return
     try {
       const submitted = await client.submit(
         this.workflow,
@@ -301,6 +311,11 @@ export class ComfyPromptRun {
         this.label,
       )
     } catch (error) {
+      // Unknown outcome (the connection was lost after the request was sent): the id is ours,
+      // so the server is asked before anything is submitted again.
+      if (!signal.aborted && !queued && isKamuiError(error, 'IMG_008')) {
+        if (await this.adopt(`after ${errorMessage(error)}`).catch(() => false)) return
+      }
       // Stop our prompt whenever we stop following it: on abort (also while the submission
       // was in flight: the id is ours), or after it was queued and then failed on our side.
       if (signal.aborted || queued)
@@ -308,6 +323,25 @@ export class ComfyPromptRun {
       if (signal.aborted) throw abortReason(signal)
       throw error
     }
+  }
+
+  /**
+   * Looks our prompt id up on the server (`/history/{id}`, then `/queue`): when the server
+   * knows it, the prompt is followed from here and true is returned (no submit).
+   */
+  private async adopt(when: string): Promise<boolean> {
+    const { client } = this.lease
+    const { signal, logger } = this.opts
+    const entry = await client.history(this.promptId, signal)
+    const queue = entry ? undefined : await client.queue(signal)
+    const waiting = queue && [...queue.running, ...queue.pending].includes(this.promptId)
+    if (!entry && !waiting) return false
+    this.known = entry
+    this.lease.setPromptId(this.promptId)
+    logger.info(
+      `${this.label}: the server already ${entry ? 'ran' : 'holds'} this prompt (looked up ${when}); following it, not submitting again.`,
+    )
+    return true
   }
 
   /**
@@ -321,7 +355,9 @@ export class ComfyPromptRun {
     const { signal, logger } = this.opts
     let completion
     try {
-      completion = await (this.follower as PromptFollower).wait(this.promptId, this.submittedAt)
+      completion = this.known
+        ? knownCompletion(client, this.known)
+        : await (this.follower as PromptFollower).wait(this.promptId, this.submittedAt)
     } catch (error) {
       await cancelOnServer(client, this.promptId, logger, this.label, error)
       if (signal.aborted) throw abortReason(signal)
@@ -391,6 +427,19 @@ export class ComfyPromptRun {
     this.detach()
     this.socket?.close()
     this.lease.release()
+  }
+}
+
+/** The completion of a prompt the server had finished before we asked (its history entry). */
+function knownCompletion(client: ComfyClient, entry: HistoryEntry) {
+  if (entry.status?.status_str === 'error') throw historyFailure(client.url, entry)
+  return {
+    entry,
+    signal: 'history' as const,
+    historyPolls: 0,
+    previews: 0,
+    unattributedFrames: 0,
+    queueWaitMs: null,
   }
 }
 

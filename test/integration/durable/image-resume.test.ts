@@ -50,8 +50,12 @@ describe('resume: a v2 run of 6 images killed with SIGKILL after 3 submits (issu
     JSON.stringify({ mcpServers: { 't2i-kamui-imagen4-fast': server.entry() } }),
   ]
 
-  /** Spawns the CLI and SIGKILLs it once the server has seen `submits` submit calls. */
-  async function runAndKillAfter(submits: number): Promise<void> {
+  /**
+   * Spawns the CLI and SIGKILLs it once the server has seen `submits` submit calls and the run
+   * has journalled their request ids (between the two a submit's outcome is unknown to the
+   * runner: an MCP tool without an idempotency argument cannot be looked up then).
+   */
+  async function runAndKillAfter(submits: number, journal: string): Promise<void> {
     const child = spawn(
       process.execPath,
       ['--import', TSX_LOADER_URL, KAMUI_CLI_ENTRY, ...args()],
@@ -62,7 +66,11 @@ describe('resume: a v2 run of 6 images killed with SIGKILL after 3 submits (issu
     )
     const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
     const started = Date.now()
-    while (submitsOf(await server.calls()).length < submits) {
+    const journalled = async (): Promise<number> =>
+      parseJournal(await readFile(journal, 'utf8').catch(() => '')).lines.filter(
+        (l) => l.event === 'submitted',
+      ).length
+    while (submitsOf(await server.calls()).length < submits || (await journalled()) < submits) {
       if (Date.now() - started > 60_000) throw new Error('the run made too few submits')
       await new Promise((r) => setTimeout(r, 50))
     }
@@ -72,9 +80,9 @@ describe('resume: a v2 run of 6 images killed with SIGKILL after 3 submits (issu
 
   it('the re-run finishes 6 images with 6 submits in total; a third run submits nothing', async () => {
     const t0 = Date.now()
-    await runAndKillAfter(3)
-    expect(submitsOf(await server.calls())).toHaveLength(3)
     const folder = path.join(workspace, 'out', 'durable')
+    await runAndKillAfter(3, path.join(folder, 'metadata/journal.jsonl'))
+    expect(submitsOf(await server.calls())).toHaveLength(3)
     const killed = parseJournal(await readFile(path.join(folder, 'metadata/journal.jsonl'), 'utf8'))
     // Every submit the server saw was journalled with its request id before the kill.
     expect(killed.lines.filter((l) => l.event === 'submitted')).toHaveLength(3)
