@@ -11,13 +11,11 @@ import {
   runImageGeneration,
   type ImageGenerationResult,
 } from '../src/stages/image-generation/run.js'
-import type { FakeKamuiHandle } from '../test/fixtures/servers/start-fake-kamui.js'
-
-/** Status polling interval the bench gives the stage, ms (each job may overshoot by up to one). */
-export const POLL_INTERVAL_MS = 50
+import type { FakeKamuiCall, FakeKamuiHandle } from '../test/fixtures/servers/start-fake-kamui.js'
 
 /** Submit tool of the benchmarked model (`imagen4-fast`) on the fake server. */
 const SUBMIT_TOOL = 'imagen4_fast_submit'
+const STATUS_TOOL = 'imagen4_fast_status'
 const RESULT_TOOL = 'imagen4_fast_result'
 
 /** A logger that drops info and debug lines and prints warnings and errors to stderr. */
@@ -45,7 +43,24 @@ export interface RunMeasurement {
   startupMs: number
   /** From the last result call reaching the server to the stage's return, ms. */
   tailMs: number
+  /** Per job, as the fake server saw it (status polling of the default schedule). */
+  jobs: JobPolling[]
+  /** Median over the jobs of {@link JobPolling.delayMs}. */
+  medianDelayMs: number
+  /** Mean over the jobs of {@link JobPolling.statusPerSecond}. */
+  statusPerSecond: number
   result: ImageGenerationResult
+}
+
+/** How one job was polled, from the fake server's call log. */
+export interface JobPolling {
+  requestId: string
+  /** From the job becoming ready at the server to the client's result call, ms. */
+  delayMs: number
+  /** Status calls of the job. */
+  statusCalls: number
+  /** Status calls per second from its submit to its result call. */
+  statusPerSecond: number
 }
 
 /**
@@ -68,7 +83,6 @@ export async function measureRun(
     env: { PATH: process.env['PATH'] },
     previewServer: previewServerLaunch(),
     version: VERSION,
-    pollIntervalMs: POLL_INTERVAL_MS,
   }
   const inputs = parseV2Inputs({
     'image-prompt': 'A lighthouse on a cliff at sunset',
@@ -93,13 +107,51 @@ export async function measureRun(
     }
     const calls = (await server.calls()).slice(callsBefore)
     const times = (tool: string): number[] => calls.filter((c) => c.tool === tool).map((c) => c.t)
+    const jobs = jobPolling(calls)
+    const delays = jobs.map((j) => j.delayMs).sort((a, b) => a - b)
     return {
       wallMs,
       startupMs: Math.min(...times(SUBMIT_TOOL)) - startedEpoch,
       tailMs: endedEpoch - Math.max(...times(RESULT_TOOL)),
+      jobs,
+      medianDelayMs: median(delays),
+      statusPerSecond: jobs.reduce((sum, j) => sum + j.statusPerSecond, 0) / jobs.length,
       result,
     }
   } finally {
     await rm(workspace, { recursive: true, force: true })
   }
+}
+
+/**
+ * Per job of the log (submits that carry `request_id` and `ready_at`): the delay from ready to
+ * its first successful result call, and its status calls per second from submit to that call.
+ *
+ * @throws Error when a job has no successful result call
+ */
+function jobPolling(calls: FakeKamuiCall[]): JobPolling[] {
+  const submits = calls.filter(
+    (c) => c.tool === SUBMIT_TOOL && c.request_id !== undefined && c.ready_at !== undefined,
+  )
+  return submits.map((submit) => {
+    const id = submit.request_id as string
+    const mine = calls.filter((c) => c.args['request_id'] === id)
+    const result = mine.find((c) => c.tool === RESULT_TOOL && c.outcome === 'ok')
+    if (!result) throw new Error(`job ${id} has no successful result call`)
+    const statusCalls = mine.filter((c) => c.tool === STATUS_TOOL && c.t <= result.t).length
+    return {
+      requestId: id,
+      delayMs: result.t - (submit.ready_at as number),
+      statusCalls,
+      statusPerSecond: statusCalls / Math.max((result.t - submit.t) / 1000, 0.001),
+    }
+  })
+}
+
+/** The median of sorted `values` (the mean of the middle two for an even count). */
+function median(values: number[]): number {
+  const mid = Math.floor(values.length / 2)
+  return values.length % 2 === 1
+    ? (values[mid] as number)
+    : ((values[mid - 1] as number) + (values[mid] as number)) / 2
 }

@@ -1,12 +1,10 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { sleep } from '../core/abort.js'
 import { KamuiError, isKamuiError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { McpCall } from '../models/types.js'
 import type { JobHandle, JobOutput } from '../providers/kinds/job.js'
 import {
   DEFAULT_CALL_TIMEOUT_MS,
-  DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_STATUS_TIMEOUT_MS,
   MAX_STATUS_FAILURES_IN_A_ROW,
   PROGRESS_LOG_INTERVAL_MS,
@@ -25,6 +23,8 @@ import {
   type JobStatus,
 } from '../providers/mcp/result-media.js'
 import type { MediaRef, ToolLocation } from '../providers/mcp/types.js'
+import { ModelLatencies } from './model-latency.js'
+import { nextPollDelay, serverPollIntervalMs } from './poll-schedule.js'
 
 /**
  * The MCP half of the job runner (SPEC §3.1): a single synchronous tool, or the asynchronous
@@ -37,8 +37,17 @@ import type { MediaRef, ToolLocation } from '../providers/mcp/types.js'
 export interface McpJobOptions {
   /** The overall deadline and cancellation; its reason is rethrown. */
   signal?: AbortSignal
-  /** Pause between status calls in ms (default 2000). */
+  /**
+   * A fixed pause between status calls in ms; when unset (the default) the adaptive schedule of
+   * `poll-schedule.ts` runs (first call after 125 ms, backoff with jitter to 2 s, tightened
+   * around the latency learned from the model's earlier jobs of the run, server intervals as a
+   * floor).
+   */
   pollIntervalMs?: number
+  /** The latency estimates to learn from and feed (default: the run's, one per pool). */
+  latencies?: ModelLatencies
+  /** Uniform random numbers in [0, 1) for the jitter (default `Math.random`; tests inject one). */
+  random?: () => number
   /** Limit of one status call in ms (default 30 000). */
   statusTimeoutMs?: number
   /** Limit of one submit / result / sync call in ms (default 600 000). */
@@ -63,6 +72,8 @@ export interface McpSubmission {
   result?: ToolLocation
   /** The answer of a synchronous tool (it has no wait). */
   answer?: CallToolResult
+  /** `performance.now()` just before the submit call (undefined for a job re-attached later). */
+  submittedAt?: number
 }
 
 /**
@@ -90,6 +101,7 @@ export async function submitMcpJob(
     pool.findTool(call.status, sameServer),
     pool.findTool(call.result, sameServer),
   ])
+  const submittedAt = performance.now()
   const submitted = await pool.callTool(entry, filterArguments(entry, args), callOptions(options))
   const requestId = extractRequestId(submitted)
   if (requestId === undefined) {
@@ -103,12 +115,13 @@ export async function submitMcpJob(
     `${labelOf(call.submit)}: submitted to "${entry.server}", request_id ${requestId}.`,
   )
   const tools = [call.submit, call.status, call.result]
-  return { handle: handleOf(entry.server, tools, requestId), entry, status, result }
+  return { handle: handleOf(entry.server, tools, requestId), entry, status, result, submittedAt }
 }
 
 /**
  * Waits for a submitted job and returns its final result: at once for a sync tool; for a
- * triple, `status` every `pollIntervalMs` until completed (then `result`) or failed. Up to
+ * triple, `status` on the adaptive schedule of `poll-schedule.ts` (or every `pollIntervalMs`
+ * when that is set) until completed (then `result`) or failed. Up to
  * three retryable status-call failures in a row are tolerated; a progress line is logged at
  * most every 10 s.
  *
@@ -137,41 +150,97 @@ async function pollUntilCompleted(
   const { signal, logger } = options
   const requestId = submission.handle.id as string
   const label = labelOf(submission.entry.tool)
-  const started = Date.now()
-  let lastLog = started
+  const latencies = options.latencies ?? latenciesOf(pool)
+  const model = `${submission.entry.server}\u0000${submission.entry.tool}`
+  // A job re-attached from a journal has no known submit time: it is followed, not learned from.
+  const learn = submission.submittedAt !== undefined
+  const followed = latencies.follow(model, submission.submittedAt ?? performance.now())
+  const random = options.random ?? Math.random
+  let lastLog = Date.now()
   let failuresInARow = 0
-  for (;;) {
-    await sleep(options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, signal)
-    let answer: CallToolResult
-    try {
-      answer = await pool.callTool(status, idArguments(status, requestId), {
-        ...(signal ? { signal } : {}),
-        timeoutMs: options.statusTimeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS,
+  let lastCallMs: number | undefined
+  let serverMs: number | undefined
+  try {
+    for (;;) {
+      const delay = nextPollDelay({
+        elapsedMs: lastCallMs,
+        estimate: learn ? followed.estimate() : undefined,
+        serverMs,
+        fixedMs: options.pollIntervalMs,
+        random,
       })
-      failuresInARow = 0
-    } catch (error) {
-      if (signal?.aborted || !isKamuiError(error) || !error.retryable) throw error
-      if (++failuresInARow >= MAX_STATUS_FAILURES_IN_A_ROW) throw error
-      logger?.warn(`${label}: status check failed (${error.message}); trying again.`)
-      continue
-    }
-    const word = extractStatusWord(answer)
-    const state = word === undefined ? undefined : normaliseStatus(word)
-    const elapsed = Date.now() - started
-    options.onStatus?.(state ?? 'unknown', elapsed)
-    if (state === 'failed') {
-      const reason = extractErrorText(answer)
-      throw new KamuiError(
-        'GEN_001',
-        `${label} job ${requestId} on MCP server "${submission.entry.server}" failed` +
-          (reason ? `: ${pool.redact(reason)}` : '.'),
+      // The schedule counts from the last call; a server's interval from its answer.
+      const now = followed.elapsedMs()
+      const due = Math.max(
+        lastCallMs === undefined ? now + delay : lastCallMs + delay,
+        serverMs === undefined ? 0 : now + serverMs,
       )
+      await followed.wait(Math.max(0, due - now), signal)
+      lastCallMs = followed.elapsedMs()
+      let answer: CallToolResult
+      try {
+        answer = await pool.callTool(status, idArguments(status, requestId), {
+          ...(signal ? { signal } : {}),
+          timeoutMs: options.statusTimeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS,
+        })
+        failuresInARow = 0
+      } catch (error) {
+        if (signal?.aborted || !isKamuiError(error) || !error.retryable) throw error
+        if (++failuresInARow >= MAX_STATUS_FAILURES_IN_A_ROW) throw error
+        serverMs = error.retryAfterMs
+        logger?.warn(`${label}: status check failed (${error.message}); trying again.`)
+        continue
+      }
+      serverMs = serverPollIntervalMs(answerFields(answer))
+      const word = extractStatusWord(answer)
+      const state = word === undefined ? undefined : normaliseStatus(word)
+      const elapsed = Math.round(followed.elapsedMs())
+      options.onStatus?.(state ?? 'unknown', elapsed)
+      if (state === 'failed') {
+        const reason = extractErrorText(answer)
+        throw new KamuiError(
+          'GEN_001',
+          `${label} job ${requestId} on MCP server "${submission.entry.server}" failed` +
+            (reason ? `: ${pool.redact(reason)}` : '.'),
+        )
+      }
+      if (state === 'completed') {
+        if (learn) followed.ready(elapsed)
+        return
+      }
+      followed.notReady(lastCallMs)
+      if (Date.now() - lastLog >= PROGRESS_LOG_INTERVAL_MS) {
+        lastLog = Date.now()
+        logger?.info(`${label}: ${word ?? 'waiting'} (${Math.round(elapsed / 1000)} s)`)
+      }
     }
-    if (state === 'completed') return
-    if (Date.now() - lastLog >= PROGRESS_LOG_INTERVAL_MS) {
-      lastLog = Date.now()
-      logger?.info(`${label}: ${word ?? 'waiting'} (${Math.round(elapsed / 1000)} s)`)
-    }
+  } finally {
+    followed.close()
+  }
+}
+
+/** The run's latency estimates: one {@link ModelLatencies} per MCP pool (a pool is one run's). */
+const runLatencies = new WeakMap<McpPool, ModelLatencies>()
+
+/** The latency estimates of the run that owns `pool`. */
+export function latenciesOf(pool: McpPool): ModelLatencies {
+  let latencies = runLatencies.get(pool)
+  if (!latencies) {
+    latencies = new ModelLatencies()
+    runLatencies.set(pool, latencies)
+  }
+  return latencies
+}
+
+/** The fields of a status answer: its `structuredContent`, else the JSON object of its text. */
+function answerFields(answer: CallToolResult): unknown {
+  if (answer.structuredContent !== undefined) return answer.structuredContent
+  const text = resultText(answer).trim()
+  if (!text.startsWith('{')) return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
   }
 }
 
