@@ -14,6 +14,7 @@ import { credentialsInHeader } from '../../core/secrets.js'
 import type { McpServerEntry, RemoteServerEntry, StdioServerEntry } from './config.js'
 import { createRecordingFetch, type RecordingFetch } from '../../core/retry-after.js'
 import type { McpProviderContext } from './types.js'
+import { childSignal } from './abortable.js'
 
 /**
  * Opening one MCP connection (SPEC §3.1): stdio child processes, and remote servers over
@@ -254,6 +255,10 @@ async function handshake(
   const limit = new AbortController()
   const timer = setTimeout(() => limit.abort(), timeoutMs)
   const stop = signal ? AbortSignal.any([signal, limit.signal]) : limit.signal
+  // The SDK never removes the abort listener it adds for `initialize`: it gets a child of `stop`
+  // that is unlinked once the handshake settles, so a later abort of the (long-lived) pool
+  // signal does not send `notifications/cancelled` for the answered `initialize` (issue 12 §5).
+  const request = childSignal(stop)
   let onStop: (() => void) | undefined
   try {
     const stopped = new Promise<never>((_, reject) => {
@@ -262,7 +267,10 @@ async function handshake(
       else stop.addEventListener('abort', onStop, { once: true })
     })
     stopped.catch(() => undefined)
-    await Promise.race([client.connect(transport, { signal: stop, timeout: timeoutMs }), stopped])
+    await Promise.race([
+      client.connect(transport, { signal: request.signal, timeout: timeoutMs }),
+      stopped,
+    ])
   } catch (error) {
     await Promise.allSettled([client.close(), transport.close()])
     await extra.afterFailure?.().catch(() => undefined)
@@ -288,6 +296,7 @@ async function handshake(
     })
   } finally {
     clearTimeout(timer)
+    request.release()
     if (onStop) stop.removeEventListener('abort', onStop)
   }
 }

@@ -340,13 +340,15 @@ export class McpPool {
       const all: Tool[] = []
       let cursor: string | undefined
       for (let page = 0; page < 100; page++) {
-        const result = await connection.client.listTools(
-          cursor === undefined ? undefined : { cursor },
-          {
-            signal: this.lifetime.signal,
+        // One released child signal per request: the SDK never removes its abort listener,
+        // and closing the pool must not cancel an answered `tools/list` (issue 12 §5).
+        const request = childSignal(this.lifetime.signal)
+        const result = await connection.client
+          .listTools(cursor === undefined ? undefined : { cursor }, {
+            signal: request.signal,
             timeout,
-          },
-        )
+          })
+          .finally(request.release)
         all.push(...result.tools)
         cursor = result.nextCursor
         if (cursor === undefined) break
