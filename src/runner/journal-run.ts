@@ -31,7 +31,9 @@ export interface JournalSteps {
  * Runs a job under the run journal (issue 11): a job whose output file is present with its
  * journalled sha256 is reused (no model call); a job submitted by an earlier run and not
  * failed is followed with its stored handle (no new submit; when that fails other than by the
- * signal, the reason is logged and it is submitted again); any other job is journalled
+ * signal, the reason is logged, kept in `journal.notices` and it is submitted again); a job
+ * the runner stopped following after its submit (the signal aborted) is left `submitted`, so a
+ * re-run follows it; any other job is journalled
  * `planned`, submitted, journalled `submitted` (fsynced before the runner waits), waited on
  * and journalled `completed` or `failed`.
  *
@@ -80,10 +82,11 @@ async function resume(
   } catch (error) {
     if (options.signal.aborted) throw error
     journal.counts.resubmitted++
-    options.logger.warn(
+    const note =
       `${job.label}: the stored job ${handle.id} on "${handle.server}" could not be followed ` +
-        `(${(error as Error).message}); submitting it again.`,
-    )
+      `(${(error as Error).message}); submitted again.`
+    journal.notices.push(note)
+    options.logger.warn(note)
     await journal.append(failedLine(key, error))
     return undefined
   } finally {
@@ -119,7 +122,10 @@ async function submitAndWait(
     const output = await submitted.wait()
     return await completed(journal, key, job, output, 'new', steps)
   } catch (error) {
-    await journal.append(failedLine(key, error, submitted === undefined))
+    // A job we stopped following (deadline, cancellation, a killed run) may still run and be
+    // billed on its server: it stays `submitted`, so that a re-run follows its handle.
+    if (!(options.signal.aborted && submitted))
+      await journal.append(failedLine(key, error, submitted === undefined))
     throw error
   } finally {
     submitted?.close()

@@ -88,6 +88,8 @@ export class RunJournal {
   private readonly seeds = new Map<string, number>()
   private tail: Promise<void> = Promise.resolve()
   readonly counts: JournalCounts = { reused: 0, resumed: 0, new: 0, resubmitted: 0 }
+  /** Why jobs were submitted again (a stored handle that could not be followed), for reports. */
+  readonly notices: string[] = []
 
   private constructor(
     /** Absolute stage folder. */

@@ -66,6 +66,8 @@ interface ImageRunSetup {
   scorerNote: string
   baseSeed: number
   plan: PlannedImage[]
+  /** Notices of the run journal for the report (jobs submitted again, and why). */
+  notices: string[]
 }
 
 /**
@@ -108,6 +110,7 @@ export async function runImageGeneration(
     await services.close()
   }
   const jobs = services.journal?.counts
+  setup.notices.push(...(services.journal?.notices ?? []))
   return finishRun(setup, slots, { folder, start, startedAt, context, jobs })
 }
 
@@ -139,7 +142,7 @@ async function setUpRun(
     models.map((m) => m.requested),
     baseSeed,
   )
-  return { inputs, prepared, models, autoSelected, ...scoring, baseSeed, plan }
+  return { inputs, prepared, models, autoSelected, ...scoring, baseSeed, plan, notices: [] }
 }
 
 /**
@@ -282,7 +285,7 @@ async function finishRun(
     models: setup.models.map((m) => m.requested),
     autoSelected: setup.autoSelected,
     baseSeed: setup.baseSeed,
-    notices: [...(anyPreview ? [PREVIEW_NOTICE] : []), setup.scorerNote],
+    notices: [...(anyPreview ? [PREVIEW_NOTICE] : []), setup.scorerNote, ...setup.notices],
     slots,
     startedAt: end.startedAt,
     cancelled,
