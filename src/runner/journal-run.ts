@@ -149,6 +149,7 @@ async function completed(
     generation_ms: Math.max(0, Math.round(output.generationMs)),
     download_ms: output.downloadMs === null ? null : Math.max(0, Math.round(output.downloadMs)),
   })
+  await journal.append({ event: 'cost', key, usd: journal.priceOf(job.label) })
   const result: JobOutput = { ...output, jobKey: key, journal: how }
   await steps.onCompleted?.(job, result)
   return result

@@ -75,6 +75,11 @@ export function parseJournal(text: string): JournalRead {
 export interface RunJournalOptions {
   resume: ResumeMode
   logger: Logger
+  /**
+   * Price of one job of a model label in US dollars, null when unknown (never 0 for unknown);
+   * journalled as the job's `cost` line when it completes. Default: unknown.
+   */
+  priceOf?: (label: string) => number | null
 }
 
 /**
@@ -97,6 +102,8 @@ export class RunJournal {
     readonly resume: boolean,
     private readonly handle: FileHandle,
     private readonly logger: Logger,
+    /** See {@link RunJournalOptions.priceOf}. */
+    readonly priceOf: (label: string) => number | null,
   ) {}
 
   /** Absolute path of the journal file. */
@@ -126,7 +133,13 @@ export class RunJournal {
     const handle = await open(file, 'a')
     // A cut-short last line is cut off, so the journal holds whole lines only again.
     if (read?.truncated) await handle.truncate(read.wholeBytes)
-    const journal = new RunJournal(folder, resume, handle, options.logger)
+    const journal = new RunJournal(
+      folder,
+      resume,
+      handle,
+      options.logger,
+      options.priceOf ?? (() => null),
+    )
     for (const line of read?.lines ?? []) journal.apply(line)
     return journal
   }

@@ -24,6 +24,15 @@ import { JobRunner, type JobHooks } from './job-runner.js'
 import { RunJournal, type ResumeMode } from './journal.js'
 import { resolveModel, type ModelKind } from '../providers/resolve-model.js'
 
+/**
+ * The journalled price of one job of `label`: 0 for the preview server (a local render), the
+ * registry entry's `priceUsd` (per call), else null (unknown, e.g. ComfyUI on one's own GPU).
+ */
+function priceOf(registry: ModelRegistry, label: string): number | null {
+  if (label === 'preview' || label.startsWith('preview:')) return 0
+  return registry.find(label)?.priceUsd ?? null
+}
+
 /** The inputs the model services are opened from (the stage's parsed inputs). */
 export interface ModelServicesInputs {
   /** `mcp-config` (the Claude Code `mcpServers` JSON); undefined: preview mode. */
@@ -101,7 +110,11 @@ export class ModelServices {
     const openComfy = (): ComfyPool =>
       (comfy ??= new ComfyPool(parseComfyUrls(inputs.comfyuiUrl), { logger }))
     const journal = options.journal
-      ? await RunJournal.open(options.journal.folder, { resume: options.journal.resume, logger })
+      ? await RunJournal.open(options.journal.folder, {
+          resume: options.journal.resume,
+          logger,
+          priceOf: (label) => priceOf(registry, label),
+        })
       : undefined
     const runner = new JobRunner({ mcp, comfy: openComfy }, options.hooks, journal)
     const previewMode = inputs.mcpConfig === undefined

@@ -29,6 +29,8 @@ describe('the run journal of a v2 run on the preview server (issue 11)', () => {
     expect(events('planned')).toHaveLength(2)
     expect(events('submitted')).toHaveLength(2)
     expect(events('completed')).toHaveLength(2)
+    // The preview server renders locally: a known price of $0 per job.
+    expect(events('cost').map((l) => (l.event === 'cost' ? l.usd : undefined))).toEqual([0, 0])
     expect(events('output').map((l) => (l.event === 'output' ? l.file : ''))).toEqual(
       expect.arrayContaining(['images/generated-image-1.png', 'images/generated-image-2.png']),
     )
