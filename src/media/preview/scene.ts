@@ -73,6 +73,31 @@ export function buildScene(palette: Palette, rng: Prng, width: number, height: n
   const gradDy = Math.sin(palette.gradientAngle)
   const gradScale = 1 / (2 * (Math.abs(gradDx) * half + Math.abs(gradDy) * 0.5))
 
+  // The draw order from `rng` (glows, discs, band layout, bokeh, salt) fixes the picture.
+  const glows = buildGlows(palette, rng, half)
+  const discs = buildDiscs(palette, rng, half)
+  const layout = buildBands(palette, rng, half, height)
+
+  return {
+    width,
+    height,
+    aspect,
+    palette,
+    gradDx,
+    gradDy,
+    gradScale,
+    glows,
+    discs,
+    ...layout,
+    bokehCell: rng.range(0.035, 0.07),
+    bokehDensity: rng.range(0.15, 0.45),
+    bokehColor: pick(palette.accents, rng),
+    salt: rng.int(1, 0x7fffffff),
+  }
+}
+
+/** 3–5 soft glows in the upper part of the picture; `half` is half the aspect ratio. */
+function buildGlows(palette: Palette, rng: Prng, half: number): Glow[] {
   const glows: Glow[] = []
   const glowCount = rng.int(3, 5)
   for (let k = 0; k < glowCount; k++) {
@@ -85,7 +110,11 @@ export function buildScene(palette: Palette, rng: Prng, width: number, height: n
       color: pick(palette.accents, rng),
     })
   }
+  return glows
+}
 
+/** 1–3 crisp discs, about a third of them rings; `half` is half the aspect ratio. */
+function buildDiscs(palette: Palette, rng: Prng, half: number): Disc[] {
   const discs: Disc[] = []
   const discCount = rng.int(1, 3)
   for (let k = 0; k < discCount; k++) {
@@ -99,7 +128,17 @@ export function buildScene(palette: Palette, rng: Prng, width: number, height: n
       color: pick(palette.accents, rng),
     })
   }
+  return discs
+}
 
+/** The band fields of a {@link Scene}. */
+type BandLayout = Pick<Scene, 'bands' | 'bandCos' | 'bandSin' | 'alongMin' | 'alongStep'>
+
+/**
+ * 2–4 layered bands along a slightly tilted axis, each lower than the last, with their edges
+ * sampled `alongStep` times per image height across the whole picture.
+ */
+function buildBands(palette: Palette, rng: Prng, half: number, height: number): BandLayout {
   const tilt = rng.range(-0.2, 0.2)
   const bandCos = Math.cos(tilt)
   const bandSin = Math.sin(tilt)
@@ -111,18 +150,7 @@ export function buildScene(palette: Palette, rng: Prng, width: number, height: n
   const bandCount = rng.int(2, 4)
   let base = rng.range(-0.06, 0.12)
   for (let k = 0; k < bandCount; k++) {
-    const waves = [
-      { a: rng.range(0.025, 0.085), f: rng.range(2.5, 6), p: rng.range(0, 6.3) },
-      { a: rng.range(0.008, 0.03), f: rng.range(8, 16), p: rng.range(0, 6.3) },
-      { a: rng.range(0.002, 0.007), f: rng.range(28, 46), p: rng.range(0, 6.3) },
-    ]
-    const edge = new Float32Array(samples)
-    for (let i = 0; i < samples; i++) {
-      const along = alongMin + i / alongStep
-      let e = base
-      for (const w of waves) e += w.a * Math.sin(w.f * along + w.p)
-      edge[i] = e
-    }
+    const edge = sampleBandEdge(rng, base, samples, alongMin, alongStep)
     const colorIndex = Math.min(
       palette.grounds.length - 1,
       k + (bandCount < 4 ? rng.int(0, 4 - bandCount) : 0),
@@ -135,28 +163,38 @@ export function buildScene(palette: Palette, rng: Prng, width: number, height: n
     })
     base += rng.range(0.07, 0.14)
   }
-
-  return {
-    width,
-    height,
-    aspect,
-    palette,
-    gradDx,
-    gradDy,
-    gradScale,
-    glows,
-    discs,
-    bands,
-    bandCos,
-    bandSin,
-    alongMin,
-    alongStep,
-    bokehCell: rng.range(0.035, 0.07),
-    bokehDensity: rng.range(0.15, 0.45),
-    bokehColor: pick(palette.accents, rng),
-    salt: rng.int(1, 0x7fffffff),
-  }
+  return { bands, bandCos, bandSin, alongMin, alongStep }
 }
+
+/** One band's top edge: `base` plus three random sine octaves, at `samples` points. */
+function sampleBandEdge(
+  rng: Prng,
+  base: number,
+  samples: number,
+  alongMin: number,
+  alongStep: number,
+): Float32Array {
+  const waves = [
+    { a: rng.range(0.025, 0.085), f: rng.range(2.5, 6), p: rng.range(0, 6.3) },
+    { a: rng.range(0.008, 0.03), f: rng.range(8, 16), p: rng.range(0, 6.3) },
+    { a: rng.range(0.002, 0.007), f: rng.range(28, 46), p: rng.range(0, 6.3) },
+  ]
+  const edge = new Float32Array(samples)
+  for (let i = 0; i < samples; i++) {
+    const along = alongMin + i / alongStep
+    let e = base
+    for (const w of waves) e += w.a * Math.sin(w.f * along + w.p)
+    edge[i] = e
+  }
+  return edge
+}
+
+/**
+ * The colour being composited for the current pixel, in double precision (a Float32Array
+ * would round between layers and change the picture). Reused for every pixel: no allocation
+ * per pixel; {@link shadePixel} is synchronous, so one buffer per module instance suffices.
+ */
+const acc = new Float64Array(3)
 
 /**
  * Shades the pixel centred at image coordinates (`px`, `py`) (in pixels, e.g. `x + 0.5`) into
@@ -166,15 +204,42 @@ export function shadePixel(scene: Scene, px: number, py: number, out: Float32Arr
   const h = scene.height
   const X = (px - scene.width / 2) / h
   const Y = (py - h / 2) / h
-  const pal = scene.palette
 
+  shadeSky(scene, X, Y)
+  addGlows(scene, X, Y)
+  addBokeh(scene, X, Y)
+  addDiscs(scene, X, Y)
+  addBands(scene, X, Y)
+
+  // Two-octave value-noise surface texture (pixel-scale detail), multiplicative.
+  const tex =
+    1 +
+    0.05 * valueNoise(px / 23, py / 23, scene.salt) +
+    0.035 * valueNoise(px / 4.5, py / 4.5, scene.salt + 1)
+  const vx = X / (scene.aspect / 2)
+  const vignette = 1 - 0.22 * (vx * vx * 0.5 + Y * Y * 2)
+  const m = tex * vignette
+  out[0] = acc[0]! * m
+  out[1] = acc[1]! * m
+  out[2] = acc[2]! * m
+}
+
+/** Starts {@link acc} with the smoothstepped background gradient at (`X`, `Y`) (image heights). */
+function shadeSky(scene: Scene, X: number, Y: number): void {
+  const pal = scene.palette
   let t = 0.5 + (X * scene.gradDx + Y * scene.gradDy) * scene.gradScale
   t = t < 0 ? 0 : t > 1 ? 1 : t
   t = t * t * (3 - 2 * t)
-  let r = pal.skyFrom[0] + (pal.skyTo[0] - pal.skyFrom[0]) * t
-  let g = pal.skyFrom[1] + (pal.skyTo[1] - pal.skyFrom[1]) * t
-  let b = pal.skyFrom[2] + (pal.skyTo[2] - pal.skyFrom[2]) * t
+  acc[0] = pal.skyFrom[0] + (pal.skyTo[0] - pal.skyFrom[0]) * t
+  acc[1] = pal.skyFrom[1] + (pal.skyTo[1] - pal.skyFrom[1]) * t
+  acc[2] = pal.skyFrom[2] + (pal.skyTo[2] - pal.skyFrom[2]) * t
+}
 
+/** Blends the Gaussian glows into {@link acc}. */
+function addGlows(scene: Scene, X: number, Y: number): void {
+  let r = acc[0]!
+  let g = acc[1]!
+  let b = acc[2]!
   for (const glow of scene.glows) {
     const dx = X - glow.x
     const dy = Y - glow.y
@@ -185,8 +250,13 @@ export function shadePixel(scene: Scene, px: number, py: number, out: Float32Arr
     g += (glow.color[1] - g) * w
     b += (glow.color[2] - b) * w
   }
+  acc[0] = r
+  acc[1] = g
+  acc[2] = b
+}
 
-  // Bokeh: at most one soft-edged dot per hashed cell.
+/** Bokeh: blends at most one soft-edged dot per hashed cell into {@link acc}. */
+function addBokeh(scene: Scene, X: number, Y: number): void {
   const cell = scene.bokehCell
   const cx = Math.floor(X / cell)
   const cy = Math.floor(Y / cell)
@@ -196,14 +266,24 @@ export function shadePixel(scene: Scene, px: number, py: number, out: Float32Arr
     const oy = (cy + 0.2 + 0.6 * ((hv >>> 24) / 255)) * cell
     const rad = cell * (0.08 + 0.2 * ((hv & 0xff) / 255))
     const d = Math.sqrt((X - ox) * (X - ox) + (Y - oy) * (Y - oy))
-    const cov = clamp01((rad - d) * h * 0.5 + 0.5) * 0.35
+    const cov = clamp01((rad - d) * scene.height * 0.5 + 0.5) * 0.35
     if (cov > 0) {
-      r += (scene.bokehColor[0] + 0.25 - r) * cov
-      g += (scene.bokehColor[1] + 0.25 - g) * cov
-      b += (scene.bokehColor[2] + 0.25 - b) * cov
+      const r = acc[0]!
+      const g = acc[1]!
+      const b = acc[2]!
+      acc[0] = r + (scene.bokehColor[0] + 0.25 - r) * cov
+      acc[1] = g + (scene.bokehColor[1] + 0.25 - g) * cov
+      acc[2] = b + (scene.bokehColor[2] + 0.25 - b) * cov
     }
   }
+}
 
+/** Blends the anti-aliased discs and rings into {@link acc}. */
+function addDiscs(scene: Scene, X: number, Y: number): void {
+  const h = scene.height
+  let r = acc[0]!
+  let g = acc[1]!
+  let b = acc[2]!
   for (const disc of scene.discs) {
     const dx = X - disc.x
     const dy = Y - disc.y
@@ -219,12 +299,23 @@ export function shadePixel(scene: Scene, px: number, py: number, out: Float32Arr
     g += (disc.color[1] + lift - g) * a
     b += (disc.color[2] + lift - b) * a
   }
+  acc[0] = r
+  acc[1] = g
+  acc[2] = b
+}
 
+/** Blends the hazed, shaded, striated bands into {@link acc}. */
+function addBands(scene: Scene, X: number, Y: number): void {
+  const h = scene.height
+  const pal = scene.palette
   const along = X * scene.bandCos + Y * scene.bandSin
   const across = -X * scene.bandSin + Y * scene.bandCos
   const pos = (along - scene.alongMin) * scene.alongStep
   const i0 = Math.floor(pos)
   const f = pos - i0
+  let r = acc[0]!
+  let g = acc[1]!
+  let b = acc[2]!
   for (const band of scene.bands) {
     const e0 = band.edge[i0] ?? 0
     const e1 = band.edge[i0 + 1] ?? e0
@@ -242,18 +333,9 @@ export function shadePixel(scene: Scene, px: number, py: number, out: Float32Arr
     g += (bg - g) * cov
     b += (bb - b) * cov
   }
-
-  // Two-octave value-noise surface texture (pixel-scale detail), multiplicative.
-  const tex =
-    1 +
-    0.05 * valueNoise(px / 23, py / 23, scene.salt) +
-    0.035 * valueNoise(px / 4.5, py / 4.5, scene.salt + 1)
-  const vx = X / (scene.aspect / 2)
-  const vignette = 1 - 0.22 * (vx * vx * 0.5 + Y * Y * 2)
-  const m = tex * vignette
-  out[0] = r * m
-  out[1] = g * m
-  out[2] = b * m
+  acc[0] = r
+  acc[1] = g
+  acc[2] = b
 }
 
 /** Smooth value noise in [-1, 1] at lattice coordinates (`x`, `y`). */
