@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import pRetry from 'p-retry'
+import pRetry, { type Options as RetryOptions } from 'p-retry'
 import { abortReason } from '../../core/abort.js'
 import { KamuiError, isKamuiError } from '../../core/errors.js'
 import { silentLogger, type Logger } from '../../core/logger.js'
@@ -63,6 +63,29 @@ export interface GitPublisherOptions {
 /** How a failed push is handled: rebase and retry, retry as is, or fail. */
 export type PushFailure = 'rejected' | 'transient' | 'fatal'
 
+/** The fields every commit-mode result shares. */
+type ResultBase = Omit<PublishResult, 'committed' | 'pushed' | 'commit' | 'attempts'>
+
+/** What one publish commits and where: fixed for all its push attempts. */
+interface PushJob {
+  /** Repository root (real path). */
+  repo: string
+  /** The temporary worktree the commit is built in. */
+  worktree: string
+  branch: string
+  /** The folder relative to `repo`, `/`-separated. */
+  relPosix: string
+  files: readonly FolderFile[]
+  message: string
+}
+
+/** Where the push attempts stand: the commit to push (null: already on the branch) and its parent. */
+interface PushProgress {
+  attempts: number
+  parent: string
+  head: string | null
+}
+
 /**
  * Publishes a results folder the way the legacy modules did (commit `{folder}/` to
  * `branch-name`, push to `origin`), without touching the user's working tree, index or current
@@ -118,6 +141,40 @@ export class GitPublisher implements Publisher {
   async publish(request: PublishRequest, signal?: AbortSignal): Promise<PublishResult> {
     if (signal?.aborted) throw abortReason(signal)
     const branch = request.branch.trim()
+    const { repo, folder, relPosix } = await this.resolveTarget(request, branch)
+    const files = await this.listPublishable(folder, request.since)
+    const base: ResultBase = {
+      mode: 'commit',
+      branch,
+      artifact: null,
+      skippedReason: null,
+    }
+    if (files.length === 0) {
+      return {
+        ...base,
+        committed: false,
+        pushed: false,
+        commit: null,
+        attempts: 0,
+        skippedReason: `${relPosix}/ holds no files: nothing to commit`,
+      }
+    }
+    const message = this.commitMessage(request.message, relPosix)
+    return this.commitAndPush({ repo, branch, relPosix, files, message }, base, signal)
+  }
+
+  /**
+   * Checks the branch name, the repository, where the folder lies in it and the remote.
+   *
+   * @returns the repository root (real path), the folder (real path) and its path relative to
+   *   the root with `/` separators
+   * @throws KamuiError CFG_001 when the branch name is invalid, the workspace is not a git
+   *   repository, the folder is not inside it (or is inside `.git`), or the remote is missing
+   */
+  private async resolveTarget(
+    request: PublishRequest,
+    branch: string,
+  ): Promise<{ repo: string; folder: string; relPosix: string }> {
     const checked = await checkFolder(request)
     await validateBranchName(branch, checked.workspace, this.git)
     const repo = await this.repositoryRoot(checked.workspace)
@@ -138,32 +195,34 @@ export class GitPublisher implements Publisher {
       'CFG_001',
       () => `publish: commit needs a "${this.remote}" remote to push to`,
     )
+    return { repo, folder: checked.folder, relPosix }
+  }
 
-    const { files, skipped, stale } = await listFolderFiles(checked.folder, request.since)
+  /** The folder's files to commit (changed since `since`), warning about stale and skipped ones. */
+  private async listPublishable(
+    folder: string,
+    since: PublishRequest['since'],
+  ): Promise<FolderFile[]> {
+    const { files, skipped, stale } = await listFolderFiles(folder, since)
     warnStale(this.logger, stale, 'committed')
     if (skipped.length > 0) {
       this.logger.warn(
         `Not committed (symbolic links and .git entries are never published): ${skipped.join(', ')}`,
       )
     }
-    const base: Omit<PublishResult, 'committed' | 'pushed' | 'commit' | 'attempts'> = {
-      mode: 'commit',
-      branch,
-      artifact: null,
-      skippedReason: null,
-    }
-    if (files.length === 0) {
-      return {
-        ...base,
-        committed: false,
-        pushed: false,
-        commit: null,
-        attempts: 0,
-        skippedReason: `${relPosix}/ holds no files: nothing to commit`,
-      }
-    }
-    const message = this.commitMessage(request.message, relPosix)
+    return files
+  }
 
+  /**
+   * Builds the commit in a temporary worktree started at the remote branch's tip (or HEAD when
+   * the branch does not exist yet) and pushes it; the worktree is always removed.
+   */
+  private async commitAndPush(
+    job: Omit<PushJob, 'worktree'>,
+    base: ResultBase,
+    signal: AbortSignal | undefined,
+  ): Promise<PublishResult> {
+    const { repo, branch, relPosix, files, message } = job
     const temp = await mkdtemp(path.join(this.tempDir ?? os.tmpdir(), 'kamui-publish-'))
     const worktree = path.join(temp, 'worktree')
     let worktreeAdded = false
@@ -191,12 +250,10 @@ export class GitPublisher implements Publisher {
               : `${relPosix}/ is unchanged on ${branch}: nothing to commit`,
         }
       }
-      return await this.pushWithRetries(repo, worktree, branch, relPosix, files, message, {
-        base,
-        parent: start,
-        head: built,
-        signal,
-      })
+      return await this.pushWithRetries(
+        { ...job, worktree },
+        { base, parent: start, head: built, signal },
+      )
     } finally {
       if (worktreeAdded) {
         await this.git(['worktree', 'remove', '--force', worktree], repo).catch(() => undefined)
@@ -206,82 +263,115 @@ export class GitPublisher implements Publisher {
     }
   }
 
+  /**
+   * Pushes `state.head`, retrying with p-retry ({@link pushAttempt} rebases onto the new tip
+   * when another job pushed first).
+   *
+   * @throws KamuiError PUBLISH_ERROR_CODE when every attempt failed retryably; the attempt's own
+   *   error when it was fatal; the abort reason when `state.signal` fired
+   */
   private async pushWithRetries(
-    repo: string,
-    worktree: string,
-    branch: string,
-    relPosix: string,
-    files: readonly FolderFile[],
-    message: string,
+    job: PushJob,
     state: {
-      base: Omit<PublishResult, 'committed' | 'pushed' | 'commit' | 'attempts'>
+      base: ResultBase
       parent: string
       head: string
       signal: AbortSignal | undefined
     },
   ): Promise<PublishResult> {
     const { signal } = state
-    let attempts = 0
-    let parent = state.parent
-    let head: string | null = state.head
+    const progress: PushProgress = { attempts: 0, parent: state.parent, head: state.head }
     try {
       await pRetry(
-        async (attemptNumber) => {
-          attempts = attemptNumber
-          if (attemptNumber > 1) {
-            const tip = await this.fetchBranch(repo, branch, true)
-            if (tip !== null && tip !== parent) {
-              head = await this.rebaseOnto(worktree, tip, parent, relPosix, files, message)
-              parent = tip
-              if (head === null) return
-            }
-          }
-          if (head === null) return
-          const push = await this.git(
-            ['push', '--porcelain', this.remote, `${head}:refs/heads/${branch}`],
-            repo,
-          )
-          if (push.exitCode === 0) return
-          throw new AttemptError(
-            classifyPushFailure(push),
-            this.describe(['push', this.remote, `${head.slice(0, 12)}:refs/heads/${branch}`], push),
-          )
-        },
-        {
-          retries: this.maxAttempts - 1,
-          factor: 2,
-          minTimeout: this.minRetryDelayMs,
-          maxTimeout: this.maxRetryDelayMs,
-          randomize: true,
-          ...(signal ? { signal } : {}),
-          shouldRetry: ({ error }) => !signal?.aborted && isKamuiError(error) && error.retryable,
-          onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-            if (retriesLeft === 0 || !(error instanceof AttemptError) || !error.retryable) return
-            this.logger.warn(
-              error.failure === 'rejected'
-                ? `Push to ${branch} was rejected (attempt ${attemptNumber} of ${this.maxAttempts}): ` +
-                    'another job pushed first. Fetching, rebasing and pushing again.'
-                : `Push to ${branch} failed (attempt ${attemptNumber} of ${this.maxAttempts}): ` +
-                    `${error.detail} Retrying.`,
-            )
-          },
-        },
+        (attemptNumber) => this.pushAttempt(job, progress, attemptNumber),
+        this.pushRetryOptions(job.branch, signal),
       )
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal)
       if (isKamuiError(error) && error.retryable) {
         throw new KamuiError(
           PUBLISH_ERROR_CODE,
-          `Gave up pushing to ${branch} after ${attempts} attempts: ${error.detail}`,
+          `Gave up pushing to ${job.branch} after ${progress.attempts} attempts: ${error.detail}`,
           { cause: error },
         )
       }
       throw error
     }
+    return this.pushOutcome(job, progress, state.base)
+  }
+
+  /**
+   * One push attempt. From the second on, fetches the branch first and rebases onto its new tip
+   * when it moved (`progress.head` becomes null when the tip already holds the files).
+   *
+   * @throws AttemptError when the push (or fetch) fails
+   */
+  private async pushAttempt(
+    job: PushJob,
+    progress: PushProgress,
+    attemptNumber: number,
+  ): Promise<void> {
+    const { repo, worktree, branch, relPosix, files, message } = job
+    progress.attempts = attemptNumber
+    if (attemptNumber > 1) {
+      const tip = await this.fetchBranch(repo, branch, true)
+      if (tip !== null && tip !== progress.parent) {
+        progress.head = await this.rebaseOnto(
+          worktree,
+          tip,
+          progress.parent,
+          relPosix,
+          files,
+          message,
+        )
+        progress.parent = tip
+        if (progress.head === null) return
+      }
+    }
+    const head = progress.head
+    if (head === null) return
+    const push = await this.git(
+      ['push', '--porcelain', this.remote, `${head}:refs/heads/${branch}`],
+      repo,
+    )
+    if (push.exitCode === 0) return
+    throw new AttemptError(
+      classifyPushFailure(push),
+      this.describe(['push', this.remote, `${head.slice(0, 12)}:refs/heads/${branch}`], push),
+    )
+  }
+
+  /** p-retry options: exponential backoff with jitter; retryable errors only; warns per retry. */
+  private pushRetryOptions(branch: string, signal: AbortSignal | undefined): RetryOptions {
+    return {
+      retries: this.maxAttempts - 1,
+      factor: 2,
+      minTimeout: this.minRetryDelayMs,
+      maxTimeout: this.maxRetryDelayMs,
+      randomize: true,
+      ...(signal ? { signal } : {}),
+      shouldRetry: ({ error }) => !signal?.aborted && isKamuiError(error) && error.retryable,
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft === 0 || !(error instanceof AttemptError) || !error.retryable) return
+        this.logger.warn(
+          error.failure === 'rejected'
+            ? `Push to ${branch} was rejected (attempt ${attemptNumber} of ${this.maxAttempts}): ` +
+                'another job pushed first. Fetching, rebasing and pushing again.'
+            : `Push to ${branch} failed (attempt ${attemptNumber} of ${this.maxAttempts}): ` +
+                `${error.detail} Retrying.`,
+        )
+      },
+    }
+  }
+
+  /** The result once the retries ended without error, logged. */
+  private pushOutcome(job: PushJob, progress: PushProgress, base: ResultBase): PublishResult {
+    const { branch, relPosix } = job
+    const { head, parent, attempts } = progress
     if (head === null) {
       this.logger.info(`${relPosix}/ is already on ${branch} as pushed by another job.`)
       return {
-        ...state.base,
+        ...base,
         committed: false,
         pushed: false,
         commit: parent,
@@ -293,7 +383,7 @@ export class GitPublisher implements Publisher {
       `Committed ${relPosix}/ to ${branch} (${head}) and pushed it to ${this.remote}` +
         (attempts > 1 ? ` after ${attempts} attempts.` : '.'),
     )
-    return { ...state.base, committed: true, pushed: true, commit: head, attempts }
+    return { ...base, committed: true, pushed: true, commit: head, attempts }
   }
 
   /**
