@@ -92,6 +92,8 @@ export class RunJournal {
   private readonly states = new Map<string, JournalJobState>()
   private readonly seeds = new Map<string, number>()
   private tail: Promise<void> = Promise.resolve()
+  /** The open file, made on the first append (a run that fails its checks writes nothing). */
+  private handle: FileHandle | undefined
   readonly counts: JournalCounts = { reused: 0, resumed: 0, new: 0, resubmitted: 0 }
   /** Why jobs were submitted again (a stored handle that could not be followed), for reports. */
   readonly notices: string[] = []
@@ -100,7 +102,8 @@ export class RunJournal {
     /** Absolute stage folder. */
     readonly folder: string,
     readonly resume: boolean,
-    private readonly handle: FileHandle,
+    /** Length to cut the file to before the first append (a line cut short), or undefined. */
+    private readonly truncateTo: number | undefined,
     private readonly logger: Logger,
     /** See {@link RunJournalOptions.priceOf}. */
     readonly priceOf: (label: string) => number | null,
@@ -112,14 +115,14 @@ export class RunJournal {
   }
 
   /**
-   * Opens (creates) the journal of `folder`; with `resume` other than `false` reads what it
-   * holds first, up to the last whole line (a warning names a truncated or invalid line).
+   * Opens the journal of `folder`: with `resume` other than `false` reads what it holds, up
+   * to the last whole line (a warning names a truncated or invalid line). Nothing is created
+   * until the first line is appended.
    *
-   * @throws Error the file-system errors of creating `metadata/` or opening the file
+   * @throws Error the file-system errors of reading an existing journal
    */
   static async open(folder: string, options: RunJournalOptions): Promise<RunJournal> {
     const file = path.join(folder, JOURNAL_FILE)
-    await mkdir(path.dirname(file), { recursive: true })
     const resume = options.resume !== 'false'
     const read = resume ? await readIfPresent(file) : undefined
     if (read?.truncated)
@@ -130,13 +133,11 @@ export class RunJournal {
       options.logger.warn(`${JOURNAL_FILE}: line ${bad.line} ignored (${bad.message}).`)
     if (options.resume === 'true' && !read?.lines.length)
       options.logger.warn(`resume: true, but ${JOURNAL_FILE} holds no earlier job to resume.`)
-    const handle = await open(file, 'a')
-    // A cut-short last line is cut off, so the journal holds whole lines only again.
-    if (read?.truncated) await handle.truncate(read.wholeBytes)
     const journal = new RunJournal(
       folder,
       resume,
-      handle,
+      // A cut-short last line is cut off, so the journal holds whole lines only again.
+      read?.truncated ? read.wholeBytes : undefined,
       options.logger,
       options.priceOf ?? (() => null),
     )
@@ -175,8 +176,9 @@ export class RunJournal {
     })
     this.apply(full)
     const write = this.tail.then(async () => {
-      await this.handle.appendFile(`${JSON.stringify(full)}\n`)
-      await this.handle.sync()
+      const handle = await this.fileHandle()
+      await handle.appendFile(`${JSON.stringify(full)}\n`)
+      await handle.sync()
     })
     this.tail = write.catch(() => undefined)
     return write
@@ -194,10 +196,19 @@ export class RunJournal {
     })
   }
 
+  private async fileHandle(): Promise<FileHandle> {
+    if (this.handle) return this.handle
+    await mkdir(path.dirname(this.file), { recursive: true })
+    const handle = await open(this.file, 'a')
+    if (this.truncateTo !== undefined) await handle.truncate(this.truncateTo)
+    this.handle = handle
+    return handle
+  }
+
   /** Waits for pending appends and closes the file. Never throws. */
   async close(): Promise<void> {
     await this.tail
-    await this.handle.close().catch((error: unknown) => {
+    await this.handle?.close().catch((error: unknown) => {
       this.logger.debug(`${JOURNAL_FILE}: close failed (${String(error)}).`)
     })
   }

@@ -1,3 +1,4 @@
+import { parseResumeInput, type ResumeInput } from '../../contracts/resume-input.js'
 import { KamuiError } from '../../core/errors.js'
 import { withDefaults, type RawInputs } from '../../core/input-spec.js'
 import { parseLlmInputs, type LlmOptions } from '../../providers/llm/inputs.js'
@@ -46,6 +47,8 @@ export interface KeyframesInputs {
   cacheTtlMs: number
   /** Segment numbers to regenerate (sorted, unique); empty for a normal run. */
   retrySegments: number[]
+  /** How the folder's run journal is used (input `resume`, issue 11). */
+  resume: ResumeInput
   /** Deadline of one step, ms. */
   frameTimeoutMs: number
   /** Deadline of the stage, ms. */
@@ -123,6 +126,7 @@ export function parseKeyframesInputs(raw: RawInputs): KeyframesInputs {
     cacheFolder: text('cache-folder') || '.kamui-cache/keyframes',
     cacheTtlMs: number(r, 'cache-ttl-hours', 0, 24 * 365) * 3_600_000,
     retrySegments: parseRetrySegments(r['retry-segments'] ?? ''),
+    resume: parseResumeInput(r),
     frameTimeoutMs: number(r, 'frame-timeout', 1, 86_400) * 1000,
     totalTimeoutMs: number(r, 'total-timeout', 1, 86_400) * 1000,
     folderName,

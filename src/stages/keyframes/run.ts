@@ -88,6 +88,7 @@ export async function runKeyframes(
       llm: inputs.llm,
     },
     context,
+    { journal: { folder, resume: inputs.resume } },
   )
   try {
     const previous =

@@ -2,6 +2,7 @@ import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { DEFAULT_COMFYUI_URL } from '../../providers/comfyui/urls.js'
 import { LLM_INPUTS } from '../../providers/llm/inputs.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
+import { RESUME_INPUT } from '../../contracts/resume-input.js'
 
 /** The local-LLM inputs that the keyframes stage uses (story-model / enhancer-model `llm`). */
 const KEYFRAMES_LLM_INPUTS: readonly InputSpec[] = LLM_INPUTS.filter((i) =>
@@ -181,6 +182,7 @@ export const KEYFRAMES_INPUTS: readonly InputSpec[] = [
     secret: true,
     description: 'Accepted for compatibility with the legacy modules, masked and ignored.',
   },
+  RESUME_INPUT,
   ...KEYFRAMES_LLM_INPUTS,
   ...KEYFRAMES_COMFYUI_INPUTS,
   ...PUBLISH_INPUTS,
