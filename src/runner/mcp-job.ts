@@ -39,7 +39,7 @@ export interface McpJobOptions {
   signal?: AbortSignal
   /**
    * A fixed pause between status calls in ms; when unset (the default) the adaptive schedule of
-   * `poll-schedule.ts` runs (first call after 125 ms, backoff with jitter to 2 s, tightened
+   * `poll-schedule.ts` runs (first call after 125 ms, backoff with jitter to 1.7 s, tightened
    * around the latency learned from the model's earlier jobs of the run, server intervals as a
    * floor).
    */

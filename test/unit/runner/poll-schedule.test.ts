@@ -38,21 +38,21 @@ function sequence(
 }
 
 describe('nextPollDelay (the adaptive schedule)', () => {
-  it('makes the first call 125 ms after submit, then backs off by a quarter of the time run to a 2 s cap', () => {
+  it('makes the first call 125 ms after submit, then backs off by 30 % of the time run to a 1.7 s cap', () => {
     const times = sequence(20_000)
-    expect(times.slice(0, 6)).toEqual([125, 406, 758, 1198, 1748, 2435])
+    expect(times.slice(0, 6)).toEqual([125, 463, 902, 1473, 2215, 3180])
     const gaps = times.slice(1).map((t, i) => t - (times[i] as number))
     for (let i = 1; i < gaps.length; i++)
       expect(gaps[i] as number).toBeGreaterThanOrEqual(gaps[i - 1] as number)
     expect(gaps.at(-1)).toBe(MAX_POLL_MS)
-    // Worst-case rate without an estimate: never two calls within 250 ms (jitter aside).
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(250)
+    // Worst-case rate without an estimate: never two calls within 300 ms (jitter aside).
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(300)
   })
 
   it('jitters every pause by at most ±20 %, and never below 100 ms', () => {
-    expect(nextPollDelay({ elapsedMs: 4000, random: () => 0 })).toBe(Math.round(1250 * 0.8))
+    expect(nextPollDelay({ elapsedMs: 4000, random: () => 0 })).toBe(Math.round(1500 * 0.8))
     expect(nextPollDelay({ elapsedMs: 4000, random: () => 0.999999 })).toBe(
-      Math.round(1250 * 1.2 - 0.0002),
+      Math.round(1500 * 1.2 - 0.0003),
     )
     expect(nextPollDelay({ elapsedMs: undefined, random: () => 0 })).toBe(MIN_POLL_MS)
     const estimate = { expectedMs: 3000, spreadMs: 0 }
@@ -63,8 +63,9 @@ describe('nextPollDelay (the adaptive schedule)', () => {
   it('with an estimate, skips ahead to its window, polls it densely, then backs off again', () => {
     const estimate = { expectedMs: 3000, spreadMs: 0 }
     const times = sequence(5000, { estimate })
-    // First call, tripling checks for an early finish, then the window 2900..3100 every 100 ms.
-    expect(times.slice(0, 7)).toEqual([125, 625, 1875, 2900, 3000, 3100, 3200])
+    // First call, one check halfway to the window for an early finish, then the window
+    // 2900..3100 every 100 ms.
+    expect(times.slice(0, 6)).toEqual([125, 1513, 2900, 3000, 3100, 3200])
     // Fewer calls up to a 12 s estimate than without one.
     const twelve = sequence(12_100, { estimate: { expectedMs: 12_000, spreadMs: 0 } })
     expect(twelve.length).toBeLessThan(sequence(12_100).length)
@@ -77,20 +78,20 @@ describe('nextPollDelay (the adaptive schedule)', () => {
   it('never jitters the approach past the start of the window', () => {
     const estimate = { expectedMs: 3000, spreadMs: 0 }
     const late = sequence(3000, { estimate, random: () => 0.99 })
-    expect(late).toEqual([150, 748, 2537, 2900])
+    expect(late).toEqual([150, 1795, 2900])
   })
 
   it('widens the window with the spread of the observed latencies', () => {
     const times = sequence(14_000, { estimate: { expectedMs: 12_000, spreadMs: 2000 } })
-    // approach 125, 625, 1875, then 2 s steps; window 11 000..13 000, polled every 667 ms
+    // approach 125, 1825, then 1.7 s steps; window 11 000..13 000, polled every 667 ms
     expect(times.filter((t) => t >= 9000 && t <= 13_100)).toEqual([
-      9875, 11_000, 11_667, 12_334, 13_001,
+      10_325, 11_000, 11_667, 12_334, 13_001,
     ])
   })
 
   it('takes an interval the server gives as a floor', () => {
     expect(nextPollDelay({ elapsedMs: undefined, serverMs: 1500, random: middle })).toBe(1500)
-    expect(nextPollDelay({ elapsedMs: 10_000, serverMs: 500, random: middle })).toBe(2000)
+    expect(nextPollDelay({ elapsedMs: 10_000, serverMs: 500, random: middle })).toBe(MAX_POLL_MS)
     expect(sequence(10_000, { serverMs: 3000 })).toEqual([3000, 6000, 9000])
   })
 
@@ -228,7 +229,7 @@ describe('the MCP wait step on the adaptive schedule', () => {
     await waitMcpJob(pool, submission, { ...options, onStatus: (s) => void statuses.push(s) })
     expect(statuses).toEqual(['pending', 'completed'])
     const estimate = latencies.estimate(`s\u0000m_submit`)
-    // ready after the first status call (~125 ms) and by the second (~406 ms)
+    // ready after the first status call (~125 ms) and by the second (~463 ms)
     expect(estimate?.expectedMs).toBeGreaterThan(100)
     expect(estimate?.expectedMs).toBeLessThan(2000)
   })
