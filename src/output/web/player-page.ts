@@ -78,23 +78,29 @@ export interface PlayerPageModel {
  * Pages. Every text is escaped (see html.ts).
  */
 export function renderPlayerPage(model: PlayerPageModel): string {
-  const previewParts = [
-    model.images.some((i) => i.preview) ? 'images' : '',
-    model.clips.some((c) => c.preview) || model.final?.preview ? 'videos' : '',
-    model.music?.preview ? 'music' : '',
-    model.pointCloud?.preview ? 'point cloud' : '',
-  ].filter((p) => p !== '')
-  const title = `${truncate(model.concept.replace(/\s+/g, ' '), 80)} · kamui web player`
-  const sections = [
-    ['gallery', 'Images'],
-    ['videos', 'Videos'],
-    ['music', 'Music'],
-    ['pointcloud', 'Point cloud'],
-    ['report', 'Generation report'],
-  ]
   return markup`<!doctype html>
     <html lang="en">
-      <head>
+      ${pageHead(model)}
+      <body>
+        ${pageHeader(model)}
+        <main>
+          ${gallerySection(model)}
+          ${videosSection(model)}
+          ${musicSection(model)}
+          ${pointCloudSection(model)}
+          ${reportSection(model)}
+        </main>
+        <footer>Made by ${model.generator.name} ${model.generator.version} from a template. three.js is served from this site (no CDN).</footer>
+        ${model.pointCloud ? markup`<script type="module" src="${model.assetBase}kamui-viewer.js"></script>` : ''}
+      </body>
+    </html>
+`.value
+}
+
+/** The `<head>`: generator, title, inline styles and the three.js import map. */
+function pageHead(model: PlayerPageModel): SafeHtml {
+  const title = `${truncate(model.concept.replace(/\s+/g, ' '), 80)} · kamui web player`
+  return markup`<head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <link rel="icon" href="data:," />
@@ -106,9 +112,25 @@ export function renderPlayerPage(model: PlayerPageModel): string {
         <script type="importmap">
           ${jsonForScript(threeImportMap(`${model.assetBase}three/`))}
         </script>
-      </head>
-      <body>
-        <header>
+      </head>`
+}
+
+/** The page header: concept, run metadata, the preview banner and the section links. */
+function pageHeader(model: PlayerPageModel): SafeHtml {
+  const previewParts = [
+    model.images.some((i) => i.preview) ? 'images' : '',
+    model.clips.some((c) => c.preview) || model.final?.preview ? 'videos' : '',
+    model.music?.preview ? 'music' : '',
+    model.pointCloud?.preview ? 'point cloud' : '',
+  ].filter((p) => p !== '')
+  const sections = [
+    ['gallery', 'Images'],
+    ['videos', 'Videos'],
+    ['music', 'Music'],
+    ['pointcloud', 'Point cloud'],
+    ['report', 'Generation report'],
+  ]
+  return markup`<header>
           <h1>kamui web player</h1>
           <p class="concept" id="concept">${model.concept}</p>
           <p class="meta">Run folder <code>${model.folderName}</code> · execution time ${model.executionTime} · page made ${model.createdAt}</p>
@@ -118,9 +140,12 @@ export function renderPlayerPage(model: PlayerPageModel): string {
               : ''
           }
           <nav>${sections.map(([id, label]) => markup`<a href="#${id}">${label}</a>`)}</nav>
-        </header>
-        <main>
-          <section id="gallery">
+        </header>`
+}
+
+/** The image gallery, or a note that the run has no images. */
+function gallerySection(model: PlayerPageModel): SafeHtml {
+  return markup`<section id="gallery">
             <h2>Images</h2>
             ${model.galleryNote === null ? '' : markup`<p class="meta">${model.galleryNote}</p>`}
             ${
@@ -130,8 +155,12 @@ export function renderPlayerPage(model: PlayerPageModel): string {
                   </ul>`
                 : markup`<p class="empty">No images in this run.</p>`
             }
-          </section>
-          <section id="videos">
+          </section>`
+}
+
+/** The final video and the clips, or a note that the run has none. */
+function videosSection(model: PlayerPageModel): SafeHtml {
+  return markup`<section id="videos">
             <h2>Videos</h2>
             ${
               model.final
@@ -148,8 +177,12 @@ export function renderPlayerPage(model: PlayerPageModel): string {
                 : ''
             }
             ${model.final || model.clips.length ? '' : markup`<p class="empty">No videos in this run.</p>`}
-          </section>
-          <section id="music">
+          </section>`
+}
+
+/** The music player, or a note that the run has no music. */
+function musicSection(model: PlayerPageModel): SafeHtml {
+  return markup`<section id="music">
             <h2>Music</h2>
             ${
               model.music
@@ -159,8 +192,12 @@ export function renderPlayerPage(model: PlayerPageModel): string {
                     <p class="meta">${model.music.label}${badges(false, model.music.preview)}</p>`
                 : markup`<p class="empty">No music in this run.</p>`
             }
-          </section>
-          <section id="pointcloud" class="pointcloud">
+          </section>`
+}
+
+/** The point-cloud viewer, or a note that the run has no point cloud. */
+function pointCloudSection(model: PlayerPageModel): SafeHtml {
+  return markup`<section id="pointcloud" class="pointcloud">
             <h2>Point cloud</h2>
             ${
               model.pointCloud
@@ -176,17 +213,15 @@ export function renderPlayerPage(model: PlayerPageModel): string {
                   })}`
                 : markup`<p class="empty">No point cloud in this run.</p>`
             }
-          </section>
-          <section id="report">
+          </section>`
+}
+
+/** The generation report tables, or a note that the run has none. */
+function reportSection(model: PlayerPageModel): SafeHtml {
+  return markup`<section id="report">
             <h2>Generation report</h2>
             ${model.report ? reportView(model.report, model.reportUrl) : markup`<p class="empty">No generation report for this run.</p>`}
-          </section>
-        </main>
-        <footer>Made by ${model.generator.name} ${model.generator.version} from a template. three.js is served from this site (no CDN).</footer>
-        ${model.pointCloud ? markup`<script type="module" src="${model.assetBase}kamui-viewer.js"></script>` : ''}
-      </body>
-    </html>
-`.value
+          </section>`
 }
 
 function badges(primary: boolean, preview: boolean): SafeHtml {
