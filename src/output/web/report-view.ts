@@ -11,8 +11,41 @@ import { markup, type SafeHtml } from './html.js'
  * @param reportUrl relative URL of the JSON file for a download link, or null
  */
 export function reportView(report: ReportView, reportUrl: string | null): SafeHtml {
-  const { request, generation_summary: summary, model_comparison: comparison } = report
-  const rows: [string, string][] = [
+  const comparison = report.model_comparison
+  return markup`<div class="report">
+    ${reportUrl === null ? '' : markup`<p><a href="${reportUrl}">generation-report.json</a></p>`}
+    ${
+      report.notices.length
+        ? markup`<ul class="notices">
+            ${report.notices.map((n) => markup`<li>${n}</li>`)}
+          </ul>`
+        : ''
+    }
+    ${summaryTable(summaryRows(report))}
+    ${imagesTable(report)}
+    ${modelComparison(comparison)}
+    ${
+      comparison.notes.length
+        ? markup`<ul class="notes">
+            ${comparison.notes.map((n) => markup`<li>${n}</li>`)}
+          </ul>`
+        : ''
+    }
+    ${
+      report.warnings.length
+        ? markup`<h3>Warnings</h3>
+            <ul class="warnings">
+              ${report.warnings.map((w) => markup`<li><code>${w.code}</code> ${w.message}</li>`)}
+            </ul>`
+        : ''
+    }
+  </div>`
+}
+
+/** The `[label, value]` rows of the request and summary table. */
+function summaryRows(report: ReportView): [string, string][] {
+  const { request, generation_summary: summary } = report
+  return [
     ['Prompt', request.prompt],
     ...(report.prompt_preparation && report.prompt_preparation.sent_to_model !== request.prompt
       ? [['Prompt sent to the model', report.prompt_preparation.sent_to_model] as [string, string]]
@@ -42,16 +75,11 @@ export function reportView(report: ReportView, reportUrl: string | null): SafeHt
     ['Cancelled', summary.cancelled ? 'yes' : 'no'],
     ['Generator', `${report.generator.name} ${report.generator.version}`],
   ]
-  return markup`<div class="report">
-    ${reportUrl === null ? '' : markup`<p><a href="${reportUrl}">generation-report.json</a></p>`}
-    ${
-      report.notices.length
-        ? markup`<ul class="notices">
-            ${report.notices.map((n) => markup`<li>${n}</li>`)}
-          </ul>`
-        : ''
-    }
-    <h3>Request and summary</h3>
+}
+
+/** The request and summary table, one row per `[label, value]`. */
+function summaryTable(rows: [string, string][]): SafeHtml {
+  return markup`<h3>Request and summary</h3>
     <div class="table-scroll">
       <table class="report-summary">
         <tbody>
@@ -64,8 +92,13 @@ export function reportView(report: ReportView, reportUrl: string | null): SafeHt
           )}
         </tbody>
       </table>
-    </div>
-    <h3>Images</h3>
+    </div>`
+}
+
+/** The table of every planned image, made or failed. */
+function imagesTable(report: ReportView): SafeHtml {
+  const summary = report.generation_summary
+  return markup`<h3>Images</h3>
     <div class="table-scroll">
       <table class="report-images">
         <thead>
@@ -89,8 +122,12 @@ export function reportView(report: ReportView, reportUrl: string | null): SafeHt
           ${report.images.map((image) => imageRow(image, summary.primary_image_number))}
         </tbody>
       </table>
-    </div>
-    <h3>Model comparison</h3>
+    </div>`
+}
+
+/** The per-model table and the best, fastest and most consistent models. */
+function modelComparison(comparison: ReportView['model_comparison']): SafeHtml {
+  return markup`<h3>Model comparison</h3>
     <div class="table-scroll">
       <table class="report-models">
         <thead>
@@ -124,23 +161,7 @@ export function reportView(report: ReportView, reportUrl: string | null): SafeHt
       Best quality: ${comparison.best_quality_model ?? '—'} · Fastest:
       ${comparison.fastest_model ?? '—'} · Most consistent:
       ${comparison.most_consistent_model ?? '—'}
-    </p>
-    ${
-      comparison.notes.length
-        ? markup`<ul class="notes">
-            ${comparison.notes.map((n) => markup`<li>${n}</li>`)}
-          </ul>`
-        : ''
-    }
-    ${
-      report.warnings.length
-        ? markup`<h3>Warnings</h3>
-            <ul class="warnings">
-              ${report.warnings.map((w) => markup`<li><code>${w.code}</code> ${w.message}</li>`)}
-            </ul>`
-        : ''
-    }
-  </div>`
+    </p>`
 }
 
 function imageRow(image: ImageRecord, primaryNumber: number | null): SafeHtml {
