@@ -59,6 +59,13 @@ export async function runJournaled(
     const output = await resume(journal, key, job, toHandle(stored.submitted), options, steps)
     if (output) return output
   }
+  if (stored?.planned && !stored.submitted && !stored.failed) {
+    const note =
+      `${job.label}: an earlier run was stopped while submitting this job (outcome unknown); ` +
+      'submitted again, which the provider may bill twice.'
+    journal.notices.push(note)
+    options.logger.warn(note)
+  }
   journal.counts.new++
   return submitAndWait(journal, key, job, options, steps)
 }

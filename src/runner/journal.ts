@@ -22,6 +22,8 @@ export interface JournalJobState {
   output?: JournalOutputLine
   /** True when the last event after the last submit is `failed`. */
   failed: boolean
+  /** True when a `planned` line exists (with no `submitted`: the submit's outcome is unknown). */
+  planned?: boolean
 }
 
 /** How the jobs of a run went: reused (no model call), resumed (stored handle), new, resubmitted. */
@@ -219,7 +221,8 @@ export class RunJournal {
       return
     }
     const state = this.states.get(line.key) ?? { failed: false }
-    if (line.event === 'submitted') {
+    if (line.event === 'planned') state.planned = true
+    else if (line.event === 'submitted') {
       state.submitted = line.handle
       state.failed = false
     } else if (line.event === 'completed') state.completed = line

@@ -7,6 +7,7 @@ import { MemoryLogger } from '../../../src/core/logger.js'
 import type { ModelJob } from '../../../src/providers/kinds/job.js'
 import { RunJournal, parseJournal } from '../../../src/runner/journal.js'
 import { canonicalJson, jobKey, sha256 } from '../../../src/runner/journal-key.js'
+import { runJournaled, type StartedJob } from '../../../src/runner/journal-run.js'
 
 const folders: string[] = []
 afterEach(async () => {
@@ -122,5 +123,63 @@ describe('RunJournal', () => {
     const second = await RunJournal.open(dir, { resume: 'false', logger })
     expect(second.seedOf(sha256('r'))).toBeUndefined()
     await second.close()
+  })
+})
+
+describe('runJournaled', () => {
+  const started = (id: string): StartedJob => ({
+    handle: { provider: 'mcp', server: 'srv', tools: ['a_submit'], id, workflow: null },
+    wait: () =>
+      Promise.resolve({
+        handle: { provider: 'mcp', server: 'srv', tools: ['a_submit'], id, workflow: null },
+        media: [{ source: 'image', url: 'https://example.test/x.png' }],
+        text: '',
+        structured: undefined,
+        accepted: [],
+        generationMs: 5,
+        downloadMs: null,
+        gpuMemory: null,
+      }),
+    close: () => undefined,
+  })
+
+  it('warns that a job planned but never journalled as submitted may be billed twice', async () => {
+    const dir = await folder()
+    const logger = new MemoryLogger()
+    const first = await RunJournal.open(dir, { resume: 'auto', logger })
+    const theJob = job({ prompt: 'p', seed: 3 })
+    await first.append({
+      event: 'planned',
+      key: jobKey(theJob),
+      label: 'imagen4-fast',
+      provider: 'mcp',
+      tools: ['a_submit', 'a_status', 'a_result'],
+      workflow: null,
+    })
+    await first.close()
+
+    const second = await RunJournal.open(dir, { resume: 'auto', logger })
+    let submits = 0
+    const output = await runJournaled(
+      second,
+      theJob,
+      { signal: new AbortController().signal, logger },
+      {
+        submit: () => Promise.resolve((submits++, started('req-9'))),
+        reattach: () => Promise.resolve(undefined),
+      },
+    )
+    await second.close()
+    expect(submits).toBe(1)
+    expect(output).toMatchObject({ jobKey: jobKey(theJob), journal: 'new' })
+    expect(second.notices.join('\n')).toMatch(/outcome unknown.*bill twice/)
+    const lines = parseJournal(await readFile(path.join(dir, JOURNAL_FILE), 'utf8')).lines
+    expect(lines.map((l) => l.event)).toEqual([
+      'planned',
+      'planned',
+      'submitted',
+      'completed',
+      'cost',
+    ])
   })
 })
