@@ -61,39 +61,8 @@ export function classifyMcpError(error: unknown, ctx: ClassifyContext): KamuiErr
   if (ctx.signal?.aborted) return abortReason(ctx.signal)
   if (error instanceof KamuiError) return error
   const where = describeWhere(ctx)
-  const text = (value: string): string => serverText(value, ctx.redactor)
 
-  if (error instanceof McpError) {
-    if (error.code === ErrorCode.RequestTimeout) {
-      const data = error.data as { timeout?: unknown } | undefined
-      const after = typeof data?.timeout === 'number' ? ` within ${formatMs(data.timeout)}` : ''
-      return new KamuiError('IMG_003', `${where} did not answer${after} (request timed out).`, {
-        cause: error,
-      })
-    }
-    if (error.code === ErrorCode.ConnectionClosed) return connectionLost(where, error, ctx)
-    const byText = classifyServerText(error.message, ctx, error)
-    if (byText) return byText
-    if (error.code === ErrorCode.MethodNotFound) {
-      return new KamuiError('IMG_002', `${where} is not available: ${text(error.message)}`, {
-        cause: error,
-      })
-    }
-    if (
-      ctx.tool !== undefined &&
-      error.code !== ErrorCode.ParseError &&
-      error.code !== ErrorCode.InvalidRequest
-    ) {
-      return new KamuiError('GEN_001', `${where} failed: ${text(error.message)}`, { cause: error })
-    }
-    return new KamuiError(
-      'MCP_002',
-      `${where} answered with a protocol error: ${text(error.message)}`,
-      {
-        cause: error,
-      },
-    )
-  }
+  if (error instanceof McpError) return fromMcpError(error, where, ctx)
 
   if (error instanceof UnauthorizedError) {
     return new KamuiError('IMG_007', `${where} rejected the credentials (HTTP 401). ${AUTH_HINT}`, {
@@ -105,14 +74,7 @@ export function classifyMcpError(error: unknown, ctx: ClassifyContext): KamuiErr
   if (status !== undefined) return fromHttpStatus(status, error, ctx)
 
   const spawnCode = spawnFailureCode(error)
-  if (spawnCode !== undefined) {
-    return new KamuiError(
-      'MCP_001',
-      `${describeServer(ctx)} could not be started (${spawnCode}): check its command in mcp-config ` +
-        'and that the program is installed.',
-      { cause: error, retryable: false },
-    )
-  }
+  if (spawnCode !== undefined) return spawnFailure(spawnCode, error, ctx)
 
   const network = networkCodeOf(error)
   if (network !== undefined) {
@@ -136,9 +98,61 @@ export function classifyMcpError(error: unknown, ctx: ClassifyContext): KamuiErr
     )
   }
 
-  return new KamuiError('MCP_002', `${where} failed unexpectedly: ${text(errorMessage(error))}`, {
-    cause: error,
-  })
+  return new KamuiError(
+    'MCP_002',
+    `${where} failed unexpectedly: ${serverText(errorMessage(error), ctx.redactor)}`,
+    {
+      cause: error,
+    },
+  )
+}
+
+/**
+ * A JSON-RPC error (`McpError`): -32001 → IMG_003, -32000 → MCP_001 (retryable), then by its
+ * text (see {@link classifyServerText}), then -32601 → IMG_002, other errors of a tool call →
+ * GEN_001, and the rest (parse errors, invalid requests, errors outside tool calls) → MCP_002.
+ */
+function fromMcpError(error: McpError, where: string, ctx: ClassifyContext): KamuiError {
+  const text = (value: string): string => serverText(value, ctx.redactor)
+  if (error.code === ErrorCode.RequestTimeout) {
+    const data = error.data as { timeout?: unknown } | undefined
+    const after = typeof data?.timeout === 'number' ? ` within ${formatMs(data.timeout)}` : ''
+    return new KamuiError('IMG_003', `${where} did not answer${after} (request timed out).`, {
+      cause: error,
+    })
+  }
+  if (error.code === ErrorCode.ConnectionClosed) return connectionLost(where, error, ctx)
+  const byText = classifyServerText(error.message, ctx, error)
+  if (byText) return byText
+  if (error.code === ErrorCode.MethodNotFound) {
+    return new KamuiError('IMG_002', `${where} is not available: ${text(error.message)}`, {
+      cause: error,
+    })
+  }
+  if (
+    ctx.tool !== undefined &&
+    error.code !== ErrorCode.ParseError &&
+    error.code !== ErrorCode.InvalidRequest
+  ) {
+    return new KamuiError('GEN_001', `${where} failed: ${text(error.message)}`, { cause: error })
+  }
+  return new KamuiError(
+    'MCP_002',
+    `${where} answered with a protocol error: ${text(error.message)}`,
+    {
+      cause: error,
+    },
+  )
+}
+
+/** A stdio command that could not be started (`spawnCode`: ENOENT, EACCES, …) → MCP_001, not retryable. */
+function spawnFailure(spawnCode: string, error: unknown, ctx: ClassifyContext): KamuiError {
+  return new KamuiError(
+    'MCP_001',
+    `${describeServer(ctx)} could not be started (${spawnCode}): check its command in mcp-config ` +
+      'and that the program is installed.',
+    { cause: error, retryable: false },
+  )
 }
 
 /**
