@@ -68,8 +68,43 @@ export async function collectMedia(
   lookup: ProvenanceLookup,
   logger: Logger,
 ): Promise<CollectedMedia> {
+  const c: Collector = {
+    inputs,
+    folder,
+    workspace,
+    logger,
+    place: sitePlacer(folder, lookup),
+    resolve: (value, inputName) => resolveInWorkspace(workspace, value, inputName),
+  }
+  // In page order: `place` numbers copies of files with the same name in call order.
+  const found = await collectReport(c)
+  const { images, galleryNote } = await collectImages(c, found)
+  const { clips, final } = await collectVideos(c)
+  const music = await collectMusic(c)
+  const ply = await collectPointCloud(c)
+  return { report: found?.report ?? null, images, galleryNote, clips, final, music, ply }
+}
+
+/** What the collectors share: the inputs, the folders and how files are placed in the site. */
+interface Collector {
+  inputs: WebPlayerInputs
+  /** The run folder (absolute). */
+  folder: string
+  workspace: string
+  logger: Logger
+  /** Plans where a file goes in the site (see {@link sitePlacer}). */
+  place: (source: string) => Promise<SiteMedia>
+  /** Resolves an input's path in the workspace (FS_001 outside it). */
+  resolve: (value: string, inputName: string) => string
+}
+
+/**
+ * Places files in the site: a file inside `folder` keeps its path; one outside goes to
+ * `web/media/{name}`, numbered `{stem}-2{ext}`, `-3`, … when the name is taken.
+ */
+function sitePlacer(folder: string, lookup: ProvenanceLookup): Collector['place'] {
   const usedNames = new Set<string>()
-  const place = async (source: string): Promise<SiteMedia> => {
+  return async (source) => {
     const inside = isInside(folder, source) && source !== folder
     let sitePath: string
     if (inside) {
@@ -84,119 +119,139 @@ export async function collectMedia(
     }
     return { source, sitePath, copied: !inside, provenance: await lookup.of(source) }
   }
-  const resolve = (value: string, inputName: string): string =>
-    resolveInWorkspace(workspace, value, inputName)
+}
 
-  // Report and images.
-  let report: CollectedMedia['report'] = null
+/** The report given by input, or `metadata/generation-report.json` when the folder has one. */
+async function collectReport(
+  c: Collector,
+): Promise<{ report: NonNullable<CollectedMedia['report']>; file: string } | null> {
+  const { inputs } = c
   const reportFile = inputs.generationReport
-    ? resolve(inputs.generationReport, 'generation-report')
-    : path.join(folder, REPORT_FILE)
-  if (inputs.generationReport || (await isFile(reportFile))) {
-    await requireMediaFile(
-      reportFile,
-      'generation-report',
-      inputs.generationReport ?? REPORT_FILE,
-      ['.json'],
-    )
-    report = { data: await readReport(reportFile), media: await place(reportFile) }
+    ? c.resolve(inputs.generationReport, 'generation-report')
+    : path.join(c.folder, REPORT_FILE)
+  if (!inputs.generationReport && !(await isFile(reportFile))) return null
+  await requireMediaFile(reportFile, 'generation-report', inputs.generationReport ?? REPORT_FILE, [
+    '.json',
+  ])
+  return {
+    report: { data: await readReport(reportFile), media: await c.place(reportFile) },
+    file: reportFile,
   }
-  let images: CollectedImage[] = []
-  let galleryNote: string | null = null
-  if (report) {
-    // Report paths are relative to the folder of the report's metadata/ folder.
-    const base = path.dirname(path.dirname(reportFile))
-    const primaryNumber = report.data.generation_summary.primary_image_number
-    for (const record of report.data.images) {
-      if (record.status !== 'ok' || record.file === null) continue
-      const file = path.resolve(base, record.file)
-      if (!isInside(workspace, file) || !(await isFile(file))) {
-        logger.warn(
-          `WEB_001: image ${record.index} of the report (${record.file}) is missing; it is left out of the gallery.`,
-        )
-        continue
-      }
-      images.push({
-        media: await place(file),
-        number: record.index,
-        record,
-        primary: record.index === primaryNumber,
-      })
-    }
-  } else {
-    images = await imagesWithoutReport(folder, place)
-    if (images.length) {
-      galleryNote =
-        'No generation report was found: models come from the telemetry where it records them, scores were not recorded.'
-    }
-  }
+}
 
-  // Videos.
+/**
+ * The report's generated images that exist (a missing one is warned about and left out), or
+ * without a report those of `images/` (see {@link imagesWithoutReport}).
+ */
+async function collectImages(
+  c: Collector,
+  found: Awaited<ReturnType<typeof collectReport>>,
+): Promise<Pick<CollectedMedia, 'images' | 'galleryNote'>> {
+  if (found === null) {
+    const images = await imagesWithoutReport(c.folder, c.place)
+    const galleryNote = images.length
+      ? 'No generation report was found: models come from the telemetry where it records them, scores were not recorded.'
+      : null
+    return { images, galleryNote }
+  }
+  const { report, file: reportFile } = found
+  // Report paths are relative to the folder of the report's metadata/ folder.
+  const base = path.dirname(path.dirname(reportFile))
+  const primaryNumber = report.data.generation_summary.primary_image_number
+  const images: CollectedImage[] = []
+  for (const record of report.data.images) {
+    if (record.status !== 'ok' || record.file === null) continue
+    const file = path.resolve(base, record.file)
+    if (!isInside(c.workspace, file) || !(await isFile(file))) {
+      c.logger.warn(
+        `WEB_001: image ${record.index} of the report (${record.file}) is missing; it is left out of the gallery.`,
+      )
+      continue
+    }
+    images.push({
+      media: await c.place(file),
+      number: record.index,
+      record,
+      primary: record.index === primaryNumber,
+    })
+  }
+  return { images, galleryNote: null }
+}
+
+/**
+ * The videos given by input (the first `final-music-video*` is the final video, the rest
+ * clips), or `videos/*.mp4` in natural order and `final/final-music-video.mp4`.
+ */
+async function collectVideos(c: Collector): Promise<Pick<CollectedMedia, 'clips' | 'final'>> {
   const clips: SiteMedia[] = []
   let final: SiteMedia | null = null
-  if (inputs.videoFiles) {
-    for (const value of inputs.videoFiles) {
-      const file = resolve(value, 'video-files')
+  if (c.inputs.videoFiles) {
+    for (const value of c.inputs.videoFiles) {
+      const file = c.resolve(value, 'video-files')
       await requireMediaFile(file, 'video-files', value, VIDEO_EXTENSIONS)
-      const media = await place(file)
+      const media = await c.place(file)
       if (path.basename(file).startsWith('final-music-video') && final === null) final = media
       else clips.push(media)
     }
-  } else {
-    const videosDir = path.join(folder, 'videos')
-    const names = (await readdir(videosDir).catch(() => [] as string[]))
-      .filter((n) => path.extname(n).toLowerCase() === '.mp4')
-      .sort(naturalCompare)
-    for (const name of names) {
-      if (await isFile(path.join(videosDir, name)))
-        clips.push(await place(path.join(videosDir, name)))
-    }
-    const finalFile = path.join(folder, FINAL_VIDEO)
-    if (await isFile(finalFile)) final = await place(finalFile)
+    return { clips, final }
   }
+  const videosDir = path.join(c.folder, 'videos')
+  const names = (await readdir(videosDir).catch(() => [] as string[]))
+    .filter((n) => path.extname(n).toLowerCase() === '.mp4')
+    .sort(naturalCompare)
+  for (const name of names) {
+    if (await isFile(path.join(videosDir, name)))
+      clips.push(await c.place(path.join(videosDir, name)))
+  }
+  const finalFile = path.join(c.folder, FINAL_VIDEO)
+  if (await isFile(finalFile)) final = await c.place(finalFile)
+  return { clips, final }
+}
 
-  // Music.
-  let music: SiteMedia | null = null
-  if (inputs.musicFile) {
-    const file = resolve(inputs.musicFile, 'music-file')
-    await requireMediaFile(file, 'music-file', inputs.musicFile, AUDIO_EXTENSIONS)
-    music = await place(file)
-  } else {
-    const musicDir = path.join(folder, 'music')
-    const names = (await readdir(musicDir).catch(() => [] as string[]))
-      .filter((n) => AUDIO_EXTENSIONS.includes(path.extname(n).toLowerCase()))
-      .sort(
-        (a, b) =>
-          (a.startsWith('generated-music') ? -1 : 0) - (b.startsWith('generated-music') ? -1 : 0) ||
-          naturalCompare(a, b),
-      )
-    for (const name of names) {
-      if (await isFile(path.join(musicDir, name))) {
-        music = await place(path.join(musicDir, name))
-        break
-      }
+/** The music given by input, or the first audio file of `music/` (`generated-music*` first). */
+async function collectMusic(c: Collector): Promise<SiteMedia | null> {
+  if (c.inputs.musicFile) {
+    const file = c.resolve(c.inputs.musicFile, 'music-file')
+    await requireMediaFile(file, 'music-file', c.inputs.musicFile, AUDIO_EXTENSIONS)
+    return c.place(file)
+  }
+  const musicDir = path.join(c.folder, 'music')
+  const names = (await readdir(musicDir).catch(() => [] as string[]))
+    .filter((n) => AUDIO_EXTENSIONS.includes(path.extname(n).toLowerCase()))
+    .sort(
+      (a, b) =>
+        (a.startsWith('generated-music') ? -1 : 0) - (b.startsWith('generated-music') ? -1 : 0) ||
+        naturalCompare(a, b),
+    )
+  for (const name of names) {
+    if (await isFile(path.join(musicDir, name))) {
+      return c.place(path.join(musicDir, name))
     }
   }
+  return null
+}
 
-  // Point cloud.
-  let ply: CollectedMedia['ply'] = null
-  if (inputs.plyFile) {
-    const file = resolve(inputs.plyFile, 'ply-file-path')
-    await requireMediaFile(file, 'ply-file-path', inputs.plyFile)
-    ply = { header: await readPlyHeader(file), media: await place(file) }
-  } else {
-    for (const candidate of ['pointcloud.ply', 'pointcloud/pointcloud.ply']) {
-      const file = path.join(folder, candidate)
-      if (!(await isFile(file))) continue
-      try {
-        ply = { header: await readPlyHeader(file), media: await place(file) }
-      } catch (error) {
-        logger.warn(`${(error as Error).message} The page shows no point cloud.`)
-      }
-      break
-    }
+/**
+ * The PLY given by input (an unreadable header fails), or `pointcloud.ply` /
+ * `pointcloud/pointcloud.ply` in the folder (an unreadable header is warned about and skipped).
+ */
+async function collectPointCloud(c: Collector): Promise<CollectedMedia['ply']> {
+  if (c.inputs.plyFile) {
+    const file = c.resolve(c.inputs.plyFile, 'ply-file-path')
+    await requireMediaFile(file, 'ply-file-path', c.inputs.plyFile)
+    return { header: await readPlyHeader(file), media: await c.place(file) }
   }
-  return { report, images, galleryNote, clips, final, music, ply }
+  for (const candidate of ['pointcloud.ply', 'pointcloud/pointcloud.ply']) {
+    const file = path.join(c.folder, candidate)
+    if (!(await isFile(file))) continue
+    try {
+      return { header: await readPlyHeader(file), media: await c.place(file) }
+    } catch (error) {
+      c.logger.warn(`${(error as Error).message} The page shows no point cloud.`)
+    }
+    break
+  }
+  return null
 }
 
 /**
