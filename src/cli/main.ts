@@ -7,7 +7,7 @@ import { KamuiError, errorMessage } from '../core/errors.js'
 import type { RawInputs } from '../core/input-spec.js'
 import { Redactor } from '../core/redactor.js'
 import { fsError } from '../core/fs-errors.js'
-import { allowsPrivateNetwork, setDefaultNetworkPolicy } from '../core/http.js'
+import { networkPolicyFromInputs, setDefaultNetworkPolicy } from '../core/http.js'
 import { registerSecretInput } from '../providers/mcp/config.js'
 import { checkPublishInputs } from '../output/publish/publish.js'
 import type { StageCommand } from '../core/stage-command.js'
@@ -101,9 +101,7 @@ async function runCommand(
     }
     // Fail fast on a publish value that cannot work, before anything is generated.
     checkPublishInputs(raw)
-    setDefaultNetworkPolicy({
-      allowPrivate: allowsPrivateNetwork(process.env['KAMUI_ALLOW_PRIVATE_NETWORK']),
-    })
+    setDefaultNetworkPolicy(networkPolicyFromInputs(raw, process.env))
     const result = await command.run(raw, {
       workspace: process.cwd(),
       logger,

@@ -2,6 +2,8 @@ import { lookup } from 'node:dns/promises'
 import { BlockList, isIP } from 'node:net'
 import { abortReason } from './abort.js'
 import { KamuiError, type ErrorCode } from './errors.js'
+import type { RawInputs } from './input-spec.js'
+import { parseBooleanInput } from './parse-input.js'
 
 /**
  * The one set of HTTP helpers of the suite (issue 10 / issue 14 §3–4): capped body reads, the
@@ -142,7 +144,8 @@ let defaultPolicy: NetworkPolicy = { allowPrivate: false }
 
 /**
  * Sets the policy used when a caller passes none. Adapters (action entries, CLI) set it once
- * from `KAMUI_ALLOW_PRIVATE_NETWORK`; the default refuses private targets.
+ * from the `allow-private-network` input or `KAMUI_ALLOW_PRIVATE_NETWORK`
+ * ({@link networkPolicyFromInputs}); the default refuses private targets.
  */
 export function setDefaultNetworkPolicy(policy: NetworkPolicy): void {
   defaultPolicy = { ...policy }
@@ -151,6 +154,21 @@ export function setDefaultNetworkPolicy(policy: NetworkPolicy): void {
 /** The policy used when a caller passes none. */
 export function defaultNetworkPolicy(): NetworkPolicy {
   return { ...defaultPolicy }
+}
+
+/**
+ * The policy of one run, for the adapters: the `allow-private-network` input (stages that
+ * declare it, `src/contracts/network-inputs.ts`) or the environment variable
+ * `KAMUI_ALLOW_PRIVATE_NETWORK` allows private targets; either says true/false.
+ *
+ * @throws KamuiError CFG_001 when the input is not true or false
+ */
+export function networkPolicyFromInputs(
+  raw: RawInputs,
+  env: Record<string, string | undefined>,
+): NetworkPolicy {
+  const input = parseBooleanInput(raw, 'allow-private-network')
+  return { allowPrivate: input || allowsPrivateNetwork(env['KAMUI_ALLOW_PRIVATE_NETWORK']) }
 }
 
 /** Whether an environment value (`KAMUI_ALLOW_PRIVATE_NETWORK`) allows private targets. */
@@ -222,8 +240,9 @@ export async function checkDownloadTarget(
     new KamuiError(
       'NET_001',
       `refusing to download from ${url.protocol}//${url.host}: ${address === host ? 'it is' : `it resolves to ${address}, which is`} ` +
-        'a loopback, link-local or private address. Set KAMUI_ALLOW_PRIVATE_NETWORK=true for ' +
-        'self-hosted setups that serve media on the local network.',
+        'a loopback, link-local or private address. For self-hosted setups that serve media on ' +
+        'the local network, set the input allow-private-network: true (or the environment ' +
+        'variable KAMUI_ALLOW_PRIVATE_NETWORK=true).',
       { retryable: false },
     )
   if (host.toLowerCase() === 'localhost' || host.toLowerCase().endsWith('.localhost'))

@@ -8,7 +8,7 @@ import { Redactor } from '../../core/redactor.js'
 import type { StageCommand } from '../../core/stage-command.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { VERSION } from '../../core/version.js'
-import { allowsPrivateNetwork, setDefaultNetworkPolicy } from '../../core/http.js'
+import { networkPolicyFromInputs, setDefaultNetworkPolicy } from '../../core/http.js'
 import { registerSecretInput } from '../../providers/mcp/config.js'
 import { previewServerLaunch } from '../../providers/preview/launch.js'
 import { checkPublishInputs } from '../../output/publish/publish.js'
@@ -43,9 +43,7 @@ export async function runAction(command: StageCommand): Promise<void> {
     // Fail fast on a publish value that cannot work, before anything is generated.
     checkPublishInputs(raw)
     const since = await jobStartedAt(process.env['RUNNER_TEMP'])
-    setDefaultNetworkPolicy({
-      allowPrivate: allowsPrivateNetwork(process.env['KAMUI_ALLOW_PRIVATE_NETWORK']),
-    })
+    setDefaultNetworkPolicy(networkPolicyFromInputs(raw, process.env))
     const context: StageContext = {
       workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
       logger: redactor.wrap(actionsLogger),

@@ -1,5 +1,6 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { LLM_INPUTS } from '../../providers/llm/inputs.js'
+import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { RESUME_INPUT } from '../../contracts/resume-input.js'
 
@@ -142,6 +143,7 @@ export const IMAGE_GENERATION_V2_INPUTS: readonly InputSpec[] = [
   ...LLM_INPUTS,
   ...COMFYUI_INPUT,
   ...REGISTRY_INPUT,
+  ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]
 

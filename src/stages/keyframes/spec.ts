@@ -1,6 +1,7 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { DEFAULT_COMFYUI_URL } from '../../providers/comfyui/urls.js'
 import { LLM_INPUTS } from '../../providers/llm/inputs.js'
+import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { RESUME_INPUT } from '../../contracts/resume-input.js'
 
@@ -185,6 +186,7 @@ export const KEYFRAMES_INPUTS: readonly InputSpec[] = [
   RESUME_INPUT,
   ...KEYFRAMES_LLM_INPUTS,
   ...KEYFRAMES_COMFYUI_INPUTS,
+  ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]
 

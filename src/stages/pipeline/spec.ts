@@ -1,4 +1,5 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
+import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 
 /** The stages of the pipeline, in order. */
@@ -121,6 +122,7 @@ export const PIPELINE_INPUTS: readonly InputSpec[] = [
     secret: true,
     description: 'Accepted for compatibility with the legacy workflows; masked and ignored.',
   },
+  ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]
 
