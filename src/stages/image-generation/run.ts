@@ -5,11 +5,9 @@ import { KamuiError } from '../../core/errors.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
 import type { ResolvedModel } from '../../providers/image/provider.js'
-import { VISION_SCORER_ALIAS } from '../../providers/llm/inputs.js'
 import { preparePrompt, type PreparedPrompt } from '../../providers/llm/prepare-prompt.js'
 import { assessImage } from '../../quality/assess.js'
-import { McpScorer } from '../../quality/scorers/mcp-scorer.js'
-import { visionScorerFromOptions } from '../../quality/scorers/vision-scorer.js'
+import { chooseScorers } from '../../quality/scorers/choose.js'
 import type { Scorer } from '../../quality/types.js'
 import { canonicalJson, sha256 } from '../../runner/journal-key.js'
 import type { JournalCounts } from '../../runner/journal.js'
@@ -167,41 +165,20 @@ async function baseSeedOf(inputs: ImageGenerationInputs, services: ModelServices
   return seed
 }
 
-/** The scorers of `quality-scorer`: the local vision model, an MCP scoring tool, or none. */
+/** The scorers of `quality-scorer` (the quality layer chooses them; see `chooseScorers`). */
 async function setUpScorers(
   inputs: ImageGenerationInputs,
   prepared: PreparedPrompt,
   context: StageContext,
   services: ModelServices,
 ): Promise<Pick<ImageRunSetup, 'scorers' | 'scorerAlias' | 'scorerNote'>> {
-  const { logger } = context
-  const useVision = inputs.qualityScorer === VISION_SCORER_ALIAS
-  const scorerEntry =
-    inputs.qualityScorer && !useVision
-      ? services.registry.get(inputs.qualityScorer, 'scorer')
-      : undefined
-  const visionScorer = useVision
-    ? await visionScorerFromOptions(inputs.llm, {
-        ...(prepared.client ? { client: prepared.client } : {}),
-        logger,
-        ...(context.signal ? { signal: context.signal } : {}),
-      })
-    : undefined
-  const scorers: Scorer[] = visionScorer
-    ? [visionScorer]
-    : scorerEntry
-      ? [new McpScorer(scorerEntry, services.mcp, { logger })]
-      : []
-  const scorerName = visionScorer
-    ? `the vision model ${visionScorer.model} (quality-scorer: vision)`
-    : scorerEntry?.alias
-  return {
-    scorers,
-    scorerAlias: visionScorer ? VISION_SCORER_ALIAS : (scorerEntry?.alias ?? null),
-    scorerNote: scorerName
-      ? `Prompt alignment and aesthetics are scored by ${scorerName}.`
-      : 'Prompt alignment and aesthetics are not measured (no quality-scorer configured); the overall score is the weighted mean of the pixel metrics (technical, artefacts).',
-  }
+  const choice = await chooseScorers(inputs.qualityScorer, services, {
+    llm: inputs.llm,
+    client: prepared.client,
+    logger: context.logger,
+    signal: context.signal,
+  })
+  return { scorers: choice.scorers, scorerAlias: choice.alias, scorerNote: choice.note }
 }
 
 /** Runs the plan with the chosen strategy on a queue of the run, within `total-timeout`. */
