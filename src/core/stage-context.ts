@@ -2,6 +2,7 @@ import type { RetryPolicy } from './retry-policy.js'
 import type { RunInfo } from './run-info.js'
 import type { Logger } from './logger.js'
 import type { Redactor } from './redactor.js'
+import type { ProgressSink } from './progress-event.js'
 
 /**
  * What every stage receives from its adapter (action entry or CLI command). Stages never read
@@ -32,4 +33,9 @@ export interface StageContext {
   handoffTimeoutMs?: number
   /** The run this stage belongs to, for metadata/artifact-metadata.json (adapters: runInfoFromEnv). When absent the stage derives it from `env`. */
   run?: RunInfo
+  /**
+   * Where the stage's progress events go (issue 12 §6, issue 16 §2): the adapter's hub
+   * (`ProgressHub`, `src/runner/progress.ts`) with its display subscribed. Absent: no progress.
+   */
+  progress?: ProgressSink
 }
