@@ -8,6 +8,7 @@ import { submitMcpJob, waitMcpJob } from '../../../src/runner/mcp-job.js'
 import {
   FIRST_POLL_MS,
   MAX_POLL_MS,
+  DENSE_POLL_MS,
   MIN_POLL_MS,
   nextPollDelay,
   serverPollIntervalMs,
@@ -49,14 +50,16 @@ describe('nextPollDelay (the adaptive schedule)', () => {
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(300)
   })
 
-  it('jitters every pause by at most ±20 %, and never below 100 ms', () => {
+  it('jitters every pause by at most ±20 %, and never below 100 ms (120 ms in a window)', () => {
     expect(nextPollDelay({ elapsedMs: 4000, random: () => 0 })).toBe(Math.round(1500 * 0.8))
     expect(nextPollDelay({ elapsedMs: 4000, random: () => 0.999999 })).toBe(
       Math.round(1500 * 1.2 - 0.0003),
     )
     expect(nextPollDelay({ elapsedMs: undefined, random: () => 0 })).toBe(MIN_POLL_MS)
     const estimate = { expectedMs: 3000, spreadMs: 0 }
-    expect(nextPollDelay({ elapsedMs: 2950, estimate, random: () => 0 })).toBe(MIN_POLL_MS)
+    expect(nextPollDelay({ elapsedMs: 2950, estimate, random: () => 0 })).toBe(
+      Math.round(DENSE_POLL_MS * 0.8),
+    )
     expect(nextPollDelay({ elapsedMs: undefined, random: middle })).toBe(FIRST_POLL_MS)
   })
 
@@ -64,8 +67,8 @@ describe('nextPollDelay (the adaptive schedule)', () => {
     const estimate = { expectedMs: 3000, spreadMs: 0 }
     const times = sequence(5000, { estimate })
     // First call, one check halfway to the window for an early finish, then the window
-    // 2900..3100 every 100 ms.
-    expect(times.slice(0, 6)).toEqual([125, 1513, 2900, 3000, 3100, 3200])
+    // 2850..3150 every 150 ms.
+    expect(times.slice(0, 6)).toEqual([125, 1488, 2850, 3000, 3150, 3300])
     // Fewer calls up to a 12 s estimate than without one.
     const twelve = sequence(12_100, { estimate: { expectedMs: 12_000, spreadMs: 0 } })
     expect(twelve.length).toBeLessThan(sequence(12_100).length)
@@ -78,7 +81,7 @@ describe('nextPollDelay (the adaptive schedule)', () => {
   it('never jitters the approach past the start of the window', () => {
     const estimate = { expectedMs: 3000, spreadMs: 0 }
     const late = sequence(3000, { estimate, random: () => 0.99 })
-    expect(late).toEqual([150, 1795, 2900])
+    expect(late).toEqual([150, 1765, 2850])
   })
 
   it('widens the window with the spread of the observed latencies', () => {
