@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { PriceSchema } from '../contracts/cost.js'
 
 /** How a model's MCP tools are called (SPEC §3.1). */
 export const McpCallSchema = z.discriminatedUnion('type', [
@@ -22,6 +23,8 @@ export const RateLimitSchema = z.object({
   concurrency: z.number().int().positive().optional(),
 })
 export type RateLimit = z.infer<typeof RateLimitSchema>
+
+export { PRICE_UNITS, PriceSchema, type Price, type PriceUnit } from '../contracts/cost.js'
 
 /**
  * One model alias of the registry. `provider: mcp` entries are called through MCP tools found
@@ -57,8 +60,17 @@ export const ModelEntrySchema = z.object({
     .int()
     .min(100, 'pollIntervalMs must be at least 100 ms (a status call per 0.1 s at most)')
     .optional(),
-  /** Price of one successful call in US dollars, when known (used by cost reports). */
+  /**
+   * Price of one successful call in US dollars, when known (the older per-call form; `price`
+   * wins when both are set).
+   */
   priceUsd: z.number().nonnegative().optional(),
+  /**
+   * The model's price (issue 11): `{ usd, per: image | second | call | megapixel }`, or null
+   * when unknown (then `priceUsd`, when set, is the price per call). Used by the budget
+   * (`max-cost-usd`), the dry run's plan and the cost reports.
+   */
+  price: PriceSchema.nullable().default(null),
   /**
    * For `kind: scorer`: the top of the scale the scoring tool answers on (e.g. 10 for 0–10
    * scores); its scores are divided by it. Absent: the tool answers in 0–1.

@@ -1,0 +1,89 @@
+import { z } from 'zod'
+import { PriceSchema, PriceUsedSchema } from './cost.js'
+
+/**
+ * The dry-run plan (issue 11, input `dry-run`): `{folder}/metadata/plan.json`, written by a
+ * stage that plans every model job and calls none. Each job is looked up in the folder's run
+ * journal (and the job cache when the stage has one), and priced with the registry: its
+ * estimated cost is what the real run that follows would be billed for it — 0 for a job the
+ * journal or the cache answers, null when the model's price (or the job's units) is unknown.
+ */
+
+/** Version of this contract. */
+export const PLAN_SCHEMA_VERSION = 1
+
+/** Relative path of the plan inside a stage folder. */
+export const PLAN_FILE = 'metadata/plan.json'
+
+/**
+ * Where a planned job stands:
+ * - `new`: never submitted: the real run submits it (billed);
+ * - `journal-complete`: completed by an earlier run and its output file is present with the
+ *   journalled sha256: reused, no model call;
+ * - `journal-submitted`: submitted by an earlier run, no result yet: followed with its stored
+ *   handle, no new submit (submitted again only when the handle has expired);
+ * - `cached`: the job cache holds its result: no model call.
+ */
+export const PLANNED_JOB_STATUSES = [
+  'new',
+  'journal-complete',
+  'journal-submitted',
+  'cached',
+] as const
+
+export const PlannedJobSchema = z.object({
+  /** The job key (sha256 hex) of the run journal. */
+  key: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The runner's label of the job (the model label: `imagen4-fast`, `preview:flux-schnell`). */
+  label: z.string(),
+  /** The registry alias priced, or null when the label names no registry entry. */
+  model: z.string().nullable(),
+  /** What the job makes. */
+  kind: z.enum(['image', 'video', 'depth', 'text']),
+  provider: z.enum(['mcp', 'comfyui']),
+  /** MCP tools (`[tool]` or the triple) or the ComfyUI workflow template. */
+  tools: z.array(z.string()),
+  workflow: z.string().nullable(),
+  /** A short summary of the arguments sent (scalars only; long strings cut to 80 characters). */
+  args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  status: z.enum(PLANNED_JOB_STATUSES),
+  /** The model's price used, or null when unknown. */
+  price: PriceSchema.nullable(),
+  /** `price.per` units the job makes (images, seconds, megapixels, 1 call), or null. */
+  units: z.number().nonnegative().nullable(),
+  /**
+   * What the real run would be billed for it, US dollars: 0 unless `new` (and within the
+   * budget); null when the price or the units are unknown.
+   */
+  estimated_usd: z.number().nonnegative().nullable(),
+  /** False when `max-cost-usd` would stop the real run before this job (COST_001). */
+  within_budget: z.boolean(),
+})
+export type PlannedJob = z.infer<typeof PlannedJobSchema>
+
+export const PlanSchema = z.object({
+  schema_version: z.literal(PLAN_SCHEMA_VERSION),
+  stage: z.string(),
+  /** ISO 8601. */
+  created_at: z.iso.datetime({ offset: true }),
+  max_cost_usd: z.number().nonnegative().nullable(),
+  jobs: z.array(PlannedJobSchema),
+  totals: z.object({
+    jobs: z.number().int().nonnegative(),
+    new: z.number().int().nonnegative(),
+    journal_complete: z.number().int().nonnegative(),
+    journal_submitted: z.number().int().nonnegative(),
+    cached: z.number().int().nonnegative(),
+    /** Jobs `max-cost-usd` would refuse (COST_001). */
+    over_budget: z.number().int().nonnegative(),
+    /** Sum of the priced estimates, US dollars. */
+    estimated_usd: z.number().nonnegative(),
+    /** False when a job the real run would submit has no known price (not in the sum). */
+    complete: z.boolean(),
+    unknown_price_models: z.array(z.string()),
+  }),
+  prices: z.array(PriceUsedSchema),
+  /** What the plan cannot know (regenerations decided by scores, fallbacks, prepared prompts). */
+  notes: z.array(z.string()),
+})
+export type Plan = z.infer<typeof PlanSchema>
