@@ -22,8 +22,10 @@ import {
   resultText,
   type JobStatus,
 } from '../providers/mcp/result-media.js'
+import { callsAsTask, type McpTaskState } from '../providers/mcp/tasks.js'
 import type { MediaRef, ToolLocation } from '../providers/mcp/types.js'
 import { ModelLatencies } from './model-latency.js'
+import { submitTaskJob, waitTaskJob } from './mcp-task-job.js'
 import { nextPollDelay, serverPollIntervalMs } from './poll-schedule.js'
 
 /**
@@ -60,6 +62,8 @@ export interface McpJobOptions {
   onStatus?: (status: JobStatus | 'unknown', elapsedMs: number) => void
   /** MCP progress notifications of the sync / submit / result call (advisory). */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void
+  /** An MCP task's status and `statusMessage` with the ms since submit (see `mcp-task-job.ts`). */
+  onTaskStatus?: (status: string, statusMessage: string | undefined, elapsedMs: number) => void
 }
 
 /** A submitted MCP job: its handle, and what the wait step needs. */
@@ -74,11 +78,18 @@ export interface McpSubmission {
   answer?: CallToolResult
   /** `performance.now()` just before the submit call (undefined for a job re-attached later). */
   submittedAt?: number
+  /**
+   * Set when the job runs as an MCP task (the handle's id is the task id): the state of its
+   * creation, or undefined for a task re-attached from the journal (`mcp-task-job.ts`).
+   */
+  task?: { created: McpTaskState | undefined }
 }
 
 /**
  * Finds the tools and starts the job: calls the sync tool (its answer is the result), or the
- * submit tool, whose `request_id` becomes the handle's id.
+ * submit tool, whose `request_id` becomes the handle's id. A sync or submit tool that declares
+ * MCP task support (`execution.taskSupport`, see `callsAsTask`) is called as a task instead
+ * (`mcp-task-job.ts`): the task id becomes the handle's id.
  *
  * @throws KamuiError IMG_002 when a tool is found on no server (status and result must be on
  *   the submit's server); GEN_001 when submit returns no request id; the classified errors of
@@ -92,10 +103,17 @@ export async function submitMcpJob(
 ): Promise<McpSubmission> {
   if (call.type === 'sync') {
     const entry = await pool.findTool(call.tool, findOptions(options))
+    if (await callsAsTask(pool, entry, options.signal)) {
+      return submitTaskJob(pool, entry, [call.tool], args, options)
+    }
     const answer = await pool.callTool(entry, filterArguments(entry, args), callOptions(options))
     return { handle: handleOf(entry.server, [call.tool], undefined), entry, answer }
   }
   const entry = await pool.findTool(call.submit, findOptions(options))
+  // A submit tool that declares task support runs as a task: its task's result is the final one.
+  if (await callsAsTask(pool, entry, options.signal)) {
+    return submitTaskJob(pool, entry, [call.submit], args, options)
+  }
   const sameServer = { ...findOptions(options), server: entry.server }
   const [status, result] = await Promise.all([
     pool.findTool(call.status, sameServer),
@@ -133,6 +151,7 @@ export async function waitMcpJob(
   submission: McpSubmission,
   options: McpJobOptions,
 ): Promise<CallToolResult> {
+  if (submission.task) return waitTaskJob(pool, submission, options)
   if (submission.answer) return submission.answer
   const { status, result } = submission
   const requestId = submission.handle.id as string

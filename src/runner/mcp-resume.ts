@@ -2,11 +2,13 @@ import type { McpCall } from '../models/types.js'
 import type { JobHandle } from '../providers/kinds/job.js'
 import type { McpPool } from '../providers/mcp/pool.js'
 import type { McpJobOptions, McpSubmission } from './mcp-job.js'
+import { reattachTaskJob } from './mcp-task-job.js'
 
 /**
  * Re-attaches to an MCP submit/status/result job of an earlier run from its journalled handle
  * (issue 11, resume): finds the submit, status and result tools on the handle's server, with
- * no new submit. A synchronous tool has no handle to follow: undefined.
+ * no new submit; or to an MCP task by its task id (`handle.task`, see `mcp-task-job.ts`), with
+ * no new tool call. A synchronous tool has no handle to follow: undefined.
  *
  * @throws KamuiError IMG_002 when the tools are no longer on that server
  */
@@ -16,6 +18,8 @@ export async function reattachMcpJob(
   handle: JobHandle,
   options: McpJobOptions,
 ): Promise<McpSubmission | undefined> {
+  // An MCP task (2025-11-25) is followed by its task id with tasks/get.
+  if (handle.task === '2025-11-25') return reattachTaskJob(pool, handle, options)
   if (call.type === 'sync' || handle.id === undefined) return undefined
   const find = {
     ...(options.hints ? { hints: options.hints } : {}),

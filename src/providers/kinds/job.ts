@@ -60,6 +60,12 @@ export interface JobHandle {
   id: string | undefined
   /** ComfyUI template name, or null. */
   workflow: string | null
+  /**
+   * Set when `id` is an MCP task id: the protocol revision of the task (`2025-11-25`: tasks of
+   * the SDK, `src/runner/mcp-task-job.ts`; `2026-07-28`: the tasks extension). A re-run
+   * follows it with `tasks/get` instead of calling the tool again.
+   */
+  task?: '2025-11-25' | '2026-07-28'
 }
 
 /** What a finished job returned, before any media is downloaded. */
@@ -94,6 +100,12 @@ export interface RunJobOptions {
   onStatus?: (status: JobStatus | 'unknown', elapsedMs: number) => void
   /** MCP progress notifications of the sync / submit / result call (advisory). */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void
+  /**
+   * Called with an MCP task's status (`working`, `input_required`, `completed`, `failed`,
+   * `cancelled`), its `statusMessage` and the ms since submit, after its creation and after
+   * every `tasks/get`.
+   */
+  onTaskStatus?: (status: string, statusMessage: string | undefined, elapsedMs: number) => void
 }
 
 /** Options of {@link ModelJobRunner.fetchMedia}. */

@@ -1,3 +1,4 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js'
 import pLimit from 'p-limit'
 import { abortReason } from '../../core/abort.js'
@@ -196,27 +197,67 @@ export class McpPool {
     args: Record<string, unknown>,
     options: PoolCallOptions = {},
   ): Promise<CallToolResult> {
-    this.assertOpen()
-    const { signal, onProgress } = options
-    if (signal?.aborted) throw abortReason(signal)
-    const connection = await abortable(this.connection(location.server), signal)
+    const { onProgress } = options
     const timeout = options.timeoutMs ?? this.options.defaultCallTimeoutMs ?? 600_000
-    const child = childSignal(signal)
-    let raw: Awaited<ReturnType<ServerConnection['client']['callTool']>>
-    try {
-      raw = await connection.client.callTool({ name: location.tool, arguments: args }, undefined, {
-        signal: child.signal,
+    const raw = await this.request(location, options.signal, (client, signal) =>
+      client.callTool({ name: location.tool, arguments: args }, undefined, {
+        signal,
         timeout,
         resetTimeoutOnProgress: true,
         maxTotalTimeout: timeout,
         ...(onProgress ? { onprogress: onProgress } : {}),
+      }),
+    )
+    return this.toolResult(location, raw)
+  }
+
+  /**
+   * A tool's raw result (of `tools/call`, or of `tasks/result` for a task) as a
+   * `CallToolResult`: the legacy `{ toolResult }` shape converted, an `isError` result thrown.
+   *
+   * @throws KamuiError classified by `classifyToolErrorText` when the result has `isError: true`
+   */
+  toolResult(location: ToolLocation, raw: unknown): CallToolResult {
+    const result = normaliseResult(raw)
+    if (result.isError) {
+      throw classifyToolErrorText(extractErrorText(result) ?? '', {
+        server: location.server,
+        tool: location.tool,
+        redactor: this.ctx.redactor,
       })
+    }
+    return result
+  }
+
+  /**
+   * Sends one request with the SDK client of `location.server` (connecting, or reconnecting
+   * after a crash, first): the way to the MCP methods other than `tools/call` and
+   * `tools/list` (the task methods of `tasks.ts`). `send` gets the client and a child signal
+   * of `signal` that is released when the request settles (the SDK never removes its abort
+   * listener, and an answered request must not be cancelled later: issue 12 §5).
+   *
+   * @param location the server, and the tool the request is about (for error messages)
+   * @throws KamuiError classified by `classifyMcpError` (IMG_003 timeout, MCP_001 connection
+   *   lost, …; a lost connection is dropped so the next request reconnects); the signal's
+   *   reason when aborted; MCP_001 after {@link close}
+   */
+  async request<T>(
+    location: { server: string; tool?: string },
+    signal: AbortSignal | undefined,
+    send: (client: Client, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    this.assertOpen()
+    if (signal?.aborted) throw abortReason(signal)
+    const connection = await abortable(this.connection(location.server), signal)
+    const child = childSignal(signal)
+    try {
+      return await send(connection.client, child.signal)
     } catch (error) {
       const stderrTail = connection.stderrTail()
       const retryAfterMs = connection.lastRetryAfterMs()
       const classified = classifyMcpError(error, {
         server: location.server,
-        tool: location.tool,
+        ...(location.tool !== undefined ? { tool: location.tool } : {}),
         redactor: this.ctx.redactor,
         ...(signal ? { signal } : {}),
         ...(stderrTail === '' ? {} : { stderrTail }),
@@ -229,15 +270,6 @@ export class McpPool {
     } finally {
       child.release()
     }
-    const result = normaliseResult(raw)
-    if (result.isError) {
-      throw classifyToolErrorText(extractErrorText(result) ?? '', {
-        server: location.server,
-        tool: location.tool,
-        redactor: this.ctx.redactor,
-      })
-    }
-    return result
   }
 
   /**
@@ -272,10 +304,13 @@ export class McpPool {
     const tool = this.tools.get(key)?.find((t) => t.name === name)
     if (!tool) return undefined
     const properties = tool.inputSchema.properties
+    const taskSupport = tool.execution?.taskSupport
     return {
       server: key,
       tool: name,
       inputProperties: properties && typeof properties === 'object' ? Object.keys(properties) : [],
+      // MCP 2025-11-25 tasks: only a tool that declares them is called as a task.
+      ...(taskSupport === 'optional' || taskSupport === 'required' ? { taskSupport } : {}),
     }
   }
 

@@ -24,6 +24,11 @@ export interface ToolLocation {
   tool: string
   /** Names of the tool's input-schema properties (used to pass only arguments it accepts). */
   inputProperties: string[]
+  /**
+   * The tool's `execution.taskSupport` (MCP 2025-11-25) when it is `optional` or `required`:
+   * the job runner calls it as a task (`src/runner/mcp-task-job.ts`); absent for `forbidden`.
+   */
+  taskSupport?: 'optional' | 'required'
 }
 
 /** Options of every MCP call. */

@@ -1,0 +1,274 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { sleep } from '../core/abort.js'
+import { KamuiError, errorMessage, isKamuiError } from '../core/errors.js'
+import type { JobHandle } from '../providers/kinds/job.js'
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_STATUS_TIMEOUT_MS,
+  MAX_STATUS_FAILURES_IN_A_ROW,
+  PROGRESS_LOG_INTERVAL_MS,
+  filterArguments,
+} from '../providers/mcp/invoke.js'
+import type { McpPool } from '../providers/mcp/pool.js'
+import {
+  MCP_TASKS_2025,
+  cancelTask,
+  createToolTask,
+  getTask,
+  getTaskResult,
+  isTerminalTaskStatus,
+  type McpTaskState,
+} from '../providers/mcp/tasks.js'
+import type { ToolLocation } from '../providers/mcp/types.js'
+import { latenciesOf, type McpJobOptions, type McpSubmission } from './mcp-job.js'
+import type { ModelLatencies } from './model-latency.js'
+import { nextPollDelay } from './poll-schedule.js'
+
+/**
+ * The MCP task path of the job runner (issue 12 §2, protocol revision 2025-11-25): a tool
+ * that declares `execution.taskSupport` is called as a task ({@link submitTaskJob}: the task
+ * id is the job's durable handle, journalled before the runner waits), followed with
+ * `tasks/get` on the adaptive schedule of `poll-schedule.ts` with the server's `pollInterval`
+ * as a floor ({@link followTask}), and read with `tasks/result`; a job whose signal aborts
+ * (deadline, cancellation) is cancelled with `tasks/cancel`. A re-run re-attaches to the
+ * journalled task id ({@link reattachTaskJob}) without calling the tool again. Composed by
+ * `mcp-job.ts` (submit and wait) and `mcp-resume.ts` (resume).
+ */
+
+/** Limit of the `tasks/cancel` sent after the job's signal aborted, ms. */
+export const TASK_CANCEL_TIMEOUT_MS = 5000
+
+/**
+ * A task's state in the words both protocol revisions share: what {@link followTask} needs
+ * from one `tasks/get` answer (2025-11-25 `pollInterval`, 2026-07-28 `pollIntervalMs`, both in
+ * ms).
+ */
+export interface TaskSnapshot {
+  status: 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled'
+  statusMessage?: string
+  pollIntervalMs?: number
+}
+
+/** What {@link followTask} follows. */
+export interface FollowTaskSpec {
+  /** Model key of the latency estimates (`<server>\u0000<tool>`). */
+  model: string
+  /** For log lines (`preview_image_submit`). */
+  label: string
+  taskId: string
+  /** `performance.now()` before the creating call; undefined for a re-attached task. */
+  submittedAt: number | undefined
+  /** The state the task was created in (its `pollInterval` applies to the first poll). */
+  created: TaskSnapshot | undefined
+  /** The run's latency estimates (`latenciesOf(pool)`, or `McpJobOptions.latencies`). */
+  latencies: ModelLatencies
+  /** One `tasks/get` (its own limit; aborted by the signal it is given). */
+  get: (signal: AbortSignal | undefined) => Promise<TaskSnapshot>
+}
+
+/**
+ * Calls the tool of `entry` as a task and returns the submission whose handle's id is the
+ * task id (`handle.task` = `2025-11-25`, `handle.tools` = `tools`).
+ *
+ * @param tools the tool names journalled in the handle (`[tool]`, or `[submit]` for a triple
+ *   whose submit tool declares task support: its task's result is the final result)
+ * @throws KamuiError the classified MCP errors of the creating call; GEN_001 when the server
+ *   answered without a task
+ */
+export async function submitTaskJob(
+  pool: McpPool,
+  entry: ToolLocation,
+  tools: string[],
+  args: Record<string, unknown>,
+  options: McpJobOptions,
+): Promise<McpSubmission> {
+  const submittedAt = performance.now()
+  const created = await createToolTask(pool, entry, filterArguments(entry, args), {
+    timeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  })
+  options.logger?.debug(
+    `${entry.tool}: task ${created.taskId} created on "${entry.server}" (${created.status}).`,
+  )
+  options.onTaskStatus?.(created.status, created.statusMessage, 0)
+  return {
+    handle: taskHandle(entry.server, tools, created.taskId),
+    entry,
+    submittedAt,
+    task: { created },
+  }
+}
+
+/**
+ * Re-attaches to the task of a journalled handle (`handle.task` = `2025-11-25`): finds its
+ * tool on the handle's server; no tool is called.
+ *
+ * @throws KamuiError IMG_002 when the tool is no longer on that server
+ */
+export async function reattachTaskJob(
+  pool: McpPool,
+  handle: JobHandle,
+  options: McpJobOptions,
+): Promise<McpSubmission> {
+  const tool = handle.tools[0]
+  if (tool === undefined || handle.id === undefined) {
+    throw new KamuiError('GEN_001', 'A journalled MCP task handle names no tool or task id.')
+  }
+  const entry = await pool.findTool(tool, {
+    server: handle.server,
+    ...(options.hints ? { hints: options.hints } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  options.logger?.info(
+    `${tool}: resuming task ${handle.id} on "${handle.server}" from the run journal (no new call).`,
+  )
+  return { handle, entry, task: { created: undefined } }
+}
+
+/**
+ * Waits for a task job: {@link followTask} with `tasks/get`, then `tasks/result` once it
+ * completed (or needs input: the server delivers its requests through `tasks/result`). When
+ * the signal aborts, the task is cancelled (`tasks/cancel`, best effort, bounded by
+ * {@link TASK_CANCEL_TIMEOUT_MS}) before the signal's reason is rethrown.
+ *
+ * @throws KamuiError GEN_001 when the task failed (with its redacted status message) or was
+ *   cancelled on the server; the classified MCP errors; the signal's reason
+ */
+export async function waitTaskJob(
+  pool: McpPool,
+  submission: McpSubmission,
+  options: McpJobOptions,
+): Promise<CallToolResult> {
+  const { entry } = submission
+  const taskId = submission.handle.id as string
+  const statusTimeout = options.statusTimeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS
+  try {
+    const final = await followTask(
+      {
+        model: `${entry.server}\u0000${entry.tool}`,
+        label: entry.tool,
+        taskId,
+        submittedAt: submission.submittedAt,
+        created: submission.task?.created,
+        latencies: options.latencies ?? latenciesOf(pool),
+        get: (signal) =>
+          getTask(pool, entry, taskId, {
+            timeoutMs: statusTimeout,
+            ...(signal ? { signal } : {}),
+          }),
+      },
+      options,
+    )
+    if (final.status === 'failed' || final.status === 'cancelled') {
+      const why = final.statusMessage ? `: ${pool.redact(final.statusMessage)}` : '.'
+      throw new KamuiError(
+        'GEN_001',
+        `${entry.tool} task ${taskId} on MCP server "${entry.server}" ${final.status === 'failed' ? 'failed' : 'was cancelled on the server'}${why}`,
+      )
+    }
+    return await getTaskResult(pool, entry, taskId, {
+      timeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
+  } catch (error) {
+    if (options.signal?.aborted) await cancelQuietly(pool, entry, taskId, options)
+    throw error
+  }
+}
+
+/**
+ * Polls a task until it is terminal (`completed`, `failed`, `cancelled`) or needs input, on
+ * the schedule of `poll-schedule.ts` (a fixed `pollIntervalMs` replaces it), never sooner
+ * after an answer than the server's poll interval; learns the model's latency from tasks it
+ * saw created. Calls `onTaskStatus` after every answer. Up to three retryable `tasks/get`
+ * failures in a row are tolerated; a progress line is logged at most every 10 s. Shared by
+ * both task revisions (the 2026-07-28 extension passes its own `get`).
+ *
+ * @returns the last snapshot (terminal, or `input_required`)
+ * @throws the errors of `get`; the signal's reason
+ */
+export async function followTask(
+  spec: FollowTaskSpec,
+  options: McpJobOptions,
+): Promise<TaskSnapshot> {
+  const { signal, logger } = options
+  const learn = spec.submittedAt !== undefined
+  const followed = spec.latencies.follow(spec.model, spec.submittedAt ?? performance.now())
+  const random = options.random ?? Math.random
+  let serverMs = spec.created?.pollIntervalMs
+  let lastCallMs: number | undefined
+  let answeredMs: number | undefined
+  let failuresInARow = 0
+  let lastLog = Date.now()
+  try {
+    for (;;) {
+      const delay = nextPollDelay({
+        elapsedMs: lastCallMs,
+        estimate: learn ? followed.estimate() : undefined,
+        serverMs,
+        fixedMs: options.pollIntervalMs,
+        random,
+      })
+      const now = followed.elapsedMs()
+      await followed.wait(Math.max(0, (lastCallMs ?? now) + delay - now), signal)
+      // A job of the same model that completed may wake this one early; the server's
+      // interval still holds.
+      const floor = serverMs === undefined ? 0 : (answeredMs ?? 0) + serverMs
+      if (followed.elapsedMs() < floor) await sleep(floor - followed.elapsedMs(), signal)
+      lastCallMs = followed.elapsedMs()
+      let snapshot: TaskSnapshot
+      try {
+        snapshot = await spec.get(signal)
+        failuresInARow = 0
+      } catch (error) {
+        if (signal?.aborted || !isKamuiError(error) || !error.retryable) throw error
+        if (++failuresInARow >= MAX_STATUS_FAILURES_IN_A_ROW) throw error
+        serverMs = error.retryAfterMs ?? serverMs
+        logger?.warn(`${spec.label}: tasks/get failed (${error.message}); trying again.`)
+        continue
+      }
+      answeredMs = followed.elapsedMs()
+      serverMs = snapshot.pollIntervalMs ?? serverMs
+      const elapsed = Math.round(answeredMs)
+      options.onTaskStatus?.(snapshot.status, snapshot.statusMessage, elapsed)
+      if (isTerminalTaskStatus(snapshot.status) || snapshot.status === 'input_required') {
+        if (learn && snapshot.status === 'completed') followed.ready(elapsed)
+        return snapshot
+      }
+      followed.notReady(lastCallMs)
+      if (Date.now() - lastLog >= PROGRESS_LOG_INTERVAL_MS) {
+        lastLog = Date.now()
+        const message = snapshot.statusMessage ? ` (${snapshot.statusMessage})` : ''
+        logger?.info(
+          `${spec.label}: task ${snapshot.status}${message}, ${Math.round(elapsed / 1000)} s`,
+        )
+      }
+    }
+  } finally {
+    followed.close()
+  }
+}
+
+/** Sends `tasks/cancel` for a job whose signal aborted; failures are logged, never thrown. */
+async function cancelQuietly(
+  pool: McpPool,
+  entry: ToolLocation,
+  taskId: string,
+  options: McpJobOptions,
+): Promise<void> {
+  try {
+    const state: McpTaskState = await cancelTask(pool, entry, taskId, {
+      timeoutMs: TASK_CANCEL_TIMEOUT_MS,
+    })
+    options.logger?.info(`${entry.tool}: task ${taskId} cancelled (${state.status}).`)
+  } catch (error) {
+    options.logger?.warn(
+      `${entry.tool}: tasks/cancel of task ${taskId} failed: ${errorMessage(error)}`,
+    )
+  }
+}
+
+function taskHandle(server: string, tools: string[], taskId: string): JobHandle {
+  return { provider: 'mcp', server, tools, id: taskId, workflow: null, task: MCP_TASKS_2025 }
+}
