@@ -36,8 +36,8 @@ export const PlannedJobSchema = z.object({
   key: z.string().regex(/^[0-9a-f]{64}$/),
   /** The runner's label of the job (the model label: `imagen4-fast`, `preview:flux-schnell`). */
   label: z.string(),
-  /** The registry alias priced, or null when the label names no registry entry. */
-  model: z.string().nullable(),
+  /** The model priced: its registry alias, or the label when no registry entry matches it. */
+  model: z.string(),
   /** What the job makes. */
   kind: z.enum(['image', 'video', 'depth', 'text']),
   provider: z.enum(['mcp', 'comfyui']),

@@ -21,6 +21,7 @@ import type { McpPool } from '../providers/mcp/pool.js'
 import type { MediaRef } from '../providers/mcp/types.js'
 import type { McpCall } from '../models/types.js'
 import type { RunJournal } from './journal.js'
+import { settleOnEnd, type Budget } from './budget.js'
 import { runJournaled } from './journal-run.js'
 import { jobKey, promptIdOf } from './journal-key.js'
 import {
@@ -77,6 +78,8 @@ export class JobRunner implements ModelJobRunner {
     private readonly hooks: JobHooks = {},
     /** The run journal of the stage folder (issue 11): keys, journals and resumes every job. */
     private readonly journal?: RunJournal,
+    /** The run's budget (issue 11, `max-cost-usd`): checked before every submit. */
+    private readonly budget?: Budget,
   ) {}
 
   /**
@@ -145,11 +148,25 @@ export class JobRunner implements ModelJobRunner {
   /**
    * The submit step: after it the job runs on its server and its handle is known.
    *
-   * @throws KamuiError IMG_002 (tool on no server), GEN_001 (no request id), the ComfyUI
+   * Under a budget the job's estimate is reserved first and settled when the job ends
+   * (`src/runner/budget.ts`).
+   *
+   * @throws KamuiError COST_001 when the budget refuses the job (nothing is submitted),
+   *   IMG_002 (tool on no server), GEN_001 (no request id), the ComfyUI
    *   submission errors (CFG_001, IMG_009, IMG_010, COMFY_001, IMG_008), the signal's reason
    */
-  submit(job: ModelJob, options: RunJobOptions): Promise<SubmittedJob> {
-    return job.provider === 'mcp' ? this.submitMcp(job, options) : this.submitComfy(job, options)
+  async submit(job: ModelJob, options: RunJobOptions): Promise<SubmittedJob> {
+    const reservation = this.budget?.reserve(job)
+    try {
+      const submitted =
+        job.provider === 'mcp'
+          ? await this.submitMcp(job, options)
+          : await this.submitComfy(job, options)
+      return reservation ? settleOnEnd(submitted, reservation, options.signal) : submitted
+    } catch (error) {
+      reservation?.settle(false)
+      throw error
+    }
   }
 
   private async submitMcp(job: McpModelJob, options: RunJobOptions): Promise<SubmittedJob> {
@@ -189,6 +206,7 @@ export class JobRunner implements ModelJobRunner {
       ...(job.callTimeoutMs !== undefined ? { callTimeoutMs: job.callTimeoutMs } : {}),
       ...(options.onStatus ? { onStatus: options.onStatus } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onTaskStatus ? { onTaskStatus: options.onTaskStatus } : {}),
     }
   }
 
