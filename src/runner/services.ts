@@ -3,6 +3,9 @@ import { PREVIEW_SERVER_KEY } from '../models/builtin.js'
 import { loadModelRegistry, type ModelRegistry } from '../models/registry.js'
 import { ComfyPool } from '../providers/comfyui/pool.js'
 import type { DepthChoice } from '../providers/depth/choose.js'
+import { DepthAnythingProvider } from '../providers/depth/depth-anything.js'
+import type { CpuModelOptions } from '../models/cpu/cache.js'
+import { cpuModelOptions } from '../models/cpu/options.js'
 import { comfyDepthProviderFor } from '../providers/depth/comfy-depth-provider.js'
 import { McpDepthProvider } from '../providers/depth/mcp.js'
 import type { DepthProvider } from '../providers/depth/provider.js'
@@ -45,6 +48,8 @@ export interface ModelServicesInputs {
   llm?: LlmOptions | undefined
   /** Extra environment of the embedded preview server (`FFMPEG_PATH` for preview clips). */
   previewEnv?: Record<string, string>
+  /** `model-cache-dir`: the folder of the CPU models (see `cpuModelOptions`); undefined: the default. */
+  modelCacheDir?: string | undefined
 }
 
 /** Options of {@link ModelServices.open}. */
@@ -205,12 +210,23 @@ export class ModelServices {
    * The depth provider of a depth choice (`chooseDepthSource`): a given provider as it is, or
    * the MCP depth tool (the preview server's placeholder tool in the preview case) run by the
    * job runner, polled every `context.pollIntervalMs` (default 100 ms for the preview, 2 s
-   * otherwise).
+   * otherwise); a CPU model (`depth-anything-v2-small`) from the run's model cache.
    */
   depth(choice: DepthChoice): DepthProvider {
     if (choice.kind === 'provider') return choice.provider
+    if (choice.kind === 'cpu') return new DepthAnythingProvider(this.cpuModels())
     const pollIntervalMs = this.context.pollIntervalMs ?? (choice.tool.preview ? 100 : 2000)
     return new McpDepthProvider(this.runner, this.mcp, choice.tool, { pollIntervalMs })
+  }
+
+  /**
+   * Where this run's CPU models (CLIP, Depth Anything, sentence embeddings) are cached and
+   * whether they may be downloaded: `model-cache-dir`, `HF_ENDPOINT`, `HF_HUB_OFFLINE`.
+   *
+   * @throws KamuiError FS_001 when a relative `model-cache-dir` leaves the workspace
+   */
+  cpuModels(): CpuModelOptions {
+    return cpuModelOptions(this.inputs.modelCacheDir, this.context)
   }
 
   /**

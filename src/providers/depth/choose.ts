@@ -1,4 +1,5 @@
 import { KamuiError } from '../../core/errors.js'
+import { DEPTH_ANYTHING_MODEL } from './depth-anything.js'
 import { DepthImageProvider } from './depth-image.js'
 import { LUMINANCE_HEURISTIC, LuminanceHeuristicProvider } from './luminance-heuristic.js'
 import { HOW_TO_PROVIDE_DEPTH, type McpDepthTool } from './mcp.js'
@@ -13,6 +14,8 @@ export type DepthChoice =
   | { kind: 'provider'; provider: DepthProvider }
   /** An MCP tool: on the configured servers, or (preview) on the embedded preview server. */
   | { kind: 'mcp'; tool: McpDepthTool }
+  /** A model run on the CPU from the model cache (`depth-anything-v2-small`). */
+  | { kind: 'cpu'; model: typeof DEPTH_ANYTHING_MODEL }
 
 /** What {@link chooseDepthSource} decides from. */
 export interface DepthChoiceInput {
@@ -35,6 +38,7 @@ export interface DepthChoiceInput {
  * 1. `depth-image`: the given depth map (depth-model is then not used);
  * 2. `depth-model: luminance-heuristic`: the brightness heuristic, asked for by name only;
  * 3. `depth-model: preview`: the preview server's placeholder tool (labelled PREVIEW);
+ * 3a. `depth-model: depth-anything-v2-small`: Depth Anything V2 Small on the CPU (model cache);
  * 4. a provider plugged in by the caller for that name (ComfyUI);
  * 5. any other name: an MCP depth tool named after it on the `mcp-config` servers (`mcp:<tool>`
  *    names a tool exactly; otherwise `-` becomes `_`: `depth-anything` → `depth_anything`).
@@ -70,6 +74,8 @@ export function chooseDepthSource(input: DepthChoiceInput): DepthChoice {
       },
     }
   }
+  if (model.toLowerCase() === DEPTH_ANYTHING_MODEL)
+    return { kind: 'cpu', model: DEPTH_ANYTHING_MODEL }
   const custom = input.custom?.(model)
   if (custom) return { kind: 'provider', provider: custom }
   if (/^comfyui:/i.test(model)) {
@@ -96,6 +102,7 @@ export function chooseDepthSource(input: DepthChoiceInput): DepthChoice {
 /** The chosen depth source in words, for the log. */
 export function describeDepthChoice(choice: DepthChoice): string {
   if (choice.kind === 'provider') return choice.provider.name
+  if (choice.kind === 'cpu') return `${choice.model} on the CPU`
   return choice.tool.preview
     ? 'the preview placeholder depth'
     : `the MCP depth tool ${choice.tool.base}`

@@ -2,15 +2,16 @@ import type { Logger } from '../../core/logger.js'
 import type { RgbImage } from '../../media/raster/rgb-image.js'
 import type { Cost, GpuMemory, ModelTelemetry } from '../../contracts/telemetry.js'
 import type { DepthMap } from '../../media/pointcloud/depth-map.js'
+import type { CpuModelRun } from '../../models/cpu/transformers.js'
 
 /** How a depth map was obtained, for outputs, metadata and the PLY header. */
 export interface DepthSourceInfo {
   /**
    * Short label used in the `depth-source` output: `mcp:<tool>`, `comfyui:<template>`,
-   * `depth-image:<path>`, `preview`, `luminance-heuristic`.
+   * `depth-image:<path>`, `preview`, `luminance-heuristic`, `cpu:<model>` (a model on the CPU).
    */
   label: string
-  kind: 'mcp' | 'comfyui' | 'depth-image' | 'preview' | 'heuristic'
+  kind: 'mcp' | 'comfyui' | 'depth-image' | 'preview' | 'heuristic' | 'cpu'
   /** The model (or tool, or workflow) that estimated it; null for a given image or a heuristic. */
   model: ModelTelemetry | null
   /** True for the preview server's placeholder depth (not a model). */
@@ -46,6 +47,8 @@ export interface DepthEstimate {
   gpuMemory: GpuMemory | null
   /** Model calls made (attempts); 0 for a given image or a heuristic. */
   attempts: number
+  /** Model, revision, time and memory of a model run on the CPU (`depth-anything-v2-small`). */
+  cpuModel?: CpuModelRun
 }
 
 /**
@@ -68,6 +71,8 @@ export function depthCost(source: DepthSourceInfo): Cost | null {
   if (source.kind === 'preview')
     return { usd: 0, basis: 'preview server: computed offline, no charge' }
   if (source.kind === 'comfyui') return { usd: 0, basis: 'local ComfyUI: no per-call charge' }
+  if (source.kind === 'cpu')
+    return { usd: 0, basis: 'model run on the runner CPU: no per-call charge' }
   if (source.model)
     return { usd: null, basis: 'price unknown: depth tools have no price in the model registry' }
   return null

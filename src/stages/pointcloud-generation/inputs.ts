@@ -21,6 +21,8 @@ export interface PointcloudInputs {
   depthTimeoutMs: number
   /** ComfyUI server URLs (comma list) for `depth-model: comfyui:<template>`; undefined: the default. */
   comfyuiUrl?: string | undefined
+  /** `model-cache-dir` (CPU models such as depth-anything-v2-small); undefined: the default folder. */
+  modelCacheDir?: string | undefined
 }
 
 /**
@@ -47,5 +49,6 @@ export function parsePointcloudInputs(raw: RawInputs): PointcloudInputs {
     plyFormat: parseEnumInput(r, 'ply-format', PLY_FORMATS),
     depthTimeoutMs: parseNumberInput(r, 'depth-timeout', 1, 86_400, false) * 1000,
     comfyuiUrl: optionalInput(r, 'comfyui-url'),
+    modelCacheDir: optionalInput(r, 'model-cache-dir'),
   }
 }

@@ -2,6 +2,7 @@ import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { DEFAULT_COMFYUI_URL } from '../../providers/comfyui/urls.js'
 import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
+import { MODEL_CACHE_DIR_INPUT } from '../../models/cpu/options.js'
 
 /** The inputs of the legacy `pointcloud-generation` module (SPEC §4), names and defaults unchanged. */
 const LEGACY_INPUTS: readonly InputSpec[] = [
@@ -30,8 +31,9 @@ const LEGACY_INPUTS: readonly InputSpec[] = [
       '(- becomes _; the tool itself, or <name>_submit/_status/_result) on the mcp-config servers; "mcp:<tool>" ' +
       'names a tool exactly. "comfyui:<template>": a ComfyUI depth workflow where available. "preview": the ' +
       'preview server\'s placeholder depth (labelled PREVIEW, not a model). "luminance-heuristic": depth guessed ' +
-      'from brightness (labelled as a heuristic). Without mcp-config and depth-image, a model name fails with ' +
-      'PC_001 (no depth is invented).',
+      'from brightness (labelled as a heuristic). "depth-anything-v2-small": Depth Anything V2 Small on the runner ' +
+      'CPU (weights from the Hugging Face Hub on first use, see model-cache-dir). Without mcp-config and ' +
+      'depth-image, another model name fails with PC_001 (no depth is invented).',
   },
   {
     name: 'color-mode',
@@ -81,6 +83,7 @@ const NEW_INPUTS: readonly InputSpec[] = [
       'ComfyUI server URL(s) for depth-model comfyui:<template> (comfyui:depth-anything-v2), comma-separated: ' +
       'the job goes to the least-loaded healthy server, after a GPU memory check. Contacted only for those models.',
   },
+  MODEL_CACHE_DIR_INPUT,
 ]
 
 /** Inputs of `actions/pointcloud-generation`. */

@@ -59,6 +59,7 @@ export async function writePointcloudTelemetry(input: PointcloudTelemetryInput):
     cost,
     bit_depth: 16,
     near: 'white',
+    ...(estimate.cpuModel ? { cpu_model: estimate.cpuModel } : {}),
     ...labels,
   })
   const depthMap = await describeArtifact(folder, POINTCLOUD_FILES.depthMap, {
