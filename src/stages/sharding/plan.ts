@@ -1,0 +1,82 @@
+import path from 'node:path'
+import { KamuiError } from '../../core/errors.js'
+import type { RawInputs } from '../../core/input-spec.js'
+import { parseNumberInput } from '../../core/parse-input.js'
+import { writeRedactedJson } from '../../core/redacted-json.js'
+import type { StageContext } from '../../core/stage-context.js'
+import { resolveInWorkspace } from '../../core/workspace.js'
+import { MAX_SHARDS, type ShardManifest } from '../../contracts/shard-manifest.js'
+import { buildShardManifest } from '../../runner/shard-plan.js'
+import type { ShardPlanner } from './types.js'
+
+/** What `kamui plan` returns. */
+export interface PlanResult {
+  manifest: ShardManifest
+  /** Absolute path of the manifest written. */
+  file: string
+}
+
+/**
+ * `kamui plan` (issue 13): plans a sharded run of one stage from that stage's inputs and
+ * `shards: N` and writes the shard manifest (base seed, every job with its image number or
+ * segment, model, seed, shard and price, each model's per-shard limits, the estimated cost,
+ * the matrix). Calls no model and writes nothing else.
+ *
+ * @throws KamuiError CFG_001 for an unknown stage, a bad shard count or more shards than jobs;
+ *   the stage's own input errors; FS_001 for a manifest path outside the workspace
+ */
+export async function runPlan(
+  raw: RawInputs,
+  context: StageContext,
+  planners: readonly ShardPlanner[],
+): Promise<PlanResult> {
+  const stage = (raw['stage'] ?? '').trim() || 'image-generation-v2'
+  const planner = planners.find((p) => p.stage === stage)
+  if (!planner) {
+    throw new KamuiError(
+      'CFG_001',
+      `stage "${stage}" cannot be sharded; use one of ${planners.map((p) => p.stage).join(', ')}.`,
+    )
+  }
+  const shards = parseNumberInput({ shards: raw['shards'] ?? '' }, 'shards', 1, MAX_SHARDS, true)
+  const input = await planner.plan(raw, context, shards)
+  const manifest = buildShardManifest(input)
+  const relative =
+    (raw['manifest-file'] ?? '').trim() ||
+    `${input.folderName.replace(/[\\/]+$/, '')}-shard-manifest.json`
+  const file = resolveInWorkspace(context.workspace, relative, 'manifest-file')
+  await writeRedactedJson(file, manifest, context.redactor)
+  context.logger.info(
+    `${stage}: ${manifest.jobs.length} job(s) over ${shards} shard(s), base seed ${manifest.base_seed}` +
+      ` (${manifest.seed_source}); estimated cost ${costText(manifest)}. Manifest: ${relative}`,
+  )
+  for (const entry of manifest.shard_list) {
+    const limits = Object.entries(entry.rate_limits)
+      .map(([model, l]) => `${model} ${l.concurrency ?? '–'} at once, ${l.rpm ?? '–'} rpm`)
+      .join('; ')
+    context.logger.info(
+      `  shard ${entry.label}: job(s) ${entry.jobs.join(', ')} → ${entry.folder}${limits ? ` (${limits})` : ''}`,
+    )
+  }
+  return { manifest, file }
+}
+
+function costText(manifest: ShardManifest): string {
+  const cost = manifest.estimated_cost
+  if (cost.total_usd !== null) return `$${cost.total_usd.toFixed(2)}`
+  return `unknown (no price for ${cost.unknown_price_models.join(', ')}; $${cost.known_usd.toFixed(2)} known)`
+}
+
+/** The plan's outputs. */
+export function planOutputs(result: PlanResult, workspace: string): Record<string, string> {
+  const { manifest } = result
+  return {
+    matrix: JSON.stringify(manifest.matrix),
+    'shard-manifest': path.relative(workspace, result.file).split(path.sep).join('/'),
+    shards: String(manifest.shards),
+    'base-seed': String(manifest.base_seed),
+    jobs: String(manifest.jobs.length),
+    'estimated-cost-usd':
+      manifest.estimated_cost.total_usd === null ? '' : String(manifest.estimated_cost.total_usd),
+  }
+}
