@@ -9,6 +9,8 @@ import { pointcloudGenerationCommand } from './stages/pointcloud-generation/comm
 import { threejsPointcloudViewerCommand } from './stages/threejs-pointcloud-viewer/commands.js'
 import { videoGenerationCommand } from './stages/video-generation/commands.js'
 import { webPlayerGenerationCommand } from './stages/web-player-generation/commands.js'
+import { imageShardMerger, imageShardPlanner } from './stages/image-generation/shard-commands.js'
+import { mergeCommand, planCommand } from './stages/sharding/commands.js'
 
 /** Every stage command, in pipeline order. Each is an action folder and a `kamui` subcommand. */
 export const STAGE_COMMANDS: readonly StageCommand[] = [
@@ -19,6 +21,9 @@ export const STAGE_COMMANDS: readonly StageCommand[] = [
   pointcloudGenerationCommand,
   webPlayerGenerationCommand,
   threejsPointcloudViewerCommand,
+  // Sharding a run over a matrix (issue 13): each shardable stage plans and merges its own jobs.
+  planCommand([imageShardPlanner]),
+  mergeCommand([imageShardMerger]),
 ]
 
 /** Every command with an action: the stages (actions/<stage>/) and the pipeline (the root action). */

@@ -196,5 +196,29 @@ export const GenerationReportSchema = z.object({
     models: z.array(ModelStatsSchema),
   }),
   warnings: z.array(ErrorRecordSchema),
+  /**
+   * A run merged from shards by `kamui merge` (issue 13): each shard that was merged, with its
+   * images and its own wall time (the shards ran at the same time, so `total_time_ms` of the
+   * summary is the longest of them). Absent in the report of an unsharded run.
+   */
+  shards: z
+    .array(
+      z.object({
+        shard: z.number().int().positive(),
+        /** `k/N`. */
+        label: z.string(),
+        /** The shard folder's name as merged. */
+        folder: z.string(),
+        /** Image numbers of the shard. */
+        images: z.array(z.number().int().positive()),
+        successful_generations: z.number().int().nonnegative(),
+        failed_generations: z.number().int().nonnegative(),
+        /** The shard's own `total_time_ms`. */
+        total_time_ms: z.number().int().nonnegative(),
+        /** Whether the shard folder was marked done (false: it failed or was cancelled). */
+        complete: z.boolean(),
+      }),
+    )
+    .optional(),
 })
 export type GenerationReport = z.infer<typeof GenerationReportSchema>

@@ -1,6 +1,7 @@
 import type { StageContext } from '../core/stage-context.js'
 import { PREVIEW_SERVER_KEY } from '../models/builtin.js'
 import { loadModelRegistry, type ModelRegistry } from '../models/registry.js'
+import type { RateLimit } from '../models/types.js'
 import { ComfyPool } from '../providers/comfyui/pool.js'
 import type { DepthChoice } from '../providers/depth/choose.js'
 import { DepthAnythingProvider } from '../providers/depth/depth-anything.js'
@@ -241,12 +242,13 @@ export class ModelServices {
 
   /**
    * A generation queue of this run: `maxParallel` jobs at once, each model under its registry
-   * rate limit, transient failures retried with the context's retry policy.
+   * rate limit (or, for a shard of a sharded run, the shard's share of it in `rateLimits`,
+   * keyed by model label), transient failures retried with the context's retry policy.
    */
-  queue(maxParallel: number): GenerationQueue {
+  queue(maxParallel: number, rateLimits?: ReadonlyMap<string, RateLimit>): GenerationQueue {
     return new GenerationQueue({
       maxParallel,
-      rateLimitOf: (label) => this.registry.find(label)?.rateLimit ?? {},
+      rateLimitOf: (label) => rateLimits?.get(label) ?? this.registry.find(label)?.rateLimit ?? {},
       logger: this.context.logger,
       ...(this.context.retryPolicy ? { retry: this.context.retryPolicy } : {}),
     })

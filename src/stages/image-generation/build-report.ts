@@ -90,7 +90,8 @@ export function imageOutcome(input: ImageReportInput): ImageOutcome {
   return { report, generated, failures, primary, primaryIndex, warnings }
 }
 
-function outcomeWarnings(
+/** The warnings of a run's outcome: each failed image, and IMG_004 when no image met the threshold. */
+export function outcomeWarnings(
   failures: readonly ImageRecord[],
   primary: ImageRecord | undefined,
   threshold: number,
@@ -111,7 +112,7 @@ function outcomeWarnings(
 }
 
 /** The image with the highest overall score; ties go to the lowest image number. */
-function bestOf(images: readonly ImageRecord[]): ImageRecord | undefined {
+export function bestOf(images: readonly ImageRecord[]): ImageRecord | undefined {
   let best: ImageRecord | undefined
   for (const image of images) {
     if (!best || (image.quality_score ?? -1) > (best.quality_score ?? -1)) best = image

@@ -3,6 +3,7 @@ import { withDefaults, type RawInputs } from '../../core/input-spec.js'
 import { parseBooleanInput, parseEnumInput, parseNumberInput } from '../../core/parse-input.js'
 import { parseLlmInputs, type LlmOptions } from '../../providers/llm/inputs.js'
 import { parseResumeInput, type ResumeInput } from '../../contracts/resume-input.js'
+import { parseShardInputs, type ShardInputs } from '../../contracts/shard-manifest.js'
 import { IMAGE_GENERATION_INPUTS, IMAGE_GENERATION_V2_INPUTS } from './spec.js'
 
 /** How the images of a run are scheduled (SPEC §5). */
@@ -46,6 +47,8 @@ export interface ImageGenerationInputs {
   legacyV1: boolean
   /** How the folder's run journal is used (v1 keeps no journal: `false`). */
   resume: ResumeInput
+  /** `shard` (k/N) and `shard-manifest` (issue 13); v1 is never sharded. */
+  shard?: ShardInputs | undefined
 }
 
 /**
@@ -79,6 +82,7 @@ export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
     llm: parseLlmInputs(r),
     legacyV1: false,
     resume: parseResumeInput(r),
+    shard: parseShardInputs(r),
   }
 }
 
@@ -96,7 +100,7 @@ export function parseV1Inputs(raw: RawInputs): ImageGenerationInputs {
     models: 'imagen4-fast',
     'generation-strategy': 'parallel',
   })
-  return { ...v2, ...commonInputs(r), legacyV1: true, resume: 'false' }
+  return { ...v2, ...commonInputs(r), legacyV1: true, resume: 'false', shard: undefined }
 }
 
 function commonInputs(

@@ -9,7 +9,8 @@ import { preparePrompt, type PreparedPrompt } from '../../providers/llm/prepare-
 import { assessImage } from '../../quality/assess.js'
 import { chooseScorers } from '../../quality/scorers/choose.js'
 import type { Scorer } from '../../quality/types.js'
-import { canonicalJson, sha256 } from '../../runner/journal-key.js'
+import type { ShardManifest } from '../../contracts/shard-manifest.js'
+import type { ShardRun } from '../../runner/shard-plan.js'
 import type { JournalCounts } from '../../runner/journal.js'
 import { ModelServices } from '../../runner/services.js'
 import { finishStage, startStage, type StageStart } from '../stage-tail.js'
@@ -19,6 +20,15 @@ import { planImages, type PlannedImage } from './plan.js'
 import { qualityAnalysis } from './quality-analysis.js'
 import type { GenerationReport, ImageRecord } from './report.js'
 import { resolveModels } from './resolve-models.js'
+import {
+  imageFolderName,
+  imageRequestOf,
+  imageShardRun,
+  prepareImageShard,
+  shardNotice,
+  shardQueueLimits,
+  writeShardRecord,
+} from './shard.js'
 import { runStrategy, type Slot } from './strategies.js'
 import { writeImageTelemetry } from './telemetry.js'
 import { FILES, writeRunFiles } from './write-outputs.js'
@@ -66,6 +76,8 @@ interface ImageRunSetup {
   plan: PlannedImage[]
   /** Notices of the run journal for the report (jobs submitted again, and why). */
   notices: string[]
+  /** The shard this run makes, for a shard of a sharded run (issue 13). */
+  shard?: ShardRun | undefined
 }
 
 /**
@@ -91,7 +103,9 @@ export async function runImageGeneration(
   context: StageContext,
 ): Promise<ImageGenerationResult> {
   const startedAt = performance.now()
-  const folder = resolveInWorkspace(context.workspace, inputs.folderName, 'folder-name')
+  const sharded = await prepareImageShard(inputs, context.workspace)
+  inputs = sharded.inputs
+  const folder = resolveInWorkspace(context.workspace, imageFolderName(inputs), 'folder-name')
   const start = await startStage(context, { none: NO_PRODUCER })
   // v1 writes exactly the legacy files (SPEC §4): no journal.
   const services = await ModelServices.open(
@@ -102,7 +116,7 @@ export async function runImageGeneration(
   let setup: ImageRunSetup
   let slots: Slot[]
   try {
-    setup = await setUpRun(inputs, context, services)
+    setup = await setUpRun(inputs, context, services, sharded.manifest)
     slots = await generate(setup, folder, context, services)
   } finally {
     await services.close()
@@ -121,6 +135,7 @@ async function setUpRun(
   raw: ImageGenerationInputs,
   context: StageContext,
   services: ModelServices,
+  manifest?: ShardManifest,
 ): Promise<ImageRunSetup> {
   const { logger } = context
   const signalOption = context.signal ? { signal: context.signal } : {}
@@ -134,13 +149,16 @@ async function setUpRun(
     services.resolveModel(alias, 'image'),
   )
   const scoring = await setUpScorers(inputs, prepared, context, services)
+  // A shard is checked against its manifest before the journal's first line (seed set by prepareImageShard).
+  const shard = imageShardRun(raw, models, raw.seed ?? 0, services.registry, manifest)
   const baseSeed = await baseSeedOf(raw, services)
   const plan = planImages(
     inputs.imageCount,
     models.map((m) => m.requested),
     baseSeed,
-  )
-  return { inputs, prepared, models, autoSelected, ...scoring, baseSeed, plan, notices: [] }
+  ).filter((p) => !shard || shard.numbers.has(p.index))
+  const notices = shard ? [shardNotice(shard, inputs.strategy === 'smart')] : []
+  return { inputs, prepared, models, autoSelected, ...scoring, baseSeed, plan, notices, shard }
 }
 
 /**
@@ -150,16 +168,7 @@ async function setUpRun(
  */
 async function baseSeedOf(inputs: ImageGenerationInputs, services: ModelServices): Promise<number> {
   const { journal } = services
-  const request = sha256(
-    canonicalJson({
-      stage: inputs.legacyV1 ? 'image-generation' : 'image-generation-v2',
-      prompt: inputs.prompt,
-      models: inputs.models,
-      count: inputs.imageCount,
-      size: [inputs.width, inputs.height],
-      strategy: inputs.strategy,
-    }),
-  )
+  const request = imageRequestOf(inputs)
   const seed = inputs.seed ?? journal?.seedOf(request) ?? randomInt(0, 2 ** 31 - 1)
   await journal?.append({ event: 'run', stage: 'image-generation', request, seed })
   return seed
@@ -211,7 +220,7 @@ async function generate(
       registry: services.registry,
       previewMode: services.previewMode,
       providerOf: (model) => services.image(model),
-      queue: services.queue(maxParallel),
+      queue: services.queue(maxParallel, shardQueueLimits(setup.shard, models)),
       signal: total.signal,
       logger,
       journal: services.journal,
@@ -275,8 +284,8 @@ async function finishRun(
     doneMarker: end.start.doneMarker,
     warnings,
     complete: !cancelled && primary !== undefined,
-    writeFiles: () =>
-      writeRunFiles({
+    writeFiles: async () => [
+      ...(await writeRunFiles({
         folder,
         inputs,
         report,
@@ -285,7 +294,9 @@ async function finishRun(
         generated,
         primary,
         redactor: context.redactor,
-      }),
+      })),
+      ...(setup.shard ? [await writeShardRecord(folder, setup.shard, context.redactor)] : []),
+    ],
     writeTelemetry: (files, doneMarker) =>
       writeImageTelemetry({
         folder,

@@ -3,6 +3,7 @@ import { LLM_INPUTS } from '../../providers/llm/inputs.js'
 import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { RESUME_INPUT } from '../../contracts/resume-input.js'
+import { SHARD_INPUTS } from '../../contracts/shard-manifest.js'
 
 /** The five inputs of the legacy `image-generation` module (SPEC §4), names unchanged. */
 export const V1_INPUTS: readonly InputSpec[] = [
@@ -131,6 +132,7 @@ const V2_EXTRA: readonly InputSpec[] = [
       'and in the run journal (a resumed run of the same request reuses it).',
   },
   RESUME_INPUT,
+  ...SHARD_INPUTS,
 ]
 
 /** Inputs of `actions/image-generation`: exactly the legacy five (it always uses imagen4-fast, as the legacy module did). */
