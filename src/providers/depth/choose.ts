@@ -38,8 +38,8 @@ export interface DepthChoiceInput {
  * 1. `depth-image`: the given depth map (depth-model is then not used);
  * 2. `depth-model: luminance-heuristic`: the brightness heuristic, asked for by name only;
  * 3. `depth-model: preview`: the preview server's placeholder tool (labelled PREVIEW);
- * 3a. `depth-model: depth-anything-v2-small`: Depth Anything V2 Small on the CPU (model cache);
  * 4. a provider plugged in by the caller for that name (ComfyUI);
+ * 4a. `depth-model: depth-anything-v2-small`: Depth Anything V2 Small on the CPU (model cache);
  * 5. any other name: an MCP depth tool named after it on the `mcp-config` servers (`mcp:<tool>`
  *    names a tool exactly; otherwise `-` becomes `_`: `depth-anything` → `depth_anything`).
  *
@@ -74,10 +74,10 @@ export function chooseDepthSource(input: DepthChoiceInput): DepthChoice {
       },
     }
   }
-  if (model.toLowerCase() === DEPTH_ANYTHING_MODEL)
-    return { kind: 'cpu', model: DEPTH_ANYTHING_MODEL }
   const custom = input.custom?.(model)
   if (custom) return { kind: 'provider', provider: custom }
+  if (model.toLowerCase() === DEPTH_ANYTHING_MODEL)
+    return { kind: 'cpu', model: DEPTH_ANYTHING_MODEL }
   if (/^comfyui:/i.test(model)) {
     throw new KamuiError(
       'PC_001',
