@@ -38,6 +38,8 @@ const TITLES: Record<string, string> = {
   'pointcloud-generation': 'kamui point-cloud generation',
   'web-player-generation': 'kamui web player',
   'threejs-pointcloud-viewer': 'kamui three.js point-cloud viewer',
+  plan: 'kamui plan a sharded run',
+  merge: 'kamui merge shard folders',
 }
 
 function updateReadmes(command: StageCommand, readmes: string[]): void {
