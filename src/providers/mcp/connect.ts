@@ -7,6 +7,7 @@ import {
 } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js'
 import { KamuiError, errorMessage } from '../../core/errors.js'
 import { classifyMcpError, httpStatusOf } from './classify-error.js'
 import { MAX_MCP_RESPONSE_BYTES, cappedResponseFetch } from '../../core/http.js'
@@ -15,6 +16,8 @@ import type { McpServerEntry, RemoteServerEntry, StdioServerEntry } from './conf
 import { createRecordingFetch, type RecordingFetch } from '../../core/retry-after.js'
 import type { McpProviderContext } from './types.js'
 import { childSignal } from './abortable.js'
+import { ModernMcpClient } from './modern/client.js'
+import { MODERN_PROTOCOL_VERSION, UNSUPPORTED_PROTOCOL_VERSION } from './modern/schemas.js'
 
 /**
  * Opening one MCP connection (SPEC §3.1): stdio child processes, and remote servers over
@@ -74,9 +77,12 @@ export interface ConnectOptions {
  * `TERM`, `USER`, taken from `ctx.env` where it has them), plus the entry's `env`; its stderr is
  * piped and the last ~4 KB kept (redacted) for error messages.
  *
- * remote, `transport: 'http'`: Streamable HTTP first; when that answers a 4xx other than 401,
- * 403, 408 and 429 (typically 404 / 405 from an SSE-only server), a new `Client` is connected
- * over SSE. `transport: 'sse'`: SSE only. Headers are sent unchanged on every request.
+ * remote, `transport: 'http'`: Streamable HTTP with `initialize` (revision 2025-11-25) first;
+ * when that answers a 4xx other than 401, 403, 408 and 429, or a JSON-RPC "method not found" /
+ * "unsupported protocol version", `server/discover` of revision 2026-07-28 is tried (a server of
+ * that revision has no `initialize`; see `modern/client.ts`), and after a 4xx then SSE
+ * (typically 404 / 405 from an SSE-only server). `transport: 'sse'`: SSE only. Headers are sent
+ * unchanged on every request.
  *
  * @param key the server's key in `mcpServers` (used in messages)
  * @param signal aborts the handshake; its reason is rethrown (see {@link classifyMcpError})
@@ -103,8 +109,13 @@ export async function connectServer(
   try {
     return await connectStreamable(key, entry, ctx, recorder, signal, timeoutMs)
   } catch (error) {
+    if (signal?.aborted || !mayBeModern(error)) throw error
+    const modern = await connectModern(key, entry, ctx, recorder, signal, timeoutMs).catch(
+      () => undefined,
+    )
+    if (modern) return modern
     const status = error instanceof KamuiError ? httpStatusOf(error.cause) : undefined
-    if (signal?.aborted || status === undefined || !isFallbackStatus(status)) throw error
+    if (status === undefined || !isFallbackStatus(status)) throw error
     ctx.logger.debug(`MCP server "${key}": Streamable HTTP answered HTTP ${status}, trying SSE.`)
     try {
       return await connectSse(key, entry, ctx, recorder, signal, timeoutMs)
@@ -145,6 +156,19 @@ function warnPlainHttpSecrets(
       `(${[...names, ...(url.password === '' ? [] : ['the URL password'])].join(', ')}) travel ` +
       'unencrypted: use an https:// URL.',
   )
+}
+
+/**
+ * Whether a failed `initialize` may come from a server of revision 2026-07-28, which has no
+ * `initialize`: an HTTP 4xx (other than 401, 403, 408, 429), or a JSON-RPC "method not found"
+ * or "unsupported protocol version" (-32022) answer.
+ */
+function mayBeModern(error: unknown): boolean {
+  if (!(error instanceof KamuiError)) return false
+  const status = httpStatusOf(error.cause)
+  if (status !== undefined) return isFallbackStatus(status)
+  const code = error.cause instanceof McpError ? error.cause.code : undefined
+  return code === ErrorCode.MethodNotFound || code === UNSUPPORTED_PROTOCOL_VERSION
 }
 
 function isFallbackStatus(status: number): boolean {
@@ -213,6 +237,29 @@ async function connectStreamable(
       await withTimer(transport.terminateSession(), 3000).catch(() => undefined)
     },
   })
+}
+
+/**
+ * Connects to a server of MCP revision 2026-07-28 over Streamable HTTP: `server/discover`
+ * instead of `initialize`, no session (see `modern/client.ts`). Tried after `initialize` failed
+ * the way such a server answers it (see {@link mayBeModern}).
+ */
+async function connectModern(
+  key: string,
+  entry: RemoteServerEntry,
+  ctx: McpProviderContext,
+  recorder: RecordingFetch,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+): Promise<ServerConnection> {
+  const transport = new StreamableHTTPClientTransport(new URL(entry.url), {
+    requestInit: { headers: { ...entry.headers } },
+    fetch: recorder.fetch,
+  })
+  const client = new ModernMcpClient({ ...CLIENT_INFO })
+  await handshake(key, client, transport, ctx, signal, timeoutMs, { recorder })
+  ctx.logger.debug(`MCP server "${key}" speaks MCP ${MODERN_PROTOCOL_VERSION} (server/discover).`)
+  return wrap(key, client, 'streamable-http', ctx, { recorder })
 }
 
 async function connectSse(

@@ -177,11 +177,14 @@ describe('connect over HTTP', () => {
     expect(error).toMatchObject({ code: 'IMG_008', retryable: true })
   })
 
-  it('falls back to SSE on 404 and reports both answers', async () => {
+  it('falls back to SSE on 404 (after probing MCP 2026-07-28) and reports both answers', async () => {
     seen.length = 0
     const error = await connectError('/connect-404')
-    expect(seen.map((s) => s.method)).toEqual(['POST', 'GET'])
-    expect(seen[1]?.headers.accept).toBe('text/event-stream')
+    // initialize, then server/discover of revision 2026-07-28 (no initialize there), then SSE.
+    expect(seen.map((s) => s.method)).toEqual(['POST', 'POST', 'GET'])
+    expect(seen[0]?.headers['mcp-protocol-version']).toBeUndefined()
+    expect(seen[1]?.headers['mcp-protocol-version']).toBe('2026-07-28')
+    expect(seen[2]?.headers.accept).toBe('text/event-stream')
     expect(error.code).toBe('MCP_002')
     expect(error.message).toContain('Streamable HTTP had answered HTTP 404')
   })
