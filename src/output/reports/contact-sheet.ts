@@ -1,6 +1,8 @@
-import { loadSharp } from '../../media/sharp.js'
-import { drawText, measureText } from '../../media/raster/font.js'
+import type { Provenance } from '../../contracts/provenance.js'
+import { embedImageProvenance } from '../../media/provenance/image.js'
 import { createRgbImage, type Rgb8, type RgbImage } from '../../media/raster/rgb-image.js'
+import { renderText, type RenderedText } from '../../media/raster/text.js'
+import { loadSharp } from '../../media/sharp.js'
 
 /** One candidate image on the contact sheet. */
 export interface ContactSheetCandidate {
@@ -19,30 +21,50 @@ export interface ContactSheetCandidate {
   kept: boolean
 }
 
-/** Layout of the sheet, in pixels. */
+/** Layout and text of the sheet. */
 export interface ContactSheetOptions {
-  /** Side of each thumbnail cell (default 256). */
+  /** Side of each thumbnail cell, px (default 256). */
   cell?: number
   /** Columns (default: ceil(sqrt(n)), at most 5). */
   columns?: number
+  /** The run's prompt, shown above the grid (up to three lines); absent or empty: no header. */
+  prompt?: string
+  /** Provenance embedded in the sheet as XMP (`compositeSynthetic`); null or absent: none. */
+  provenance?: Provenance | null
 }
 
 const BACKGROUND: Rgb8 = [24, 24, 28]
-const TEXT: Rgb8 = [236, 236, 240]
-const DIM_TEXT: Rgb8 = [150, 150, 160]
+const STRIP: Rgb8 = [36, 36, 42]
+const TEXT = '#ececf0'
+const DIM_TEXT = '#9696a0'
+const PRIMARY_TEXT = '#fac428'
 const PRIMARY: Rgb8 = [250, 196, 40]
 const GAP = 12
 const BORDER = 6
 const LABEL_HEIGHT = 44
+/** Height of the prompt box above the grid, px (three lines of 16 px text). */
+export const PROMPT_BOX_HEIGHT = 76
+/** Font size of the prompt, px. */
+export const PROMPT_SIZE_PX = 16
+
+type Layer = {
+  input: Buffer
+  left: number
+  top: number
+  raw?: { width: number; height: number; channels: 3 }
+}
 
 /**
- * `metadata/contact-sheet.png`: every candidate of a run in a grid, each thumbnail fitted
- * (letterboxed, never cropped) into a square cell with a label strip under it giving the image
- * number and attempt, the model and the score ("NOT SCORED" when null); the primary image has
- * a yellow border and the label "PRIMARY"; candidates a regeneration replaced are labelled
- * "REPLACED". Labels use the built-in bitmap font, so no system fonts are needed.
+ * `metadata/contact-sheet.png`: the run's prompt on top (up to three lines, shortened with "…"),
+ * then every candidate in a grid, each thumbnail fitted (letterboxed, never cropped) into a
+ * square cell with a label strip under it giving the image number and attempt, the score
+ * ("not scored" when null) and the model; the primary image has a yellow border and the label
+ * "PRIMARY"; candidates a regeneration replaced are labelled "replaced". Text is drawn with the
+ * suite's font (Noto Sans JP: lowercase, accents and Japanese as written; `src/media/raster/text.ts`).
+ * With `provenance`, the sheet carries it as XMP.
  *
  * @returns PNG bytes; the sheet is `columns · (cell + 12) + 12` pixels wide
+ * @throws KamuiError CFG_001 when the font file is missing
  */
 export async function renderContactSheet(
   candidates: readonly ContactSheetCandidate[],
@@ -58,17 +80,14 @@ export async function renderContactSheet(
   const pitchX = cell + GAP
   const pitchY = cell + LABEL_HEIGHT + GAP
   const width = columns * pitchX + GAP
-  const height = rows * pitchY + GAP
-  const layers: {
-    input: Buffer
-    left: number
-    top: number
-    raw?: { width: number; height: number; channels: 3 }
-  }[] = []
+  const prompt = options.prompt?.trim() ?? ''
+  const header = prompt ? PROMPT_BOX_HEIGHT + GAP : 0
+  const height = header + rows * pitchY + GAP
+  const layers: Layer[] = []
+  if (prompt) layers.push(...(await promptLayers(prompt, width - 2 * GAP)))
 
   for (const [i, candidate] of candidates.entries()) {
-    const left = GAP + (i % columns) * pitchX
-    const top = GAP + Math.floor(i / columns) * pitchY
+    const { left, top } = cellPosition(i, columns, cell, prompt !== '')
     if (candidate.primary) {
       const frame = solid(cell + 2 * BORDER, cell + LABEL_HEIGHT + 2 * BORDER, PRIMARY)
       layers.push({
@@ -84,11 +103,12 @@ export async function renderContactSheet(
       .png()
       .toBuffer()
     layers.push({ input: thumbnail, left, top })
-    const label = labelStrip(candidate, cell)
-    layers.push({ input: Buffer.from(label.data), left, top: top + cell, raw: rawOf(label) })
+    const strip = solid(cell, LABEL_HEIGHT, STRIP)
+    layers.push({ input: Buffer.from(strip.data), left, top: top + cell, raw: rawOf(strip) })
+    layers.push(...(await labelLayers(candidate, cell, left, top + cell)))
   }
 
-  return sharp({
+  const png = await sharp({
     create: {
       width,
       height,
@@ -100,41 +120,90 @@ export async function renderContactSheet(
     .removeAlpha()
     .png()
     .toBuffer()
+  return embedImageProvenance(png, options.provenance ?? null)
 }
 
-/** The position of candidate `i`'s thumbnail on a sheet with `columns` columns (for tests and tools). */
+/**
+ * The position of candidate `i`'s thumbnail on a sheet with `columns` columns (for tests and
+ * tools); `withPrompt`: the sheet has the prompt box on top.
+ */
 export function cellPosition(
   i: number,
   columns: number,
   cell = 256,
+  withPrompt = false,
 ): { left: number; top: number } {
   return {
     left: GAP + (i % columns) * (cell + GAP),
-    top: GAP + Math.floor(i / columns) * (cell + LABEL_HEIGHT + GAP),
+    top:
+      (withPrompt ? PROMPT_BOX_HEIGHT + GAP : 0) +
+      GAP +
+      Math.floor(i / columns) * (cell + LABEL_HEIGHT + GAP),
   }
 }
 
-function labelStrip(candidate: ContactSheetCandidate, width: number): RgbImage {
-  const strip = solid(width, LABEL_HEIGHT, [36, 36, 42])
-  const score = candidate.score === null ? 'NOT SCORED' : candidate.score.toFixed(2)
-  const tag = candidate.primary ? ' PRIMARY' : candidate.kept ? '' : ' REPLACED'
-  const scale = width >= 200 ? 2 : 1
-  const first = fit(
-    scale,
-    `#${candidate.index}${candidate.attempt > 1 ? `.${candidate.attempt}` : ''} ${score}${tag}`,
-    width - 8,
-  )
-  const second = fit(scale, candidate.model, width - 8)
-  drawText(strip, first, 4, 6, scale, candidate.primary ? PRIMARY : TEXT)
-  drawText(strip, second, 4, 26, scale, DIM_TEXT)
-  return strip
+/** The prompt, wrapped into the box above the grid. */
+async function promptLayers(prompt: string, width: number): Promise<Layer[]> {
+  const text = await renderText(prompt, {
+    sizePx: PROMPT_SIZE_PX,
+    color: TEXT,
+    maxWidth: width,
+    maxLines: 3,
+  })
+  if (!text) return []
+  return [{ input: await cropTo(text, width, PROMPT_BOX_HEIGHT), left: GAP, top: GAP }]
 }
 
-/** `text` shortened (with a trailing "..") so that it fits `width` pixels at `scale`. */
-function fit(scale: number, text: string, width: number): string {
-  let out = text
-  while (out.length > 3 && measureText(out, scale).width > width) out = out.slice(0, -3) + '..'
-  return out
+/** The two label lines of a candidate: number, score and tag; the model. */
+async function labelLayers(
+  candidate: ContactSheetCandidate,
+  width: number,
+  left: number,
+  top: number,
+): Promise<Layer[]> {
+  const large = width >= 200
+  const score = candidate.score === null ? 'not scored' : candidate.score.toFixed(2)
+  const tag = candidate.primary ? ' · PRIMARY' : candidate.kept ? '' : ' · replaced'
+  const number = `#${candidate.index}${candidate.attempt > 1 ? `.${candidate.attempt}` : ''}`
+  const lines = [
+    {
+      text: `${number} · ${score}${tag}`,
+      size: large ? 14 : 11,
+      color: candidate.primary ? PRIMARY_TEXT : TEXT,
+      y: 2,
+    },
+    { text: candidate.model, size: large ? 13 : 10, color: DIM_TEXT, y: large ? 23 : 20 },
+  ]
+  const layers: Layer[] = []
+  for (const line of lines) {
+    const text = await renderText(line.text, {
+      sizePx: line.size,
+      color: line.color,
+      maxWidth: width - 8,
+    })
+    if (text)
+      layers.push({
+        input: await cropTo(text, width - 8, LABEL_HEIGHT - line.y),
+        left: left + 4,
+        top: top + line.y,
+      })
+  }
+  return layers
+}
+
+/** The rendered text, cut to at most `width` × `height` px. */
+async function cropTo(text: RenderedText, width: number, height: number): Promise<Buffer> {
+  if (text.width <= width && text.height <= height) return text.png
+  const sharp = await loadSharp()
+  return sharp(text.png)
+    .extract({
+      left: 0,
+      top: 0,
+      width: Math.min(width, text.width),
+      height: Math.min(height, text.height),
+    })
+    .png()
+    .toBuffer()
 }
 
 function solid(width: number, height: number, color: Rgb8): RgbImage {

@@ -13,6 +13,8 @@ import type {
 } from '../../providers/image/provider.js'
 import { GenerationQueue, QueuedJobError } from '../../runner/generation-queue.js'
 import type { RunJournal } from '../../runner/journal.js'
+import { embedImageProvenance } from '../../media/provenance/image.js'
+import { provenanceToEmbed, type ProvenanceScope } from '../../media/provenance/record.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import { fallbackModel } from './model-choice.js'
 import type { PlannedImage } from './plan.js'
@@ -35,6 +37,8 @@ export interface ImageJobContext {
   logger: Logger
   /** The run journal: each written image is recorded as its job's output (resume checks it). */
   journal?: RunJournal | undefined
+  /** Provenance embedded in each image written (issue 16); absent: none. */
+  provenance?: ProvenanceScope | undefined
 }
 
 /** One candidate image of a planned slot: a first attempt or a regeneration. */
@@ -88,8 +92,19 @@ export async function makeCandidate(
       const label = `image ${planned.index}${attempt > 1 ? ` (regeneration)` : ''} (${model.label})`
       try {
         const image = await makeImage(model, tally, label, deadline, context)
-        await writeFileAtomic(path.join(context.folder, file), image.png)
-        if (image.jobKey) await context.journal?.recordOutput(image.jobKey, file, image.png)
+        const bytes = await embedImageProvenance(
+          image.png,
+          provenanceToEmbed(context.provenance, {
+            model: model.label,
+            provider: model.preview ? 'preview' : model.entry.provider,
+            algorithmic: model.preview,
+            prompt: tally.job.prompt,
+            seed: tally.job.seed,
+            jobKey: image.jobKey ?? null,
+          }),
+        )
+        await writeFileAtomic(path.join(context.folder, file), bytes)
+        if (image.jobKey) await context.journal?.recordOutput(image.jobKey, file, bytes)
         context.logger.info(
           `${label}: ${image.width}×${image.height} written to ${file} ` +
             `(${image.generationMs} ms${tally.lastAttempts > 1 ? `, ${tally.lastAttempts} attempts` : ''}).`,

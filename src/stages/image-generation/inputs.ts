@@ -3,6 +3,7 @@ import { withDefaults, type RawInputs } from '../../core/input-spec.js'
 import { parseBooleanInput, parseEnumInput, parseNumberInput } from '../../core/parse-input.js'
 import { parseLlmInputs, type LlmOptions } from '../../providers/llm/inputs.js'
 import { parseResumeInput, type ResumeInput } from '../../contracts/resume-input.js'
+import { parseProvenanceInput } from '../../contracts/provenance.js'
 import { parseShardInputs, type ShardInputs } from '../../contracts/shard-manifest.js'
 import { IMAGE_GENERATION_INPUTS, IMAGE_GENERATION_V2_INPUTS } from './spec.js'
 
@@ -47,6 +48,8 @@ export interface ImageGenerationInputs {
   legacyV1: boolean
   /** How the folder's run journal is used (v1 keeps no journal: `false`). */
   resume: ResumeInput
+  /** `embed-provenance`: embed provenance in the images (absent: true; v1 always true). */
+  embedProvenance?: boolean
   /** `shard` (k/N) and `shard-manifest` (issue 13); v1 is never sharded. */
   shard?: ShardInputs | undefined
 }
@@ -82,6 +85,7 @@ export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
     llm: parseLlmInputs(r),
     legacyV1: false,
     resume: parseResumeInput(r),
+    embedProvenance: parseProvenanceInput(r),
     shard: parseShardInputs(r),
   }
 }

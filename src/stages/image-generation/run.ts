@@ -117,7 +117,7 @@ export async function runImageGeneration(
   let slots: Slot[]
   try {
     setup = await setUpRun(inputs, context, services, sharded.manifest)
-    slots = await generate(setup, folder, context, services)
+    slots = await generate(setup, folder, { ...context, run: start.run }, services)
   } finally {
     await services.close()
   }
@@ -224,6 +224,11 @@ async function generate(
       signal: total.signal,
       logger,
       journal: services.journal,
+      provenance: {
+        embed: inputs.embedProvenance !== false,
+        stage: inputs.legacyV1 ? 'image-generation' : 'image-generation-v2',
+        runId: context.run?.id ?? 'local',
+      },
       deadlineAt: performance.now() + inputs.totalTimeoutMs,
       fileOf: (index) => (inputs.legacyV1 ? FILES.primaryImage : FILES.image(index)),
       assess: (candidate) =>
@@ -294,6 +299,7 @@ async function finishRun(
         generated,
         primary,
         redactor: context.redactor,
+        runId: end.start.run.id,
       })),
       ...(setup.shard ? [await writeShardRecord(folder, setup.shard, context.redactor)] : []),
     ],

@@ -1,6 +1,7 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { LLM_INPUTS } from '../../providers/llm/inputs.js'
 import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
+import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { RESUME_INPUT } from '../../contracts/resume-input.js'
 import { SHARD_INPUTS } from '../../contracts/shard-manifest.js'
@@ -145,6 +146,7 @@ export const IMAGE_GENERATION_V2_INPUTS: readonly InputSpec[] = [
   ...LLM_INPUTS,
   ...COMFYUI_INPUT,
   ...REGISTRY_INPUT,
+  PROVENANCE_INPUT,
   ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]

@@ -4,6 +4,7 @@ import { copyFileAtomic, writeFileAtomic } from '../../core/atomic-write.js'
 import { writeRedactedJson } from '../../core/redacted-json.js'
 import { outputUrl } from '../../core/url.js'
 import { renderContactSheet } from '../../output/reports/contact-sheet.js'
+import { provenanceToEmbed } from '../../media/provenance/record.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import { modelComparisonMarkdown } from './model-comparison.js'
 import { QualityAnalysisSchema, type QualityAnalysis } from './quality-analysis.js'
@@ -128,6 +129,8 @@ export interface RunFiles {
   generated: readonly ImageRecord[]
   primary: ImageRecord | undefined
   redactor: Redactor
+  /** The run id, for the provenance embedded in the contact sheet (absent: none embedded). */
+  runId?: string
 }
 
 /**
@@ -175,7 +178,25 @@ export async function writeRunFiles(run: RunFiles): Promise<string[]> {
   if (candidates.length > 0) {
     await writeFileAtomic(
       path.join(folder, FILES.contactSheet),
-      await renderContactSheet(candidates),
+      await renderContactSheet(candidates, {
+        prompt: report.request.prompt,
+        provenance: provenanceToEmbed(
+          run.runId === undefined
+            ? undefined
+            : {
+                embed: inputs.embedProvenance !== false,
+                stage: 'image-generation-v2',
+                runId: run.runId,
+              },
+          {
+            model: [...new Set(candidates.map((c) => c.model))].join(', '),
+            provider: null,
+            algorithmic: false,
+            compositeSynthetic: true,
+            prompt: report.request.prompt,
+          },
+        ),
+      }),
     )
     written.push(FILES.contactSheet)
   }

@@ -1,4 +1,5 @@
 import { parseResumeInput, type ResumeInput } from '../../contracts/resume-input.js'
+import { parseProvenanceInput } from '../../contracts/provenance.js'
 import { KamuiError } from '../../core/errors.js'
 import { withDefaults, type RawInputs } from '../../core/input-spec.js'
 import { parseLlmInputs, type LlmOptions } from '../../providers/llm/inputs.js'
@@ -49,6 +50,8 @@ export interface KeyframesInputs {
   retrySegments: number[]
   /** How the folder's run journal is used (input `resume`, issue 11). */
   resume: ResumeInput
+  /** `embed-provenance`: embed provenance in the files written (absent: true). */
+  embedProvenance?: boolean
   /** Deadline of one step, ms. */
   frameTimeoutMs: number
   /** Deadline of the stage, ms. */
@@ -127,6 +130,7 @@ export function parseKeyframesInputs(raw: RawInputs): KeyframesInputs {
     cacheTtlMs: number(r, 'cache-ttl-hours', 0, 24 * 365) * 3_600_000,
     retrySegments: parseRetrySegments(r['retry-segments'] ?? ''),
     resume: parseResumeInput(r),
+    embedProvenance: parseProvenanceInput(r),
     frameTimeoutMs: number(r, 'frame-timeout', 1, 86_400) * 1000,
     totalTimeoutMs: number(r, 'total-timeout', 1, 86_400) * 1000,
     folderName,

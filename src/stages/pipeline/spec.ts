@@ -1,5 +1,6 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
+import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 
 /** The stages of the pipeline, in order. */
@@ -122,6 +123,7 @@ export const PIPELINE_INPUTS: readonly InputSpec[] = [
     secret: true,
     description: 'Accepted for compatibility with the legacy workflows; masked and ignored.',
   },
+  PROVENANCE_INPUT,
   ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]

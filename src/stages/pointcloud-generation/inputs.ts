@@ -3,6 +3,7 @@ import { withDefaults, type RawInputs } from '../../core/input-spec.js'
 import { COLOR_MODES, type ColorMode } from '../../media/pointcloud/color-mode.js'
 import { PLY_FORMATS, type PlyFormat } from '../../media/pointcloud/ply.js'
 import { optionalInput, parseEnumInput, parseNumberInput } from '../../core/parse-input.js'
+import { parseProvenanceInput } from '../../contracts/provenance.js'
 import { POINTCLOUD_GENERATION_INPUTS } from './spec.js'
 
 /** Typed inputs of the point-cloud stage. */
@@ -19,6 +20,8 @@ export interface PointcloudInputs {
   plyFormat: PlyFormat
   /** Deadline of the depth estimation, ms. */
   depthTimeoutMs: number
+  /** `embed-provenance`: embed provenance in the depth PNGs and the PLY header (absent: true). */
+  embedProvenance?: boolean
   /** ComfyUI server URLs (comma list) for `depth-model: comfyui:<template>`; undefined: the default. */
   comfyuiUrl?: string | undefined
   /** `model-cache-dir` (CPU models such as depth-anything-v2-small); undefined: the default folder. */
@@ -48,6 +51,7 @@ export function parsePointcloudInputs(raw: RawInputs): PointcloudInputs {
     maxPoints: parseNumberInput(r, 'max-points', 1, 10_000_000, true),
     plyFormat: parseEnumInput(r, 'ply-format', PLY_FORMATS),
     depthTimeoutMs: parseNumberInput(r, 'depth-timeout', 1, 86_400, false) * 1000,
+    embedProvenance: parseProvenanceInput(r),
     comfyuiUrl: optionalInput(r, 'comfyui-url'),
     modelCacheDir: optionalInput(r, 'model-cache-dir'),
   }

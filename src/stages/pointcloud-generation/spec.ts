@@ -1,6 +1,7 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { DEFAULT_COMFYUI_URL } from '../../providers/comfyui/urls.js'
 import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
+import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { MODEL_CACHE_DIR_INPUT } from '../../models/cpu/options.js'
 
@@ -90,6 +91,7 @@ const NEW_INPUTS: readonly InputSpec[] = [
 export const POINTCLOUD_GENERATION_INPUTS: readonly InputSpec[] = [
   ...LEGACY_INPUTS,
   ...NEW_INPUTS,
+  PROVENANCE_INPUT,
   ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]

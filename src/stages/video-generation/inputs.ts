@@ -4,6 +4,7 @@ import { parseAspectRatio, type AspectRatio } from '../../media/video/size.js'
 import { MAX_PREVIEW_FPS, MAX_PREVIEW_SECONDS } from '../../media/video/preview-clip.js'
 import { optionalInput, parseBooleanInput, parseNumberInput } from '../../core/parse-input.js'
 import type { KeyframeSegmentHandoff } from '../../contracts/keyframes-handoff.js'
+import { parseProvenanceInput } from '../../contracts/provenance.js'
 import { VIDEO_GENERATION_INPUTS } from './spec.js'
 
 /** Typed inputs of the video-generation stage. */
@@ -39,6 +40,8 @@ export interface VideoGenerationInputs {
   allowBundledFfmpeg: boolean
   /** `comfyui-url` as given (comma list), or undefined for the default server. */
   comfyuiUrl: string | undefined
+  /** `embed-provenance`: embed provenance in the final MP4 (absent: true). */
+  embedProvenance?: boolean
   /**
    * Keyframes still being made (set by the pipeline, never parsed from an input): one promise
    * per segment of `keyframes`, resolving to the segment as keyframes.json will hold it (frame
@@ -92,5 +95,6 @@ export function parseVideoInputs(raw: RawInputs): VideoGenerationInputs {
     modelRegistry: optionalInput(r, 'model-registry'),
     allowBundledFfmpeg: parseBooleanInput(r, 'allow-bundled-ffmpeg'),
     comfyuiUrl: optionalInput(r, 'comfyui-url'),
+    embedProvenance: parseProvenanceInput(r),
   }
 }

@@ -1,6 +1,7 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { DEFAULT_COMFYUI_URL } from '../../providers/comfyui/urls.js'
 import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
+import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 
 /** The inputs of the legacy `video-generation` module (SPEC §4), names and default unchanged. */
@@ -161,6 +162,7 @@ const NEW_INPUTS: readonly InputSpec[] = [
 export const VIDEO_GENERATION_INPUTS: readonly InputSpec[] = [
   ...LEGACY_INPUTS,
   ...NEW_INPUTS,
+  PROVENANCE_INPUT,
   ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]
