@@ -10,7 +10,8 @@
  *    and the preview MCP server (a separate process) into `dist/preview-server/index.js`;
  * 3. writes a two-line stub `dist/<action>/index.js` per action that runs it from the shared
  *    bundle (one bundle instead of one per action keeps dist/ small, as codeql-action does);
- * 4. copies the three.js files the web pages need into dist/ (bundles run without node_modules).
+ * 4. bundles three.js and the point-cloud viewer into one minified classic script,
+ *    `dist/web-assets/kamui-viewer.js` (esbuild; bundles run without node_modules).
  *
  * `sharp` is left out (`-e sharp`): it is a native module that ncc cannot bundle and dist/ holds
  * no native binaries. Actions install it at run time from `runtime/` (see
@@ -24,7 +25,7 @@ import path from 'node:path'
 import { STAGE_COMMANDS } from '../src/commands.js'
 import type { StageCommand } from '../src/core/stage-command.js'
 import { pipelineCommand } from '../src/stages/pipeline/commands.js'
-import { writeThreeBuildAssets } from '../src/output/web/three-assets.js'
+import { writeViewerBuildAsset } from '../src/output/web/viewer-bundle.js'
 import { renderActionYml, ROOT_ACTION } from './action-yml.js'
 import { renderIoTables, replaceBetweenMarkers } from './docs.js'
 import { renderGeneratedDocs } from './generated-docs.js'
@@ -100,6 +101,7 @@ if (!process.argv.includes('--yml-only')) {
     )
     writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n')
   }
-  // three.js for the web player and viewer pages: bundles run without node_modules.
-  writeThreeBuildAssets(path.join(root, 'dist'))
+  // The viewer of the web player and viewer pages (three.js and the viewer, one minified classic
+  // script built with esbuild): bundles run without node_modules.
+  await writeViewerBuildAsset(path.join(root, 'dist'))
 }

@@ -58,14 +58,40 @@ export function renderPreviewMusic(
     const sample = Math.max(-1, Math.min(1, (value / 4) * 0.5 * envelope * fade))
     pcm.writeInt16LE(Math.round(sample * 32767), i * 2)
   }
-  return { wav: Buffer.concat([wavHeader(pcm.length, sampleRate), pcm]), durationS, sampleRate }
+  const info = infoChunk({ ISFT: PREVIEW_MUSIC_SOFTWARE, ICMT: PREVIEW_MUSIC_COMMENT })
+  const header = wavHeader(pcm.length, sampleRate, info.length)
+  // RIFF order: "fmt ", then the LIST/INFO chunk, then "data".
+  const wav = Buffer.concat([header.subarray(0, 36), info, header.subarray(36), pcm])
+  return { wav, durationS, sampleRate }
 }
 
-/** The 44-byte RIFF/WAVE header of 16-bit PCM mono data of `dataBytes` bytes. */
-function wavHeader(dataBytes: number, sampleRate: number): Buffer {
+/** `ISFT` (software) of the preview track's RIFF INFO chunk: how readers recognise it. */
+export const PREVIEW_MUSIC_SOFTWARE = 'kamui-media-actions preview renderer'
+
+/** `ICMT` (comment) of the preview track's RIFF INFO chunk. */
+export const PREVIEW_MUSIC_COMMENT = 'PREVIEW: synthesized tones, not the output of a music model'
+
+/** A RIFF `LIST`/`INFO` chunk with NUL-terminated ASCII fields, each padded to an even size. */
+function infoChunk(fields: Record<string, string>): Buffer {
+  const parts = Object.entries(fields).map(([id, text]) => {
+    const value = Buffer.from(`${text}\0`, 'ascii')
+    const head = Buffer.alloc(8)
+    head.write(id, 0, 'ascii')
+    head.writeUInt32LE(value.length, 4)
+    return Buffer.concat([head, value, Buffer.alloc(value.length % 2)])
+  })
+  const body = Buffer.concat([Buffer.from('INFO', 'ascii'), ...parts])
+  const head = Buffer.alloc(8)
+  head.write('LIST', 0, 'ascii')
+  head.writeUInt32LE(body.length, 4)
+  return Buffer.concat([head, body])
+}
+
+/** The 44-byte RIFF/WAVE header of 16-bit PCM mono data of `dataBytes` bytes (`extraBytes` of chunks go between "fmt " and "data"). */
+function wavHeader(dataBytes: number, sampleRate: number, extraBytes = 0): Buffer {
   const header = Buffer.alloc(44)
   header.write('RIFF', 0, 'ascii')
-  header.writeUInt32LE(36 + dataBytes, 4)
+  header.writeUInt32LE(36 + extraBytes + dataBytes, 4)
   header.write('WAVE', 8, 'ascii')
   header.write('fmt ', 12, 'ascii')
   header.writeUInt32LE(16, 16)

@@ -4,6 +4,8 @@ import { z } from 'zod'
 import { writeFileAtomic } from '../../core/atomic-write.js'
 import { KamuiError } from '../../core/errors.js'
 import { truncate } from './format.js'
+import { collectRunStats, type RunStats } from '../ledger/stats.js'
+import { renderDashboard } from './dashboard.js'
 import { markup, relativeUrl, SafeHtml } from './html.js'
 import { INDEX_CSS } from './styles.js'
 
@@ -28,22 +30,47 @@ const RunsFileSchema = z.object({ schema_version: z.literal(1), runs: z.array(Do
 /** The record of the runs, next to the index. */
 export const RUNS_FILE = 'runs.json'
 
+/** The runs page written when `{docs}/index.html` is a page the suite did not write. */
+export const RUNS_PAGE_BESIDE = 'kamui-runs.html'
+
+/**
+ * The marker in every runs page the suite writes: `{docs}/index.html` is rewritten only when it
+ * holds it (or is the runs page of an earlier version: `<title>kamui runs</title>` with
+ * `<ul id="runs">`), so a page written by hand is never overwritten.
+ */
+export const RUNS_PAGE_MARKER = '<meta name="generator" content="kamui-media-actions runs index" />'
+
+/** What {@link updateDocsIndex} wrote. */
+export interface DocsIndexResult {
+  /** Every listed run. */
+  runs: DocsRun[]
+  /** Absolute path of the runs page written (`index.html` or {@link RUNS_PAGE_BESIDE}). */
+  file: string
+  /** True when `{docs}/index.html` was not written by the suite and was left as it is. */
+  kept: boolean
+  /** The figures drawn on the page. */
+  stats: RunStats
+}
+
 /** Folders never taken for runs while scanning (site assets and metadata). */
 const SKIPPED = new Set(['node_modules', '.git', 'web', 'assets', 'metadata', 'three'])
 /** How deep below the docs folder runs are looked for. */
 const MAX_DEPTH = 4
 
 /**
- * Adds (or replaces) `run` in the docs folder's list and rewrites `{docs}/runs.json` and
- * `{docs}/index.markup`. Earlier entries are kept: those recorded in `runs.json`, and every other
+ * Adds (or replaces) `run` in the docs folder's list and rewrites `{docs}/runs.json` and the
+ * runs page: `{docs}/index.html` when it is absent or was written by the suite (it holds
+ * {@link RUNS_PAGE_MARKER}), else `{docs}/kamui-runs.html` beside it (a page written by hand is
+ * never overwritten). The page shows the runs dashboard drawn from the journals under `{docs}`
+ * (`collectRunStats`). Earlier entries are kept: those recorded in `runs.json`, and every other
  * folder below `{docs}` holding an `index.markup` (a run published before this record existed,
  * such as a legacy run; its title is read from the page's `<title>`, a heuristic), scanned down
  * to 4 levels and not below a folder that has one. Entries whose folder no longer holds an
  * `index.markup` are dropped. Newest first; runs without a date after, by folder name.
  *
- * @returns every listed run
+ * @returns the listed runs, the page written and the figures
  */
-export async function updateDocsIndex(docsRoot: string, run: DocsRun): Promise<DocsRun[]> {
+export async function updateDocsIndex(docsRoot: string, run: DocsRun): Promise<DocsIndexResult> {
   if (run.folder === '' || run.folder === '.' || run.folder.startsWith('..')) {
     throw new KamuiError(
       'FS_003',
@@ -74,18 +101,38 @@ export async function updateDocsIndex(docsRoot: string, run: DocsRun): Promise<D
     path.join(docsRoot, RUNS_FILE),
     `${JSON.stringify({ schema_version: 1, runs }, null, 2)}\n`,
   )
-  await writeFileAtomic(path.join(docsRoot, 'index.html'), renderDocsIndex(runs))
-  return runs
+  const stats = await collectRunStats(docsRoot)
+  const kept = !(await isSuiteIndex(path.join(docsRoot, 'index.html')))
+  const file = path.join(docsRoot, kept ? RUNS_PAGE_BESIDE : 'index.html')
+  await writeFileAtomic(file, renderDocsIndex(runs, stats))
+  return { runs, file, kept, stats }
 }
 
-/** `docs/index.markup`: a list of every run with a relative link to `{folder}/`. */
-export function renderDocsIndex(runs: readonly DocsRun[]): string {
+/** Whether `file` is absent or a runs page the suite wrote (see {@link RUNS_PAGE_MARKER}). */
+async function isSuiteIndex(file: string): Promise<boolean> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ENOENT' ? undefined : '',
+  )
+  if (text === undefined) return true
+  const head = text.slice(0, 64 * 1024)
+  return (
+    head.includes(RUNS_PAGE_MARKER) ||
+    (head.includes('<title>kamui runs</title>') && head.includes('<ul id="runs">'))
+  )
+}
+
+/**
+ * The runs page: a list of every run with a relative link to `{folder}/` and, beside it, the
+ * dashboard of the figures (when given). No script and no request: it works offline.
+ */
+export function renderDocsIndex(runs: readonly DocsRun[], stats?: RunStats): string {
   return markup`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <link rel="icon" href="data:," />
+        ${new SafeHtml(RUNS_PAGE_MARKER)}
         <title>kamui runs</title>
         <style>
           ${new SafeHtml(INDEX_CSS)}
@@ -93,6 +140,8 @@ export function renderDocsIndex(runs: readonly DocsRun[]): string {
       </head>
       <body>
         <h1>kamui runs</h1>
+        <div class="runs-layout">
+        <section class="runs-list">
         <p>${runs.length} run${runs.length === 1 ? '' : 's'}, newest first.</p>
         <ul id="runs">
           ${runs.map(
@@ -102,6 +151,9 @@ export function renderDocsIndex(runs: readonly DocsRun[]): string {
           `,
           )}
         </ul>
+        </section>
+        ${stats ? renderDashboard(stats) : ''}
+        </div>
       </body>
     </html>
 `.value

@@ -1,17 +1,18 @@
 import { formatMs, formatScore, truncate } from './format.js'
-import { markup, jsonForScript, SafeHtml } from './html.js'
+import { markup, SafeHtml } from './html.js'
 import type { ReportView } from './report-schema.js'
 import { reportView } from './report-view.js'
 import { PLAYER_CSS } from './styles.js'
-import { threeImportMap } from './three-assets.js'
 import { viewerElement, type ViewerConfig } from './viewer-config.js'
 
 /** One image of the gallery. */
 export interface GalleryImage {
   /** 1-based image number. */
   number: number
-  /** Relative URL from the page. */
+  /** Relative URL from the page (the full image, opened on click). */
   url: string
+  /** The gallery's WebP thumbnail (relative URL, px), or null to show the full image. */
+  thumb: { url: string; width: number; height: number } | null
   /** Model alias, or null when unknown (no report and no telemetry). */
   model: string | null
   /** Overall quality score 0–1, or null. */
@@ -59,15 +60,21 @@ export interface PlayerPageModel {
   music: PageMedia | null
   pointCloud: {
     config: ViewerConfig
+    /** Points in the file. */
     points: number
+    /** Points the viewer draws (every `stride`-th of the file's, to keep the page small). */
+    shown: number
+    stride: number
     preview: boolean
+    /** Depth guessed by a heuristic (brightness), not a depth model: labelled HEURISTIC. */
+    heuristic: boolean
     model: string | null
   } | null
   report: ReportView | null
   /** Relative URL of the report JSON, or null. */
   reportUrl: string | null
-  /** Relative folder of `three/` and `kamui-viewer.js` from the page, ending in `/`. */
-  assetBase: string
+  /** Relative URL of the viewer bundle `kamui-viewer.js` (a classic script: works from `file://`). */
+  viewerScript: string
 }
 
 /**
@@ -90,8 +97,8 @@ export function renderPlayerPage(model: PlayerPageModel): string {
           ${pointCloudSection(model)}
           ${reportSection(model)}
         </main>
-        <footer>Made by ${model.generator.name} ${model.generator.version} from a template. three.js is served from this site (no CDN).</footer>
-        ${model.pointCloud ? markup`<script type="module" src="${model.assetBase}kamui-viewer.js"></script>` : ''}
+        <footer>Made by ${model.generator.name} ${model.generator.version} from a template. three.js is served from this site (no CDN); the page also works opened from the file system.</footer>
+        ${model.pointCloud ? markup`<script src="${model.viewerScript}"></script>` : ''}
       </body>
     </html>
 `.value
@@ -109,9 +116,6 @@ function pageHead(model: PlayerPageModel): SafeHtml {
         <style>
           ${new SafeHtml(PLAYER_CSS)}
         </style>
-        <script type="importmap">
-          ${jsonForScript(threeImportMap(`${model.assetBase}three/`))}
-        </script>
       </head>`
 }
 
@@ -137,6 +141,11 @@ function pageHeader(model: PlayerPageModel): SafeHtml {
           ${
             previewParts.length
               ? markup`<p class="preview-banner" id="preview-banner" role="note"><strong>Preview output.</strong> The ${previewParts.join(', ')} marked PREVIEW on this page were made by the offline preview server (no model credentials were given): placeholders for layout and pipeline tests, not model output.</p>`
+              : ''
+          }
+          ${
+            model.pointCloud?.heuristic
+              ? markup`<p class="preview-banner" id="heuristic-banner" role="note"><strong>Heuristic depth.</strong> The point cloud marked HEURISTIC has its depth guessed from brightness, not estimated by a depth model.</p>`
               : ''
           }
           <nav>${sections.map(([id, label]) => markup`<a href="#${id}">${label}</a>`)}</nav>
@@ -204,10 +213,15 @@ function pointCloudSection(model: PlayerPageModel): SafeHtml {
                 ? markup`${viewerElement({
                     id: 'pointcloud-config',
                     config: model.pointCloud.config,
-                    extra: markup`<p>${model.pointCloud.points.toLocaleString('en-US')} points in the file${model.pointCloud.model ? ` (${model.pointCloud.model})` : ''}.</p>
+                    extra: markup`<p>${pointCount(model.pointCloud)}${model.pointCloud.model ? ` (${model.pointCloud.model})` : ''}.</p>
                       ${
                         model.pointCloud.preview
                           ? markup`<p class="preview-note">PREVIEW output</p>`
+                          : ''
+                      }
+                      ${
+                        model.pointCloud.heuristic
+                          ? markup`<p class="preview-note heuristic-note"><span class="badge badge-heuristic">HEURISTIC</span> depth guessed from brightness, not a depth model</p>`
                           : ''
                       }`,
                   })}`
@@ -222,6 +236,14 @@ function reportSection(model: PlayerPageModel): SafeHtml {
             <h2>Generation report</h2>
             ${model.report ? reportView(model.report, model.reportUrl) : markup`<p class="empty">No generation report for this run.</p>`}
           </section>`
+}
+
+/** "N points in the file" and, for a display copy, how many are drawn. */
+function pointCount(cloud: NonNullable<PlayerPageModel['pointCloud']>): string {
+  const file = `${cloud.points.toLocaleString('en-US')} points in the file`
+  return cloud.stride > 1
+    ? `${file}, ${cloud.shown.toLocaleString('en-US')} drawn (one in ${cloud.stride})`
+    : file
 }
 
 function badges(primary: boolean, preview: boolean): SafeHtml {
@@ -239,9 +261,12 @@ function galleryItem(image: GalleryImage): SafeHtml {
     data-preview="${image.preview ? 'true' : 'false'}"
   >
     <figure>
-      <a href="${image.url}"
+      <a href="${image.url}" title="Open the full image"
         ><img
-          src="${image.url}"
+          src="${image.thumb?.url ?? image.url}"
+          ${image.thumb ? markup`width="${image.thumb.width}" height="${image.thumb.height}"` : ''}
+          loading="lazy"
+          decoding="async"
           alt="Image ${image.number}${image.model ? ` by ${image.model}` : ''}"
       /></a>
       <figcaption>

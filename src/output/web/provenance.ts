@@ -12,6 +12,11 @@ import {
 export interface Provenance {
   /** True when the file is preview output of the offline preview server. */
   preview: boolean
+  /**
+   * True when the record flags the file `heuristic: true` (the point-cloud stage does for depth
+   * guessed from brightness, not estimated by a depth model).
+   */
+  heuristic: boolean
   /** Model alias (`preview:<alias>` for preview stand-ins), or null when no model made it. */
   model: string | null
   /** The full model record of the telemetry, or null. */
@@ -75,6 +80,7 @@ function provenanceOf(artifact: Artifact, stage: string): Provenance {
   const m = artifact.model
   return {
     preview: artifact.preview,
+    heuristic: (artifact as Record<string, unknown>)['heuristic'] === true,
     model: m?.alias ?? null,
     modelRecord: m
       ? {

@@ -13,6 +13,9 @@ export const VIEWER_CSS = `
 .viewer-panel audio { width: 100%; margin-top: 6px; }
 .viewer-status { margin: 0 0 6px; }
 .preview-note { color: #ffd24d; font-weight: 600; }
+.badge-heuristic { display: inline-block; padding: 0 6px; border-radius: 4px; font-size: 12px; font-weight: 700; background: #ff9f5a; color: #2a1000; }
+.viewer-download { margin: 6px 0 0; }
+.viewer-download a { color: inherit; }
 `
 
 /** The standalone viewer page: the viewer fills the window. */
@@ -72,4 +75,18 @@ ul { padding-left: 20px; }
 li { margin: 8px 0; overflow-wrap: anywhere; }
 .meta { color: #a0a3ad; font-size: 13px; }
 .badge-preview { background: #ffd24d; color: #2a2000; padding: 0 6px; border-radius: 4px; font-size: 12px; font-weight: 700; }
+body { max-width: 1280px; }
+.runs-layout { display: grid; grid-template-columns: minmax(260px, 1fr) minmax(320px, 1.4fr); gap: 24px; align-items: start; }
+@media (max-width: 800px) { .runs-layout { grid-template-columns: 1fr; } }
+.dashboard h2 { font-size: 18px; margin: 0 0 6px; }
+.chart { margin: 0 0 16px; background: #1b1e26; border-radius: 8px; padding: 8px 10px; }
+.chart figcaption { font-size: 13px; color: #a0a3ad; margin-bottom: 4px; }
+.chart svg { display: block; font: 12px system-ui, sans-serif; fill: #ececf1; }
+.chart .label { fill: #c8cad2; }
+.chart rect { fill: #b08cff; }
+.chart .bar-local { fill: #5ad19a; }
+.chart .bar-hosted { fill: #6aa8ff; }
+.chart .bar-preview { fill: #ffd24d; }
+.chart .bar-bad { fill: #ff7a7a; }
+.chart .tick { stroke: #ececf1; stroke-width: 2; }
 `

@@ -8,8 +8,13 @@ import { markup, jsonForScript, type SafeHtml } from './html.js'
 export interface ViewerConfig {
   /** Shown as the canvas' accessible name. */
   title: string
-  /** Relative URL of the PLY file (from the page). */
+  /** Relative URL of the full PLY file (from the page), offered as a download link. */
   ply: string
+  /**
+   * The points the viewer draws: a classic script (relative URL) that stores a PLY file, base64,
+   * under `self.KAMUI_CLOUDS[key]` (see cloud-data.ts), so that the page also works from `file://`.
+   */
+  data: { url: string; key: string }
   /** CSS hex colour `#rrggbb`. */
   background: string
   /** Viewing direction from the cloud's centre; its length over 100 scales the fitted distance. */
@@ -123,6 +128,7 @@ export function viewerElement(options: ViewerElementOptions): SafeHtml {
     <label><input type="checkbox" data-role="auto-rotate"${config.autoRotate ? markup` checked` : ''}> Auto-rotate (or double-click)</label>
     <label>Point size <input type="range" min="0.1" max="${sizeMax}" step="0.1" value="${config.pointSize}" data-role="point-size"></label>
     <button type="button" data-role="reset">Reset view</button>
+    <p class="viewer-download"><a href="${config.ply}" download>Download the PLY file</a></p>
     ${options.extra}
   </div>
 </div>

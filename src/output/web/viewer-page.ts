@@ -1,6 +1,6 @@
-import { markup, jsonForScript, relativeUrl, SafeHtml } from './html.js'
+import { markup, relativeUrl, SafeHtml } from './html.js'
 import { VIEWER_PAGE_CSS } from './styles.js'
-import { threeImportMap } from './three-assets.js'
+import { VIEWER_BUNDLE_FILE } from './viewer-bundle.js'
 import { viewerElement, type ViewerConfig } from './viewer-config.js'
 
 /** What the standalone viewer page shows. */
@@ -9,10 +9,12 @@ export interface ViewerPageModel {
   config: ViewerConfig
   /** Relative URL of the music file, or null. */
   musicUrl: string | null
-  /** Relative path (from the page) of the folder holding `three/` and `kamui-viewer.js`, ending in `/`. */
+  /** Relative path (from the page) of the folder holding `kamui-viewer.js`, ending in `/`. */
   assetBase: string
   /** Whether the point cloud is preview output (a notice is shown). */
   preview: boolean
+  /** Whether its depth was guessed by a heuristic, not a depth model (labelled HEURISTIC). */
+  heuristic: boolean
   /** Point count and colour from the PLY header, shown before the viewer has loaded. */
   points: number
 }
@@ -20,8 +22,9 @@ export interface ViewerPageModel {
 /**
  * The standalone point-cloud viewer page (`{out}/index.markup` of threejs-pointcloud-viewer): the
  * viewer fills the window, with a control panel (title, status, auto-rotate, point size, reset,
- * optional looped music, preview notice). three.js and the viewer script load from `assetBase`
- * through an import map; every text is escaped.
+ * optional looped music, preview and heuristic notices). The viewer bundle (three.js and the
+ * viewer, one classic script) loads from `assetBase`, so the page also works opened from the file
+ * system; every text is escaped.
  */
 export function renderViewerPage(model: ViewerPageModel): string {
   const base = relativeUrl(model.assetBase.replace(/\/$/, '')) + '/'
@@ -35,6 +38,13 @@ export function renderViewerPage(model: ViewerPageModel): string {
       ? markup`<p class="preview-note">
             Preview output: this point cloud was made by the offline preview server (a placeholder,
             not a depth model's output).
+          </p>`
+      : ''
+  }${
+    model.heuristic
+      ? markup`<p class="preview-note heuristic-note">
+            <span class="badge-heuristic">HEURISTIC</span> depth: guessed from brightness, not a
+            depth model's estimate.
           </p>`
       : ''
   }
@@ -52,15 +62,12 @@ export function renderViewerPage(model: ViewerPageModel): string {
         <style>
           ${new SafeHtml(VIEWER_PAGE_CSS)}
         </style>
-        <script type="importmap">
-          ${jsonForScript(threeImportMap(`${base}three/`))}
-        </script>
       </head>
       <body style="background:${model.config.background}">
         <main class="viewer-page">
           ${viewerElement({ id: 'viewer-config', config: model.config, heading: model.title, extra })}
         </main>
-        <script type="module" src="${base}kamui-viewer.js"></script>
+        <script src="${base}${VIEWER_BUNDLE_FILE}"></script>
       </body>
     </html>
 `.value

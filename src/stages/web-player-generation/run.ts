@@ -1,9 +1,11 @@
 import path from 'node:path'
 import { copyFileAtomic, writeFileAtomic } from '../../core/atomic-write.js'
-import { copyToPages } from '../../output/web/pages-copy.js'
+import { cloudDataScript, PLAYER_MAX_POINTS } from '../../output/web/cloud-data.js'
+import { copyToPages, writeToPages } from '../../output/web/pages-copy.js'
 import { KamuiError } from '../../core/errors.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { isInside, resolveInWorkspace } from '../../core/workspace.js'
+import { findJournals } from '../../output/ledger/walk.js'
 import { mediaTypeOf } from '../../output/telemetry/artifacts.js'
 import { updateDocsIndex, type DocsRun } from '../../output/web/docs-index.js'
 import { relativeUrl } from '../../output/web/html.js'
@@ -14,7 +16,9 @@ import {
   type PageMedia,
 } from '../../output/web/player-page.js'
 import { ProvenanceLookup } from '../../output/web/provenance.js'
-import { writeViewerAssets } from '../../output/web/site-assets.js'
+import { writeSharedViewer, writeViewerAssets } from '../../output/web/site-assets.js'
+import { writeThumbnail } from '../../output/web/thumbnails.js'
+import { isPreviewMusic } from '../../output/web/wav-info.js'
 import { writeSiteTelemetry, type SiteFile } from '../../output/web/site-telemetry.js'
 import { ARTIFACT_METADATA_FILE } from '../../contracts/telemetry.js'
 import { finishStage, startStage, type StageStart } from '../stage-tail.js'
@@ -36,12 +40,24 @@ export interface WebPlayerResult {
   media: CollectedMedia
   /** Every run listed in the docs index after this one was added (empty without docs). */
   runs: DocsRun[]
+  /**
+   * Absolute path of the runs page written: `{docs}/index.html`, or `{docs}/kamui-runs.html`
+   * when `{docs}/index.html` is a page the suite did not write (it is never overwritten);
+   * undefined without docs.
+   */
+  runsIndex: string | undefined
   /** Whether anything shown is preview output. */
   preview: boolean
 }
 
 /** Where the page's own files go, below the run folder. */
 const ASSET_DIR = 'web/assets'
+/** The gallery's thumbnails, below the run folder. */
+const THUMB_DIR = 'web/thumbs'
+/** The point data of the viewer (a classic script, see cloud-data.ts), below the run folder. */
+const CLOUD_DATA = 'web/pointcloud-data.js'
+/** Where the player's camera starts (a direction from the cloud's centre): above and to the right, so that depth shows. */
+const PLAYER_CAMERA: [number, number, number] = [32, 22, 100]
 const STAGE = 'web-player-generation'
 
 /**
@@ -90,13 +106,26 @@ export async function runWebPlayer(
       `Nothing to show was found in ${inputs.folderName}: the page holds the concept only.`,
     )
   const createdAt = new Date().toISOString()
-  const model = pageModel(inputs, media, context.version, createdAt)
+  const musicPreview = media.music
+    ? (media.music.provenance?.preview ?? false) || (await isPreviewMusic(media.music.source))
+    : false
+  const model = pageModel(inputs, media, context.version, createdAt, musicPreview)
   const preview =
     model.images.some((i) => i.preview) ||
     model.clips.some((c) => c.preview) ||
     Boolean(model.final?.preview || model.music?.preview || model.pointCloud?.preview)
   const page = path.join(folder, 'index.html')
-  const site = { folder, all, media, model, page, start, context }
+  const inDocs = docsRoot !== undefined && isInside(docsRoot, folder)
+  const site = {
+    folder,
+    all,
+    media,
+    model,
+    page,
+    start,
+    context,
+    docsRoot: inDocs ? docsRoot : undefined,
+  }
   const assets = await finishStage({
     folder,
     logger,
@@ -115,7 +144,11 @@ export async function runWebPlayer(
       }),
   })
   const docs = docsRoot
-    ? await deployToDocs(site, docsRoot, assets.assets, { createdAt, preview, inputs })
+    ? await deployToDocs({ ...site, model: assets.model }, docsRoot, assets.assets, {
+        createdAt,
+        preview,
+        inputs,
+      })
     : undefined
   const repository = context.env['GITHUB_REPOSITORY'] ?? context.run?.repository ?? undefined
   const url =
@@ -125,7 +158,18 @@ export async function runWebPlayer(
   )
   const docsPage = docs?.page
   const runs = docs?.runs ?? []
-  return { folder, page, docsPage, docsDeployed: docsPage !== undefined, url, media, runs, preview }
+  const runsIndex = docs?.runsIndex
+  return {
+    folder,
+    page,
+    docsPage,
+    docsDeployed: docsPage !== undefined,
+    url,
+    media,
+    runs,
+    runsIndex,
+    preview,
+  }
 }
 
 /** What the site is written from. */
@@ -137,15 +181,21 @@ interface SiteInput {
   page: string
   start: StageStart
   context: StageContext
+  /** The docs folder when the run folder lies in it (the page then uses the site's shared viewer). */
+  docsRoot: string | undefined
 }
 
 /**
- * Copies the media from outside the folder into it, writes three.js and the viewer script
- * (when there is a point cloud) and renders the page.
+ * Copies the media from outside the folder into it, writes the gallery's thumbnails, the point
+ * data and the viewer bundle (into `web/assets/`, or once for the docs site when the folder lies
+ * in it) and renders the page.
  *
- * @returns the site's files (for the telemetry) and the asset files written
+ * @returns the site's files (for the telemetry), the files the page needs besides the media
+ *   (paths in the folder) and the page model with them
  */
-async function writeSite(site: SiteInput): Promise<{ files: SiteFile[]; assets: string[] }> {
+async function writeSite(
+  site: SiteInput,
+): Promise<{ files: SiteFile[]; assets: string[]; model: SiteInput['model'] }> {
   const { folder, context } = site
   const { workspace } = context
   const files: SiteFile[] = [{ path: 'index.html' }]
@@ -156,31 +206,67 @@ async function writeSite(site: SiteInput): Promise<{ files: SiteFile[]; assets: 
       source: { path: posixRelative(workspace, item.source), provenance: item.provenance },
     })
   }
-  const assets = site.media.ply
-    ? await writeViewerAssets(path.join(folder, ...ASSET_DIR.split('/')))
-    : []
-  files.push(...assets.map((file) => ({ path: `${ASSET_DIR}/${file}` })))
-  await writeFileAtomic(site.page, renderPlayerPage(site.model))
-  return { files, assets }
+  const assets: string[] = []
+  const images = []
+  for (const [i, image] of site.media.images.entries()) {
+    const thumbPath = `${THUMB_DIR}/image-${image.number}.webp`
+    const thumb = await writeThumbnail(
+      image.media.source,
+      path.join(folder, ...thumbPath.split('/')),
+    )
+    assets.push(thumbPath)
+    const shown = site.model.images[i]
+    if (shown) images.push({ ...shown, thumb: { url: relativeUrl(thumbPath), ...thumb } })
+  }
+  let pointCloud = site.model.pointCloud
+  let viewerScript = site.model.viewerScript
+  if (site.media.ply && pointCloud) {
+    const data = await cloudDataScript(site.media.ply.media.source, PLAYER_MAX_POINTS)
+    await writeFileAtomic(path.join(folder, ...CLOUD_DATA.split('/')), data.script)
+    assets.push(CLOUD_DATA)
+    pointCloud = {
+      ...pointCloud,
+      config: { ...pointCloud.config, data: { url: relativeUrl(CLOUD_DATA), key: data.key } },
+      shown: data.points,
+      stride: data.stride,
+    }
+    if (site.docsRoot) {
+      viewerScript = await sharedViewerUrl(site.docsRoot, folder)
+    } else {
+      const written = await writeViewerAssets(path.join(folder, ...ASSET_DIR.split('/')))
+      assets.push(...written.map((file) => `${ASSET_DIR}/${file}`))
+      viewerScript = relativeUrl(`${ASSET_DIR}/${written[0] ?? ''}`)
+    }
+  }
+  files.push(...assets.map((file) => ({ path: file })))
+  const model = { ...site.model, images, pointCloud, viewerScript }
+  await writeFileAtomic(site.page, renderPlayerPage(model))
+  return { files, assets, model }
+}
+
+/** Writes the docs site's one viewer bundle (see writeSharedViewer) and returns its URL from `pageFolder`. */
+async function sharedViewerUrl(docsRoot: string, pageFolder: string): Promise<string> {
+  const shared = await writeSharedViewer(docsRoot)
+  return relativeUrl(posixRelative(pageFolder, path.join(docsRoot, ...shared.path.split('/'))))
 }
 
 /**
  * Copies the page with everything it shows to `{docs}/{folder}/` (with its own telemetry),
- * unless the folder already is in the docs folder, and rewrites `{docs}/index.html`.
+ * unless the folder already is in the docs folder, and rewrites the docs site's runs page.
  */
 async function deployToDocs(
   site: SiteInput,
   docsRoot: string,
   assets: readonly string[],
   listing: { createdAt: string; preview: boolean; inputs: WebPlayerInputs },
-): Promise<{ page: string; pathInSite: string; runs: DocsRun[] }> {
+): Promise<{ page: string; pathInSite: string; runs: DocsRun[]; runsIndex: string }> {
   const { folder, context, media } = site
   const { workspace } = context
   const inPlace = isInside(docsRoot, folder)
   const target = inPlace ? folder : path.join(docsRoot, posixRelative(workspace, folder))
-  if (!inPlace) await copySite(site, target, assets)
+  if (!inPlace) await copySite(site, docsRoot, target, assets)
   const pathInSite = posixRelative(docsRoot, target)
-  const runs = await updateDocsIndex(docsRoot, {
+  const index = await updateDocsIndex(docsRoot, {
     folder: pathInSite,
     title: listing.inputs.concept.replace(/\s+/g, ' ').slice(0, 200),
     created_at: listing.createdAt,
@@ -190,28 +276,48 @@ async function deployToDocs(
     videos: media.clips.length + (media.final ? 1 : 0),
     point_cloud: media.ply !== null,
   })
+  const runsPage = posixRelative(workspace, index.file)
   context.logger.info(
-    `Web player copied to ${posixRelative(workspace, target)}/ and listed in ${posixRelative(workspace, docsRoot)}/index.html (${runs.length} runs).`,
+    `Web player ${inPlace ? 'is in' : `copied to ${posixRelative(workspace, target)}/ in`} the docs folder; ` +
+      `the runs page is ${runsPage} (${index.runs.length} runs)` +
+      (index.kept
+        ? `: ${posixRelative(workspace, path.join(docsRoot, 'index.html'))} was not written by kamui and is left as it is.`
+        : '.'),
   )
-  return { page: path.join(target, 'index.html'), pathInSite, runs }
+  return {
+    page: path.join(target, 'index.html'),
+    pathInSite,
+    runs: index.runs,
+    runsIndex: index.file,
+  }
 }
 
-/** The docs copy of the site, with its own telemetry. */
-async function copySite(site: SiteInput, target: string, assets: readonly string[]): Promise<void> {
+/**
+ * The docs copy of the site, with its own telemetry: the media, thumbnails, point data and the
+ * run journals (`metadata/journal.jsonl` of the folder and its stage folders, for the runs
+ * page's figures) are copied; the page is rendered again to load the docs site's one viewer bundle
+ * (`{docs}/assets/kamui-viewer-{hash}.js`) instead of a copy per run.
+ */
+async function copySite(
+  site: SiteInput,
+  docsRoot: string,
+  target: string,
+  assets: readonly string[],
+): Promise<void> {
   const { folder, context, all } = site
   const { workspace } = context
+  const options = { workspace, redactor: context.redactor }
   const copies: SiteFile[] = []
+  // The run journals go along: the runs page draws its figures from the journals under docs/.
+  const journals = (await findJournals(folder)).map((file) => posixRelative(folder, file))
   const sitePaths = [
-    'index.html',
-    ...assets.map((file) => `${ASSET_DIR}/${file}`),
+    ...assets.filter((file) => !file.startsWith(`${ASSET_DIR}/`)),
     ...all.map((m) => m.sitePath),
+    ...journals,
   ]
   for (const sitePath of new Set(sitePaths)) {
     const from = path.join(folder, ...sitePath.split('/'))
-    await copyToPages(from, path.join(target, ...sitePath.split('/')), {
-      workspace,
-      redactor: context.redactor,
-    })
+    await copyToPages(from, path.join(target, ...sitePath.split('/')), options)
     const item = all.find((m) => m.sitePath === sitePath)
     copies.push(
       item
@@ -222,6 +328,15 @@ async function copySite(site: SiteInput, target: string, assets: readonly string
         : { path: sitePath },
     )
   }
+  const viewerScript = site.model.pointCloud
+    ? await sharedViewerUrl(docsRoot, target)
+    : site.model.viewerScript
+  await writeToPages(
+    renderPlayerPage({ ...site.model, viewerScript }),
+    path.join(target, 'index.html'),
+    options,
+  )
+  copies.unshift({ path: 'index.html' })
   await writeSiteTelemetry({
     folder: target,
     stage: STAGE,
@@ -254,17 +369,23 @@ function pageMedia(item: SiteMedia): PageMedia {
   }
 }
 
+/**
+ * The page model before the site's files are written (thumbnails, point data and the viewer's
+ * URL are filled in by writeSite).
+ */
 function pageModel(
   inputs: WebPlayerInputs,
   media: CollectedMedia,
   version: string,
   createdAt: string,
+  musicPreview: boolean,
 ): Parameters<typeof renderPlayerPage>[0] {
   const images: GalleryImage[] = media.images.map((image) => {
     const record = image.record
     return {
       number: image.number,
       url: relativeUrl(image.media.sitePath),
+      thumb: null,
       model: record?.model ?? image.media.provenance?.model ?? null,
       score: record?.quality_score ?? null,
       scoreNote: record ? record.quality_note : 'not recorded (no generation report)',
@@ -284,25 +405,29 @@ function pageModel(
     galleryNote: media.galleryNote,
     clips: media.clips.map(pageMedia),
     final: media.final ? pageMedia(media.final) : null,
-    music: media.music ? pageMedia(media.music) : null,
+    music: media.music ? { ...pageMedia(media.music), preview: musicPreview } : null,
     pointCloud: media.ply
       ? {
           config: {
             title: 'Point cloud',
             ply: relativeUrl(media.ply.media.sitePath),
+            data: { url: relativeUrl(CLOUD_DATA), key: '' },
             background: '#1a1a1a',
-            cameraPosition: [0, 0, 100],
+            cameraPosition: PLAYER_CAMERA,
             autoRotate: false,
             pointSize: 1,
             animationSpeed: 1,
           },
           points: media.ply.header.vertices,
+          shown: media.ply.header.vertices,
+          stride: 1,
           preview: media.ply.media.provenance?.preview ?? false,
+          heuristic: media.ply.media.provenance?.heuristic ?? false,
           model: media.ply.media.provenance?.model ?? null,
         }
       : null,
     report: media.report?.data ?? null,
     reportUrl: media.report ? relativeUrl(media.report.media.sitePath) : null,
-    assetBase: `${ASSET_DIR}/`,
+    viewerScript: '',
   }
 }

@@ -40,18 +40,14 @@ describe('threejs-pointcloud-viewer in Chromium', () => {
     expect(result.outputs).toEqual({
       'viewer-completed': 'true',
       'viewer-path': 'site/viewer/index.html',
-      'assets-count': '8',
+      'assets-count': '4',
     })
     const folder = path.join(workspace, 'site/viewer')
     expect(await listFiles(folder)).toEqual([
       'assets/kamui-viewer.js',
       'assets/music.wav',
+      'assets/pointcloud-data.js',
       'assets/pointcloud.ply',
-      'assets/three/LICENSE',
-      'assets/three/addons/controls/OrbitControls.js',
-      'assets/three/addons/loaders/PLYLoader.js',
-      'assets/three/three.core.js',
-      'assets/three/three.module.js',
       'index.html',
       'metadata/artifact-metadata.json',
     ])

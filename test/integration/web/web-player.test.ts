@@ -137,13 +137,14 @@ describe('web-player-generation, loaded in Chromium', () => {
       expect.arrayContaining([
         'index.html',
         'web/assets/kamui-viewer.js',
-        'web/assets/three/three.module.js',
-        'web/assets/three/three.core.js',
-        'web/assets/three/addons/loaders/PLYLoader.js',
-        'web/assets/three/addons/controls/OrbitControls.js',
-        'web/assets/three/LICENSE',
+        'web/pointcloud-data.js',
+        'web/thumbs/image-1.webp',
+        'web/thumbs/image-2.webp',
+        'web/thumbs/image-3.webp',
       ]),
     )
+    // three.js is bundled into the one classic viewer script: no module files.
+    expect(site.filter((f) => f.startsWith('web/assets/'))).toEqual(['web/assets/kamui-viewer.js'])
     const docs = await listFiles(path.join(workspace, 'docs', FOLDER))
     expect(docs).toEqual([
       'final/final-music-video.mp4',
@@ -153,17 +154,23 @@ describe('web-player-generation, loaded in Chromium', () => {
       'index.html',
       'metadata/artifact-metadata.json',
       'metadata/generation-report.json',
+      'metadata/journal.jsonl',
       'music/generated-music.wav',
       'pointcloud/pointcloud.ply',
       'videos/segment-1.mp4',
       'videos/segment-2.mp4',
-      'web/assets/kamui-viewer.js',
-      'web/assets/three/LICENSE',
-      'web/assets/three/addons/controls/OrbitControls.js',
-      'web/assets/three/addons/loaders/PLYLoader.js',
-      'web/assets/three/three.core.js',
-      'web/assets/three/three.module.js',
+      'web/pointcloud-data.js',
+      'web/thumbs/image-1.webp',
+      'web/thumbs/image-2.webp',
+      'web/thumbs/image-3.webp',
     ])
+    // The docs site holds one viewer bundle (three.js inside) for all its runs, not one per run.
+    const shared = (await listFiles(path.join(workspace, 'docs'))).filter((f) =>
+      /kamui-viewer|three/.test(f),
+    )
+    expect(shared).toEqual([expect.stringMatching(/^assets\/kamui-viewer-[0-9a-f]{12}\.js$/)])
+    const docsHtml = await readFile(path.join(workspace, 'docs', FOLDER, 'index.html'), 'utf8')
+    expect(docsHtml).toContain(`<script src="../../${shared[0] as string}"></script>`)
     for (const folder of [FOLDER, `docs/${FOLDER}`]) {
       const verification = await verifyTelemetry(path.join(workspace, folder))
       expect(verification.problems).toEqual([])
@@ -191,6 +198,13 @@ describe('web-player-generation, loaded in Chromium', () => {
       const made = report.images.filter((i) => i.status === 'ok')
       const items = page.locator('.gallery-item')
       expect(await items.count()).toBe(made.length)
+      // Thumbnails load lazily: bring each into view first.
+      for (const img of await page.locator('.gallery-item img').all()) {
+        await img.scrollIntoViewIfNeeded()
+      }
+      await page.waitForFunction(
+        '[...document.querySelectorAll(".gallery-item img")].every((i) => i.complete && i.naturalWidth > 0)',
+      )
       const loaded = await page.$$eval('.gallery-item img', (imgs) =>
         imgs.map(
           (img) =>

@@ -42,7 +42,7 @@ describe('updateDocsIndex', () => {
     // Asset folders are never runs.
     await page(docs, 'a/web/assets')
     await page(docs, 'b')
-    const runs = await updateDocsIndex(docs, run('b', 'Second', '2025-02-01T00:00:00.000Z'))
+    const { runs } = await updateDocsIndex(docs, run('b', 'Second', '2025-02-01T00:00:00.000Z'))
     expect(runs.map((r) => [r.folder, r.title])).toEqual([
       ['b', 'Second'],
       ['a', 'First <b>run</b>'],
@@ -64,7 +64,7 @@ describe('updateDocsIndex', () => {
     await updateDocsIndex(docs, run('a', 'old title', '2025-01-01T00:00:00.000Z'))
     await updateDocsIndex(docs, run('b', 'b', '2025-01-02T00:00:00.000Z'))
     await rm(path.join(docs, 'b'), { recursive: true })
-    const runs = await updateDocsIndex(docs, run('a', 'new title', '2025-03-01T00:00:00.000Z'))
+    const { runs } = await updateDocsIndex(docs, run('a', 'new title', '2025-03-01T00:00:00.000Z'))
     expect(runs.map((r) => [r.folder, r.title])).toEqual([['a', 'new title']])
   })
 
@@ -72,7 +72,7 @@ describe('updateDocsIndex', () => {
     await page(docs, 'x', '<title>X</title>')
     await writeFile(path.join(docs, 'runs.json'), '{not json')
     await page(docs, 'y')
-    const runs = await updateDocsIndex(docs, run('y', 'Y', '2025-01-01T00:00:00.000Z'))
+    const { runs } = await updateDocsIndex(docs, run('y', 'Y', '2025-01-01T00:00:00.000Z'))
     expect(runs.map((r) => r.folder)).toEqual(['y', 'x'])
   })
 })

@@ -95,6 +95,7 @@ function model(): PlayerPageModel {
       {
         number: 1,
         url: relativeUrl('images/a "b".png'),
+        thumb: { url: relativeUrl('web/thumbs/a "b".webp'), width: 64, height: 64 },
         model: EVIL,
         score: 0.5,
         scoreNote: null,
@@ -112,6 +113,7 @@ function model(): PlayerPageModel {
       config: {
         title: SCRIPT,
         ply: relativeUrl('p.ply'),
+        data: { url: 'web/pointcloud-data.js', key: EVIL },
         background: '#1a1a1a',
         cameraPosition: [0, 0, 100],
         autoRotate: false,
@@ -119,12 +121,15 @@ function model(): PlayerPageModel {
         animationSpeed: 1,
       },
       points: 10,
+      shown: 10,
+      stride: 1,
       preview: true,
+      heuristic: true,
       model: EVIL,
     },
     report: report(),
     reportUrl: 'metadata/generation-report.json',
-    assetBase: 'web/assets/',
+    viewerScript: 'web/assets/kamui-viewer.js',
   }
 }
 
@@ -136,11 +141,11 @@ describe('renderPlayerPage', () => {
     expect(html).not.toContain('<script>alert')
     expect(html).not.toContain('onerror=alert(1)>')
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;')
-    // The only script elements are the page's own: import map, viewer config, viewer module.
+    // The only script elements are the page's own: viewer config and the classic viewer script
+    // (no module script and no import map: the page works opened from file://).
     expect(html.match(/<script\b[^>]*>/g)).toEqual([
-      '<script type="importmap">',
       '<script type="application/json" id="pointcloud-config">',
-      '<script type="module" src="web/assets/kamui-viewer.js">',
+      '<script src="web/assets/kamui-viewer.js">',
     ])
   })
 
@@ -153,7 +158,7 @@ describe('renderPlayerPage', () => {
       expect(url.split('/')).not.toContain('..')
     }
     expect(urls).toContain('javascript%3Aalert(3).mp4')
-    expect(html).toContain('"three":"./web/assets/three/three.module.js"')
+    expect(html).not.toMatch(/type="(module|importmap)"/)
   })
 
   it('marks the primary image and preview output, and tables the report', () => {
@@ -161,6 +166,14 @@ describe('renderPlayerPage', () => {
     expect(html).toContain('id="preview-banner"')
     expect(html).toContain('The images, videos, music, point cloud marked PREVIEW')
     expect(html.match(/<tr data-image-number=/g)).toHaveLength(2)
+  })
+
+  it('shows the thumbnail lazily, links the full image and labels heuristic depth', () => {
+    expect(html).toMatch(
+      /<a href="images\/a%20%22b%22\.png"[^>]*>\s*<img\s+src="web\/thumbs\/a%20%22b%22\.webp"\s+width="64" height="64"\s+loading="lazy"/,
+    )
+    expect(html).toContain('id="heuristic-banner"')
+    expect(html).toMatch(/class="badge badge-heuristic">HEURISTIC</)
   })
 })
 

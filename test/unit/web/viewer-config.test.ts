@@ -46,6 +46,7 @@ describe('viewer options', () => {
       config: {
         title: '</script><script>alert(1)</script>',
         ply: 'assets/p.ply',
+        data: { url: 'assets/pointcloud-data.js', key: 'k' },
         background: '#102030',
         cameraPosition: [0, 0, 100],
         autoRotate: true,
