@@ -21,6 +21,9 @@ import { z } from 'zod'
  *   and size of the bytes written): what a re-run checks before it reuses the job.
  * - `failed`: error code and message; `billed` true / false when the provider says, else null.
  * - `cost`: the job's price in US dollars, null when unknown (never 0 for unknown).
+ * - `reused`: a run answered the job without a model call, from the folder's journal (an
+ *   output file present with its journalled sha256) or from the content-addressed cache;
+ *   read by the ledger across runs (`kamui stats`) as a saving.
  */
 
 /** Version of this contract. */
@@ -38,6 +41,8 @@ export const JournalHandleSchema = z.object({
   tools: z.array(z.string()),
   id: z.string().nullable(),
   workflow: z.string().nullable(),
+  /** Set when `id` is an MCP task id: the task protocol revision (resume uses `tasks/get`). */
+  task: z.enum(['2025-11-25', '2026-07-28']).optional(),
 })
 
 export const JournalRunSchema = z.object({
@@ -99,6 +104,13 @@ export const JournalCostSchema = z.object({
   usd: z.number().nonnegative().nullable(),
 })
 
+export const JournalReusedSchema = z.object({
+  ...job,
+  event: z.literal('reused'),
+  /** `journal`: the folder's own output file; `cache`: the content-addressed cache. */
+  source: z.enum(['journal', 'cache']),
+})
+
 /** Any journal line. */
 export const JournalLineSchema = z.discriminatedUnion('event', [
   JournalRunSchema,
@@ -108,6 +120,7 @@ export const JournalLineSchema = z.discriminatedUnion('event', [
   JournalOutputSchema,
   JournalFailedSchema,
   JournalCostSchema,
+  JournalReusedSchema,
 ])
 
 export type JournalHandle = z.infer<typeof JournalHandleSchema>

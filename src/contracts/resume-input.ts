@@ -16,7 +16,7 @@ export const RESUME_INPUT: InputSpec = {
     'earlier run with its stored request id (no new submit; submitted again when that fails, with a ' +
     'warning), and submit only the rest; without seed the base seed of an earlier run of the same ' +
     'request is reused. "true" also warns when there is nothing to resume. "false": every job is ' +
-    'submitted anew (the journal is still written).',
+    'submitted anew, and the job cache is not read (the journal and the cache are still written).',
 }
 
 /**

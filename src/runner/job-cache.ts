@@ -277,23 +277,25 @@ export class JobCache {
 }
 
 /**
- * The default `cache-folder` of the stages other than keyframes: the runner's tool cache
- * (`$RUNNER_TOOL_CACHE/kamui-media-actions/jobs`, kept across jobs on self-hosted runners)
- * when the environment names one, else `.kamui-cache/jobs` in the workspace (the CLI, and
- * the tests, which keep each workspace's cache to itself).
+ * The `cache-folder` of the stages other than keyframes: the folder given (relative to the
+ * workspace, or absolute), else the runner's tool cache
+ * (`$RUNNER_TOOL_CACHE/kamui-media-actions/jobs`, kept across jobs on self-hosted runners and
+ * restorable with actions/cache on hosted ones) when the environment names one, else null: the
+ * cache is off outside a runner unless a folder is given (the CLI: `--cache-folder` or
+ * `KAMUI_CACHE_FOLDER`), so a local run never answers from results nobody asked it to keep.
  *
- * @param given the input as given (workspace-relative or absolute), '' for the default
- * @returns an absolute folder
+ * @param given the input as given, '' for the default
+ * @returns an absolute folder, or null (off)
  */
 export function resolveCacheFolder(
   given: string,
   workspace: string,
   env: Record<string, string | undefined>,
-): string {
+): string | null {
   if (given) return path.resolve(workspace, given)
   const toolCache = env['RUNNER_TOOL_CACHE']
   if (toolCache) return path.join(toolCache, 'kamui-media-actions', 'jobs')
-  return path.join(workspace, '.kamui-cache', 'jobs')
+  return null
 }
 
 const EXTENSION: Record<string, string> = {

@@ -46,13 +46,23 @@ export async function runJournaled(
   steps: JournalSteps,
 ): Promise<JobOutput> {
   const key = jobKey(job)
-  const reused = journal.resume ? await reuse(journal, key) : undefined
+  const reused = journal.resume ? await reuse(journal, key, job) : undefined
   if (reused) {
     journal.counts.reused++
+    await journal.append({ event: 'reused', key, source: 'journal' })
     options.logger.info(
       `${job.label}: reused from the run journal (${reused.media[0]?.url ?? 'file'}), no model call.`,
     )
     return reused
+  }
+  const cached = await fromCache(journal, key, job)
+  if (cached) {
+    journal.counts.reused++
+    options.logger.info(
+      `${job.label}: answered from the job cache (${key.slice(0, 12)}), no model call.`,
+    )
+    await steps.onCompleted?.(job, cached)
+    return cached
   }
   const stored = journal.resume ? journal.state(key) : undefined
   if (stored?.submitted?.id && !stored.failed && !stored.output) {
@@ -157,19 +167,76 @@ async function completed(
     download_ms: output.downloadMs === null ? null : Math.max(0, Math.round(output.downloadMs)),
   })
   await journal.append({ event: 'cost', key, usd: journal.priceOf(job.label) })
+  // A text answer is the whole result: cached now (media are cached when the stage records
+  // the file it wrote, see RunJournal.recordOutput).
+  if (job.provider === 'mcp' && job.answer === 'text')
+    await journal.cache?.put(key, {
+      label: job.label,
+      media: [],
+      text: output.text,
+      structured: output.structured,
+      generationMs: output.generationMs,
+    })
   const result: JobOutput = { ...output, jobKey: key, journal: how }
   await steps.onCompleted?.(job, result)
   return result
 }
 
+/**
+ * The output of a job found in the job cache (journalled as `reused` from `cache`; the
+ * stage's `output` line follows), or undefined on a miss or without a cache.
+ */
+async function fromCache(
+  journal: RunJournal,
+  key: string,
+  job: ModelJob,
+): Promise<JobOutput | undefined> {
+  // `resume: false` asks for every job anew: the cache is written, not read.
+  const hit = journal.resume ? await journal.cache?.get(key) : undefined
+  if (!hit) return undefined
+  journal.cacheHits.add(key)
+  const handle: JobHandle = {
+    provider: job.provider,
+    server: 'cache',
+    tools: [],
+    id: undefined,
+    workflow: job.provider === 'comfyui' ? job.template : null,
+  }
+  // No planned / completed / cost lines: no model job ran (the ledger counts `reused`).
+  await journal.append({ event: 'reused', key, source: 'cache' })
+  return {
+    handle,
+    media: hit.media.map((m) => ({
+      source: 'image' as const,
+      bytes: m.bytes,
+      mimeType: m.mimeType,
+    })),
+    text: hit.text,
+    structured: hit.structured ?? undefined,
+    accepted: [],
+    generationMs: 0,
+    downloadMs: null,
+    gpuMemory: null,
+    jobKey: key,
+    journal: 'reused',
+  }
+}
+
 /** The output of a reusable job: the file's bytes as inline media, no model time. */
-async function reuse(journal: RunJournal, key: string): Promise<JobOutput | undefined> {
+async function reuse(
+  journal: RunJournal,
+  key: string,
+  job: ModelJob,
+): Promise<JobOutput | undefined> {
   const found = await journal.reusable(key)
   const state = journal.state(key)
-  if (!found || !state?.completed) return undefined
-  const url = state.completed.urls[0]
+  if (!found) return undefined
+  // A job answered from the cache has an output line but no completed line.
+  const url = state?.completed?.urls[0]
   return {
-    handle: toHandle(state.completed.handle),
+    handle: state?.completed
+      ? toHandle(state.completed.handle)
+      : { provider: job.provider, server: 'cache', tools: [], id: undefined, workflow: null },
     media: [
       {
         source: 'image',

@@ -10,6 +10,7 @@ import {
   type JournalOutputLine,
 } from '../contracts/journal.js'
 import type { Logger } from '../core/logger.js'
+import type { JobCache } from './job-cache.js'
 import { sha256 } from './journal-key.js'
 
 /** Input `resume`: `auto` (default) and `true` resume from the folder's journal; `false` does not. */
@@ -24,6 +25,8 @@ export interface JournalJobState {
   failed: boolean
   /** True when a `planned` line exists (with no `submitted`: the submit's outcome is unknown). */
   planned?: boolean
+  /** Model label of the last `planned` line. */
+  label?: string
 }
 
 /** How the jobs of a run went: reused (no model call), resumed (stored handle), new, resubmitted. */
@@ -36,6 +39,18 @@ export interface JournalCounts {
   new: number
   /** Jobs whose stored handle could not be followed and were submitted again (in `new`). */
   resubmitted: number
+}
+
+/**
+ * The job summary's sentence on a run's model jobs, e.g. `Model jobs: 2 reused (no model
+ * call), 1 resumed, 3 new (1 submitted again).`
+ */
+export function jobCountsSentence(counts: JournalCounts): string {
+  return (
+    `Model jobs: ${counts.reused} reused from the run journal or the job cache (no model call), ` +
+    `${counts.resumed} resumed, ${counts.new} new` +
+    `${counts.resubmitted ? ` (${counts.resubmitted} submitted again)` : ''}.`
+  )
 }
 
 /** A journal file as read: its whole valid lines, and what was skipped. */
@@ -82,6 +97,12 @@ export interface RunJournalOptions {
    * journalled as the job's `cost` line when it completes. Default: unknown.
    */
   priceOf?: (label: string) => number | null
+  /**
+   * The runner's content-addressed cache (`job-cache.ts`): looked up before a job is
+   * submitted, and filled with each output the stage records ({@link RunJournal.recordOutput})
+   * and with text answers. Default: none.
+   */
+  cache?: JobCache
 }
 
 /**
@@ -109,7 +130,12 @@ export class RunJournal {
     private readonly logger: Logger,
     /** See {@link RunJournalOptions.priceOf}. */
     readonly priceOf: (label: string) => number | null,
+    /** See {@link RunJournalOptions.cache}. */
+    readonly cache: JobCache | undefined,
   ) {}
+
+  /** Job keys answered from the cache in this run (their outputs are not stored again). */
+  readonly cacheHits = new Set<string>()
 
   /** Absolute path of the journal file. */
   get file(): string {
@@ -142,6 +168,7 @@ export class RunJournal {
       read?.truncated ? read.wholeBytes : undefined,
       options.logger,
       options.priceOf ?? (() => null),
+      options.cache,
     )
     for (const line of read?.lines ?? []) journal.apply(line)
     return journal
@@ -186,15 +213,27 @@ export class RunJournal {
     return write
   }
 
-  /** Records that `file` (relative to the folder) holds output bytes of job `key`. */
-  recordOutput(key: string, file: string, bytes: Uint8Array): Promise<void> {
+  /**
+   * Records that `file` (relative to the folder) holds output bytes of job `key`, and stores
+   * the bytes in the job cache under the key (unless the job came from the cache).
+   */
+  async recordOutput(key: string, file: string, bytes: Uint8Array): Promise<void> {
     const relative = file.split(path.sep).join('/')
-    return this.append({
+    await this.append({
       event: 'output',
       key,
       file: relative,
       sha256: sha256(bytes),
       bytes: bytes.byteLength,
+    })
+    if (!this.cache?.enabled || this.cacheHits.has(key)) return
+    const state = this.states.get(key)
+    await this.cache.put(key, {
+      label: state?.label ?? '',
+      media: [{ bytes, mimeType: mimeTypeOf(relative) }],
+      text: '',
+      structured: null,
+      generationMs: state?.completed?.generation_ms ?? 0,
     })
   }
 
@@ -221,8 +260,10 @@ export class RunJournal {
       return
     }
     const state = this.states.get(line.key) ?? { failed: false }
-    if (line.event === 'planned') state.planned = true
-    else if (line.event === 'submitted') {
+    if (line.event === 'planned') {
+      state.planned = true
+      state.label = line.label
+    } else if (line.event === 'submitted') {
       state.submitted = line.handle
       state.failed = false
     } else if (line.event === 'completed') state.completed = line
@@ -230,6 +271,24 @@ export class RunJournal {
     else if (line.event === 'failed') state.failed = true
     this.states.set(line.key, state)
   }
+}
+
+/** MIME types of the files stages write, by extension (`application/octet-stream` else). */
+export const MIME_BY_EXTENSION: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.json': 'application/json',
+  '.txt': 'text/plain',
+  '.ply': 'application/octet-stream',
+}
+
+/** The MIME type of a file name by its extension. */
+export function mimeTypeOf(file: string): string {
+  return MIME_BY_EXTENSION[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never

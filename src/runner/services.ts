@@ -6,6 +6,7 @@ import { ComfyPool } from '../providers/comfyui/pool.js'
 import type { DepthChoice } from '../providers/depth/choose.js'
 import { DepthAnythingProvider } from '../providers/depth/depth-anything.js'
 import type { CpuModelOptions } from '../models/cpu/cache.js'
+import { DEPTH_ANYTHING_V2_SMALL, type CpuModel } from '../models/cpu/catalog.js'
 import { cpuModelOptions } from '../models/cpu/options.js'
 import { comfyDepthProviderFor } from '../providers/depth/comfy-depth-provider.js'
 import { McpDepthProvider } from '../providers/depth/mcp.js'
@@ -23,8 +24,13 @@ import type { LlmOptions } from '../providers/llm/inputs.js'
 import type { LlmClient, ModelPurpose } from '../providers/llm/types.js'
 import { parseMcpConfig, type McpServersConfig } from '../providers/mcp/config.js'
 import { McpPool } from '../providers/mcp/pool.js'
+import { entryPrice } from '../models/price.js'
+import type { ImageJob } from '../providers/image/provider.js'
+import type { ModelJob } from '../providers/kinds/job.js'
+import { Budget, jobPricer } from './budget.js'
 import { GenerationQueue } from './generation-queue.js'
 import { JobRunner, type JobHooks } from './job-runner.js'
+import { JobCache } from './job-cache.js'
 import { RunJournal, type ResumeMode } from './journal.js'
 import { resolveModel, type ModelKind } from '../providers/resolve-model.js'
 
@@ -34,7 +40,10 @@ import { resolveModel, type ModelKind } from '../providers/resolve-model.js'
  */
 function priceOf(registry: ModelRegistry, label: string): number | null {
   if (label === 'preview' || label.startsWith('preview:')) return 0
-  return registry.find(label)?.priceUsd ?? null
+  const entry = registry.find(label)
+  const price = entry ? entryPrice(entry) : null
+  // One job of the image providers makes one image (num_images 1): per image = per call.
+  return price && (price.per === 'call' || price.per === 'image') ? price.usd : null
 }
 
 /** The inputs the model services are opened from (the stage's parsed inputs). */
@@ -51,6 +60,11 @@ export interface ModelServicesInputs {
   previewEnv?: Record<string, string>
   /** `model-cache-dir`: the folder of the CPU models (see `cpuModelOptions`); undefined: the default. */
   modelCacheDir?: string | undefined
+  /**
+   * CPU model entries that replace the built-in ones of the same `key` (`src/models/cpu/catalog.ts`):
+   * another export with its own id, revision and sha256 pins (tests use tiny models this way).
+   */
+  cpuModelCatalog?: readonly CpuModel[] | undefined
 }
 
 /** Options of {@link ModelServices.open}. */
@@ -63,6 +77,17 @@ export interface ModelServicesOptions {
    * `false` reused or resumed from what earlier runs of the folder journalled.
    */
   journal?: { folder: string; resume: ResumeMode }
+  /**
+   * The content-addressed job cache (issue 11 §4; inputs `cache-folder`, `cache-ttl-hours`):
+   * absolute folder (null: off) and time to live in ms (0: off). Used with `journal`: a job
+   * found there is answered at $0 with no model call, and every result is stored.
+   */
+  cache?: { folder: string | null; ttlMs: number }
+  /**
+   * The run's budget (issue 11, input `max-cost-usd`, US dollars; undefined: no cap): checked
+   * by the job runner before every submit (`src/runner/budget.ts`). Costs are counted either way.
+   */
+  budget?: { maxCostUsd: number | undefined }
 }
 
 /**
@@ -84,6 +109,8 @@ export class ModelServices {
     readonly runner: JobRunner,
     /** The run journal of the stage folder, when the stage asked for one. */
     readonly journal: RunJournal | undefined,
+    /** The run's budget and cost count (issue 11). */
+    readonly budget: Budget,
     /** True without `mcp-config`: MCP aliases are stood in for by the preview server. */
     readonly previewMode: boolean,
     private readonly openComfy: () => ComfyPool,
@@ -120,15 +147,26 @@ export class ModelServices {
           resume: options.journal.resume,
           logger,
           priceOf: (label) => priceOf(registry, label),
+          ...(options.cache
+            ? { cache: new JobCache(options.cache.folder, options.cache.ttlMs, logger) }
+            : {}),
         })
       : undefined
-    const runner = new JobRunner({ mcp, comfy: openComfy }, options.hooks, journal)
+    const budget = new Budget(
+      options.budget?.maxCostUsd,
+      jobPricer((alias) => {
+        const entry = registry.find(alias)
+        return entry ? entryPrice(entry) : undefined
+      }),
+    )
+    const runner = new JobRunner({ mcp, comfy: openComfy }, options.hooks, journal, budget)
     const previewMode = inputs.mcpConfig === undefined
     const services = new ModelServices(
       registry,
       mcp,
       runner,
       journal,
+      budget,
       previewMode,
       openComfy,
       inputs,
@@ -200,24 +238,38 @@ export class ModelServices {
    * @throws KamuiError CFG_003 when an MCP entry has no call
    */
   image(model: ResolvedModel): ImageProvider {
-    const jobOf =
-      model.entry.provider === 'comfyui'
-        ? comfyImageJob(model, this.gpu)
-        : mcpImageJob(model, this.context.pollIntervalMs)
-    return new RunnerImageProvider(model, this.runner, jobOf)
+    return new RunnerImageProvider(model, this.runner, this.imageJob(model))
+  }
+
+  /**
+   * The model job the image provider of `model` runs for an image job (the dry run plans
+   * these without running them).
+   *
+   * @throws KamuiError CFG_003 when an MCP entry has no call
+   */
+  imageJob(model: ResolvedModel): (job: ImageJob) => ModelJob {
+    return model.entry.provider === 'comfyui'
+      ? comfyImageJob(model, this.gpu)
+      : mcpImageJob(model, this.context.pollIntervalMs)
   }
 
   /**
    * The depth provider of a depth choice (`chooseDepthSource`): a given provider as it is, or
    * the MCP depth tool (the preview server's placeholder tool in the preview case) run by the
-   * job runner, polled every `context.pollIntervalMs` (default 100 ms for the preview, 2 s
-   * otherwise); a CPU model (`depth-anything-v2-small`) from the run's model cache.
+   * job runner, polled every `context.pollIntervalMs` when it is set (100 ms for the preview),
+   * otherwise on the runner's adaptive schedule (`poll-schedule.ts`); a CPU model (`depth-anything-v2-small`) from the run's model cache.
    */
   depth(choice: DepthChoice): DepthProvider {
     if (choice.kind === 'provider') return choice.provider
-    if (choice.kind === 'cpu') return new DepthAnythingProvider(this.cpuModels())
-    const pollIntervalMs = this.context.pollIntervalMs ?? (choice.tool.preview ? 100 : 2000)
-    return new McpDepthProvider(this.runner, this.mcp, choice.tool, { pollIntervalMs })
+    if (choice.kind === 'cpu')
+      return new DepthAnythingProvider(this.cpuModels(), this.cpuModel(DEPTH_ANYTHING_V2_SMALL))
+    const pollIntervalMs = this.context.pollIntervalMs ?? (choice.tool.preview ? 100 : undefined)
+    return new McpDepthProvider(
+      this.runner,
+      this.mcp,
+      choice.tool,
+      pollIntervalMs === undefined ? {} : { pollIntervalMs },
+    )
   }
 
   /**
@@ -228,6 +280,11 @@ export class ModelServices {
    */
   cpuModels(): CpuModelOptions {
     return cpuModelOptions(this.inputs.modelCacheDir, this.context)
+  }
+
+  /** The catalog entry of a CPU model: `builtin`, or the `cpuModelCatalog` entry of its key. */
+  cpuModel(builtin: CpuModel): CpuModel {
+    return this.inputs.cpuModelCatalog?.find((m) => m.key === builtin.key) ?? builtin
   }
 
   /**

@@ -7,3 +7,7 @@ import { setDefaultNetworkPolicy } from '../../src/core/http.js'
 // variable back explicitly.
 process.env['KAMUI_ALLOW_PRIVATE_NETWORK'] ??= 'true'
 setDefaultNetworkPolicy({ allowPrivate: true })
+
+// The job cache (issue 11) defaults to $RUNNER_TOOL_CACHE when a runner sets it: the tests and the
+// CLI processes they start keep no cache across tests unless a test gives cache-folder.
+delete process.env['RUNNER_TOOL_CACHE']

@@ -99,7 +99,8 @@ export class McpDepthProvider implements DepthProvider {
       generationMs: output.generationMs,
       downloadMs: fetched.downloadMs,
       gpuMemory: null,
-      attempts: 1,
+      attempts: output.journal === 'reused' ? 0 : 1,
+      ...(output.jobKey ? { jobKey: output.jobKey } : {}),
     }
   }
 

@@ -47,6 +47,8 @@ export interface DepthEstimate {
   gpuMemory: GpuMemory | null
   /** Model calls made (attempts); 0 for a given image or a heuristic. */
   attempts: number
+  /** The job key of the run journal, when a model job made it (the stage records its depth file under it). */
+  jobKey?: string
   /** Model, revision, time and memory of a model run on the CPU (`depth-anything-v2-small`). */
   cpuModel?: CpuModelRun
 }

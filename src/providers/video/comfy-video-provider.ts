@@ -78,6 +78,8 @@ export class ComfyVideoProvider implements VideoProvider {
       requestId: res.handle.id,
       generationMs: res.generationMs,
       downloadMs: res.downloadMs ?? 0,
+      ...(res.jobKey ? { jobKey: res.jobKey } : {}),
+      ...(res.journal ? { journal: res.journal } : {}),
       gpuMemory: res.gpuMemory,
     }
   }

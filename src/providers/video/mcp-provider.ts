@@ -122,6 +122,8 @@ export class McpVideoProvider implements VideoProvider {
       generationMs: output.generationMs,
       downloadMs: fetched.downloaded ? fetched.downloadMs : 0,
       gpuMemory: null,
+      ...(output.jobKey ? { jobKey: output.jobKey } : {}),
+      ...(output.journal ? { journal: output.journal } : {}),
     }
   }
 }

@@ -56,6 +56,10 @@ export interface ClipMedia {
   downloadMs: number
   /** GPU memory of a self-hosted run, or null. */
   gpuMemory: GpuMemory | null
+  /** The job key of the run journal, when the run keeps one (the stage records the clip file under it). */
+  jobKey?: string
+  /** How the journal served the job: reused (no model call), resumed (stored handle) or new. */
+  journal?: 'reused' | 'resumed' | 'new'
 }
 
 /**

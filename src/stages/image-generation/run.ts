@@ -13,7 +13,10 @@ import type { ShardManifest } from '../../contracts/shard-manifest.js'
 import type { ShardRun } from '../../runner/shard-plan.js'
 import type { JournalCounts } from '../../runner/journal.js'
 import { ModelServices } from '../../runner/services.js'
+import { resolveCacheFolder } from '../../runner/job-cache.js'
 import { finishStage, startStage, type StageStart } from '../stage-tail.js'
+import type { CostSummary } from '../../contracts/cost.js'
+import { planImageJobs } from './dry-run.js'
 import { imageOutcome, noImageError } from './build-report.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import { planImages, type PlannedImage } from './plan.js'
@@ -111,19 +114,35 @@ export async function runImageGeneration(
   const services = await ModelServices.open(
     inputs,
     context,
-    inputs.legacyV1 ? {} : { journal: { folder, resume: inputs.resume } },
+    inputs.legacyV1
+      ? {}
+      : {
+          journal: { folder, resume: inputs.resume },
+          budget: { maxCostUsd: inputs.budget.maxCostUsd },
+          cache: {
+            folder: resolveCacheFolder(inputs.cache.cacheFolder, context.workspace, context.env),
+            ttlMs: inputs.cache.cacheTtlMs,
+          },
+        },
   )
   let setup: ImageRunSetup
   let slots: Slot[]
+  let estimatedUsd: number | null = null
   try {
     setup = await setUpRun(inputs, context, services, sharded.manifest)
+    // The dry run's estimate of the same jobs, before any is submitted (issue 11).
+    if (!inputs.legacyV1)
+      estimatedUsd = (
+        await planImageJobs(setup.inputs, setup.models, setup.plan, services, context)
+      ).totals.estimated_usd
     slots = await generate(setup, folder, { ...context, run: start.run }, services)
   } finally {
     await services.close()
   }
   const jobs = services.journal?.counts
   setup.notices.push(...(services.journal?.notices ?? []))
-  return finishRun(setup, slots, { folder, start, startedAt, context, jobs })
+  const cost = inputs.legacyV1 ? undefined : services.budget.summary(estimatedUsd)
+  return finishRun(setup, slots, { folder, start, startedAt, context, jobs, cost })
 }
 
 /**
@@ -253,6 +272,8 @@ interface RunEnd {
   context: StageContext
   /** The run journal's job counts, when the run kept one. */
   jobs?: JournalCounts | undefined
+  /** Estimated against actual cost (issue 11; v2 only). */
+  cost?: CostSummary | undefined
 }
 
 /**
@@ -281,6 +302,7 @@ async function finishRun(
     startedAt: end.startedAt,
     cancelled,
     jobs: end.jobs,
+    cost: end.cost,
   })
   const { report, generated, failures, primary, primaryIndex, warnings } = outcome
   const written = await finishStage({

@@ -4,6 +4,8 @@ import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
 import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { RESUME_INPUT } from '../../contracts/resume-input.js'
+import { BUDGET_INPUTS } from '../../contracts/budget-inputs.js'
+import { CACHE_INPUTS } from '../../contracts/cache-inputs.js'
 import { SHARD_INPUTS } from '../../contracts/shard-manifest.js'
 
 /** The five inputs of the legacy `image-generation` module (SPEC §4), names unchanged. */
@@ -133,6 +135,7 @@ const V2_EXTRA: readonly InputSpec[] = [
       'and in the run journal (a resumed run of the same request reuses it).',
   },
   RESUME_INPUT,
+  ...CACHE_INPUTS,
   ...SHARD_INPUTS,
 ]
 
@@ -147,6 +150,7 @@ export const IMAGE_GENERATION_V2_INPUTS: readonly InputSpec[] = [
   ...COMFYUI_INPUT,
   ...REGISTRY_INPUT,
   PROVENANCE_INPUT,
+  ...BUDGET_INPUTS,
   ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]

@@ -4,6 +4,9 @@ import { COLOR_MODES, type ColorMode } from '../../media/pointcloud/color-mode.j
 import { PLY_FORMATS, type PlyFormat } from '../../media/pointcloud/ply.js'
 import { optionalInput, parseEnumInput, parseNumberInput } from '../../core/parse-input.js'
 import { parseProvenanceInput } from '../../contracts/provenance.js'
+import { parseResumeInput, type ResumeInput } from '../../contracts/resume-input.js'
+import { parseMaxCost } from '../../contracts/budget-inputs.js'
+import { parseCacheInputs, type CacheInputs } from '../../contracts/cache-inputs.js'
 import { POINTCLOUD_GENERATION_INPUTS } from './spec.js'
 
 /** Typed inputs of the point-cloud stage. */
@@ -20,6 +23,12 @@ export interface PointcloudInputs {
   plyFormat: PlyFormat
   /** Deadline of the depth estimation, ms. */
   depthTimeoutMs: number
+  /** How the folder's run journal is used (input `resume`, issue 11; absent: auto). */
+  resume?: ResumeInput
+  /** `max-cost-usd` (issue 11): the run's budget in US dollars; undefined: no cap. */
+  maxCostUsd?: number | undefined
+  /** The job cache (`cache-folder`, `cache-ttl-hours`); absent: the default folder and TTL. */
+  cache?: CacheInputs
   /** `embed-provenance`: embed provenance in the depth PNGs and the PLY header (absent: true). */
   embedProvenance?: boolean
   /** ComfyUI server URLs (comma list) for `depth-model: comfyui:<template>`; undefined: the default. */
@@ -51,6 +60,9 @@ export function parsePointcloudInputs(raw: RawInputs): PointcloudInputs {
     maxPoints: parseNumberInput(r, 'max-points', 1, 10_000_000, true),
     plyFormat: parseEnumInput(r, 'ply-format', PLY_FORMATS),
     depthTimeoutMs: parseNumberInput(r, 'depth-timeout', 1, 86_400, false) * 1000,
+    resume: parseResumeInput(r),
+    maxCostUsd: parseMaxCost(r),
+    cache: parseCacheInputs(r),
     embedProvenance: parseProvenanceInput(r),
     comfyuiUrl: optionalInput(r, 'comfyui-url'),
     modelCacheDir: optionalInput(r, 'model-cache-dir'),

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { deadlineSignal } from '../../core/abort.js'
 import { writeFileAtomic } from '../../core/atomic-write.js'
@@ -19,7 +20,8 @@ import {
 import { chooseDepthSource, describeDepthChoice } from '../../providers/depth/choose.js'
 import type { DepthEstimate, DepthProvider } from '../../providers/depth/provider.js'
 import { encodeRgbPng } from '../../media/preview/png.js'
-import { ModelServices } from '../../runner/services.js'
+import { ModelServices, type ModelServicesOptions } from '../../runner/services.js'
+import { resolveCacheFolder } from '../../runner/job-cache.js'
 import { finishStage, startStage } from '../stage-tail.js'
 import { POINTCLOUD_FILES } from './files.js'
 import type { PointcloudInputs } from './inputs.js'
@@ -70,10 +72,15 @@ export async function runPointcloudGeneration(
   const folder = resolveInWorkspace(context.workspace, inputs.outputFolder, 'output-folder')
   const imageFile = resolveInWorkspace(context.workspace, inputs.inputImagePath, 'input-image-path')
   const depthImage = givenDepthImage(inputs, context)
-  const services = await ModelServices.open({ ...inputs, modelRegistry: undefined }, context)
+  const services = await ModelServices.open(
+    { ...inputs, modelRegistry: undefined },
+    context,
+    durableOptions(inputs, folder, context),
+  )
   let estimate: DepthEstimate
   let image: Awaited<ReturnType<typeof loadRgbImage>>
   let start: Awaited<ReturnType<typeof startStage>>
+  let written: Awaited<ReturnType<typeof writeCloud>>
   try {
     const choice = chooseDepthSource({
       depthModel: inputs.depthModel,
@@ -88,10 +95,18 @@ export async function runPointcloudGeneration(
       `Estimating depth for ${inputs.inputImagePath} (${width}x${height}) with ${describeDepthChoice(choice)}.`,
     )
     estimate = await estimateDepth(services.depth(choice), image, inputs, context)
+    written = await writeCloud(image, estimate, folder, inputs, logger)
+    // The depth map as written is the job's output: a re-run reuses it, the job cache keeps it.
+    if (estimate.jobKey && services.journal)
+      await services.journal.recordOutput(
+        estimate.jobKey,
+        POINTCLOUD_FILES.depthGray,
+        await readFile(written.files.depthGray),
+      )
   } finally {
     await services.close()
   }
-  const { depth, cloud, files } = await writeCloud(image, estimate, folder, inputs, logger)
+  const { depth, cloud, files } = written
   await finishStage({
     folder,
     logger,
@@ -111,6 +126,23 @@ export async function runPointcloudGeneration(
       }),
   })
   return { folder, files, cloud, depth, estimate }
+}
+
+/** The run journal (`resume`) and the job cache of the stage's model services (issue 11). */
+function durableOptions(
+  inputs: PointcloudInputs,
+  folder: string,
+  context: StageContext,
+): ModelServicesOptions {
+  const cache = inputs.cache ?? { cacheFolder: '', cacheTtlMs: 168 * 3_600_000 }
+  return {
+    journal: { folder, resume: inputs.resume ?? 'auto' },
+    budget: { maxCostUsd: inputs.maxCostUsd },
+    cache: {
+      folder: resolveCacheFolder(cache.cacheFolder, context.workspace, context.env),
+      ttlMs: cache.cacheTtlMs,
+    },
+  }
 }
 
 /** The `depth-image` input, checked, or undefined. */

@@ -1,8 +1,11 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { DEFAULT_COMFYUI_URL } from '../../providers/comfyui/urls.js'
 import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
+import { MAX_COST_INPUT } from '../../contracts/budget-inputs.js'
 import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
+import { RESUME_INPUT } from '../../contracts/resume-input.js'
+import { CACHE_INPUTS } from '../../contracts/cache-inputs.js'
 import { MODEL_CACHE_DIR_INPUT } from '../../models/cpu/options.js'
 
 /** The inputs of the legacy `pointcloud-generation` module (SPEC §4), names and defaults unchanged. */
@@ -91,7 +94,10 @@ const NEW_INPUTS: readonly InputSpec[] = [
 export const POINTCLOUD_GENERATION_INPUTS: readonly InputSpec[] = [
   ...LEGACY_INPUTS,
   ...NEW_INPUTS,
+  RESUME_INPUT,
+  ...CACHE_INPUTS,
   PROVENANCE_INPUT,
+  MAX_COST_INPUT,
   ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]

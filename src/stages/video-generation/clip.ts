@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { deadlineSignal } from '../../core/abort.js'
 import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import { QueuedJobError, type GenerationQueue } from '../../runner/generation-queue.js'
 import type { FfmpegTools } from '../../media/video/ffmpeg.js'
+import type { RunJournal } from '../../runner/journal.js'
 import type { ClipFrame, VideoProvider } from '../../providers/video/provider.js'
 import type { AspectRatio } from '../../media/video/size.js'
 import { storeClip, type StoredClip } from '../../media/video/store-clip.js'
@@ -25,6 +27,8 @@ export interface MakeClipContext {
   /** Cancellation of the run. */
   signal: AbortSignal | undefined
   logger: Logger
+  /** The folder's run journal (issue 11), when the run keeps one. */
+  journal?: RunJournal | undefined
 }
 
 /**
@@ -69,6 +73,13 @@ export async function makeClip(
       logger: ctx.logger,
       what,
     })
+    // The clip as stored is the job's output: a re-run reuses it, the job cache keeps it.
+    if (media.jobKey && ctx.journal)
+      await ctx.journal.recordOutput(
+        media.jobKey,
+        file,
+        await readFile(path.join(ctx.folder, file)),
+      )
     const probe = stored.probe
     ctx.logger.info(
       `${what}: ${file}` +

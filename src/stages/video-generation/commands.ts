@@ -9,6 +9,7 @@ import type { VideoGenerationDeps } from './models.js'
 import { runVideoGeneration, type VideoGenerationResult } from './run.js'
 import { VIDEO_GENERATION_INPUTS, VIDEO_GENERATION_OUTPUTS } from './spec.js'
 import { outputUrl } from '../../core/url.js'
+import { jobCountsSentence } from '../../runner/journal.js'
 
 /**
  * The action outputs of a finished run. Paths are relative to the workspace with forward
@@ -54,6 +55,8 @@ export function videoSummaryMarkdown(result: VideoGenerationResult, workspace: s
         '.',
     )
   }
+  const jobs = result.report.summary.jobs
+  if (jobs) lines.push('', jobCountsSentence(jobs))
   for (const notice of result.report.notices) lines.push('', `> ${notice}`)
   return lines.join('\n')
 }

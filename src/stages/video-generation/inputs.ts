@@ -4,6 +4,9 @@ import { parseAspectRatio, type AspectRatio } from '../../media/video/size.js'
 import { MAX_PREVIEW_FPS, MAX_PREVIEW_SECONDS } from '../../media/video/preview-clip.js'
 import { optionalInput, parseBooleanInput, parseNumberInput } from '../../core/parse-input.js'
 import type { KeyframeSegmentHandoff } from '../../contracts/keyframes-handoff.js'
+import { parseResumeInput, type ResumeInput } from '../../contracts/resume-input.js'
+import { parseMaxCost } from '../../contracts/budget-inputs.js'
+import { parseCacheInputs, type CacheInputs } from '../../contracts/cache-inputs.js'
 import { parseProvenanceInput } from '../../contracts/provenance.js'
 import { VIDEO_GENERATION_INPUTS } from './spec.js'
 
@@ -42,6 +45,12 @@ export interface VideoGenerationInputs {
   comfyuiUrl: string | undefined
   /** `embed-provenance`: embed provenance in the final MP4 (absent: true). */
   embedProvenance?: boolean
+  /** How the folder's run journal is used (input `resume`, issue 11). */
+  resume: ResumeInput
+  /** `max-cost-usd` (issue 11): the run's budget in US dollars; undefined: no cap. */
+  maxCostUsd?: number | undefined
+  /** The job cache (`cache-folder`, `cache-ttl-hours`). */
+  cache: CacheInputs
   /**
    * Keyframes still being made (set by the pipeline, never parsed from an input): one promise
    * per segment of `keyframes`, resolving to the segment as keyframes.json will hold it (frame
@@ -96,5 +105,8 @@ export function parseVideoInputs(raw: RawInputs): VideoGenerationInputs {
     allowBundledFfmpeg: parseBooleanInput(r, 'allow-bundled-ffmpeg'),
     comfyuiUrl: optionalInput(r, 'comfyui-url'),
     embedProvenance: parseProvenanceInput(r),
+    resume: parseResumeInput(r),
+    maxCostUsd: parseMaxCost(r),
+    cache: parseCacheInputs(r),
   }
 }

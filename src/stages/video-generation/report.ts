@@ -1,4 +1,6 @@
 import type { FfmpegInfo } from '../../media/video/ffmpeg.js'
+import type { CostSummary } from '../../contracts/cost.js'
+
 /** A frame a clip was made from, as recorded. */
 export interface FrameRecord {
   /** The input it came from (`google-image-url`, `input-image-path`, `keyframes segment 2 firstFrame.path`). */
@@ -106,8 +108,25 @@ export interface VideoReport {
   ffmpeg: FfmpegInfo | null
   clips: ClipRecord[]
   final: FinalRecord | null
-  summary: { clips_made: number; clips_failed: number; total_ms: number; cancelled: boolean }
+  summary: {
+    clips_made: number
+    clips_failed: number
+    total_ms: number
+    cancelled: boolean
+    /**
+     * Clip jobs by how the run journal and the job cache served them (issue 11): `reused` (a
+     * clip file of an earlier run or a cache entry, no model call), `resumed` (followed by
+     * the stored request id, no new submit), `new` (submitted in this run), `resubmitted`
+     * (of `new`: a stored handle that could not be followed).
+     */
+    jobs?: { reused: number; resumed: number; new: number; resubmitted: number }
+  }
   warnings: { code: string; message: string }[]
+  /**
+   * Cost of the clip jobs at registry prices and the budget (issue 11, `max-cost-usd`):
+   * `CostSummary` of `src/contracts/cost.ts` (`estimated_usd` null: no dry run for video yet).
+   */
+  cost?: CostSummary
 }
 
 /** Where the report goes, relative to the folder. */

@@ -5,6 +5,9 @@ import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
 import type { GenerationQueue } from '../../runner/generation-queue.js'
 import { ModelServices } from '../../runner/services.js'
+import type { CostSummary } from '../../contracts/cost.js'
+import { resolveCacheFolder } from '../../runner/job-cache.js'
+import type { JournalCounts, RunJournal } from '../../runner/journal.js'
 import { finishStage, startStage, type StageInput, type StageStart } from '../stage-tail.js'
 import { concatenateClips } from '../../media/video/concat.js'
 import { prepareFfmpeg, type FfmpegInfo, type FfmpegTools } from '../../media/video/ffmpeg.js'
@@ -90,12 +93,27 @@ export async function runVideoGeneration(
       ...(ffmpeg ? { previewEnv: { FFMPEG_PATH: ffmpeg.tools.ffmpeg } } : {}),
     },
     context,
+    {
+      journal: { folder, resume: inputs.resume },
+      budget: { maxCostUsd: inputs.maxCostUsd },
+      cache: {
+        folder: resolveCacheFolder(inputs.cache.cacheFolder, context.workspace, context.env),
+        ttlMs: inputs.cache.cacheTtlMs,
+      },
+    },
   )
   try {
     const start = await startStage(context, stageInput(inputs, context.workspace, folder))
     const setup = await prepareClips(inputs, context, folder, services, deps, ffmpeg !== undefined)
     const clips = await generateClips(setup, inputs, context, folder, ffmpeg?.tools)
-    return await finishVideo({ ...setup, clips, ffmpeg, start, startedAt, folder }, inputs, context)
+    const { journal } = services
+    setup.notices.push(...(journal?.notices ?? []))
+    const jobs = journal ? { ...journal.counts } : undefined
+    return await finishVideo(
+      { ...setup, clips, ffmpeg, start, startedAt, folder, jobs, cost: services.budget.summary() },
+      inputs,
+      context,
+    )
   } finally {
     await services.close()
   }
@@ -116,6 +134,8 @@ interface ClipSetup {
   frames: ClipFrames[]
   notices: string[]
   queue: GenerationQueue
+  /** The folder's run journal: each stored clip is recorded as its job's output. */
+  journal: RunJournal | undefined
 }
 
 /**
@@ -174,7 +194,8 @@ async function prepareClips(
     logger.warn(`${provider.label} does not take a last frame; the clips will not end on it.`)
   }
   const queue = services.queue(inputs.maxParallel)
-  return { provider, priceUsd: choice.priceUsd, plans, frames, notices, queue }
+  const { journal } = services
+  return { provider, priceUsd: choice.priceUsd, plans, frames, notices, queue, journal }
 }
 
 /** Throws the VID_001 of a missing ffmpeg that is required (the preview renders with it). */
@@ -205,6 +226,7 @@ async function generateClips(
     timeoutMs: inputs.videoTimeoutMs,
     signal: context.signal,
     logger: context.logger,
+    journal: setup.journal,
   }
   const clips = await Promise.all(
     plans.map((plan, i) =>
@@ -232,6 +254,10 @@ interface MadeClips extends ClipSetup {
   start: StageStart
   startedAt: number
   folder: string
+  /** The run journal's job counts (reused, resumed, new, resubmitted). */
+  jobs: JournalCounts | undefined
+  /** Cost of the clip jobs and the budget (issue 11). */
+  cost?: CostSummary | undefined
 }
 
 /**
@@ -291,7 +317,14 @@ async function finishVideo(
       `The run was cancelled; ${made.length} clip(s) made before that were kept in ${folder}.`,
     )
   }
-  const firstFailure = failed[0]?.error
+  // Clips max-cost-usd refused (COST_001) do not fail a run that made others (issue 11).
+  const firstFailure = (
+    failed.find((c) => c.error?.code !== 'COST_001') ?? (made.length === 0 ? failed[0] : undefined)
+  )?.error
+  if (failed.length > 0 && !firstFailure)
+    context.logger.warn(
+      `COST_001: max-cost-usd reached: ${failed.length} clip(s) not submitted, ${made.length} kept.`,
+    )
   if (firstFailure) {
     const others =
       failed.length > 1 ? ` (${failed.length} clips failed; see ${VIDEO_REPORT_FILE})` : ''
@@ -338,8 +371,10 @@ function videoReport(
       clips_failed: clips.filter((c) => c.status === 'failed').length,
       total_ms: Math.round(performance.now() - m.startedAt),
       cancelled: outcome.cancelled,
+      ...(m.jobs ? { jobs: m.jobs } : {}),
     },
     warnings: outcome.warnings,
+    ...(m.cost ? { cost: m.cost } : {}),
   }
 }
 

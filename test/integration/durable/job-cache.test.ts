@@ -70,7 +70,7 @@ describe('job cache (issue 11 §4)', () => {
     expect(resolveCacheFolder('', '/ws', { RUNNER_TOOL_CACHE: '/opt/hostedtoolcache' })).toBe(
       path.join('/opt/hostedtoolcache', 'kamui-media-actions', 'jobs'),
     )
-    expect(resolveCacheFolder('', '/ws', {})).toBe(path.join('/ws', '.kamui-cache', 'jobs'))
+    expect(resolveCacheFolder('', '/ws', {})).toBeNull()
     expect(resolveCacheFolder('c', '/ws', { RUNNER_TOOL_CACHE: '/t' })).toBe(path.join('/ws', 'c'))
   })
 })
