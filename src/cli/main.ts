@@ -17,6 +17,7 @@ import { publishStageResults } from '../output/publish/index.js'
 import { readGitCommit, runInfoFromEnv } from '../output/telemetry/run-info.js'
 import { runVerifyTelemetry } from '../output/telemetry/verify-command.js'
 import { stderrLogger } from './logger.js'
+import { registerLedgerCommands } from './ledger-commands.js'
 
 interface GlobalFlags {
   json?: boolean
@@ -65,6 +66,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (folder: string) => {
       exitCode = await runVerifyTelemetry(folder, (line) => process.stdout.write(`${line}\n`))
     })
+  registerLedgerCommands(program, (code) => {
+    exitCode = code
+  })
   try {
     await program.parseAsync(argv)
   } catch (error) {

@@ -24,8 +24,10 @@ import { findJournals } from './walk.js'
  *   makes the sum unknown (`usd: null`) while `knownUsd` keeps what is known — never 0 for
  *   unknown;
  * - **savings**: jobs resumed with a stored handle (`submitted` with `resumed: true`: no second
- *   submit) and jobs reused from the journal or the cache (`reused` lines when the journal
- *   holds them), each with the cost of the jobs they stood in for when known.
+ *   submit; their cost counts, it was paid once) and jobs answered without a model call
+ *   (`reused` lines: from the folder's journal or from the job cache); what the latter saved is
+ *   the price and generation time journalled for the same job key where it was made, in any
+ *   journal read (unknown price when none says).
  */
 
 /** A sum of US-dollar prices where some may be unknown. */
@@ -73,6 +75,11 @@ export interface SavingsStats {
   cacheHits: number
   /** Cost of the reused jobs when they were first made, where the journals say. */
   reusedCost: CostFigure
+  /**
+   * Model time the reused jobs took where they were made (their `generation_ms` in any journal
+   * read; a job made outside the folder counts 0), ms.
+   */
+  savedMs: number
 }
 
 /** The ledger of every journal under a folder. */
@@ -126,7 +133,12 @@ class Tally {
   readonly resumedCost = new CostTally()
   reusedJobs = 0
   cacheHits = 0
-  readonly reusedCost = new CostTally()
+  /** Keys answered without a model call, priced after every journal is read. */
+  readonly reusedKeys: string[] = []
+  /** Price of each job key where it was made (not a cache hit), over every journal. */
+  readonly priceOfKey = new Map<string, number | null>()
+  /** Generation time of each job key where it was made (submitted in that run), ms. */
+  readonly timeOfKey = new Map<string, number>()
 
   model(name: string, placement: Placement | undefined): ModelTally {
     let m = this.models.get(name)
@@ -198,7 +210,6 @@ export async function collectRunStats(root: string): Promise<RunStats> {
 /** Adds the lines of one journal. Job facts are per journal: keys repeat across folders. */
 function addJournal(tally: Tally, lines: readonly JournalLine[]): void {
   const jobs = new Map<string, JobFacts>()
-  const costs = new Map<string, number | null>()
   const facts = (key: string): JobFacts => {
     let f = jobs.get(key)
     if (!f) {
@@ -214,16 +225,11 @@ function addJournal(tally: Tally, lines: readonly JournalLine[]): void {
       continue
     }
     const job = facts(line.key)
-    addLine(tally, line, job, costs)
+    addLine(tally, line, job)
   }
 }
 
-function addLine(
-  tally: Tally,
-  line: Exclude<JournalLine, { event: 'run' }>,
-  job: JobFacts,
-  costs: Map<string, number | null>,
-): void {
+function addLine(tally: Tally, line: Exclude<JournalLine, { event: 'run' }>, job: JobFacts): void {
   switch (line.event) {
     case 'planned':
       job.model = modelOf(line.label)
@@ -237,14 +243,9 @@ function addLine(
       job.resumed = line.resumed
       if (line.resumed) tally.resumedJobs++
       return
-    case 'completed': {
-      const model = tally.model(job.model, job.placement)
-      model.completed++
-      tally.completed++
-      tally.placement[job.placement ?? 'hosted']++
-      if (!job.resumed) model.times.push(line.generation_ms)
-      return
-    }
+    case 'completed':
+      if (!job.resumed) tally.timeOfKey.set(line.key, line.generation_ms)
+      return completedLine(tally, job, line.generation_ms)
     case 'failed':
       tally.model(job.model, job.placement).failed++
       tally.failed++
@@ -253,25 +254,25 @@ function addLine(
     case 'cost':
       tally.model(job.model, job.placement).cost.add(line.usd)
       tally.cost.add(line.usd)
-      costs.set(line.key, line.usd)
+      tally.priceOfKey.set(line.key, line.usd)
       if (job.resumed) tally.resumedCost.add(line.usd)
       return
+    case 'reused':
+      tally.reusedJobs++
+      tally.reusedKeys.push(line.key)
+      if (line.source === 'cache') tally.cacheHits++
+      return
     default:
-      addOther(tally, line, costs)
+      return
   }
 }
 
-/** Lines that count no generation: `output`, and `reused` where the contract has it. */
-function addOther(
-  tally: Tally,
-  line: { event: string; key: string; source?: unknown },
-  costs: Map<string, number | null>,
-): void {
-  if (line.event !== 'reused') return
-  tally.reusedJobs++
-  if (line.source === 'cache') tally.cacheHits++
-  if (costs.has(line.key)) tally.reusedCost.add(costs.get(line.key) ?? null)
-  else tally.reusedCost.add(null)
+function completedLine(tally: Tally, job: JobFacts, generationMs: number): void {
+  const model = tally.model(job.model, job.placement)
+  model.completed++
+  tally.completed++
+  tally.placement[job.placement ?? 'hosted']++
+  if (!job.resumed) model.times.push(generationMs)
 }
 
 function toStats(tally: Tally, journals: string[], warnings: string[]): RunStats {
@@ -296,10 +297,18 @@ function toStats(tally: Tally, journals: string[], warnings: string[]): RunStats
       resumedCost: tally.resumedCost.figure(),
       reusedJobs: tally.reusedJobs,
       cacheHits: tally.cacheHits,
-      reusedCost: tally.reusedCost.figure(),
+      reusedCost: reusedCost(tally),
+      savedMs: tally.reusedKeys.reduce((sum, key) => sum + (tally.timeOfKey.get(key) ?? 0), 0),
     },
     warnings,
   }
+}
+
+/** What the reused jobs cost where they were made (unknown when no journal read says). */
+function reusedCost(tally: Tally): CostFigure {
+  const cost = new CostTally()
+  for (const key of tally.reusedKeys) cost.add(tally.priceOfKey.get(key) ?? null)
+  return cost.figure()
 }
 
 function modelStats(m: ModelTally): ModelStats {
