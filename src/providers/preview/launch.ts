@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { PreviewTaskRevision } from './tasks.js'
 
 /** How to start the preview server as a child process speaking MCP over stdio. */
 export interface PreviewServerLaunch {
@@ -20,17 +21,26 @@ export interface PreviewServerLaunch {
  *   `node --import <absolute URL of tsx's loader> <absolute path of src/providers/preview/main.ts>`, so
  *   the child starts whatever its working directory is.
  *
+ * With `options.tasks` the arguments end with `--tasks <revision>` (tasks mode, see `main.ts`).
+ *
  * Paths come from `import.meta.url` (kept as the bundle's own URL by ncc), not from the
  * working directory.
  */
-export function previewServerLaunch(): PreviewServerLaunch {
+export function previewServerLaunch(options: PreviewLaunchOptions = {}): PreviewServerLaunch {
   const here = path.dirname(fileURLToPath(import.meta.url))
   const bundled = path.resolve(here, '..', 'preview-server', 'index.js')
-  if (existsSync(bundled)) return { command: process.execPath, args: [bundled] }
+  const extra = options.tasks ? ['--tasks', options.tasks] : []
+  if (existsSync(bundled)) return { command: process.execPath, args: [bundled, ...extra] }
   return {
     command: process.execPath,
-    args: ['--import', resolveLoader('tsx'), path.join(here, 'main.ts')],
+    args: ['--import', resolveLoader('tsx'), path.join(here, 'main.ts'), ...extra],
   }
+}
+
+/** Options of {@link previewServerLaunch}. */
+export interface PreviewLaunchOptions {
+  /** Start the server in MCP tasks mode (`--tasks <revision>`; see `tasks.ts`). */
+  tasks?: PreviewTaskRevision
 }
 
 /**

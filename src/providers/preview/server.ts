@@ -6,6 +6,13 @@ import { PreviewJobStore } from './jobs.js'
 import { renderPreviewImage } from '../../media/preview/render.js'
 import { previewImageResult, type RenderedPreview } from './result.js'
 import { SerialQueue } from './serial-queue.js'
+import {
+  previewTaskCapabilities,
+  registerPreviewTool,
+  resolvePreviewTasks,
+  type PreviewTaskOptions,
+  type TaskStatusReporter,
+} from './tasks.js'
 import { registerPreviewDepthTools } from './tools/depth.js'
 import { registerPreviewKeyframeTools } from './tools/keyframes.js'
 import { registerPreviewVideoTools } from './tools/video.js'
@@ -32,6 +39,12 @@ export interface PreviewServerOptions {
   latencyMs?: number
   /** Environment the video tools find ffmpeg in (see `registerPreviewVideoTools`); default empty. */
   env?: Record<string, string | undefined>
+  /**
+   * Tasks mode (MCP 2025-11-25, see `tasks.ts`): the image, video and depth tools declare
+   * `taskSupport: "optional"` and a submit tool called as a task returns the finished result.
+   * Default: off (plain tools, the submit / status / result triples).
+   */
+  tasks?: PreviewTaskOptions
 }
 
 /**
@@ -45,15 +58,22 @@ export interface PreviewServerOptions {
  * - `preview_image_result` (`request_id`): the same result as the synchronous tool once
  *   completed; an `isError` result while not finished, after a failure, or for an unknown id.
  *
+ * In tasks mode (`options.tasks`) these tools, the video tools and the depth tool declare MCP
+ * task support (see `tasks.ts`): `preview_image_submit` called as a task answers with the
+ * finished image through `tasks/result`, and called plainly it returns the finished image too
+ * (the SDK's automatic polling); the status and result tools stay registered.
+ *
  * Renders run one at a time (see {@link SerialQueue}). Everything produced is labelled as
  * preview output: a visible `PREVIEW` stamp and `"preview": true` in the JSON.
  */
 export function createPreviewServer(options: PreviewServerOptions = {}): McpServer {
+  const tasks = resolvePreviewTasks(options.tasks)
   const server = new McpServer(
     { name: PREVIEW_SERVER_NAME, version: PREVIEW_SERVER_VERSION },
     {
       instructions:
         'Offline preview images for kamui. Outputs are labelled previews, not model output.',
+      ...(tasks ? { capabilities: previewTaskCapabilities(), taskStore: tasks.store } : {}),
     },
   )
   const queue = new SerialQueue()
@@ -70,33 +90,52 @@ export function createPreviewServer(options: PreviewServerOptions = {}): McpServ
       standInFor,
     }))
   }
+  const renderResult = async (
+    args: PreviewImageArgs,
+    status: TaskStatusReporter,
+  ): Promise<CallToolResult> => {
+    await status('rendering')
+    return previewImageResult(await render(args))
+  }
 
-  server.registerTool(
-    PREVIEW_TOOLS.generate,
-    {
-      title: 'Preview image (synchronous)',
-      description:
-        'Renders a deterministic, prompt-seeded PREVIEW picture offline (no model) and returns ' +
-        'it as an embedded PNG resource plus JSON metadata.',
-      inputSchema: previewImageArgsShape,
-    },
-    async (args): Promise<CallToolResult> => previewImageResult(await render(args)),
-  )
+  registerPreviewTool(server, tasks, {
+    name: PREVIEW_TOOLS.generate,
+    title: 'Preview image (synchronous)',
+    description:
+      'Renders a deterministic, prompt-seeded PREVIEW picture offline (no model) and returns ' +
+      'it as an embedded PNG resource plus JSON metadata.',
+    inputSchema: previewImageArgsShape,
+    run: renderResult,
+  })
 
-  server.registerTool(
-    PREVIEW_TOOLS.submit,
-    {
+  if (tasks) {
+    registerPreviewTool(server, tasks, {
+      name: PREVIEW_TOOLS.submit,
       title: 'Preview image: submit',
       description:
-        'Queues a PREVIEW render (same arguments as preview_generate_image). Returns JSON ' +
-        '{"request_id", "status": "queued"}; poll preview_image_status, then preview_image_result.',
+        'Runs a PREVIEW render as an MCP task (same arguments as preview_generate_image): ' +
+        'the task stays queued for the simulated latency; tasks/result returns the finished ' +
+        'preview (embedded PNG resource plus JSON metadata).',
       inputSchema: previewImageArgsShape,
-    },
-    (args): CallToolResult => {
-      const id = jobs.submit(() => render(args))
-      return jsonText({ request_id: id, status: 'queued' })
-    },
-  )
+      latencyMs: options.latencyMs ?? 0,
+      run: renderResult,
+    })
+  } else {
+    server.registerTool(
+      PREVIEW_TOOLS.submit,
+      {
+        title: 'Preview image: submit',
+        description:
+          'Queues a PREVIEW render (same arguments as preview_generate_image). Returns JSON ' +
+          '{"request_id", "status": "queued"}; poll preview_image_status, then preview_image_result.',
+        inputSchema: previewImageArgsShape,
+      },
+      (args): CallToolResult => {
+        const id = jobs.submit(() => render(args))
+        return jsonText({ request_id: id, status: 'queued' })
+      },
+    )
+  }
 
   registerStatusAndResultTools(server, {
     status: PREVIEW_TOOLS.status,
@@ -107,8 +146,8 @@ export function createPreviewServer(options: PreviewServerOptions = {}): McpServ
     toResult: previewImageResult,
   })
 
-  registerPreviewVideoTools(server, options)
-  registerPreviewDepthTools(server, options)
+  registerPreviewVideoTools(server, { ...options, tasks })
+  registerPreviewDepthTools(server, { tasks })
   registerPreviewKeyframeTools(server, options)
   return server
 }

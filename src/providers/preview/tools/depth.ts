@@ -11,6 +11,7 @@ import { luma709 } from '../../../media/pointcloud/luma.js'
 import type { RgbImage } from '../../../media/raster/rgb-image.js'
 import { decodePngRgb } from '../../../media/video/png-rgb.js'
 import { toolError } from '../result.js'
+import { registerPreviewTool, type PreviewTasks } from '../tasks.js'
 
 /** Weight of the vertical gradient in the placeholder depth (the rest is brightness). */
 export const PREVIEW_DEPTH_GRADIENT_WEIGHT = 0.6
@@ -21,6 +22,8 @@ export const PREVIEW_DEPTH_GRADIENT_WEIGHT = 0.6
  */
 export interface PreviewDepthToolOptions {
   latencyMs?: number
+  /** Tasks mode: the tool declares MCP task support (see `../tasks.ts`). */
+  tasks?: PreviewTasks | undefined
 }
 
 /**
@@ -55,25 +58,25 @@ export function previewDepth(image: RgbImage): DepthMap {
  * Registers `preview_estimate_depth` on the preview server: argument `image_url` (an http(s) or
  * `data:` URL of a PNG); result: an embedded 16-bit grey PNG of the same size
  * (`preview://depth/<hash>.png`, white = near) computed by {@link previewDepth}, and a text item
- * with JSON `{ preview: true, notice, url, method, width, height, near: "white" }`.
+ * with JSON `{ preview: true, notice, url, method, width, height, near: "white" }`. In tasks
+ * mode (`options.tasks`) the tool declares MCP task support (see `../tasks.ts`).
  */
 export function registerPreviewDepthTools(
   server: McpServer,
-  _options: PreviewDepthToolOptions = {},
+  options: PreviewDepthToolOptions = {},
 ): void {
-  server.registerTool(
-    PREVIEW_DEPTH_TOOL,
-    {
-      title: 'Preview depth map (placeholder)',
-      description:
-        'Returns a PREVIEW placeholder depth map for a PNG (a vertical gradient blended with brightness, ' +
-        'white = near, 16-bit grey PNG). Not a depth model.',
-      inputSchema: {
-        image_url: z.string().min(1).describe('The image: http(s) or data: URL of a PNG.'),
-      },
+  registerPreviewTool(server, options.tasks, {
+    name: PREVIEW_DEPTH_TOOL,
+    title: 'Preview depth map (placeholder)',
+    description:
+      'Returns a PREVIEW placeholder depth map for a PNG (a vertical gradient blended with brightness, ' +
+      'white = near, 16-bit grey PNG). Not a depth model.',
+    inputSchema: {
+      image_url: z.string().min(1).describe('The image: http(s) or data: URL of a PNG.'),
     },
-    async ({ image_url }): Promise<CallToolResult> => {
+    run: async ({ image_url }, status): Promise<CallToolResult> => {
       try {
+        await status('estimating depth')
         const { bytes } = await downloadMedia(image_url, { accept: 'image' })
         const depth = previewDepth(decodePngRgb(bytes, 'image_url'))
         const png = encodeGray16Png(depth)
@@ -100,5 +103,5 @@ export function registerPreviewDepthTools(
         return toolError(`Preview depth failed: ${errorMessage(error)}`)
       }
     },
-  )
+  })
 }

@@ -20,6 +20,7 @@ import { parseAspectRatio } from '../../../media/video/size.js'
 import { jsonText, registerStatusAndResultTools } from '../job-tools.js'
 import { toolError } from '../result.js'
 import { SerialQueue } from '../serial-queue.js'
+import { registerPreviewTool, type PreviewTasks, type TaskStatusReporter } from '../tasks.js'
 
 /** Tool names of the preview video tools (the hosted image-to-video shapes, sync and async). */
 export const PREVIEW_VIDEO_TOOLS = {
@@ -39,6 +40,8 @@ export interface PreviewVideoToolOptions {
    * (it passes the ffmpeg it resolved as `FFMPEG_PATH`). Default: empty.
    */
   env?: Record<string, string | undefined>
+  /** Tasks mode: the tools declare MCP task support (see `../tasks.ts`). */
+  tasks?: PreviewTasks | undefined
 }
 
 /**
@@ -113,6 +116,8 @@ const MAX_JOBS = 32
  *   H.264 / yuv420p MP4, every frame stamped `PREVIEW`; see `renderPreviewClip`.
  * - `preview_video_submit` / `_status` / `_result`: the same clip through the hosted async
  *   shape (`{request_id, status}`; status `queued` → `processing` → `completed` | `failed`).
+ * - In tasks mode (`options.tasks`) the generate and submit tools declare MCP task support and
+ *   a task's result is the finished clip (see `../tasks.ts`).
  *
  * Results: an embedded `resource` (`video/mp4`, base64 blob, `preview://video/<hash>.mp4`) and a
  * text item with JSON `{ preview: true, notice, url, width, height, fps, frames, duration_s,
@@ -132,35 +137,52 @@ export function registerPreviewVideoTools(
   const render = (args: PreviewVideoArgs): Promise<RenderedClip> =>
     renderVideoJob(args, queue, ffmpeg)
 
-  server.registerTool(
-    PREVIEW_VIDEO_TOOLS.generate,
-    {
-      title: 'Preview video (synchronous)',
-      description:
-        'Renders a PREVIEW clip offline (no model): a pan-and-zoom over the image, crossfading to ' +
-        'end_image_url when given; returns an embedded MP4 (H.264, yuv420p) plus JSON metadata.',
-      inputSchema: previewVideoArgsShape,
-    },
-    async (args): Promise<CallToolResult> => {
-      try {
-        return previewVideoResult(await render(args))
-      } catch (error) {
-        return toolError(`Preview video failed: ${errorMessage(error)}`)
-      }
-    },
-  )
+  const renderResult = async (
+    args: PreviewVideoArgs,
+    status: TaskStatusReporter,
+  ): Promise<CallToolResult> => {
+    try {
+      await status('rendering frames')
+      return previewVideoResult(await render(args))
+    } catch (error) {
+      return toolError(`Preview video failed: ${errorMessage(error)}`)
+    }
+  }
 
-  server.registerTool(
-    PREVIEW_VIDEO_TOOLS.submit,
-    {
+  registerPreviewTool(server, options.tasks, {
+    name: PREVIEW_VIDEO_TOOLS.generate,
+    title: 'Preview video (synchronous)',
+    description:
+      'Renders a PREVIEW clip offline (no model): a pan-and-zoom over the image, crossfading to ' +
+      'end_image_url when given; returns an embedded MP4 (H.264, yuv420p) plus JSON metadata.',
+    inputSchema: previewVideoArgsShape,
+    run: renderResult,
+  })
+
+  if (options.tasks) {
+    registerPreviewTool(server, options.tasks, {
+      name: PREVIEW_VIDEO_TOOLS.submit,
       title: 'Preview video: submit',
       description:
-        'Queues a PREVIEW clip (same arguments as preview_generate_video). Returns JSON ' +
-        '{"request_id", "status": "queued"}; poll preview_video_status, then preview_video_result.',
+        'Runs a PREVIEW clip as an MCP task (same arguments as preview_generate_video): the ' +
+        'task stays queued for the simulated latency; tasks/result returns the finished clip.',
       inputSchema: previewVideoArgsShape,
-    },
-    (args): CallToolResult => submitVideoJob(jobs, () => render(args), latencyMs),
-  )
+      latencyMs,
+      run: renderResult,
+    })
+  } else {
+    server.registerTool(
+      PREVIEW_VIDEO_TOOLS.submit,
+      {
+        title: 'Preview video: submit',
+        description:
+          'Queues a PREVIEW clip (same arguments as preview_generate_video). Returns JSON ' +
+          '{"request_id", "status": "queued"}; poll preview_video_status, then preview_video_result.',
+        inputSchema: previewVideoArgsShape,
+      },
+      (args): CallToolResult => submitVideoJob(jobs, () => render(args), latencyMs),
+    )
+  }
 
   registerStatusAndResultTools(server, {
     status: PREVIEW_VIDEO_TOOLS.status,
