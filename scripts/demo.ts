@@ -60,7 +60,7 @@ const player = outputs['web-player-path']
 if (player) {
   console.log(`\nWeb player: ${path.resolve(root, player)}`)
   console.log(
-    'Serve the docs/ folder over HTTP to view it (three.js modules need HTTP), e.g. python3 -m http.server -d docs',
+    'Open it in a browser (it also works opened from the file system), or serve the docs/ folder, e.g. python3 -m http.server -d docs',
   )
 }
 console.log(`Check the telemetry: npx kamui verify-telemetry ${values['folder-name']}`)

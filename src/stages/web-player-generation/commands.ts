@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type { StageCommand } from '../../core/stage-command.js'
 import { posixRelative } from '../../output/web/media-files.js'
 import { parseWebPlayerInputs } from './inputs.js'
@@ -51,5 +52,13 @@ function summaryMarkdown(result: WebPlayerResult, workspace: string): string {
     `Page: \`${posixRelative(workspace, result.page)}\`${result.docsPage ? `, copy: \`${posixRelative(workspace, result.docsPage)}\`` : ''}.`,
     `URL: ${result.url}`,
     `Shows ${shown.join(', ')}.${result.preview ? ' **Preview output** is labelled as such on the page.' : ''}`,
+    ...(result.runsIndex
+      ? [
+          `Runs page: \`${posixRelative(workspace, result.runsIndex)}\`` +
+            (path.basename(result.runsIndex) === 'index.html'
+              ? '.'
+              : ` (the docs folder's index.html was not written by kamui and is left as it is).`),
+        ]
+      : []),
   ].join('\n')
 }

@@ -57,7 +57,7 @@ describe('kamui web-player-generation and threejs-pointcloud-viewer on the comma
     expect(viewer.outputs).toEqual({
       'viewer-completed': 'true',
       'viewer-path': 'docs/viewer/index.html',
-      'assets-count': '7',
+      'assets-count': '3',
     })
     const bad = await runKamui(
       [

@@ -8,6 +8,7 @@ import { parseV2Inputs } from '../../../src/stages/image-generation/inputs.js'
 import { runImageGeneration } from '../../../src/stages/image-generation/run.js'
 import { pointcloudGenerationCommand } from '../../../src/stages/pointcloud-generation/commands.js'
 import { threejsPointcloudViewerCommand } from '../../../src/stages/threejs-pointcloud-viewer/commands.js'
+import { webPlayerGenerationCommand } from '../../../src/stages/web-player-generation/commands.js'
 import { parseWebPlayerInputs } from '../../../src/stages/web-player-generation/inputs.js'
 import {
   runWebPlayer,
@@ -187,10 +188,13 @@ describe('the web player opened from the file system and over HTTP (issue 16 §4
     )
     const runsPage = await readFile(path.join(workspace, 'docs/kamui-runs.html'), 'utf8')
     expect(runsPage).toContain(`<a href="out/demo/">${CONCEPT}</a>`)
-    // A second run leaves it alone too.
-    await runWebPlayer(
-      parseWebPlayerInputs({ 'folder-name': FOLDER, 'music-concept': CONCEPT }),
+    // A second run leaves it alone too, and its job summary says where the runs page is.
+    const again = await webPlayerGenerationCommand.run(
+      { 'folder-name': FOLDER, 'music-concept': CONCEPT },
       testContext(workspace),
+    )
+    expect(again.summary).toContain(
+      "Runs page: `docs/kamui-runs.html` (the docs folder's index.html was not written by kamui and is left as it is).",
     )
     expect(await readFile(path.join(workspace, 'docs/index.html'), 'utf8')).toBe(HAND_WRITTEN)
     // three.js sits once in the docs site.

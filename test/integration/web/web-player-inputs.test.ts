@@ -39,14 +39,15 @@ describe('web-player-generation inputs and layouts (no browser)', () => {
     expect(result.outputs['docs-deployed']).toBe('true')
     expect(result.outputs['web-player-url']).toBe('v1run/index.html')
     const html = await readFile(path.join(workspace, 'v1run/index.html'), 'utf8')
-    expect(html).toContain('src="images/generated-image.png"')
+    expect(html).toContain('href="images/generated-image.png"')
+    expect(html).toContain('src="web/thumbs/image-1.webp"')
     expect(html).toContain('data-primary="true"')
     expect(html).toContain('preview:imagen4-fast')
     expect(html).toContain('not recorded (no generation report)')
     expect(html).toContain('No generation report for this run.')
     // No point cloud: no three.js copied, no viewer script loaded.
     expect(html).not.toContain('kamui-viewer.js"')
-    expect(await listFiles(path.join(workspace, 'v1run/web'))).toEqual([])
+    expect(await listFiles(path.join(workspace, 'v1run/web'))).toEqual(['thumbs/image-1.webp'])
     expect((await verifyTelemetry(path.join(workspace, 'v1run'))).problems).toEqual([])
   })
 
@@ -97,6 +98,12 @@ describe('web-player-generation inputs and layouts (no browser)', () => {
     const index = await readFile(path.join(workspace, 'docs/index.html'), 'utf8')
     expect(index).toContain('href="runs/r1/"')
     expect(index).toContain('Roses &amp; rain')
+    // In the docs site the page loads the site's one viewer bundle; the run folder holds none.
+    const files = await listFiles(path.join(workspace, 'docs'))
+    const bundle = files.filter((f) => f.endsWith('.js') && f.includes('kamui-viewer'))
+    expect(bundle).toEqual([expect.stringMatching(/^assets\/kamui-viewer-[0-9a-f]{12}\.js$/)])
+    const page = await readFile(path.join(workspace, 'docs/runs/r1/index.html'), 'utf8')
+    expect(page).toContain(`<script src="../../${bundle[0] as string}"></script>`)
   })
 
   it('fails with WEB_001 or FS_001 on bad inputs, before writing a page', async () => {
