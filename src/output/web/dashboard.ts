@@ -88,7 +88,7 @@ function placementChart(p: RunStats['placement']): SafeHtml {
   ] as const
   let x = 0
   const segments = parts.map(([kind, count]) => {
-    const width = total > 0 ? (count / total) * WIDTH : 0
+    const width = total > 0 ? (count / total) * (LABEL + WIDTH) : 0
     const rect = markup`<rect class="bar-${kind}" x="${x.toFixed(1)}" y="4" width="${width.toFixed(1)}" height="${ROW}"><title>${kind}: ${count}</title></rect>`
     x += width
     return rect
