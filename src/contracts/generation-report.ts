@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { PromptPreparationSchema } from './prompt-preparation.js'
+import { CostSummarySchema } from './cost.js'
 
 /**
  * `metadata/generation-report.json`, the image stage's report: written by
@@ -196,6 +197,12 @@ export const GenerationReportSchema = z.object({
     models: z.array(ModelStatsSchema),
   }),
   warnings: z.array(ErrorRecordSchema),
+  /**
+   * Estimated against actual cost of the run's model jobs, the prices used and the budget
+   * (issue 11, `max-cost-usd`; see `CostSummarySchema`). Absent in v1 reports and in reports of
+   * versions without prices.
+   */
+  cost: CostSummarySchema.optional(),
   /**
    * A run merged from shards by `kamui merge` (issue 13): each shard that was merged, with its
    * images and its own wall time (the shards ran at the same time, so `total_time_ms` of the

@@ -6,7 +6,6 @@ import { ComfyPool } from '../providers/comfyui/pool.js'
 import type { DepthChoice } from '../providers/depth/choose.js'
 import { DepthAnythingProvider } from '../providers/depth/depth-anything.js'
 import type { CpuModelOptions } from '../models/cpu/cache.js'
-import { DEPTH_ANYTHING_V2_SMALL, type CpuModel } from '../models/cpu/catalog.js'
 import { cpuModelOptions } from '../models/cpu/options.js'
 import { comfyDepthProviderFor } from '../providers/depth/comfy-depth-provider.js'
 import { McpDepthProvider } from '../providers/depth/mcp.js'
@@ -30,7 +29,6 @@ import type { ModelJob } from '../providers/kinds/job.js'
 import { Budget, jobPricer } from './budget.js'
 import { GenerationQueue } from './generation-queue.js'
 import { JobRunner, type JobHooks } from './job-runner.js'
-import { JobCache } from './job-cache.js'
 import { RunJournal, type ResumeMode } from './journal.js'
 import { resolveModel, type ModelKind } from '../providers/resolve-model.js'
 
@@ -60,11 +58,6 @@ export interface ModelServicesInputs {
   previewEnv?: Record<string, string>
   /** `model-cache-dir`: the folder of the CPU models (see `cpuModelOptions`); undefined: the default. */
   modelCacheDir?: string | undefined
-  /**
-   * CPU model entries that replace the built-in ones of the same `key` (`src/models/cpu/catalog.ts`):
-   * another export with its own id, revision and sha256 pins (tests use tiny models this way).
-   */
-  cpuModelCatalog?: readonly CpuModel[] | undefined
 }
 
 /** Options of {@link ModelServices.open}. */
@@ -77,12 +70,6 @@ export interface ModelServicesOptions {
    * `false` reused or resumed from what earlier runs of the folder journalled.
    */
   journal?: { folder: string; resume: ResumeMode }
-  /**
-   * The content-addressed job cache (issue 11 §4; inputs `cache-folder`, `cache-ttl-hours`):
-   * absolute folder (null: off) and time to live in ms (0: off). Used with `journal`: a job
-   * found there is answered at $0 with no model call, and every result is stored.
-   */
-  cache?: { folder: string | null; ttlMs: number }
   /**
    * The run's budget (issue 11, input `max-cost-usd`, US dollars; undefined: no cap): checked
    * by the job runner before every submit (`src/runner/budget.ts`). Costs are counted either way.
@@ -147,9 +134,6 @@ export class ModelServices {
           resume: options.journal.resume,
           logger,
           priceOf: (label) => priceOf(registry, label),
-          ...(options.cache
-            ? { cache: new JobCache(options.cache.folder, options.cache.ttlMs, logger) }
-            : {}),
         })
       : undefined
     const budget = new Budget(
@@ -256,20 +240,14 @@ export class ModelServices {
   /**
    * The depth provider of a depth choice (`chooseDepthSource`): a given provider as it is, or
    * the MCP depth tool (the preview server's placeholder tool in the preview case) run by the
-   * job runner, polled every `context.pollIntervalMs` when it is set (100 ms for the preview),
-   * otherwise on the runner's adaptive schedule (`poll-schedule.ts`); a CPU model (`depth-anything-v2-small`) from the run's model cache.
+   * job runner, polled every `context.pollIntervalMs` (default 100 ms for the preview, 2 s
+   * otherwise); a CPU model (`depth-anything-v2-small`) from the run's model cache.
    */
   depth(choice: DepthChoice): DepthProvider {
     if (choice.kind === 'provider') return choice.provider
-    if (choice.kind === 'cpu')
-      return new DepthAnythingProvider(this.cpuModels(), this.cpuModel(DEPTH_ANYTHING_V2_SMALL))
-    const pollIntervalMs = this.context.pollIntervalMs ?? (choice.tool.preview ? 100 : undefined)
-    return new McpDepthProvider(
-      this.runner,
-      this.mcp,
-      choice.tool,
-      pollIntervalMs === undefined ? {} : { pollIntervalMs },
-    )
+    if (choice.kind === 'cpu') return new DepthAnythingProvider(this.cpuModels())
+    const pollIntervalMs = this.context.pollIntervalMs ?? (choice.tool.preview ? 100 : 2000)
+    return new McpDepthProvider(this.runner, this.mcp, choice.tool, { pollIntervalMs })
   }
 
   /**
@@ -280,11 +258,6 @@ export class ModelServices {
    */
   cpuModels(): CpuModelOptions {
     return cpuModelOptions(this.inputs.modelCacheDir, this.context)
-  }
-
-  /** The catalog entry of a CPU model: `builtin`, or the `cpuModelCatalog` entry of its key. */
-  cpuModel(builtin: CpuModel): CpuModel {
-    return this.inputs.cpuModelCatalog?.find((m) => m.key === builtin.key) ?? builtin
   }
 
   /**

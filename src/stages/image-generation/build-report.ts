@@ -1,5 +1,6 @@
 import { KamuiError } from '../../core/errors.js'
 import type { PromptPreparation } from '../../contracts/prompt-preparation.js'
+import type { CostSummary } from '../../contracts/cost.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import { modelSamples, slotRecord } from './records.js'
 import { modelComparison, type GenerationReport, type ImageRecord } from './report.js'
@@ -24,6 +25,8 @@ export interface ImageReportInput {
   cancelled: boolean
   /** The run journal's job counts (reused, resumed, new, resubmitted), when it kept one. */
   jobs?: { reused: number; resumed: number; new: number; resubmitted: number } | undefined
+  /** Estimated against actual cost and the budget (issue 11), when the run kept count. */
+  cost?: CostSummary | undefined
 }
 
 /** The outcome of a run: its report, the images made and failed, the primary, the warnings. */
@@ -50,6 +53,7 @@ export function imageOutcome(input: ImageReportInput): ImageOutcome {
   const primary = bestOf(generated)
   const primaryIndex = primary ? generated.indexOf(primary) : -1
   const warnings = outcomeWarnings(failures, primary, inputs.qualityThreshold)
+  if (input.cost?.refused_jobs) warnings.push(budgetWarning(input.cost, generated.length))
   const report: GenerationReport = {
     schema_version: 1,
     generator: { name: 'kamui-media-actions', version: input.version },
@@ -86,6 +90,7 @@ export function imageOutcome(input: ImageReportInput): ImageOutcome {
     images: records,
     model_comparison: modelComparison(modelSamples(input.slots)),
     warnings,
+    ...(input.cost ? { cost: input.cost } : {}),
   }
   return { report, generated, failures, primary, primaryIndex, warnings }
 }
@@ -109,6 +114,16 @@ export function outcomeWarnings(
     })
   }
   return warnings
+}
+
+/** COST_001: the budget stopped the run; what was made is kept. */
+function budgetWarning(cost: CostSummary, made: number): { code: string; message: string } {
+  return {
+    code: 'COST_001',
+    message:
+      `max-cost-usd ${cost.max_cost_usd} reached: ${cost.refused_jobs} job(s) not submitted, ` +
+      `${made} image(s) kept, $${cost.actual_usd} spent.`,
+  }
 }
 
 /** The image with the highest overall score; ties go to the lowest image number. */

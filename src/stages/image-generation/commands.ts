@@ -4,6 +4,8 @@ import type { StageContext } from '../../core/stage-context.js'
 import { parseV1Inputs, parseV2Inputs, type ImageGenerationInputs } from './inputs.js'
 import { v1Outputs, v2Outputs } from './outputs.js'
 import { runImageGeneration, type ImageGenerationResult } from './run.js'
+import { runImageDryRun } from './dry-run.js'
+import { planTable } from '../../runner/job-plan.js'
 import {
   IMAGE_GENERATION_INPUTS,
   IMAGE_GENERATION_OUTPUTS,
@@ -27,7 +29,12 @@ function imageCommand(spec: ImageCommandSpec): StageCommand {
   return {
     ...command,
     async run(raw, context) {
-      const result = await runImageGeneration(parse(raw), context)
+      const inputs = parse(raw)
+      if (inputs.budget.dryRun) {
+        const dry = await runImageDryRun(inputs, context)
+        return { outputs: {}, summary: planTable(dry.plan), folder: dry.folder }
+      }
+      const result = await runImageGeneration(inputs, context)
       return {
         outputs: outputsOf(result, context),
         summary: imageSummaryMarkdown(result),

@@ -5,7 +5,6 @@ import { parseLlmInputs, type LlmOptions } from '../../providers/llm/inputs.js'
 import { parseResumeInput, type ResumeInput } from '../../contracts/resume-input.js'
 import { parseBudgetInputs, type BudgetInputs } from '../../contracts/budget-inputs.js'
 import { parseProvenanceInput } from '../../contracts/provenance.js'
-import { parseCacheInputs, type CacheInputs } from '../../contracts/cache-inputs.js'
 import { parseShardInputs, type ShardInputs } from '../../contracts/shard-manifest.js'
 import { IMAGE_GENERATION_INPUTS, IMAGE_GENERATION_V2_INPUTS } from './spec.js'
 
@@ -54,8 +53,6 @@ export interface ImageGenerationInputs {
   budget: BudgetInputs
   /** `embed-provenance`: embed provenance in the images (absent: true; v1 always true). */
   embedProvenance?: boolean
-  /** The job cache (`cache-folder`, `cache-ttl-hours`); v1 keeps none (TTL 0). */
-  cache: CacheInputs
   /** `shard` (k/N) and `shard-manifest` (issue 13); v1 is never sharded. */
   shard?: ShardInputs | undefined
 }
@@ -93,7 +90,6 @@ export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
     resume: parseResumeInput(r),
     budget: parseBudgetInputs(r),
     embedProvenance: parseProvenanceInput(r),
-    cache: parseCacheInputs(r),
     shard: parseShardInputs(r),
   }
 }
@@ -119,15 +115,11 @@ export function parseV1Inputs(raw: RawInputs): ImageGenerationInputs {
     resume: 'false',
     budget: NO_BUDGET,
     shard: undefined,
-    cache: NO_CACHE,
   }
 }
 
 /** v1 keeps its five legacy inputs: no max-cost-usd, no dry-run. */
 const NO_BUDGET: BudgetInputs = { maxCostUsd: undefined, dryRun: false }
-
-/** v1 writes exactly the legacy files and keeps no job cache. */
-const NO_CACHE = { cacheFolder: '', cacheTtlMs: 0 }
 
 function commonInputs(
   r: RawInputs,

@@ -5,7 +5,6 @@ import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { RESUME_INPUT } from '../../contracts/resume-input.js'
 import { BUDGET_INPUTS } from '../../contracts/budget-inputs.js'
-import { CACHE_INPUTS } from '../../contracts/cache-inputs.js'
 import { SHARD_INPUTS } from '../../contracts/shard-manifest.js'
 
 /** The five inputs of the legacy `image-generation` module (SPEC §4), names unchanged. */
@@ -135,7 +134,6 @@ const V2_EXTRA: readonly InputSpec[] = [
       'and in the run journal (a resumed run of the same request reuses it).',
   },
   RESUME_INPUT,
-  ...CACHE_INPUTS,
   ...SHARD_INPUTS,
 ]
 

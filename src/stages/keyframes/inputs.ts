@@ -1,4 +1,5 @@
 import { parseResumeInput, type ResumeInput } from '../../contracts/resume-input.js'
+import { parseMaxCost } from '../../contracts/budget-inputs.js'
 import { parseProvenanceInput } from '../../contracts/provenance.js'
 import { KamuiError } from '../../core/errors.js'
 import { withDefaults, type RawInputs } from '../../core/input-spec.js'
@@ -50,6 +51,8 @@ export interface KeyframesInputs {
   retrySegments: number[]
   /** How the folder's run journal is used (input `resume`, issue 11). */
   resume: ResumeInput
+  /** `max-cost-usd` (issue 11): the run's budget in US dollars; undefined: no cap. */
+  maxCostUsd?: number | undefined
   /** `embed-provenance`: embed provenance in the files written (absent: true). */
   embedProvenance?: boolean
   /** Deadline of one step, ms. */
@@ -130,6 +133,7 @@ export function parseKeyframesInputs(raw: RawInputs): KeyframesInputs {
     cacheTtlMs: number(r, 'cache-ttl-hours', 0, 24 * 365) * 3_600_000,
     retrySegments: parseRetrySegments(r['retry-segments'] ?? ''),
     resume: parseResumeInput(r),
+    maxCostUsd: parseMaxCost(r),
     embedProvenance: parseProvenanceInput(r),
     frameTimeoutMs: number(r, 'frame-timeout', 1, 86_400) * 1000,
     totalTimeoutMs: number(r, 'total-timeout', 1, 86_400) * 1000,

@@ -88,7 +88,7 @@ export async function runKeyframes(
       llm: inputs.llm,
     },
     context,
-    { journal: { folder, resume: inputs.resume } },
+    { journal: { folder, resume: inputs.resume }, budget: { maxCostUsd: inputs.maxCostUsd } },
   )
   try {
     const previous =

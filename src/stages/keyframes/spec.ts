@@ -2,6 +2,7 @@ import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { DEFAULT_COMFYUI_URL } from '../../providers/comfyui/urls.js'
 import { LLM_INPUTS } from '../../providers/llm/inputs.js'
 import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
+import { MAX_COST_INPUT } from '../../contracts/budget-inputs.js'
 import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { RESUME_INPUT } from '../../contracts/resume-input.js'
@@ -188,6 +189,7 @@ export const KEYFRAMES_INPUTS: readonly InputSpec[] = [
   ...KEYFRAMES_LLM_INPUTS,
   ...KEYFRAMES_COMFYUI_INPUTS,
   PROVENANCE_INPUT,
+  MAX_COST_INPUT,
   ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]

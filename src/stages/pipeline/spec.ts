@@ -1,5 +1,6 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
+import { MAX_COST_INPUT } from '../../contracts/budget-inputs.js'
 import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 
@@ -124,6 +125,14 @@ export const PIPELINE_INPUTS: readonly InputSpec[] = [
     description: 'Accepted for compatibility with the legacy workflows; masked and ignored.',
   },
   PROVENANCE_INPUT,
+  {
+    ...MAX_COST_INPUT,
+    description:
+      'Budget in US dollars applied to each generating stage of the pipeline as its own cap ' +
+      '(image, keyframes, video, point cloud; empty: no cap): a stage submits no job that would ' +
+      'take its cost past it, keeps what it made and ends with COST_001 (see max-cost-usd of ' +
+      'the stages). Not one cap over the whole pipeline.',
+  },
   ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]
