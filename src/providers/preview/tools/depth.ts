@@ -9,6 +9,7 @@ import { PREVIEW_DEPTH_NOTICE, PREVIEW_DEPTH_TOOL } from '../../depth/preview-no
 import { encodeGray16Png } from '../../../media/pointcloud/gray-png.js'
 import { luma709 } from '../../../media/pointcloud/luma.js'
 import type { RgbImage } from '../../../media/raster/rgb-image.js'
+import { withoutPreviewLabel } from '../../../media/preview/label-find.js'
 import { decodePngRgb } from '../../../media/video/png-rgb.js'
 import { toolError } from '../result.js'
 import { registerPreviewTool, type PreviewTasks } from '../tasks.js'
@@ -33,10 +34,13 @@ export interface PreviewDepthToolOptions {
  *   d = 0.6 · y / (H − 1) + 0.4 · luma709(R, G, B)
  *
  * (a ground-plane guess, nearer towards the bottom, blended with brightness), 0–1, 1 = near.
- * Not a depth model: outputs that use it are labelled PREVIEW.
+ * Not a depth model: outputs that use it are labelled PREVIEW. The PREVIEW label stamped on a
+ * preview image is left out of the brightness (its box takes the row below it, see
+ * label-find.ts), so the stamp does not show in the point cloud's geometry.
  */
 export function previewDepth(image: RgbImage): DepthMap {
-  const { width, height, data } = image
+  // The PREVIEW stamp of a preview image is not scenery: it would leave a dent in the geometry.
+  const { width, height, data } = withoutPreviewLabel(image)
   const values = new Float32Array(width * height)
   const w = PREVIEW_DEPTH_GRADIENT_WEIGHT
   for (let y = 0; y < height; y++) {
