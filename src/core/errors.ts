@@ -17,7 +17,6 @@
  * - `VID_*`  video stage problems (ffmpeg, video jobs, input images)
  * - `PC_*`   point-cloud stage problems (depth sources)
  * - `QA_*`   quality and story-figure models on the CPU (CLIP, sentence embeddings) unavailable
- * - `QA_*`   quality and story-figure models on the CPU (CLIP, sentence embeddings) unavailable
  * - `WEB_*`  web player and viewer inputs
  * - `SHARD_*` sharded runs (issue 13): a shard or manifest that does not match, nothing to merge
  * - `COST_*` the run's budget (`max-cost-usd`): a job that would exceed it is not submitted
@@ -58,12 +57,10 @@ export const ERROR_CODES = {
   PC_001: 'no depth source',
   PC_002: 'invalid depth image',
   PC_003: 'CPU depth model unavailable',
-  PC_003: 'CPU depth model unavailable',
   WEB_001: 'invalid web player input',
   RUN_001: 'run cancelled',
   NET_001: 'download target refused',
   URL_001: 'unsafe URL refused',
-  QA_001: 'CPU quality model unavailable',
   COST_001: 'budget exceeded',
   SHARD_001: 'shard or shard manifest does not match the run',
   SHARD_002: 'no shard folder to merge',
