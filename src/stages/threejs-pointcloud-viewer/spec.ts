@@ -76,6 +76,7 @@ export const VIEWER_OUTPUTS: readonly OutputSpec[] = [
   {
     name: 'assets-count',
     description:
-      'Number of files written to {output-folder}/assets/ (the point cloud, the music, three.js and the viewer script).',
+      'Number of files written to {output-folder}/assets/ (the point cloud, the music, the point data script and ' +
+      'the viewer script with three.js).',
   },
 ]

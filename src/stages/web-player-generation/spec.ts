@@ -77,7 +77,8 @@ const ADDED_INPUTS: readonly InputSpec[] = [
     default: 'docs',
     description:
       'Folder the page is copied to for GitHub Pages, relative to the workspace: {docs-folder}/{folder}/, ' +
-      'listed in {docs-folder}/index.html with every earlier run. "none": no copy.',
+      'listed in {docs-folder}/index.html with every earlier run and the figures of kamui stats (an index.html ' +
+      'kamui did not write is never overwritten: the list then goes to {docs-folder}/kamui-runs.html). "none": no copy.',
   },
 ]
 
