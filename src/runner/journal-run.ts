@@ -166,7 +166,7 @@ async function completed(
     generation_ms: Math.max(0, Math.round(output.generationMs)),
     download_ms: output.downloadMs === null ? null : Math.max(0, Math.round(output.downloadMs)),
   })
-  await journal.append({ event: 'cost', key, usd: journal.priceOf(job.label) })
+  await journal.append({ event: 'cost', key, usd: journal.priceOf(job.label, job) })
   // A text answer is the whole result: cached now (media are cached when the stage records
   // the file it wrote, see RunJournal.recordOutput).
   if (job.provider === 'mcp' && job.answer === 'text')

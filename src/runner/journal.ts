@@ -10,6 +10,7 @@ import {
   type JournalOutputLine,
 } from '../contracts/journal.js'
 import type { Logger } from '../core/logger.js'
+import type { ModelJob } from '../providers/kinds/job.js'
 import type { JobCache } from './job-cache.js'
 import { sha256 } from './journal-key.js'
 
@@ -96,7 +97,7 @@ export interface RunJournalOptions {
    * Price of one job of a model label in US dollars, null when unknown (never 0 for unknown);
    * journalled as the job's `cost` line when it completes. Default: unknown.
    */
-  priceOf?: (label: string) => number | null
+  priceOf?: (label: string, job?: ModelJob) => number | null
   /**
    * The runner's content-addressed cache (`job-cache.ts`): looked up before a job is
    * submitted, and filled with each output the stage records ({@link RunJournal.recordOutput})
@@ -129,7 +130,7 @@ export class RunJournal {
     private readonly truncateTo: number | undefined,
     private readonly logger: Logger,
     /** See {@link RunJournalOptions.priceOf}. */
-    readonly priceOf: (label: string) => number | null,
+    readonly priceOf: (label: string, job?: ModelJob) => number | null,
     /** See {@link RunJournalOptions.cache}. */
     readonly cache: JobCache | undefined,
   ) {}
