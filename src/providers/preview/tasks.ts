@@ -25,8 +25,9 @@ import { toolError } from './result.js'
  * declare `execution.taskSupport: "optional"`. A `tools/call` with `params.task` answers at once
  * with a `CreateTaskResult` (status `working`, `pollInterval`); the work runs in the
  * background with the status messages `queued` (during the simulated latency), then the
- * tool's own (`rendering`, …); `tasks/get`, `tasks/result`, `tasks/list` and `tasks/cancel`
- * are the SDK's. A plain call (no `task`) is answered by the SDK's automatic polling: the final
+ * tool's own (`rendering`, …), and progress notifications of the creating call (stages done
+ * of 2: the latency, the work) when it asked for them; `tasks/get`, `tasks/result`,
+ * `tasks/list` and `tasks/cancel` are the SDK's. A plain call (no `task`) is answered by the SDK's automatic polling: the final
  * result, as a plain tool would. Tasks outlive the session that created them (the store
  * ignores session ids), so a re-run of the suite re-attaches to them by id.
  */
@@ -140,7 +141,7 @@ export function registerPreviewTool<Shape extends ZodRawShapeCompat>(
         ttl: tasks.ttlMs ?? 3_600_000,
         pollInterval: tasks.pollIntervalMs ?? 100,
       })
-      void runTask(store, task.taskId, spec, args)
+      void runTask(store, task.taskId, spec, args, progressOf(extra))
       return { task }
     },
     getTask: (_args: ShapeOutput<Shape>, extra: TaskRequestHandlerExtra) =>
@@ -165,6 +166,7 @@ async function runTask<Shape extends ZodRawShapeCompat>(
   taskId: string,
   spec: PreviewToolSpec<Shape>,
   args: ShapeOutput<Shape>,
+  progress: StageProgress,
 ): Promise<void> {
   const stillWorking = async (): Promise<boolean> =>
     (await store.getTask(taskId))?.status === 'working'
@@ -173,8 +175,10 @@ async function runTask<Shape extends ZodRawShapeCompat>(
   }
   try {
     await status('queued')
+    await progress(0, 'queued')
     if ((spec.latencyMs ?? 0) > 0) await delay(spec.latencyMs ?? 0)
     if (!(await stillWorking())) return
+    await progress(1, 'started')
     let result: CallToolResult
     try {
       result = await spec.run(args, status)
@@ -183,9 +187,31 @@ async function runTask<Shape extends ZodRawShapeCompat>(
     }
     if (!(await stillWorking())) return
     if (result.isError) await status(errorText(result))
+    else await progress(2, 'finished')
     await store.storeTaskResult(taskId, result.isError ? 'failed' : 'completed', result)
   } catch {
     // The task was cancelled or expired between two checks: nothing is left to report to.
+  }
+}
+
+/** Reports how many of a task's two stages (waiting, working) are done, with a word. */
+type StageProgress = (done: 0 | 1 | 2, message: string) => Promise<void>
+
+/**
+ * `notifications/progress` of the creating `tools/call` (when it asked for them with a
+ * `progressToken`): stages done of 2 (waiting out the latency, the work). Best effort: a
+ * notification that cannot be sent (the client is gone) is dropped.
+ */
+function progressOf(extra: CreateTaskRequestHandlerExtra): StageProgress {
+  const token = extra._meta?.progressToken
+  return async (done, message) => {
+    if (token === undefined) return
+    await extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress: done, total: 2, message },
+      })
+      .catch(() => undefined)
   }
 }
 
