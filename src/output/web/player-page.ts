@@ -104,7 +104,7 @@ export function renderPlayerPage(model: PlayerPageModel): string {
 `.value
 }
 
-/** The `<head>`: generator, title, inline styles and the three.js import map. */
+/** The `<head>`: generator, title and inline styles (no import map: the viewer is a classic script). */
 function pageHead(model: PlayerPageModel): SafeHtml {
   const title = `${truncate(model.concept.replace(/\s+/g, ' '), 80)} · kamui web player`
   return markup`<head>

@@ -46,7 +46,7 @@ const RESERVED = new Set(['three', 'kamui-viewer.js', CLOUD_DATA])
  * the stage that wrote it) is labelled as such on the page, and so is heuristic depth.
  *
  * @throws KamuiError FS_001 for paths outside the workspace; WEB_001 for a missing or unusable
- *   PLY or music file, or missing three.js files
+ *   PLY or music file, or a missing viewer bundle
  */
 export async function runViewer(
   inputs: ViewerInputs,

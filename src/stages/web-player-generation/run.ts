@@ -63,19 +63,25 @@ const STAGE = 'web-player-generation'
 /**
  * The web-player-generation stage (SPEC §4, §6): finds the run's images (with the generation
  * report), videos, music and point cloud, copies files from outside the folder into
- * `{folder}/web/media/`, writes three.js and the viewer script to `{folder}/web/assets/`, renders
- * `{folder}/index.html` from the template (every text escaped, only relative URLs), writes the
- * telemetry and the folder's done marker (after checking the done marker of the stages that
- * wrote the folder), then copies the page with everything it shows to `{docs}/{folder}/` (with
- * its own telemetry) and rewrites `{docs}/index.html` listing every run. Preview output is
- * labelled.
+ * `{folder}/web/media/`, writes WebP thumbnails (`web/thumbs/`), the point data as a classic
+ * script (`web/pointcloud-data.js`, at most 30,000 points) and the viewer bundle (three.js and
+ * the viewer in one classic script: `web/assets/kamui-viewer.js`, or the docs site's shared copy
+ * when the folder lies in the docs folder), so that the page also works opened from the file
+ * system; renders `{folder}/index.html` from the template (every text escaped, only relative
+ * URLs), writes the telemetry and the folder's done marker (after checking the done marker of
+ * the stages that wrote the folder), then copies the page with everything it shows and the run
+ * journals to `{docs}/{folder}/` (with its own telemetry; the page there loads the site's one
+ * `{docs}/assets/kamui-viewer-{hash}.js`) and rewrites the runs page with its dashboard:
+ * `{docs}/index.html`, or `{docs}/kamui-runs.html` when that index.html was not written by the
+ * suite (it is never overwritten). Preview output is labelled PREVIEW (the synthesized preview
+ * music by its RIFF INFO chunk), heuristic depth HEURISTIC.
  *
  * The URL is `https://{owner}.github.io/{repo}/{folder}/` when `GITHUB_REPOSITORY` is in the
  * context's env and the docs copy was made; otherwise the page's workspace-relative path.
  *
  * @throws KamuiError FS_001 for paths outside the workspace; WEB_001 for a folder that is the
- *   workspace itself, given files that are missing or of the wrong type, an invalid report, or
- *   missing three.js files
+ *   workspace itself, given files that are missing or of the wrong type, an invalid report, an
+ *   image that cannot be made a thumbnail, or a missing viewer bundle
  */
 export async function runWebPlayer(
   inputs: WebPlayerInputs,
