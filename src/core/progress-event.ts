@@ -59,6 +59,20 @@ export interface StageProgressEvent {
   total?: number
   /** Noun of the jobs for display (`images`, `segments`); default: the stage name. */
   unit?: string
+  /** The stage's own count of what it made (end), when it gives one. */
+  summary?: StageSummary
+}
+
+/** What a stage made, as it counts it (a retried attempt is not a failure). */
+export interface StageSummary {
+  made: number
+  failed: number
+  /** Answered from the run journal or the cache, no model call. */
+  reused: number
+  /** What the stage's jobs cost, US dollars; null when a price is unknown; absent: not measured. */
+  costUsd?: number | null
+  /** Files or jobs that were PREVIEW output (the embedded preview server). */
+  preview?: number
 }
 
 /** Any progress event. */

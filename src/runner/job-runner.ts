@@ -45,6 +45,19 @@ export interface JobHooks {
   onCompleted?: (job: ModelJob, output: JobOutput) => void | Promise<void>
   /** The job failed (after submission when `handle` is set). */
   onFailed?: (job: ModelJob, error: unknown, handle: JobHandle | undefined) => void | Promise<void>
+  /** The run journal or the job cache answered the job: no model call (not awaited). */
+  onReused?: (job: ModelJob, output: JobOutput) => void
+  /**
+   * A status string of a running job (the MCP triple's status, an MCP task's), ms since the
+   * submit; for progress displays (`src/runner/progress.ts`), called before the caller's own
+   * `RunJobOptions.onStatus`.
+   */
+  onStatus?: (job: ModelJob, status: string, elapsedMs: number) => void
+  /** Progress of a running job: MCP `notifications/progress`, ComfyUI sampler steps. */
+  onProgress?: (
+    job: ModelJob,
+    progress: { progress: number; total?: number; message?: string },
+  ) => void
 }
 
 /** What the runner runs jobs on (a runner without one refuses that provider's jobs). */
@@ -87,7 +100,8 @@ export class JobRunner implements ModelJobRunner {
    *
    * @throws KamuiError the errors of the job's provider; the signal's reason when it aborts
    */
-  async run(job: ModelJob, options: RunJobOptions): Promise<JobOutput> {
+  async run(job: ModelJob, given: RunJobOptions): Promise<JobOutput> {
+    const options = this.observed(job, given)
     if (this.journal) return this.runJournaled(this.journal, job, options)
     let handle: JobHandle | undefined
     try {
@@ -108,18 +122,37 @@ export class JobRunner implements ModelJobRunner {
     }
   }
 
+  /** `options` with the status and progress hooks chained before the caller's callbacks. */
+  private observed(job: ModelJob, options: RunJobOptions): RunJobOptions {
+    const { onStatus, onProgress } = this.hooks
+    if (!onStatus && !onProgress) return options
+    return {
+      ...options,
+      onStatus: (status, elapsedMs) => {
+        onStatus?.(job, status, elapsedMs)
+        options.onStatus?.(status, elapsedMs)
+      },
+      onProgress: (progress) => {
+        onProgress?.(job, progress)
+        options.onProgress?.(progress)
+      },
+    }
+  }
+
   private async runJournaled(
     journal: RunJournal,
     job: ModelJob,
     options: RunJobOptions,
   ): Promise<JobOutput> {
     try {
-      return await runJournaled(journal, job, options, {
+      const output = await runJournaled(journal, job, options, {
         submit: (j, o) => this.submit(j, o),
         reattach: (j, handle, o) => this.reattach(j, handle, o),
         ...(this.hooks.onSubmitted ? { onSubmitted: this.hooks.onSubmitted } : {}),
         ...(this.hooks.onCompleted ? { onCompleted: this.hooks.onCompleted } : {}),
       })
+      if (output.journal === 'reused') this.hooks.onReused?.(job, output)
+      return output
     } catch (error) {
       const final = options.signal.aborted ? abortReason(options.signal) : error
       await this.hooks.onFailed?.(job, final, undefined)
@@ -222,6 +255,7 @@ export class JobRunner implements ModelJobRunner {
         gpu: job.gpu ?? {},
         // Under a journal the prompt id comes from the job key: a retry or a re-run finds it.
         ...(this.journal?.resume ? { promptId: promptIdOf(jobKey(job), this.journal.folder) } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       },
     )
     const handle: JobHandle = {

@@ -6,8 +6,10 @@ import type {
   ProgressSink,
   ProgressSource,
   StageProgressEvent,
+  StageSummary,
 } from '../core/progress-event.js'
-import type { RunJobOptions } from '../providers/kinds/job.js'
+import type { ModelJob, RunJobOptions } from '../providers/kinds/job.js'
+import type { JobHooks } from './job-runner.js'
 
 export type {
   JobPhase,
@@ -16,6 +18,7 @@ export type {
   ProgressSink,
   ProgressSource,
   StageProgressEvent,
+  StageSummary,
 } from '../core/progress-event.js'
 
 /** A subscriber of a {@link ProgressHub}. */
@@ -108,11 +111,21 @@ export class StageProgress {
     this.sink.emit({ kind: 'job', stage: this.stage, atMs: this.now(), ...event })
   }
 
-  /** Closes the group (idempotent); later job events are dropped. */
-  end(): void {
+  /**
+   * Closes the group (idempotent); later job events are dropped. `summary` is the stage's own
+   * count of what it made (retried attempts are not failures), shown in the closing line.
+   */
+  end(summary?: StageSummary): void {
     if (this.ended) return
     this.ended = true
-    this.sink.emit({ kind: 'stage', stage: this.stage, phase: 'end', atMs: this.now() })
+    const event: StageProgressEvent = {
+      kind: 'stage',
+      stage: this.stage,
+      phase: 'end',
+      atMs: this.now(),
+    }
+    if (summary) event.summary = summary
+    this.sink.emit(event)
   }
 }
 
@@ -162,11 +175,11 @@ export class JobProgress {
   }
 
   /**
-   * The `onStatus` / `onProgress` of {@link RunJobOptions} that feed this stream, chained
-   * before the caller's own callbacks (which still run).
+   * The `onStatus` / `onProgress` / `onTaskStatus` of {@link RunJobOptions} that feed this
+   * stream, chained before the caller's own callbacks (which still run).
    */
   runOptions(options: RunJobOptions): RunJobOptions {
-    const { onStatus, onProgress } = options
+    const { onStatus, onProgress, onTaskStatus } = options
     return {
       ...options,
       onStatus: (status, elapsedMs) => {
@@ -176,6 +189,10 @@ export class JobProgress {
       onProgress: (progress) => {
         this.notification(progress)
         onProgress?.(progress)
+      },
+      onTaskStatus: (status, statusMessage, elapsedMs) => {
+        this.task(status, statusMessage)
+        onTaskStatus?.(status, statusMessage, elapsedMs)
       },
     }
   }
@@ -189,11 +206,7 @@ export class JobProgress {
 
   /** MCP `notifications/progress` (`progress` of `total` when given, and a message). */
   notification(progress: { progress: number; total?: number; message?: string }): void {
-    const detail: { fraction?: number; message?: string } = {}
-    const fraction = fractionOf(progress.progress, progress.total)
-    if (fraction !== undefined) detail.fraction = fraction
-    if (progress.message) detail.message = progress.message
-    this.running('mcp-progress', detail)
+    this.running('mcp-progress', detailOf(progress))
   }
 
   /** An MCP task's status and `statusMessage` (`working`, `input_required`, …). */
@@ -230,9 +243,83 @@ export class JobProgress {
   }
 }
 
+/** Fraction and message of a progress report (`progress` of `total`, `message`). */
+function detailOf(progress: { progress: number; total?: number; message?: string }): {
+  fraction?: number
+  message?: string
+} {
+  const detail: { fraction?: number; message?: string } = {}
+  const fraction = fractionOf(progress.progress, progress.total)
+  if (fraction !== undefined) detail.fraction = fraction
+  if (progress.message) detail.message = progress.message
+  return detail
+}
+
 /** `value / total` clamped to [0, 1], or undefined without a positive finite total. */
 export function fractionOf(value: number, total: number | undefined): number | undefined {
   if (total === undefined || !Number.isFinite(total) || total <= 0 || !Number.isFinite(value))
     return undefined
   return Math.min(1, Math.max(0, value / total))
+}
+
+/** Options of {@link progressHooks}. */
+export interface ProgressHooksOptions {
+  /**
+   * Position of a job in an ordered whole (video segment 2 of 5), so its lines say "of what
+   * total"; default: none.
+   */
+  partOf?: (job: ModelJob) => { index: number; total: number } | undefined
+}
+
+/**
+ * The job runner's hooks that feed a stage's progress stream (hand them to
+ * `ModelServices.open(…, { hooks })`, composed with any other hooks in `inner`): submitted,
+ * status strings (MCP triple and tasks), progress notifications (MCP) and sampler steps
+ * (ComfyUI) as running, then done, failed or reused. One stream per `run()` call of the
+ * runner: a retried attempt is a new stream.
+ */
+export function progressHooks(
+  stage: StageProgress,
+  inner: JobHooks = {},
+  options: ProgressHooksOptions = {},
+): JobHooks {
+  const streams = new WeakMap<ModelJob, JobProgress>()
+  let next = 0
+  const of = (job: ModelJob): JobProgress => {
+    let stream = streams.get(job)
+    if (!stream) {
+      next += 1
+      stream = stage.job(`${job.label}#${next}`, job.label, options.partOf?.(job))
+      streams.set(job, stream)
+    }
+    return stream
+  }
+  return {
+    ...inner,
+    onSubmitted: async (job, handle) => {
+      of(job).submitted()
+      await inner.onSubmitted?.(job, handle)
+    },
+    onCompleted: async (job, output) => {
+      if (output.journal !== 'reused') of(job).done()
+      await inner.onCompleted?.(job, output)
+    },
+    onFailed: async (job, error, handle) => {
+      of(job).failed(error)
+      await inner.onFailed?.(job, error, handle)
+    },
+    onReused: (job, output) => {
+      of(job).reused()
+      inner.onReused?.(job, output)
+    },
+    onStatus: (job, status, elapsedMs) => {
+      of(job).status(status, elapsedMs)
+      inner.onStatus?.(job, status, elapsedMs)
+    },
+    onProgress: (job, progress) => {
+      const stream = of(job)
+      stream.running(job.provider === 'comfyui' ? 'comfyui' : 'mcp-progress', detailOf(progress))
+      inner.onProgress?.(job, progress)
+    },
+  }
 }

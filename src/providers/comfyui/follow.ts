@@ -67,6 +67,8 @@ export interface FollowOptions {
   historyGraceMs?: number
   /** Class of a node id, for log lines. */
   classOf?: (node: string) => string | undefined
+  /** Every sampler step, unthrottled (see `ComfyJobOptions.onProgress`). */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void
 }
 
 /** Events kept before the prompt id is known (a bound against a flood of broadcasts). */
@@ -249,7 +251,14 @@ export class PromptFollower {
         const value = Number(data['value'])
         const max = Number(data['max'])
         if (Number.isFinite(value) && Number.isFinite(max)) {
-          this.progress.tick(value, max, data['node'] != null ? String(data['node']) : undefined)
+          const node = data['node'] != null ? String(data['node']) : undefined
+          this.progress.tick(value, max, node)
+          const cls = node === undefined ? undefined : this.options.classOf?.(node)
+          this.options.onProgress?.({
+            progress: value,
+            total: max,
+            message: `${cls ?? (node !== undefined ? `node ${node}` : 'sampler')} step ${value}/${max}`,
+          })
         }
         return
       }

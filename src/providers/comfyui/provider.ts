@@ -52,6 +52,11 @@ export interface ComfyJobOptions {
    * lost, or a killed run, is followed instead of being submitted again.
    */
   promptId?: string
+  /**
+   * Every sampler step of the prompt (`progress {value, max, node}`), unthrottled: the job
+   * runner's progress stream (`RunJobOptions.onProgress`). The log lines stay throttled.
+   */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void
 }
 
 /** One file the workflow produced. */
@@ -260,6 +265,7 @@ export class ComfyPromptRun {
       ...optional('pollIntervalMs', this.opts.pollIntervalMs),
       ...optional('silenceMs', this.opts.silenceMs),
       ...optional('progressIntervalMs', this.opts.progressIntervalMs),
+      ...optional('onProgress', this.opts.onProgress),
     })
     this.follower = follower
     const clientId = randomUUID()
