@@ -1,74 +1,74 @@
-import type { StageContext } from "../core/stage-context.js";
-import { PREVIEW_SERVER_KEY } from "../models/builtin.js";
-import { loadModelRegistry, type ModelRegistry } from "../models/registry.js";
-import type { RateLimit } from "../models/types.js";
-import { ComfyPool } from "../providers/comfyui/pool.js";
-import type { DepthChoice } from "../providers/depth/choose.js";
-import { DepthAnythingProvider } from "../providers/depth/depth-anything.js";
-import type { CpuModelOptions } from "../models/cpu/cache.js";
-import { cpuModelOptions } from "../models/cpu/options.js";
-import { comfyDepthProviderFor } from "../providers/depth/comfy-depth-provider.js";
-import { McpDepthProvider } from "../providers/depth/mcp.js";
-import type { DepthProvider } from "../providers/depth/provider.js";
-import { parseComfyUrls } from "../providers/comfyui/urls.js";
-import type { GpuCheckOptions } from "../providers/gpu/check.js";
-import type {
-  ImageProvider,
-  ResolvedModel,
-} from "../providers/image/provider.js";
+import type { StageContext } from '../core/stage-context.js'
+import { PREVIEW_SERVER_KEY } from '../models/builtin.js'
+import { loadModelRegistry, type ModelRegistry } from '../models/registry.js'
+import type { RateLimit } from '../models/types.js'
+import { ComfyPool } from '../providers/comfyui/pool.js'
+import type { DepthChoice } from '../providers/depth/choose.js'
+import { DepthAnythingProvider } from '../providers/depth/depth-anything.js'
+import type { CpuModelOptions } from '../models/cpu/cache.js'
+import { DEPTH_ANYTHING_V2_SMALL, type CpuModel } from '../models/cpu/catalog.js'
+import { cpuModelOptions } from '../models/cpu/options.js'
+import { comfyDepthProviderFor } from '../providers/depth/comfy-depth-provider.js'
+import { McpDepthProvider } from '../providers/depth/mcp.js'
+import type { DepthProvider } from '../providers/depth/provider.js'
+import { parseComfyUrls } from '../providers/comfyui/urls.js'
+import type { GpuCheckOptions } from '../providers/gpu/check.js'
+import type { ImageProvider, ResolvedModel } from '../providers/image/provider.js'
 import {
   comfyImageJob,
   mcpImageJob,
   RunnerImageProvider,
-} from "../providers/image/runner-provider.js";
-import { createLlmClient } from "../providers/llm/create.js";
-import type { LlmOptions } from "../providers/llm/inputs.js";
-import type { LlmClient, ModelPurpose } from "../providers/llm/types.js";
-import {
-  parseMcpConfig,
-  type McpServersConfig,
-} from "../providers/mcp/config.js";
-import { McpPool } from "../providers/mcp/pool.js";
-import { entryPrice } from "../models/price.js";
-import type { ImageJob } from "../providers/image/provider.js";
-import type { ModelJob } from "../providers/kinds/job.js";
-import { Budget, jobPricer } from "./budget.js";
-import { GenerationQueue } from "./generation-queue.js";
-import { JobRunner, type JobHooks } from "./job-runner.js";
-import { RunJournal, type ResumeMode } from "./journal.js";
-import { resolveModel, type ModelKind } from "../providers/resolve-model.js";
+} from '../providers/image/runner-provider.js'
+import { createLlmClient } from '../providers/llm/create.js'
+import type { LlmOptions } from '../providers/llm/inputs.js'
+import type { LlmClient, ModelPurpose } from '../providers/llm/types.js'
+import { parseMcpConfig, type McpServersConfig } from '../providers/mcp/config.js'
+import { McpPool } from '../providers/mcp/pool.js'
+import { entryPrice } from '../models/price.js'
+import type { ImageJob } from '../providers/image/provider.js'
+import type { ModelJob } from '../providers/kinds/job.js'
+import { Budget, jobPricer } from './budget.js'
+import { GenerationQueue } from './generation-queue.js'
+import { JobRunner, type JobHooks } from './job-runner.js'
+import { RunJournal, type ResumeMode } from './journal.js'
+import { resolveModel, type ModelKind } from '../providers/resolve-model.js'
 
 /** The inputs the model services are opened from (the stage's parsed inputs). */
 export interface ModelServicesInputs {
   /** `mcp-config` (the Claude Code `mcpServers` JSON); undefined: preview mode. */
-  mcpConfig: string | undefined;
+  mcpConfig: string | undefined
   /** `model-registry`: a registry file relative to the workspace, or undefined. */
-  modelRegistry: string | undefined;
+  modelRegistry: string | undefined
   /** `comfyui-url` (comma list); parsed when a ComfyUI model is first used. */
-  comfyuiUrl?: string | undefined;
+  comfyuiUrl?: string | undefined
   /** Local-LLM options (LM Studio, Ollama); the client connects on first use. */
-  llm?: LlmOptions | undefined;
+  llm?: LlmOptions | undefined
   /** Extra environment of the embedded preview server (`FFMPEG_PATH` for preview clips). */
-  previewEnv?: Record<string, string>;
+  previewEnv?: Record<string, string>
   /** `model-cache-dir`: the folder of the CPU models (see `cpuModelOptions`); undefined: the default. */
-  modelCacheDir?: string | undefined;
+  modelCacheDir?: string | undefined
+  /**
+   * CPU model entries that replace the built-in ones of the same `key` (`src/models/cpu/catalog.ts`):
+   * another export with its own id, revision and sha256 pins (tests use tiny models this way).
+   */
+  cpuModelCatalog?: readonly CpuModel[] | undefined
 }
 
 /** Options of {@link ModelServices.open}. */
 export interface ModelServicesOptions {
   /** Journal / progress hooks of the job runner. */
-  hooks?: JobHooks;
+  hooks?: JobHooks
   /**
    * The run journal (issue 11) of the stage folder: `{folder}/metadata/journal.jsonl` is
    * opened here, every job of the runner is keyed and journalled, and with `resume` other than
    * `false` reused or resumed from what earlier runs of the folder journalled.
    */
-  journal?: { folder: string; resume: ResumeMode };
+  journal?: { folder: string; resume: ResumeMode }
   /**
    * The run's budget (issue 11, input `max-cost-usd`, US dollars; undefined: no cap): checked
    * by the job runner before every submit (`src/runner/budget.ts`). Costs are counted either way.
    */
-  budget?: { maxCostUsd: number | undefined };
+  budget?: { maxCostUsd: number | undefined }
 }
 
 /**
@@ -82,7 +82,7 @@ export interface ModelServicesOptions {
  * factories of `src/runner/providers.ts`) and never look at which provider type is behind it.
  */
 export class ModelServices {
-  private readonly llmClients = new Map<ModelPurpose, Promise<LlmClient>>();
+  private readonly llmClients = new Map<ModelPurpose, Promise<LlmClient>>()
 
   private constructor(
     readonly registry: ModelRegistry,
@@ -109,31 +109,24 @@ export class ModelServices {
     context: StageContext,
     options: ModelServicesOptions = {},
   ): Promise<ModelServices> {
-    const registry = await loadModelRegistry(
-      context.workspace,
-      inputs.modelRegistry,
-    );
-    const { logger, redactor, env } = context;
+    const registry = await loadModelRegistry(context.workspace, inputs.modelRegistry)
+    const { logger, redactor, env } = context
     const servers: McpServersConfig = inputs.mcpConfig
       ? parseMcpConfig(inputs.mcpConfig, { logger, redactor, env })
-      : {};
+      : {}
     servers[PREVIEW_SERVER_KEY] = {
-      kind: "stdio",
+      kind: 'stdio',
       ...context.previewServer,
       env: { ...inputs.previewEnv },
-    };
-    const mcp = new McpPool(
-      servers,
-      { logger, redactor, env },
-      { onDemand: [PREVIEW_SERVER_KEY] },
-    );
-    let comfy: ComfyPool | undefined;
+    }
+    const mcp = new McpPool(servers, { logger, redactor, env }, { onDemand: [PREVIEW_SERVER_KEY] })
+    let comfy: ComfyPool | undefined
     const openComfy = (): ComfyPool =>
-      (comfy ??= new ComfyPool(parseComfyUrls(inputs.comfyuiUrl), { logger }));
+      (comfy ??= new ComfyPool(parseComfyUrls(inputs.comfyuiUrl), { logger }))
     const pricer = jobPricer((alias) => {
-      const entry = registry.find(alias);
-      return entry ? entryPrice(entry) : undefined;
-    });
+      const entry = registry.find(alias)
+      return entry ? entryPrice(entry) : undefined
+    })
     const journal = options.journal
       ? await RunJournal.open(options.journal.folder, {
           resume: options.journal.resume,
@@ -142,15 +135,10 @@ export class ModelServices {
           // server, null when unknown (e.g. ComfyUI on one's own GPU).
           priceOf: (_label, job) => (job ? pricer(job).cost.usd : null),
         })
-      : undefined;
-    const budget = new Budget(options.budget?.maxCostUsd, pricer);
-    const runner = new JobRunner(
-      { mcp, comfy: openComfy },
-      options.hooks,
-      journal,
-      budget,
-    );
-    const previewMode = inputs.mcpConfig === undefined;
+      : undefined
+    const budget = new Budget(options.budget?.maxCostUsd, pricer)
+    const runner = new JobRunner({ mcp, comfy: openComfy }, options.hooks, journal, budget)
+    const previewMode = inputs.mcpConfig === undefined
     const services = new ModelServices(
       registry,
       mcp,
@@ -161,13 +149,13 @@ export class ModelServices {
       openComfy,
       inputs,
       context,
-    );
-    return services;
+    )
+    return services
   }
 
   /** The run's ComfyUI servers (`comfyui-url`, default `http://127.0.0.1:8188`), made on first use. */
   comfy(): ComfyPool {
-    return this.openComfy();
+    return this.openComfy()
   }
 
   /**
@@ -176,39 +164,35 @@ export class ModelServices {
    * @throws KamuiError LLM_001 when no server answers, LLM_003 for an unknown model, CFG_001
    *   when the stage has no LLM options
    */
-  llm(purpose: ModelPurpose = "chat"): Promise<LlmClient> {
-    const options = this.inputs.llm;
-    let client = this.llmClients.get(purpose);
+  llm(purpose: ModelPurpose = 'chat'): Promise<LlmClient> {
+    const options = this.inputs.llm
+    let client = this.llmClients.get(purpose)
     if (!client) {
-      const { logger, signal } = this.context;
-      const vision = purpose === "vision";
+      const { logger, signal } = this.context
+      const vision = purpose === 'vision'
       client = createLlmClient({
         lmStudioUrl: options?.lmStudioUrl,
         ollamaUrl: options?.ollamaUrl,
         model: vision ? options?.visionModel : options?.model,
-        ollamaModel: vision
-          ? (options?.visionModel ?? options?.ollamaModel)
-          : options?.ollamaModel,
+        ollamaModel: vision ? (options?.visionModel ?? options?.ollamaModel) : options?.ollamaModel,
         purpose,
-        ...(options
-          ? { timeouts: { firstTokenMs: options.firstTokenTimeoutMs } }
-          : {}),
+        ...(options ? { timeouts: { firstTokenMs: options.firstTokenTimeoutMs } } : {}),
         logger,
         ...(signal ? { signal } : {}),
-      });
-      this.llmClients.set(purpose, client);
+      })
+      this.llmClients.set(purpose, client)
     }
-    return client;
+    return client
   }
 
   /** The GPU memory probe of ComfyUI jobs (`nvidia-smi` found through the context's env). */
   get gpu(): GpuCheckOptions {
-    return { env: this.context.env };
+    return { env: this.context.env }
   }
 
   /** Status polling interval set by the context (tests shorten it), or undefined. */
   get pollIntervalMs(): number | undefined {
-    return this.context.pollIntervalMs;
+    return this.context.pollIntervalMs
   }
 
   /**
@@ -219,10 +203,10 @@ export class ModelServices {
    * @throws KamuiError IMG_002 for an unknown alias or one of another kind; CFG_001 for a
    *   malformed `comfyui-url`
    */
-  resolveModel(alias: string, kind: ModelKind = "image"): ResolvedModel {
-    const model = resolveModel(this.registry, alias, kind, this.previewMode);
-    if (model.entry.provider === "comfyui") this.comfy();
-    return model;
+  resolveModel(alias: string, kind: ModelKind = 'image'): ResolvedModel {
+    const model = resolveModel(this.registry, alias, kind, this.previewMode)
+    if (model.entry.provider === 'comfyui') this.comfy()
+    return model
   }
 
   /**
@@ -232,7 +216,7 @@ export class ModelServices {
    * @throws KamuiError CFG_003 when an MCP entry has no call
    */
   image(model: ResolvedModel): ImageProvider {
-    return new RunnerImageProvider(model, this.runner, this.imageJob(model));
+    return new RunnerImageProvider(model, this.runner, this.imageJob(model))
   }
 
   /**
@@ -242,9 +226,9 @@ export class ModelServices {
    * @throws KamuiError CFG_003 when an MCP entry has no call
    */
   imageJob(model: ResolvedModel): (job: ImageJob) => ModelJob {
-    return model.entry.provider === "comfyui"
+    return model.entry.provider === 'comfyui'
       ? comfyImageJob(model, this.gpu)
-      : mcpImageJob(model, this.context.pollIntervalMs);
+      : mcpImageJob(model, this.context.pollIntervalMs)
   }
 
   /**
@@ -254,14 +238,13 @@ export class ModelServices {
    * otherwise); a CPU model (`depth-anything-v2-small`) from the run's model cache.
    */
   depth(choice: DepthChoice): DepthProvider {
-    if (choice.kind === "provider") return choice.provider;
-    if (choice.kind === "cpu")
-      return new DepthAnythingProvider(this.cpuModels());
-    const pollIntervalMs =
-      this.context.pollIntervalMs ?? (choice.tool.preview ? 100 : 2000);
+    if (choice.kind === 'provider') return choice.provider
+    if (choice.kind === 'cpu')
+      return new DepthAnythingProvider(this.cpuModels(), this.cpuModel(DEPTH_ANYTHING_V2_SMALL))
+    const pollIntervalMs = this.context.pollIntervalMs ?? (choice.tool.preview ? 100 : 2000)
     return new McpDepthProvider(this.runner, this.mcp, choice.tool, {
       pollIntervalMs,
-    });
+    })
   }
 
   /**
@@ -271,7 +254,12 @@ export class ModelServices {
    * @throws KamuiError FS_001 when a relative `model-cache-dir` leaves the workspace
    */
   cpuModels(): CpuModelOptions {
-    return cpuModelOptions(this.inputs.modelCacheDir, this.context);
+    return cpuModelOptions(this.inputs.modelCacheDir, this.context)
+  }
+
+  /** The catalog entry of a CPU model: `builtin`, or the `cpuModelCatalog` entry of its key. */
+  cpuModel(builtin: CpuModel): CpuModel {
+    return this.inputs.cpuModelCatalog?.find((m) => m.key === builtin.key) ?? builtin
   }
 
   /**
@@ -281,7 +269,7 @@ export class ModelServices {
    * @throws KamuiError PC_001 when the template is not a shipped depth template
    */
   comfyDepth(depthModel: string): DepthProvider | undefined {
-    return comfyDepthProviderFor(depthModel, this.runner, this.gpu);
+    return comfyDepthProviderFor(depthModel, this.runner, this.gpu)
   }
 
   /**
@@ -289,22 +277,18 @@ export class ModelServices {
    * rate limit (or, for a shard of a sharded run, the shard's share of it in `rateLimits`,
    * keyed by model label), transient failures retried with the context's retry policy.
    */
-  queue(
-    maxParallel: number,
-    rateLimits?: ReadonlyMap<string, RateLimit>,
-  ): GenerationQueue {
+  queue(maxParallel: number, rateLimits?: ReadonlyMap<string, RateLimit>): GenerationQueue {
     return new GenerationQueue({
       maxParallel,
-      rateLimitOf: (label) =>
-        rateLimits?.get(label) ?? this.registry.find(label)?.rateLimit ?? {},
+      rateLimitOf: (label) => rateLimits?.get(label) ?? this.registry.find(label)?.rateLimit ?? {},
       logger: this.context.logger,
       ...(this.context.retryPolicy ? { retry: this.context.retryPolicy } : {}),
-    });
+    })
   }
 
   /** Closes the MCP connections (stdio servers are stopped) and the journal. Never throws. */
   async close(): Promise<void> {
-    await this.mcp.close();
-    await this.journal?.close();
+    await this.mcp.close()
+    await this.journal?.close()
   }
 }

@@ -45,7 +45,7 @@ describe('a quality scorer reached through MCP', () => {
         'image-size': '256x256',
         'generation-strategy': 'parallel',
         'model-registry': 'registry.yaml',
-        'quality-scorer': withScorer ? 'judge' : '',
+        'quality-scorer': withScorer ? 'judge' : 'none',
         seed: '9',
       }),
       testContext(workspace),

@@ -200,3 +200,137 @@ export async function closedPortUrl(): Promise<string> {
   await new Promise((resolve) => server.close(resolve))
   return `http://127.0.0.1:${port}`
 }
+
+/** A WordPiece tokenizer.json of whole words (lower-cased, split on whitespace and punctuation). */
+export function wordTokenizer(words: readonly string[]): string {
+  const vocab: Record<string, number> = { '[UNK]': 0, '[PAD]': 1 }
+  for (const w of words) vocab[w] ??= Object.keys(vocab).length
+  const special = (id: number, content: string): object => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  })
+  return JSON.stringify({
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [special(0, '[UNK]'), special(1, '[PAD]')],
+    normalizer: { type: 'Lowercase' },
+    pre_tokenizer: { type: 'Whitespace' },
+    post_processor: null,
+    decoder: null,
+    model: {
+      type: 'WordPiece',
+      unk_token: '[UNK]',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+      vocab,
+    },
+  })
+}
+
+/**
+ * Word vectors of the tiny text encoders: the vocabulary in order ([UNK] and [PAD] first, both
+ * zero) and a `[V, D]` table; the text embedding is the mean of its tokens' vectors.
+ */
+export interface WordVectors {
+  words: string[]
+  vectors: number[][]
+  dim: number
+}
+
+function embeddingTable(w: WordVectors): number[] {
+  const zero = new Array<number>(w.dim).fill(0)
+  return [zero, zero, ...w.vectors].flat()
+}
+
+/**
+ * A CLIP model with the interface of Xenova/clip-vit-base-patch32 (uint8 file names):
+ * `onnx/text_model_uint8.onnx` `input_ids` → `text_embeds` (mean of word vectors),
+ * `onnx/vision_model_uint8.onnx` `pixel_values` [B, 3, S, S] → `image_embeds` [B, 3] (the mean of
+ * each normalised channel), and CLIP's preprocessor config (CLIP mean and std) with a small size.
+ */
+export function tinyClipFiles(words: WordVectors, size = 16): Record<string, Buffer | string> {
+  return {
+    'config.json': JSON.stringify({ model_type: 'clip', projection_dim: words.dim }),
+    'preprocessor_config.json': JSON.stringify({
+      crop_size: { height: size, width: size },
+      do_center_crop: true,
+      do_normalize: true,
+      do_resize: true,
+      feature_extractor_type: 'CLIPFeatureExtractor',
+      image_processor_type: 'CLIPImageProcessor',
+      image_mean: [0.48145466, 0.4578275, 0.40821073],
+      image_std: [0.26862954, 0.26130258, 0.27577711],
+      resample: 3,
+      size: { shortest_edge: size },
+    }),
+    'tokenizer.json': wordTokenizer(words.words),
+    'tokenizer_config.json': JSON.stringify({
+      tokenizer_class: 'CLIPTokenizer',
+      model_max_length: 77,
+      pad_token: '[PAD]',
+      unk_token: '[UNK]',
+    }),
+    'onnx/text_model_uint8.onnx': textEncoder(words, 'text_embeds', false),
+    'onnx/vision_model_uint8.onnx': onnxModel({
+      inputs: [{ name: 'pixel_values', type: 'float', dims: ['b', 3, 'h', 'w'] }],
+      outputs: [{ name: 'image_embeds', type: 'float', dims: ['b', 3] }],
+      nodes: [
+        {
+          op: 'ReduceMean',
+          inputs: ['pixel_values'],
+          outputs: ['image_embeds'],
+          attrs: [
+            { name: 'axes', ints: [2, 3] },
+            { name: 'keepdims', i: 0 },
+          ],
+        },
+      ],
+    }),
+  }
+}
+
+/**
+ * A text encoder: `input_ids` [B, S] → Gather of the word table. `pooled` false: the mean over
+ * the tokens [B, D] (CLIP's `text_embeds`); true: the per-token vectors [B, S, D] (a BERT's
+ * `last_hidden_state`, pooled by the pipeline), with `attention_mask` and `token_type_ids`
+ * inputs like the real sentence-embedding model.
+ */
+export function textEncoder(words: WordVectors, output: string, pooled: boolean): Buffer {
+  const table = {
+    name: 'table',
+    dims: [words.words.length + 2, words.dim],
+    floats: embeddingTable(words),
+  }
+  const inputs: Io[] = [{ name: 'input_ids', type: 'int64', dims: ['b', 's'] }]
+  if (pooled) {
+    inputs.push({ name: 'attention_mask', type: 'int64', dims: ['b', 's'] })
+    inputs.push({ name: 'token_type_ids', type: 'int64', dims: ['b', 's'] })
+  }
+  return onnxModel({
+    inputs,
+    outputs: [
+      { name: output, type: 'float', dims: pooled ? ['b', 's', words.dim] : ['b', words.dim] },
+    ],
+    inits: [table],
+    nodes: pooled
+      ? [{ op: 'Gather', inputs: ['table', 'input_ids'], outputs: [output] }]
+      : [
+          { op: 'Gather', inputs: ['table', 'input_ids'], outputs: ['tokens'] },
+          {
+            op: 'ReduceMean',
+            inputs: ['tokens'],
+            outputs: [output],
+            attrs: [
+              { name: 'axes', ints: [1] },
+              { name: 'keepdims', i: 0 },
+            ],
+          },
+        ],
+  })
+}
