@@ -30,6 +30,7 @@ import type { ModelJob } from '../providers/kinds/job.js'
 import { Budget, jobPricer } from './budget.js'
 import { GenerationQueue } from './generation-queue.js'
 import { JobRunner, type JobHooks } from './job-runner.js'
+import { JobCache } from './job-cache.js'
 import { RunJournal, type ResumeMode } from './journal.js'
 import { resolveModel, type ModelKind } from '../providers/resolve-model.js'
 
@@ -64,6 +65,12 @@ export interface ModelServicesOptions {
    * `false` reused or resumed from what earlier runs of the folder journalled.
    */
   journal?: { folder: string; resume: ResumeMode }
+  /**
+   * The content-addressed job cache (issue 11 §4; inputs `cache-folder`, `cache-ttl-hours`):
+   * absolute folder (null: off) and time to live in ms (0: off). Used with `journal`: a job
+   * found there is answered at $0 with no model call, and every result is stored.
+   */
+  cache?: { folder: string | null; ttlMs: number }
   /**
    * The run's budget (issue 11, input `max-cost-usd`, US dollars; undefined: no cap): checked
    * by the job runner before every submit (`src/runner/budget.ts`). Costs are counted either way.
@@ -134,6 +141,9 @@ export class ModelServices {
           // A job's cost at registry prices, by its units (`jobPricer`): 0 for the preview
           // server, null when unknown (e.g. ComfyUI on one's own GPU).
           priceOf: (_label, job) => (job ? pricer(job).cost.usd : null),
+          ...(options.cache
+            ? { cache: new JobCache(options.cache.folder, options.cache.ttlMs, logger) }
+            : {}),
         })
       : undefined
     const budget = new Budget(options.budget?.maxCostUsd, pricer)
@@ -234,17 +244,20 @@ export class ModelServices {
   /**
    * The depth provider of a depth choice (`chooseDepthSource`): a given provider as it is, or
    * the MCP depth tool (the preview server's placeholder tool in the preview case) run by the
-   * job runner, polled every `context.pollIntervalMs` (default 100 ms for the preview, 2 s
-   * otherwise); a CPU model (`depth-anything-v2-small`) from the run's model cache.
+   * job runner, polled every `context.pollIntervalMs` when it is set (100 ms for the preview),
+   * otherwise on the runner's adaptive schedule (`poll-schedule.ts`); a CPU model (`depth-anything-v2-small`) from the run's model cache.
    */
   depth(choice: DepthChoice): DepthProvider {
     if (choice.kind === 'provider') return choice.provider
     if (choice.kind === 'cpu')
       return new DepthAnythingProvider(this.cpuModels(), this.cpuModel(DEPTH_ANYTHING_V2_SMALL))
-    const pollIntervalMs = this.context.pollIntervalMs ?? (choice.tool.preview ? 100 : 2000)
-    return new McpDepthProvider(this.runner, this.mcp, choice.tool, {
-      pollIntervalMs,
-    })
+    const pollIntervalMs = this.context.pollIntervalMs ?? (choice.tool.preview ? 100 : undefined)
+    return new McpDepthProvider(
+      this.runner,
+      this.mcp,
+      choice.tool,
+      pollIntervalMs === undefined ? {} : { pollIntervalMs },
+    )
   }
 
   /**

@@ -5,6 +5,7 @@ import { parseLlmInputs, type LlmOptions } from '../../providers/llm/inputs.js'
 import { parseResumeInput, type ResumeInput } from '../../contracts/resume-input.js'
 import { parseBudgetInputs, type BudgetInputs } from '../../contracts/budget-inputs.js'
 import { parseProvenanceInput } from '../../contracts/provenance.js'
+import { parseCacheInputs, type CacheInputs } from '../../contracts/cache-inputs.js'
 import { parseShardInputs, type ShardInputs } from '../../contracts/shard-manifest.js'
 import { IMAGE_GENERATION_INPUTS, IMAGE_GENERATION_V2_INPUTS } from './spec.js'
 
@@ -43,8 +44,6 @@ export interface ImageGenerationInputs {
   comfyuiUrl: string
   /** Registry override file as given (workspace-relative), or undefined. */
   modelRegistry: string | undefined
-  /** `model-cache-dir` (the CLIP scorer's model cache), or undefined for the default folder. */
-  modelCacheDir?: string | undefined
   /** Local-LLM options: translate-prompt, enhance-prompt, quality-scorer: vision (src/providers/llm). */
   llm: LlmOptions
   /** Legacy v1 behaviour: one image, only the legacy files. */
@@ -55,6 +54,8 @@ export interface ImageGenerationInputs {
   budget: BudgetInputs
   /** `embed-provenance`: embed provenance in the images (absent: true; v1 always true). */
   embedProvenance?: boolean
+  /** The job cache (`cache-folder`, `cache-ttl-hours`); v1 keeps none (TTL 0). */
+  cache: CacheInputs
   /** `shard` (k/N) and `shard-manifest` (issue 13); v1 is never sharded. */
   shard?: ShardInputs | undefined
 }
@@ -86,13 +87,13 @@ export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
     ...parseSize(r['image-size'] ?? ''),
     seed: r['seed'] === '' ? undefined : parseNumberInput(r, 'seed', 0, 2 ** 31 - 1, true),
     modelRegistry: r['model-registry'] === '' ? undefined : r['model-registry'],
-    modelCacheDir: r['model-cache-dir'] || undefined,
     comfyuiUrl: r['comfyui-url'] ?? '',
     llm: parseLlmInputs(r),
     legacyV1: false,
     resume: parseResumeInput(r),
     budget: parseBudgetInputs(r),
     embedProvenance: parseProvenanceInput(r),
+    cache: parseCacheInputs(r),
     shard: parseShardInputs(r),
   }
 }
@@ -118,11 +119,15 @@ export function parseV1Inputs(raw: RawInputs): ImageGenerationInputs {
     resume: 'false',
     budget: NO_BUDGET,
     shard: undefined,
+    cache: NO_CACHE,
   }
 }
 
 /** v1 keeps its five legacy inputs: no max-cost-usd, no dry-run. */
 const NO_BUDGET: BudgetInputs = { maxCostUsd: undefined, dryRun: false }
+
+/** v1 writes exactly the legacy files and keeps no job cache. */
+const NO_CACHE = { cacheFolder: '', cacheTtlMs: 0 }
 
 function commonInputs(
   r: RawInputs,

@@ -13,6 +13,7 @@ import type { ShardManifest } from '../../contracts/shard-manifest.js'
 import type { ShardRun } from '../../runner/shard-plan.js'
 import type { JournalCounts } from '../../runner/journal.js'
 import { ModelServices } from '../../runner/services.js'
+import { resolveCacheFolder } from '../../runner/job-cache.js'
 import { finishStage, startStage, type StageStart } from '../stage-tail.js'
 import type { CostSummary } from '../../contracts/cost.js'
 import { planImageJobs } from './dry-run.js'
@@ -118,6 +119,10 @@ export async function runImageGeneration(
       : {
           journal: { folder, resume: inputs.resume },
           budget: { maxCostUsd: inputs.budget.maxCostUsd },
+          cache: {
+            folder: resolveCacheFolder(inputs.cache.cacheFolder, context.workspace, context.env),
+            ttlMs: inputs.cache.cacheTtlMs,
+          },
         },
   )
   let setup: ImageRunSetup
