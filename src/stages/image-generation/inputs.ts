@@ -44,6 +44,8 @@ export interface ImageGenerationInputs {
   comfyuiUrl: string
   /** Registry override file as given (workspace-relative), or undefined. */
   modelRegistry: string | undefined
+  /** `model-cache-dir` (the CLIP scorer's model cache), or undefined for the default folder. */
+  modelCacheDir?: string | undefined
   /** Local-LLM options: translate-prompt, enhance-prompt, quality-scorer: vision (src/providers/llm). */
   llm: LlmOptions
   /** Legacy v1 behaviour: one image, only the legacy files. */
@@ -87,6 +89,7 @@ export function parseV2Inputs(raw: RawInputs): ImageGenerationInputs {
     ...parseSize(r['image-size'] ?? ''),
     seed: r['seed'] === '' ? undefined : parseNumberInput(r, 'seed', 0, 2 ** 31 - 1, true),
     modelRegistry: r['model-registry'] === '' ? undefined : r['model-registry'],
+    modelCacheDir: r['model-cache-dir'] || undefined,
     comfyuiUrl: r['comfyui-url'] ?? '',
     llm: parseLlmInputs(r),
     legacyV1: false,

@@ -7,6 +7,7 @@ import { RESUME_INPUT } from '../../contracts/resume-input.js'
 import { BUDGET_INPUTS } from '../../contracts/budget-inputs.js'
 import { CACHE_INPUTS } from '../../contracts/cache-inputs.js'
 import { SHARD_INPUTS } from '../../contracts/shard-manifest.js'
+import { MODEL_CACHE_DIR_INPUT } from '../../models/cpu/options.js'
 
 /** The five inputs of the legacy `image-generation` module (SPEC §4), names unchanged. */
 export const V1_INPUTS: readonly InputSpec[] = [
@@ -107,11 +108,14 @@ const V2_EXTRA: readonly InputSpec[] = [
   },
   {
     name: 'quality-scorer',
-    default: '',
+    default: 'auto',
     description:
-      'Registry alias of a scoring MCP tool (kind: scorer) for prompt alignment and aesthetics, or "vision" for the ' +
-      'local vision model on LM Studio / Ollama (see llm-url, vision-model). Empty: those dimensions are reported as ' +
-      'not measured and the score comes from the pixel metrics alone.',
+      'What scores prompt alignment and aesthetics: "clip" (CLIP ViT-B/32 on the runner CPU: CLIPScore calibrated to ' +
+      '0–1 and the CLIP-IQA antonym prompts; weights from the Hugging Face Hub on first use, see model-cache-dir), ' +
+      '"vision" (the local vision model on LM Studio / Ollama, see llm-url, vision-model), a registry alias of a ' +
+      'scoring MCP tool (kind: scorer), "auto" (vision when vision-model is set, else the registry\'s scoring tool ' +
+      'with mcp-config, else clip when its model is cached or can be downloaded, else none; the report says which) ' +
+      'or "none" (those dimensions are reported as not measured and the score comes from the pixel metrics alone).',
   },
   { name: 'max-parallel', default: '3', description: 'Maximum images generated at once, 1–10.' },
   {
@@ -149,6 +153,7 @@ export const IMAGE_GENERATION_V2_INPUTS: readonly InputSpec[] = [
   ...LLM_INPUTS,
   ...COMFYUI_INPUT,
   ...REGISTRY_INPUT,
+  MODEL_CACHE_DIR_INPUT,
   PROVENANCE_INPUT,
   ...BUDGET_INPUTS,
   ...NETWORK_INPUTS,
