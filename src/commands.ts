@@ -11,6 +11,8 @@ import { videoGenerationCommand } from './stages/video-generation/commands.js'
 import { webPlayerGenerationCommand } from './stages/web-player-generation/commands.js'
 import { imageShardMerger, imageShardPlanner } from './stages/image-generation/shard-commands.js'
 import { mergeCommand, planCommand } from './stages/sharding/commands.js'
+import { videoShardMerger } from './stages/video-generation/merge-shards.js'
+import { videoShardPlanner } from './stages/video-generation/shard.js'
 
 /** Every stage command, in pipeline order. Each is an action folder and a `kamui` subcommand. */
 export const STAGE_COMMANDS: readonly StageCommand[] = [
@@ -22,8 +24,8 @@ export const STAGE_COMMANDS: readonly StageCommand[] = [
   webPlayerGenerationCommand,
   threejsPointcloudViewerCommand,
   // Sharding a run over a matrix (issue 13): each shardable stage plans and merges its own jobs.
-  planCommand([imageShardPlanner]),
-  mergeCommand([imageShardMerger]),
+  planCommand([imageShardPlanner, videoShardPlanner]),
+  mergeCommand([imageShardMerger, videoShardMerger]),
 ]
 
 /** Every command with an action: the stages (actions/<stage>/) and the pipeline (the root action). */

@@ -12,6 +12,7 @@ import {
   type ShardRecord,
   type ShardSpec,
 } from '../contracts/shard-manifest.js'
+import { entryPrice } from '../models/price.js'
 import type { ModelRegistry } from '../models/registry.js'
 import type { RateLimit } from '../models/types.js'
 
@@ -87,10 +88,16 @@ function modelShares(jobs: readonly ShardJob[], registry: ModelRegistry): ModelS
   })
 }
 
-/** Price of one job: 0 for the preview server, the registry's `priceUsd`, else null (unknown). */
+/**
+ * Price of one job: 0 for the preview server; the registry price when it is per call or per
+ * image (one job makes one image or one clip call); else null (unknown, or per second or
+ * megapixel, which the plan cannot know before the job runs).
+ */
 function priceOf(registry: ModelRegistry, model: string, preview: boolean): number | null {
   if (preview || model === 'preview') return 0
-  return registry.find(model)?.priceUsd ?? null
+  const entry = registry.find(model)
+  const price = entry ? entryPrice(entry) : null
+  return price && (price.per === 'call' || price.per === 'image') ? price.usd : null
 }
 
 function sumPrices(jobs: readonly ShardJob[]): number | null {
@@ -153,7 +160,7 @@ export function buildShardManifest(input: ShardPlanInput): ShardManifest {
       unknown_price_models: unknown.sort(),
       basis: input.preview
         ? 'preview server: rendered offline, no charge'
-        : 'priceUsd of each model in the model registry, one successful call per job; ' +
+        : 'price of each model in the model registry (per call or per image), one successful call per job; ' +
           'regenerations (strategy smart) and retries not billed by the provider are not included',
     },
     matrix: shardMatrix(input.shards),

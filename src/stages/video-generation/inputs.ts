@@ -4,6 +4,7 @@ import { parseAspectRatio, type AspectRatio } from '../../media/video/size.js'
 import { MAX_PREVIEW_FPS, MAX_PREVIEW_SECONDS } from '../../media/video/preview-clip.js'
 import { optionalInput, parseBooleanInput, parseNumberInput } from '../../core/parse-input.js'
 import type { KeyframeSegmentHandoff } from '../../contracts/keyframes-handoff.js'
+import { parseShardInputs, type ShardInputs } from '../../contracts/shard-manifest.js'
 import { parseResumeInput, type ResumeInput } from '../../contracts/resume-input.js'
 import { parseMaxCost } from '../../contracts/budget-inputs.js'
 import { parseCacheInputs, type CacheInputs } from '../../contracts/cache-inputs.js'
@@ -43,6 +44,8 @@ export interface VideoGenerationInputs {
   allowBundledFfmpeg: boolean
   /** `comfyui-url` as given (comma list), or undefined for the default server. */
   comfyuiUrl: string | undefined
+  /** `shard` (k/N, by segment) and `shard-manifest` (issue 13). */
+  shard?: ShardInputs | undefined
   /** `embed-provenance`: embed provenance in the final MP4 (absent: true). */
   embedProvenance?: boolean
   /** How the folder's run journal is used (input `resume`, issue 11). */
@@ -104,6 +107,7 @@ export function parseVideoInputs(raw: RawInputs): VideoGenerationInputs {
     modelRegistry: optionalInput(r, 'model-registry'),
     allowBundledFfmpeg: parseBooleanInput(r, 'allow-bundled-ffmpeg'),
     comfyuiUrl: optionalInput(r, 'comfyui-url'),
+    shard: parseShardInputs(r),
     embedProvenance: parseProvenanceInput(r),
     resume: parseResumeInput(r),
     maxCostUsd: parseMaxCost(r),

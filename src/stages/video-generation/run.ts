@@ -28,7 +28,17 @@ import {
   type VideoReport,
 } from './report.js'
 import { makeStreamedClips } from './streamed-clips.js'
+import {
+  prepareVideoShard,
+  videoFolderName,
+  videoQueueLimits,
+  videoShardNotice,
+  videoShardRun,
+  writeVideoShardRecord,
+} from './shard.js'
 import { writeVideoTelemetry } from './telemetry.js'
+import type { ShardManifest } from '../../contracts/shard-manifest.js'
+import type { ShardRun } from '../../runner/shard-plan.js'
 
 /** What the video-generation stage returns. */
 export interface VideoGenerationResult {
@@ -78,7 +88,8 @@ export async function runVideoGeneration(
 ): Promise<VideoGenerationResult> {
   const startedAt = performance.now()
   const { logger } = context
-  const folder = resolveInWorkspace(context.workspace, inputs.folderName, 'folder-name')
+  const manifest = await prepareVideoShard(inputs, context.workspace)
+  const folder = resolveInWorkspace(context.workspace, videoFolderName(inputs), 'folder-name')
   // Found first, so that the preview server gets it; required once the model is known.
   const ffmpeg = await prepareFfmpeg(context.env, {
     allowBundled: inputs.allowBundledFfmpeg,
@@ -104,7 +115,10 @@ export async function runVideoGeneration(
   )
   try {
     const start = await startStage(context, stageInput(inputs, context.workspace, folder))
-    const setup = await prepareClips(inputs, context, folder, services, deps, ffmpeg !== undefined)
+    const setup = await prepareClips(inputs, context, folder, services, deps, {
+      hasFfmpeg: ffmpeg !== undefined,
+      manifest,
+    })
     const clips = await generateClips(setup, inputs, context, folder, ffmpeg?.tools)
     const { journal } = services
     setup.notices.push(...(journal?.notices ?? []))
@@ -134,6 +148,8 @@ interface ClipSetup {
   frames: ClipFrames[]
   notices: string[]
   queue: GenerationQueue
+  /** The shard this run makes, for a shard of a sharded run (issue 13). */
+  shard?: ShardRun | undefined
   /** The folder's run journal: each stored clip is recorded as its job's output. */
   journal: RunJournal | undefined
 }
@@ -151,7 +167,7 @@ async function prepareClips(
   folder: string,
   services: ModelServices,
   deps: VideoGenerationDeps,
-  hasFfmpeg: boolean,
+  options: { hasFfmpeg: boolean; manifest?: ShardManifest | undefined },
 ): Promise<ClipSetup> {
   const { logger } = context
   const { registry } = services
@@ -168,7 +184,11 @@ async function prepareClips(
         pollOverrideMs: services.pollIntervalMs,
       })
   const { provider } = choice
-  const plans = await planClips(inputs, context.workspace, folder, logger)
+  const { hasFfmpeg, manifest } = options
+  const all = await planClips(inputs, context.workspace, folder, logger)
+  // A shard makes the clips of its segments (issue 13), checked against its manifest first.
+  const shard = videoShardRun(inputs, all, registry, manifest)
+  const plans = all.filter((p) => !shard || shard.numbers.has(p.segment))
   for (const plan of plans) {
     if (provider.requiresLastFrame && plan.last.length === 0) {
       throw new KamuiError(
@@ -193,9 +213,10 @@ async function prepareClips(
   if (!provider.acceptsLastFrame && plans.some((p) => p.last.length > 0)) {
     logger.warn(`${provider.label} does not take a last frame; the clips will not end on it.`)
   }
-  const queue = services.queue(inputs.maxParallel)
+  if (shard) notices.push(videoShardNotice(shard))
+  const queue = services.queue(inputs.maxParallel, videoQueueLimits(shard, inputs, provider))
   const { journal } = services
-  return { provider, priceUsd: choice.priceUsd, plans, frames, notices, queue, journal }
+  return { provider, priceUsd: choice.priceUsd, plans, frames, notices, queue, journal, shard }
 }
 
 /** Throws the VID_001 of a missing ffmpeg that is required (the preview renders with it). */
@@ -280,7 +301,8 @@ async function finishVideo(
     message: c.error?.message ?? `segment ${c.segment} failed`,
   }))
   let final: FinalRecord | null = null
-  if (inputs.concatenate && failed.length === 0 && !cancelled && m.ffmpeg) {
+  // A shard leaves the joining to kamui merge, which has every clip.
+  if (inputs.concatenate && !m.shard && failed.length === 0 && !cancelled && m.ffmpeg) {
     final = await joinClips(made, folder, inputs, context, m.ffmpeg.tools)
   } else if (inputs.concatenate && failed.length > 0) {
     warnings.push({
@@ -296,7 +318,10 @@ async function finishVideo(
     doneMarker: m.start.doneMarker,
     warnings,
     complete: !cancelled && failed.length === 0,
-    writeFiles: () => writeRedactedJson(reportPath, report, context.redactor),
+    writeFiles: async () => {
+      await writeRedactedJson(reportPath, report, context.redactor)
+      if (m.shard) await writeVideoShardRecord(folder, m.shard, context.redactor)
+    },
     writeTelemetry: (_written, doneMarker) =>
       writeVideoTelemetry({
         folder,

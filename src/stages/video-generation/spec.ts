@@ -4,6 +4,7 @@ import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
 import { MAX_COST_INPUT } from '../../contracts/budget-inputs.js'
 import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
+import { SHARD_INPUTS } from '../../contracts/shard-manifest.js'
 import { RESUME_INPUT } from '../../contracts/resume-input.js'
 import { CACHE_INPUTS } from '../../contracts/cache-inputs.js'
 
@@ -165,6 +166,7 @@ const NEW_INPUTS: readonly InputSpec[] = [
 export const VIDEO_GENERATION_INPUTS: readonly InputSpec[] = [
   ...LEGACY_INPUTS,
   ...NEW_INPUTS,
+  ...SHARD_INPUTS,
   RESUME_INPUT,
   ...CACHE_INPUTS,
   PROVENANCE_INPUT,

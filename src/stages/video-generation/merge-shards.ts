@@ -1,0 +1,254 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { KamuiError } from '../../core/errors.js'
+import type { OutputSpec } from '../../core/input-spec.js'
+import type { Redactor } from '../../core/redactor.js'
+import { writeRedactedJson } from '../../core/redacted-json.js'
+import type { StageContext } from '../../core/stage-context.js'
+import type { Artifact } from '../../contracts/telemetry.js'
+import { concatenateClips } from '../../media/video/concat.js'
+import { prepareFfmpeg } from '../../media/video/ffmpeg.js'
+import { completeStageFolder, notApplicable } from '../../output/handoff/stage-folder.js'
+import {
+  copyFromShard,
+  mergeJournals,
+  mergedRunTimes,
+  shardTelemetry,
+  type FoundShards,
+  type ShardFolder,
+} from '../../output/shards/shard-folders.js'
+import {
+  buildArtifactMetadata,
+  describeArtifact,
+  writeArtifactMetadata,
+} from '../../output/telemetry/artifacts.js'
+import { videoOutputs, videoSummaryMarkdown } from './commands.js'
+import {
+  FINAL_VIDEO_FILE,
+  VIDEO_REPORT_FILE,
+  type ClipRecord,
+  type FinalRecord,
+  type VideoReport,
+} from './report.js'
+import type { VideoGenerationResult } from './run.js'
+import { VIDEO_SHARD_STAGE } from './shard.js'
+import { VIDEO_GENERATION_OUTPUTS } from './spec.js'
+
+/** The legacy music file of a folder, joined under the clips when present (as the stage does). */
+const LEGACY_MUSIC = 'music/generated-music.wav'
+
+async function readReport(shard: ShardFolder): Promise<VideoReport> {
+  try {
+    const report = JSON.parse(
+      await readFile(path.join(shard.folder, VIDEO_REPORT_FILE), 'utf8'),
+    ) as VideoReport
+    if (report.schema_version !== 1 || !Array.isArray(report.clips)) throw new Error('malformed')
+    return report
+  } catch (error) {
+    throw new KamuiError(
+      'SHARD_001',
+      `${shard.name} holds no valid ${VIDEO_REPORT_FILE}: the shard did not get as far as its report.`,
+      { cause: error },
+    )
+  }
+}
+
+/** Where and how a video merge writes. */
+interface VideoMergeTarget {
+  folder: string
+  workspace: string
+  redactor: Redactor
+  context: StageContext
+}
+
+/**
+ * Merges the shard folders of a video run (sharded by segment) into `target.folder`: every
+ * clip under its legacy name `videos/segment-{N}.mp4`, one report with the clips in segment
+ * order (`total_ms` the longest shard's), the clips joined into `final/final-music-video.mp4`
+ * when the run asked for concatenation and every clip is there (with the folder's legacy music
+ * when present, else silent), one journal and the telemetry.
+ *
+ * @throws KamuiError SHARD_001 for a shard without its report; VID_002 when no clip was made;
+ *   VID_001 when joining needs ffmpeg and there is none
+ */
+export async function mergeVideoShards(
+  found: FoundShards,
+  target: VideoMergeTarget,
+): Promise<VideoGenerationResult> {
+  const { folder } = target
+  const reports = await Promise.all(found.shards.map(readReport))
+  const clips = reports.flatMap((r) => r.clips).sort((a, b) => a.segment - b.segment)
+  for (const [i, report] of reports.entries()) {
+    for (const clip of report.clips)
+      if (clip.file) await copyFromShard(found.shards[i] as ShardFolder, clip.file, folder)
+  }
+  const made = clips.filter((c) => c.status === 'ok')
+  const failed = clips.filter((c) => c.status === 'failed')
+  const base = reports[0] as VideoReport
+  const warnings = [
+    ...failed.map((c) => ({
+      code: c.error?.code ?? 'VID_002',
+      message: c.error?.message ?? `segment ${c.segment} failed`,
+    })),
+    ...found.warnings,
+  ]
+  const complete = failed.length === 0 && found.missing.length === 0
+  const final =
+    base.request.concatenate && complete && made.length > 0 ? await joinClips(made, target) : null
+  if (base.request.concatenate && !final)
+    warnings.push({
+      code: 'VID_002',
+      message: `${FINAL_VIDEO_FILE} was not made: clips are missing or failed.`,
+    })
+  const report = mergedReport(base, reports, { clips, final, warnings, found })
+  await writeRedactedJson(path.join(folder, VIDEO_REPORT_FILE), report, target.redactor)
+  const written = [VIDEO_REPORT_FILE, ...(final ? [FINAL_VIDEO_FILE] : [])]
+  const journal = await mergeJournals(found.shards, folder)
+  if (journal) written.push(journal)
+  await writeMergedTelemetry(found, target, written, report.preview)
+  if (made.length === 0) {
+    throw new KamuiError(
+      'VID_002',
+      `No shard made a clip (${found.shards.length} of ${found.count} found).`,
+    )
+  }
+  await completeStageFolder(folder)
+  return {
+    folder,
+    clips: made,
+    final,
+    model: made[0]?.model ?? base.request.model,
+    preview: report.preview,
+    report,
+    reportPath: path.join(folder, VIDEO_REPORT_FILE),
+  }
+}
+
+function mergedReport(
+  base: VideoReport,
+  reports: readonly VideoReport[],
+  m: {
+    clips: ClipRecord[]
+    final: FinalRecord | null
+    warnings: VideoReport['warnings']
+    found: FoundShards
+  },
+): VideoReport {
+  const jobs = reports.map((r) => r.summary.jobs)
+  const segments = (m.found.shards[0]?.record.jobs ?? []).map((j) => j.number)
+  const { cost: _cost, ...rest } = base
+  return {
+    ...rest,
+    preview: reports.some((r) => r.preview),
+    notices: [
+      ...new Set(reports.flatMap((r) => r.notices.filter((n) => !n.startsWith('Shard ')))),
+      `Merged by kamui merge from ${reports.length} of ${m.found.count} shard(s); total_ms is the longest shard's.`,
+    ],
+    request: { ...base.request, segments },
+    clips: m.clips,
+    final: m.final,
+    summary: {
+      clips_made: m.clips.filter((c) => c.status === 'ok').length,
+      clips_failed: m.clips.filter((c) => c.status === 'failed').length,
+      total_ms: Math.max(...reports.map((r) => r.summary.total_ms)),
+      cancelled: reports.some((r) => r.summary.cancelled),
+      ...(jobs.every((j) => j !== undefined)
+        ? {
+            jobs: {
+              reused: jobs.reduce((s, j) => s + (j?.reused ?? 0), 0),
+              resumed: jobs.reduce((s, j) => s + (j?.resumed ?? 0), 0),
+              new: jobs.reduce((s, j) => s + (j?.new ?? 0), 0),
+              resubmitted: jobs.reduce((s, j) => s + (j?.resubmitted ?? 0), 0),
+            },
+          }
+        : {}),
+    },
+    warnings: m.warnings,
+  }
+}
+
+/** Joins the clips in segment order (ffmpeg found as the stage finds it; bundled build not used). */
+async function joinClips(
+  clips: readonly ClipRecord[],
+  target: VideoMergeTarget,
+): Promise<FinalRecord> {
+  const { context, folder } = target
+  const started = performance.now()
+  const ffmpeg = await prepareFfmpeg(context.env, {
+    allowBundled: false,
+    required: true,
+    logger: context.logger,
+  })
+  if (!ffmpeg) throw new KamuiError('VID_001', 'ffmpeg is needed to join the clips.')
+  const files = clips.map((c) => c.file as string)
+  const music = path.join(folder, LEGACY_MUSIC)
+  const result = await concatenateClips(ffmpeg.tools, {
+    clips: files.map((f) => path.join(folder, f)),
+    output: path.join(folder, FINAL_VIDEO_FILE),
+    ...(existsSync(music) ? { music } : {}),
+    ...(context.signal ? { signal: context.signal } : {}),
+  })
+  return {
+    file: FINAL_VIDEO_FILE,
+    width: result.width,
+    height: result.height,
+    fps: result.fps,
+    frames: result.output.frames,
+    duration_s: result.durationS,
+    measured_duration_s: result.output.containerDurationS ?? result.output.durationS,
+    music: existsSync(music)
+      ? path.relative(target.workspace, music).split(path.sep).join('/')
+      : null,
+    music_fit: result.music?.fit ?? null,
+    music_duration_s: result.music?.durationS ?? null,
+    clips: files,
+    total_ms: Math.round(performance.now() - started),
+  }
+}
+
+/** Telemetry: the shards' clip artifacts as they recorded them, the merged files, their errors. */
+async function writeMergedTelemetry(
+  found: FoundShards,
+  target: VideoMergeTarget,
+  written: readonly string[],
+  preview: boolean,
+): Promise<void> {
+  const records = (await Promise.all(found.shards.map(shardTelemetry))).filter(
+    (r) => r !== undefined,
+  )
+  const times = mergedRunTimes(records)
+  if (!times) throw new KamuiError('SHARD_001', 'No shard folder holds valid telemetry.')
+  const artifacts: Artifact[] = records
+    .flatMap((r) => r.artifacts)
+    .filter((a) => a.path.startsWith('videos/'))
+    .sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }))
+  for (const file of written)
+    artifacts.push(await describeArtifact(target.folder, file, { preview }))
+  const { ended_at: _e, duration_ms: _d, ...run } = times.run
+  const record = buildArtifactMetadata({
+    stage: VIDEO_SHARD_STAGE,
+    run,
+    endedAt: times.endedAt,
+    artifacts,
+    errors: records.flatMap((r) => r.errors),
+    doneMarker: notApplicable('merged by kamui merge from shard folders of a video run'),
+  })
+  await writeArtifactMetadata(target.folder, record, target.redactor)
+}
+
+/** `kamui merge` of video-generation shards: the outputs of the merged run. */
+export const videoShardMerger = {
+  stage: VIDEO_SHARD_STAGE,
+  outputs: VIDEO_GENERATION_OUTPUTS as readonly OutputSpec[],
+  async merge(
+    found: FoundShards,
+    target: VideoMergeTarget,
+  ): Promise<{ outputs: Record<string, string>; summary: string }> {
+    const result = await mergeVideoShards(found, target)
+    return {
+      outputs: videoOutputs(result, target.workspace),
+      summary: videoSummaryMarkdown(result, target.workspace),
+    }
+  },
+}
