@@ -105,6 +105,7 @@ describe('the web player opened from the file system and over HTTP (issue 16 §4
     expect(await page.textContent('.pointcloud .viewer-panel')).toContain(
       '65,536 points in the file, 21,846 drawn (one in 3)',
     )
+    await keepScreenshot(`offline-${shot}-page.png`, await page.screenshot({ fullPage: true }))
     await page.addStyleTag({ content: '.viewer-panel { visibility: hidden; }' })
     const canvas = page.locator('.pointcloud canvas')
     await canvas.scrollIntoViewIfNeeded()

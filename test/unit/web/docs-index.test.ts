@@ -1,7 +1,11 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { updateDocsIndex, type DocsRun } from '../../../src/output/web/docs-index.js'
+import {
+  RUNS_PAGE_MARKER,
+  updateDocsIndex,
+  type DocsRun,
+} from '../../../src/output/web/docs-index.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 
 const run = (folder: string, title: string, created_at: string | null): DocsRun => ({
@@ -66,6 +70,27 @@ describe('updateDocsIndex', () => {
     await rm(path.join(docs, 'b'), { recursive: true })
     const { runs } = await updateDocsIndex(docs, run('a', 'new title', '2025-03-01T00:00:00.000Z'))
     expect(runs.map((r) => [r.folder, r.title])).toEqual([['a', 'new title']])
+  })
+
+  it("never overwrites an index.html it did not write; rewrites its own and an earlier version's", async () => {
+    await page(docs, 'a')
+    const mine =
+      '<!doctype html><title>My site</title><p>kamui runs are <a href="kamui-runs.html">here</a></p>'
+    await writeFile(path.join(docs, 'index.html'), mine)
+    const kept = await updateDocsIndex(docs, run('a', 'A', '2025-01-01T00:00:00.000Z'))
+    expect(kept).toMatchObject({ kept: true, file: path.join(docs, 'kamui-runs.html') })
+    expect(await readFile(path.join(docs, 'index.html'), 'utf8')).toBe(mine)
+    expect(await readFile(path.join(docs, 'kamui-runs.html'), 'utf8')).toContain(RUNS_PAGE_MARKER)
+    // The runs page of an earlier version (no marker) is the suite's: rewritten in place.
+    const earlier =
+      '<!doctype html><html><head><title>kamui runs</title></head><body><ul id="runs"></ul></body></html>'
+    await writeFile(path.join(docs, 'index.html'), earlier)
+    const replaced = await updateDocsIndex(docs, run('a', 'A', '2025-01-01T00:00:00.000Z'))
+    expect(replaced).toMatchObject({ kept: false, file: path.join(docs, 'index.html') })
+    const written = await readFile(path.join(docs, 'index.html'), 'utf8')
+    expect(written).toContain(RUNS_PAGE_MARKER)
+    // …and from then on recognised by its marker.
+    expect((await updateDocsIndex(docs, run('a', 'A', null))).kept).toBe(false)
   })
 
   it('starts over from the pages on disk when runs.json is unreadable', async () => {
