@@ -150,6 +150,13 @@ function suite(
       expect(methods(log, 'tasks/get').some((m) => m.params?.taskId === taskId)).toBe(true)
       // Cancelled before its result: no tasks/result for it.
       expect(methods(log, 'tasks/result').some((m) => m.params?.taskId === taskId)).toBe(false)
+      // The answered tools/call that created the task is never cancelled (issue 12 §5).
+      const call = methods(log, 'tools/call').find(
+        (m) => (m.params?.arguments as { topic?: string } | undefined)?.topic === 'deep sea vents',
+      )
+      expect(call?.id).toBeDefined()
+      const cancelled = methods(log, 'notifications/cancelled').map((m) => m.params?.requestId)
+      expect(cancelled).not.toContain(call?.id)
     }, 30_000)
   })
 }
