@@ -50,8 +50,8 @@ export interface StaticServer {
 }
 
 /**
- * Serves `root` over HTTP on loopback (never file://: module imports and fetches of .ply files
- * need HTTP). Folder URLs serve their index.html; paths that leave `root` get 403. Byte ranges
+ * Serves `root` over HTTP on loopback, as GitHub Pages would (the pages also work from
+ * `file://`: player-offline.test.ts opens them that way). Folder URLs serve their index.html; paths that leave `root` get 403. Byte ranges
  * are answered (206) so that video elements can seek. With `prefix` (such as `/repo/`) the
  * folder is served below that path only, as GitHub Pages serves a project site; other paths
  * get 404.
