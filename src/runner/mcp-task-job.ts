@@ -225,7 +225,9 @@ export async function followTask(
         if (signal?.aborted || !isKamuiError(error) || !error.retryable) throw error
         if (++failuresInARow >= MAX_STATUS_FAILURES_IN_A_ROW) throw error
         serverMs = error.retryAfterMs ?? serverMs
-        logger?.warn(`${spec.label}: tasks/get failed (${error.message}); trying again.`)
+        logger?.warn(
+          `${spec.label}: tasks/get of ${spec.taskId} failed (${error.message}); trying again.`,
+        )
         continue
       }
       answeredMs = followed.elapsedMs()
@@ -241,7 +243,7 @@ export async function followTask(
         lastLog = Date.now()
         const message = snapshot.statusMessage ? ` (${snapshot.statusMessage})` : ''
         logger?.info(
-          `${spec.label}: task ${snapshot.status}${message}, ${Math.round(elapsed / 1000)} s`,
+          `${spec.label}: task ${spec.taskId} ${snapshot.status}${message}, ${Math.round(elapsed / 1000)} s`,
         )
       }
     }
