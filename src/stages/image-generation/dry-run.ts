@@ -4,6 +4,7 @@ import { resolveInWorkspace } from '../../core/workspace.js'
 import { writeRedactedJson } from '../../core/redacted-json.js'
 import { PLAN_FILE, type Plan } from '../../contracts/plan.js'
 import type { ResolvedModel } from '../../providers/image/provider.js'
+import { lookupCachedJob, resolveCacheFolder } from '../../runner/job-cache.js'
 import { logPlan, planJobs } from '../../runner/job-plan.js'
 import { ModelServices } from '../../runner/services.js'
 import type { ImageGenerationInputs } from './inputs.js'
@@ -86,6 +87,10 @@ export async function planImageJobs(
     })
     return { job, kind: 'image' as const }
   })
+  const cacheFolder =
+    inputs.cache.cacheTtlMs > 0
+      ? resolveCacheFolder(inputs.cache.cacheFolder, context.workspace, context.env)
+      : null
   const stage = inputs.legacyV1 ? 'image-generation' : 'image-generation-v2'
   return planJobs(
     stage,
@@ -93,6 +98,8 @@ export async function planImageJobs(
     {
       journal: services.journal,
       budget: services.budget,
+      cached: async (key) =>
+        (await lookupCachedJob(cacheFolder, key, { ttlMs: inputs.cache.cacheTtlMs })) !== undefined,
     },
     notes,
   )
