@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { RunInfo } from '../core/run-info.js'
+import { ProvenanceSchema } from './provenance.js'
 
 /**
  * The telemetry contract (SPEC §7): `metadata/artifact-metadata.json`, written by every stage
@@ -224,6 +225,13 @@ export const ArtifactSchema = z.looseObject({
   cost: CostSchema.nullable(),
   /** True when the artifact is preview output of the offline preview server, not a model's. */
   preview: z.boolean(),
+  /**
+   * The provenance embedded in the file (issue 16: XMP of images, MP4 metadata tags, PLY header
+   * comments) as it was when the stage ended; null when the file carries none
+   * (`embed-provenance: false`, or a report). Optional so that records of earlier versions
+   * verify; `kamui verify-telemetry` checks that the file still carries exactly this.
+   */
+  provenance: ProvenanceSchema.nullable().optional(),
 })
 export type Artifact = KnownFields<z.infer<typeof ArtifactSchema>>
 

@@ -12,6 +12,8 @@ export interface ConcatRequest {
   output: string
   /** Absolute path of a music track (any format ffmpeg reads), or undefined for a silent video. */
   music?: string
+  /** Output arguments after the H.264 ones, e.g. the provenance metadata tags (`provenanceMetadataArgs`). */
+  metadataArgs?: readonly string[]
   signal?: AbortSignal
 }
 
@@ -106,6 +108,7 @@ export async function concatenateClips(
         '-t',
         durationS.toFixed(3),
         ...H264_OUTPUT_ARGS,
+        ...(request.metadataArgs ?? []),
         '-f',
         'mp4',
         temp,

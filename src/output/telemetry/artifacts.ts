@@ -5,6 +5,7 @@ import path from 'node:path'
 import { writeRedactedJson } from '../../core/redacted-json.js'
 import type { Redactor } from '../../core/redactor.js'
 import { loadSharp } from '../../media/sharp.js'
+import { canCarryProvenance, readFileProvenance } from '../../media/provenance/read.js'
 import { describeIssues } from './issues.js'
 import type { RunInfo } from './run-info.js'
 import {
@@ -150,6 +151,7 @@ export async function describeArtifact(
     done_marker: null,
     cost: null,
     preview: false,
+    ...(canCarryProvenance(rel) ? { provenance: await readFileProvenance(file) } : {}),
     ...extra,
   }
 }

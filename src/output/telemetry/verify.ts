@@ -3,6 +3,7 @@ import path from 'node:path'
 import { hashFile, imageDimensions } from './artifacts.js'
 import { describeIssues, jsonPath } from './issues.js'
 import { journalProblems } from './verify-journal.js'
+import { provenanceProblems } from './verify-provenance.js'
 import { JOURNAL_FILE } from '../../contracts/journal.js'
 import { ARTIFACT_METADATA_FILE, ArtifactMetadataSchema } from '../../contracts/telemetry.js'
 
@@ -40,7 +41,8 @@ const SKIPPED_DIRS = new Set(['node_modules', '.git'])
  *   `out/run/metadata/artifact-metadata.json: artifacts[2].sha256: missing`;
  * - every artifact file exists inside the stage folder (the folder holding `metadata/`), is
  *   listed once, and its SHA-256 and size match the file on disk; raster images also their
- *   width and height;
+ *   width and height; the provenance embedded in it equals the artifact's `provenance` and
+ *   agrees with its model (`verify-provenance.ts`);
  * - the stage folder's run journal (`metadata/journal.jsonl`), when present: every line valid,
  *   no line cut short, each output file matching its last `output` line (`verify-journal.ts`).
  *
@@ -181,6 +183,7 @@ async function checkArtifactFile(
     )
   }
   if (typeof a['sha256'] === 'string' && a['sha256'] !== actual.sha256) return
+  for (const [field, what] of await provenanceProblems(file, a)) report(where(field), what)
   if (typeof a['media_type'] === 'string' && RASTER.test(a['media_type'])) {
     const dims = await imageDimensions(file).catch(() => undefined)
     if (!dims) {

@@ -7,6 +7,8 @@ import { KamuiError, errorMessage, isKamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import { loadSharp } from '../../media/sharp.js'
 import { toPng } from '../../media/to-png.js'
+import { contentSha256, embedImageProvenance } from '../../media/provenance/image.js'
+import { provenanceToEmbed, type ProvenanceScope } from '../../media/provenance/record.js'
 import { QueuedJobError, type GenerationQueue } from '../../runner/generation-queue.js'
 import type { GpuMemory, ModelTelemetry } from '../../contracts/telemetry.js'
 import type { KeyframeAspectRatio } from './aspect.js'
@@ -99,6 +101,8 @@ export interface FrameStepsOptions {
   /** Segments whose steps skip cache lookups (retry-segments). */
   bypassCache: ReadonlySet<number>
   logger: Logger
+  /** Provenance embedded in each frame file (issue 16); absent: none. */
+  provenance?: ProvenanceScope | undefined
 }
 
 interface CachedComposition {
@@ -305,7 +309,8 @@ export class FrameSteps {
       aspectRatio: this.o.aspectRatio,
       seed,
       references: this.o.products.map((p) => p.sha256),
-      firstFrame: reference?.sha256 ?? null,
+      // The content without the provenance XMP: the run id in it must not change the key.
+      firstFrame: reference ? contentSha256(reference.png) : null,
     })
     return { kind, prompt, seed, file: frameFile(segment.index, kind), reference, key }
   }
@@ -315,9 +320,10 @@ export class FrameSteps {
     job: RenderJob,
     hit: { png: Buffer; value: CachedRender },
   ): Promise<RenderedFrame> {
-    await writeFileAtomic(path.join(this.o.folder, job.file), hit.png)
+    const png = await this.withProvenance(hit.png, job, hit.value.model)
+    await writeFileAtomic(path.join(this.o.folder, job.file), png)
     return {
-      png: hit.png,
+      png,
       url: hit.value.url,
       model: hit.value.model,
       cache: 'hit',
@@ -373,9 +379,11 @@ export class FrameSteps {
     const rendered = result.value
     const converting = performance.now()
     let png: Buffer
+    let written: Buffer
     try {
       png = await this.exactPng(rendered.image)
-      await writeFileAtomic(path.join(this.o.folder, job.file), png)
+      written = await this.withProvenance(png, job, rendered.model)
+      await writeFileAtomic(path.join(this.o.folder, job.file), written)
     } catch (error) {
       const kamui = isKamuiError(error) ? error : new KamuiError('GEN_002', errorMessage(error))
       throw new FrameStepError(
@@ -397,7 +405,8 @@ export class FrameSteps {
         `${result.attempts > 1 ? `, ${result.attempts} attempts` : ''}).`,
     )
     return {
-      png,
+      // The file's bytes (with provenance); the cache holds the render without it.
+      png: written,
       url: rendered.url,
       model: rendered.model,
       cache: cacheUse,
@@ -523,6 +532,27 @@ export class FrameSteps {
     } finally {
       deadline.clear()
     }
+  }
+
+  /**
+   * The frame with its provenance as XMP (issue 16): the renderer's model, the prompt, seed and
+   * cache key; `algorithmicMedia` for the preview renderer, `compositeWithTrainedAlgorithmicMedia`
+   * when product photos were given, else `trainedAlgorithmicMedia`. Unchanged without provenance.
+   */
+  private withProvenance(png: Buffer, job: RenderJob, model: ModelTelemetry): Promise<Buffer> {
+    const preview = this.o.renderer.preview || model.provider === 'preview'
+    return embedImageProvenance(
+      png,
+      provenanceToEmbed(this.o.provenance, {
+        model: model.alias,
+        provider: model.provider,
+        algorithmic: preview,
+        composite: this.o.products.length > 0,
+        prompt: job.prompt,
+        seed: job.seed,
+        jobKey: job.key,
+      }),
+    )
   }
 
   /** The image as a PNG of exactly the keyframe size (cover-resized when the model sent another size). */

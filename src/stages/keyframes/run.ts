@@ -238,6 +238,11 @@ async function makeFrames(run: KeyframesRun, storyboard: Storyboard): Promise<Fr
     stepTimeoutMs: inputs.frameTimeoutMs,
     bypassCache: retried,
     logger: run.context.logger,
+    provenance: {
+      embed: inputs.embedProvenance !== false,
+      stage: 'keyframes',
+      runId: run.start.run.id,
+    },
   })
   run.context.logger.info(
     `Keyframes for ${storyboard.segments.length} segments (${inputs.aspectRatio}, ${run.width}×${run.height}) with ` +

@@ -98,6 +98,8 @@ function stageRequests(r: RawInputs, p: OwnInputs): Pick<PipelineInputs, Pipelin
     'comfyui-url': r['comfyui-url'] ?? '',
     'llm-url': r['llm-url'] ?? '',
     'ollama-url': r['ollama-url'] ?? '',
+    // Every stage embeds provenance, or none does (issue 16).
+    'embed-provenance': r['embed-provenance'] ?? '',
     // Each generating stage gets the pipeline's max-cost-usd as its own cap (issue 11).
     'max-cost-usd': r['max-cost-usd'] ?? '',
   }

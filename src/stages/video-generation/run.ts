@@ -27,6 +27,8 @@ import {
   type FinalRecord,
   type VideoReport,
 } from './report.js'
+import { provenanceMetadataArgs } from '../../media/provenance/mp4.js'
+import { provenanceToEmbed } from '../../media/provenance/record.js'
 import { makeStreamedClips } from './streamed-clips.js'
 import {
   prepareVideoShard,
@@ -303,7 +305,7 @@ async function finishVideo(
   let final: FinalRecord | null = null
   // A shard leaves the joining to kamui merge, which has every clip.
   if (inputs.concatenate && !m.shard && failed.length === 0 && !cancelled && m.ffmpeg) {
-    final = await joinClips(made, folder, inputs, context, m.ffmpeg.tools)
+    final = await joinClips(made, folder, inputs, { ...context, run: m.start.run }, m.ffmpeg.tools)
   } else if (inputs.concatenate && failed.length > 0) {
     warnings.push({
       code: 'VID_002',
@@ -516,6 +518,34 @@ async function resolveFrames(
   return out
 }
 
+/**
+ * The ffmpeg arguments that embed the final video's provenance as MP4 metadata tags (issue 16):
+ * the clips' models and providers, the video prompt and the run; `algorithmicMedia` when every
+ * clip is preview output. Empty with `embed-provenance: false`.
+ */
+function finalVideoProvenance(
+  clips: readonly ClipRecord[],
+  inputs: VideoGenerationInputs,
+  context: StageContext,
+): string[] {
+  const unique = (values: string[]): string => [...new Set(values)].join(', ')
+  return provenanceMetadataArgs(
+    provenanceToEmbed(
+      {
+        embed: inputs.embedProvenance !== false,
+        stage: 'video-generation',
+        runId: context.run?.id ?? 'local',
+      },
+      {
+        model: unique(clips.map((c) => c.model)),
+        provider: unique(clips.map((c) => c.provider)),
+        algorithmic: clips.length > 0 && clips.every((c) => c.preview),
+        prompt: inputs.prompt,
+      },
+    ),
+  )
+}
+
 async function joinClips(
   clips: readonly ClipRecord[],
   folder: string,
@@ -543,6 +573,7 @@ async function joinClips(
     clips: files.map((f) => path.join(folder, f)),
     output: path.join(folder, FINAL_VIDEO_FILE),
     ...(music ? { music } : {}),
+    metadataArgs: finalVideoProvenance(clips, inputs, context),
     ...(context.signal ? { signal: context.signal } : {}),
   })
   context.logger.info(

@@ -35,7 +35,9 @@ describe('keyframes against a fake hosted server (nano-banana, seedream-4)', () 
     const fake = fakeKeyframesServer({ latencyMs: 40 })
     const config = { ...raw, 'mcp-config': fake.mcpConfig() }
 
-    const first = await runStage(workspace, config, { pollIntervalMs: 20 })
+    // One run id for the runs: each frame's provenance XMP names the run that wrote it (issue 16).
+    const sameRun = { pollIntervalMs: 20, env: { PATH: process.env['PATH'], GITHUB_RUN_ID: '77' } }
+    const first = await runStage(workspace, config, sameRun)
     expect(first.error).toBeUndefined()
     expect(frames(await fake.submits('nano_banana_submit'))).toEqual([
       '1:first',
@@ -70,7 +72,7 @@ describe('keyframes against a fake hosted server (nano-banana, seedream-4)', () 
     const firstFiles = await frameBytes(workspace)
 
     const before = (await fake.calls()).length
-    const second = await runStage(workspace, config, { pollIntervalMs: 20 })
+    const second = await runStage(workspace, config, sameRun)
     expect(second.error).toBeUndefined()
     expect((await fake.calls()).length).toBe(before)
     expect(second.result?.keyframes.cache).toMatchObject({
@@ -91,7 +93,7 @@ describe('keyframes against a fake hosted server (nano-banana, seedream-4)', () 
     )
     await storyboardFile(workspace, changed)
     const mark = (await fake.calls()).length
-    const third = await runStage(workspace, config, { pollIntervalMs: 20 })
+    const third = await runStage(workspace, config, sameRun)
     expect(third.error).toBeUndefined()
     const calls = (await fake.calls())
       .slice(mark)

@@ -112,6 +112,7 @@ describe('ArtifactMetadataSchema', () => {
         'done_marker',
         'cost',
         'preview',
+        'provenance',
       ].sort(),
     )
     expect(requiredPaths().length).toBeGreaterThan(40)
