@@ -13,6 +13,7 @@ import { parseProductImageList } from './product-images.js'
 import { MAX_SEGMENTS, MIN_SEGMENTS } from './storyboard.js'
 import type { ReadyKeyframeSegment } from '../../contracts/keyframes-handoff.js'
 import { KEYFRAMES_INPUTS } from './spec.js'
+import type { CpuModel } from '../../models/cpu/catalog.js'
 
 /** How the steps of a run are scheduled. */
 export type KeyframeSchedule = 'graph' | 'sequential'
@@ -63,6 +64,10 @@ export interface KeyframesInputs {
   branchName: string
   /** `comfyui-url` as given (comma list), or undefined for the default server. */
   comfyuiUrl: string | undefined
+  /** `model-cache-dir` (the story figures' sentence-embedding model), or undefined: the default. */
+  modelCacheDir?: string | undefined
+  /** CPU model entries replacing the built-in ones of the same key (tests; see ModelServices). */
+  cpuModelCatalog?: readonly CpuModel[] | undefined
   /**
    * The local-LLM inputs, parsed only when a model input is `llm` (stories are written, or
    * compositions); undefined otherwise, so they are not checked when unused.
@@ -140,6 +145,7 @@ export function parseKeyframesInputs(raw: RawInputs): KeyframesInputs {
     folderName,
     branchName: text('branch-name'),
     comfyuiUrl: text('comfyui-url') || undefined,
+    modelCacheDir: text('model-cache-dir') || undefined,
     llm: wantsLlm ? parseLlmInputs(raw) : undefined,
   }
 }

@@ -5,6 +5,7 @@ import { COST_TYPES } from './costs.js'
 import { CACHE_STEPS } from './cache.js'
 import { SEGMENT_TYPES, StorySchema, describeZodIssues } from './storyboard.js'
 import { KEYFRAME_ASPECT_RATIOS } from './aspect.js'
+import { StoryFiguresSchema } from './story-figures.js'
 
 /**
  * `{folder}/keyframes.json`: what the keyframes stage made, for people and for the video
@@ -221,6 +222,8 @@ export const KeyframesFileSchema = z.object({
       >,
     ),
   }),
+  /** Story entropy and per-segment concept alignment with their method (issue 17). */
+  storyFigures: StoryFiguresSchema.optional(),
   costs: z.object({
     byType: z.object(
       Object.fromEntries(COST_TYPES.map((t) => [t, CostTotalSchema])) as Record<

@@ -28,6 +28,9 @@ import { segmentRecords } from './records.js'
 import { announceReadySegments } from './segment-ready.js'
 import { keptSegments, previousRun, retryWarnings, type PreviousRun } from './retry.js'
 import { writeStories, type StoriesOutcome } from './stories.js'
+import { measureStoryFigures, type StoryFigures } from './story-figures.js'
+import { cpuTextEmbedder } from './story-figures-embedder.js'
+import { MINILM_L6_V2 } from '../../models/cpu/catalog.js'
 import { loadStoryboardFile, type Storyboard } from './storyboard.js'
 import { writeKeyframesTelemetry } from './telemetry.js'
 
@@ -86,6 +89,8 @@ export async function runKeyframes(
       modelRegistry: inputs.modelRegistry,
       comfyuiUrl: inputs.comfyuiUrl,
       llm: inputs.llm,
+      modelCacheDir: inputs.modelCacheDir,
+      cpuModelCatalog: inputs.cpuModelCatalog,
     },
     context,
     { journal: { folder, resume: inputs.resume }, budget: { maxCostUsd: inputs.maxCostUsd } },
@@ -125,7 +130,8 @@ export async function runKeyframes(
       queue: services.queue(inputs.maxParallel),
     }
     try {
-      const story = await storyboardOf(run, fileStoryboard)
+      const story: StoryOutcome = await storyboardOf(run, fileStoryboard)
+      story.figures = await storyFiguresOf(run, story, services)
       const frames = await makeFrames(run, story.storyboard)
       return await finishKeyframes(run, story, frames, products)
     } finally {
@@ -281,6 +287,32 @@ interface StoryOutcome {
   storyboard: Storyboard
   stories: StoriesOutcome | undefined
   storyMs: number | null
+  /** Story entropy and segment alignment (issue 17), or undefined before they are measured. */
+  figures?: StoryFigures
+}
+
+/**
+ * The story figures of the run (`measureStoryFigures`) with the sentence-embedding model on the
+ * CPU from the model cache; not measured, with the reason, when it cannot be had.
+ */
+async function storyFiguresOf(
+  run: KeyframesRun,
+  story: StoryOutcome,
+  services: ModelServices,
+): Promise<StoryFigures> {
+  const { logger } = run.context
+  const embedder = await cpuTextEmbedder(services.cpuModel(MINILM_L6_V2), services.cpuModels(), {
+    logger,
+    signal: run.signal,
+  })
+  const figures = await measureStoryFigures(story.storyboard, story.stories?.stories, embedder)
+  const { entropy, alignment } = figures
+  logger.info(
+    `Story figures: entropy ${entropy.bits ?? 'not measured'}${entropy.bits === null ? '' : ' bits'} ` +
+      `(target ≥ ${entropy.target}), concept alignment ${alignment.mean ?? 'not measured'} ` +
+      `(target ≥ ${alignment.target})${figures.method ? `; ${figures.method}` : ''}.`,
+  )
+  return figures
 }
 
 /** The frames of the run. */
@@ -306,7 +338,7 @@ function keyframesFileOf(
   products: ProductsOutcome,
 ): KeyframesFile {
   const { context, inputs, resolved } = run
-  return buildKeyframesFile({
+  const file = buildKeyframesFile({
     version: context.version,
     inputs,
     width: run.width,
@@ -330,6 +362,7 @@ function keyframesFileOf(
     },
     warnings: runWarnings(run, products.warnings, frames.records),
   })
+  return story.figures ? { ...file, storyFigures: story.figures } : file
 }
 
 /**

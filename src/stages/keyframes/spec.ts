@@ -1,5 +1,6 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { DEFAULT_COMFYUI_URL } from '../../providers/comfyui/urls.js'
+import { MODEL_CACHE_DIR_INPUT } from '../../models/cpu/options.js'
 import { LLM_INPUTS } from '../../providers/llm/inputs.js'
 import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
 import { MAX_COST_INPUT } from '../../contracts/budget-inputs.js'
@@ -40,6 +41,7 @@ const KEYFRAMES_COMFYUI_INPUTS: readonly InputSpec[] = [
       'ComfyUI server URL(s) for sdxl-img2img-local and other ComfyUI keyframe models, comma-separated: each ' +
       'frame goes to the least-loaded healthy server, after a GPU memory check. Contacted only for those models.',
   },
+  MODEL_CACHE_DIR_INPUT,
 ]
 
 /** Inputs of `actions/keyframes` / `kamui keyframes` (SPEC §6). */

@@ -334,3 +334,31 @@ export function textEncoder(words: WordVectors, output: string, pooled: boolean)
         ],
   })
 }
+
+/**
+ * A sentence-embedding model with the interface of Xenova/all-MiniLM-L6-v2 (q8 file name):
+ * `input_ids`, `attention_mask`, `token_type_ids` → `last_hidden_state` [B, S, D] (each token's
+ * word vector; the pipeline mean-pools and normalises), a BERT config and tokenizer config.
+ */
+export function tinyMiniLmFiles(words: WordVectors): Record<string, Buffer | string> {
+  return {
+    'config.json': JSON.stringify({ model_type: 'bert', hidden_size: words.dim }),
+    'tokenizer.json': wordTokenizer(words.words),
+    'tokenizer_config.json': JSON.stringify({
+      tokenizer_class: 'BertTokenizer',
+      model_max_length: 512,
+      pad_token: '[PAD]',
+      unk_token: '[UNK]',
+    }),
+    'onnx/model_quantized.onnx': textEncoder(words, 'last_hidden_state', true),
+  }
+}
+
+/** One axis per word: `words[i]` is the unit vector e_i (dimension = number of words). */
+export function axisWords(words: readonly string[]): WordVectors {
+  return {
+    words: [...words],
+    vectors: words.map((_, i) => words.map((__, j) => (i === j ? 1 : 0))),
+    dim: words.length,
+  }
+}
