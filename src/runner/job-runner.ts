@@ -58,6 +58,13 @@ export interface JobHooks {
     job: ModelJob,
     progress: { progress: number; total?: number; message?: string },
   ) => void
+  /** An MCP task's status and `statusMessage`, ms since submit (see `RunJobOptions.onTaskStatus`). */
+  onTaskStatus?: (
+    job: ModelJob,
+    status: string,
+    statusMessage: string | undefined,
+    elapsedMs: number,
+  ) => void
 }
 
 /** What the runner runs jobs on (a runner without one refuses that provider's jobs). */
@@ -71,6 +78,8 @@ export interface JobRunnerBackends {
 /** A submitted job: its durable handle, and the step that waits for its output. */
 export interface SubmittedJob {
   handle: JobHandle
+  /** The idempotency key the submit carried (an MCP tool that declares one), else undefined. */
+  idempotencyKey?: string
   /** Waits for the job's end and reads its result. */
   wait(): Promise<JobOutput>
   /** Releases what the job holds (ComfyUI socket and server lease); idempotent. */
@@ -124,8 +133,8 @@ export class JobRunner implements ModelJobRunner {
 
   /** `options` with the status and progress hooks chained before the caller's callbacks. */
   private observed(job: ModelJob, options: RunJobOptions): RunJobOptions {
-    const { onStatus, onProgress } = this.hooks
-    if (!onStatus && !onProgress) return options
+    const { onStatus, onProgress, onTaskStatus } = this.hooks
+    if (!onStatus && !onProgress && !onTaskStatus) return options
     return {
       ...options,
       onStatus: (status, elapsedMs) => {
@@ -135,6 +144,10 @@ export class JobRunner implements ModelJobRunner {
       onProgress: (progress) => {
         onProgress?.(job, progress)
         options.onProgress?.(progress)
+      },
+      onTaskStatus: (status, statusMessage, elapsedMs) => {
+        onTaskStatus?.(job, status, statusMessage, elapsedMs)
+        options.onTaskStatus?.(status, statusMessage, elapsedMs)
       },
     }
   }
@@ -207,7 +220,12 @@ export class JobRunner implements ModelJobRunner {
     if (!pool) throw unavailable(job.label, 'MCP servers')
     const started = performance.now()
     const mcpOptions = this.mcpOptions(job, options)
-    const submission = await submitMcpJob(pool, job.call, job.args, mcpOptions)
+    // Under a journal the idempotency key comes from the job key: a resubmit carries the same.
+    const idempotencyKey = this.journal ? promptIdOf(jobKey(job), this.journal.folder) : undefined
+    const submission = await submitMcpJob(pool, job.call, job.args, {
+      ...mcpOptions,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    })
     return this.mcpSubmitted(job, pool, submission, mcpOptions, started)
   }
 
@@ -220,6 +238,7 @@ export class JobRunner implements ModelJobRunner {
   ): SubmittedJob {
     return {
       handle: submission.handle,
+      ...(submission.idempotencyKey ? { idempotencyKey: submission.idempotencyKey } : {}),
       wait: async () => {
         const final = await waitMcpJob(pool, submission, mcpOptions)
         const generationMs = Math.round(performance.now() - started)

@@ -8,6 +8,8 @@ import type { RunJournal } from './journal.js'
 /** A submitted (or re-attached) job as the runner's steps return it. */
 export interface StartedJob {
   handle: JobHandle
+  /** The idempotency key the submit carried, when the tool declares one (`idempotency.ts`). */
+  idempotencyKey?: string
   wait(): Promise<JobOutput>
   close(): void
 }
@@ -69,15 +71,9 @@ export async function runJournaled(
     const output = await resume(journal, key, job, toHandle(stored.submitted), options, steps)
     if (output) return output
   }
-  if (stored?.planned && !stored.submitted && !stored.failed) {
-    const note =
-      `${job.label}: an earlier run was stopped while submitting this job (outcome unknown); ` +
-      'submitted again, which the provider may bill twice.'
-    journal.notices.push(note)
-    options.logger.warn(note)
-  }
+  const unknownOutcome = Boolean(stored?.planned && !stored.submitted && !stored.failed)
   journal.counts.new++
-  return submitAndWait(journal, key, job, options, steps)
+  return submitAndWait(journal, key, job, options, steps, unknownOutcome)
 }
 
 async function resume(
@@ -117,6 +113,7 @@ async function submitAndWait(
   job: ModelJob,
   options: RunJobOptions,
   steps: JournalSteps,
+  unknownOutcome = false,
 ): Promise<JobOutput> {
   await journal.append({
     event: 'planned',
@@ -129,6 +126,7 @@ async function submitAndWait(
   let submitted: StartedJob | undefined
   try {
     submitted = await steps.submit(job, options)
+    if (unknownOutcome) unknownOutcomeNotice(journal, job, submitted, options)
     await journal.append({
       event: 'submitted',
       key,
@@ -220,6 +218,26 @@ async function fromCache(
     jobKey: key,
     journal: 'reused',
   }
+}
+
+/**
+ * The notice of a job an earlier run was stopped while submitting (a `planned` line without
+ * `submitted`): resubmitted with the same idempotency key (the server answers with the job it
+ * holds), or without one, which the provider may bill twice.
+ */
+function unknownOutcomeNotice(
+  journal: RunJournal,
+  job: ModelJob,
+  submitted: StartedJob,
+  options: RunJobOptions,
+): void {
+  const stopped = `${job.label}: an earlier run was stopped while submitting this job (outcome unknown); `
+  const note = submitted.idempotencyKey
+    ? `${stopped}submitted again with the same idempotency key ${submitted.idempotencyKey}, so the server can answer with the job it already holds.`
+    : `${stopped}submitted again, which the provider may bill twice (its tool declares no idempotency argument).`
+  journal.notices.push(note)
+  if (submitted.idempotencyKey) options.logger.info(note)
+  else options.logger.warn(note)
 }
 
 /** The output of a reusable job: the file's bytes as inline media, no model time. */

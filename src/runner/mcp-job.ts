@@ -24,6 +24,7 @@ import {
 } from '../providers/mcp/result-media.js'
 import { callsAsTask, type McpTaskState } from '../providers/mcp/tasks.js'
 import type { MediaRef, ToolLocation } from '../providers/mcp/types.js'
+import { withIdempotencyKey } from './idempotency.js'
 import { ModelLatencies } from './model-latency.js'
 import { submitTaskJob, waitTaskJob } from './mcp-task-job.js'
 import { nextPollDelay, serverPollIntervalMs } from './poll-schedule.js'
@@ -62,6 +63,11 @@ export interface McpJobOptions {
   onStatus?: (status: JobStatus | 'unknown', elapsedMs: number) => void
   /** MCP progress notifications of the sync / submit / result call (advisory). */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void
+  /**
+   * The idempotency key of the job (a journalled job: derived from its job key and folder),
+   * sent to a sync or submit tool that declares an idempotency argument (`idempotency.ts`).
+   */
+  idempotencyKey?: string
   /** An MCP task's status and `statusMessage` with the ms since submit (see `mcp-task-job.ts`). */
   onTaskStatus?: (status: string, statusMessage: string | undefined, elapsedMs: number) => void
 }
@@ -76,6 +82,8 @@ export interface McpSubmission {
   result?: ToolLocation
   /** The answer of a synchronous tool (it has no wait). */
   answer?: CallToolResult
+  /** The idempotency key sent with the submit, when the tool declares an argument for it. */
+  idempotencyKey?: string
   /** `performance.now()` just before the submit call (undefined for a job re-attached later). */
   submittedAt?: number
   /**
@@ -106,8 +114,18 @@ export async function submitMcpJob(
     if (await callsAsTask(pool, entry, options.signal)) {
       return submitTaskJob(pool, entry, [call.tool], args, options)
     }
-    const answer = await pool.callTool(entry, filterArguments(entry, args), callOptions(options))
-    return { handle: handleOf(entry.server, [call.tool], undefined), entry, answer }
+    const keyed = withIdempotencyKey(entry, args, options.idempotencyKey)
+    const answer = await pool.callTool(
+      entry,
+      filterArguments(entry, keyed.args),
+      callOptions(options),
+    )
+    return {
+      handle: handleOf(entry.server, [call.tool], undefined),
+      entry,
+      answer,
+      ...(keyed.sent ? { idempotencyKey: keyed.sent } : {}),
+    }
   }
   const entry = await pool.findTool(call.submit, findOptions(options))
   // A submit tool that declares task support runs as a task: its task's result is the final one.
@@ -120,7 +138,12 @@ export async function submitMcpJob(
     pool.findTool(call.result, sameServer),
   ])
   const submittedAt = performance.now()
-  const submitted = await pool.callTool(entry, filterArguments(entry, args), callOptions(options))
+  const keyed = withIdempotencyKey(entry, args, options.idempotencyKey)
+  const submitted = await pool.callTool(
+    entry,
+    filterArguments(entry, keyed.args),
+    callOptions(options),
+  )
   const requestId = extractRequestId(submitted)
   if (requestId === undefined) {
     throw new KamuiError(
@@ -133,7 +156,14 @@ export async function submitMcpJob(
     `${labelOf(call.submit)}: submitted to "${entry.server}", request_id ${requestId}.`,
   )
   const tools = [call.submit, call.status, call.result]
-  return { handle: handleOf(entry.server, tools, requestId), entry, status, result, submittedAt }
+  return {
+    handle: handleOf(entry.server, tools, requestId),
+    entry,
+    status,
+    result,
+    submittedAt,
+    ...(keyed.sent ? { idempotencyKey: keyed.sent } : {}),
+  }
 }
 
 /**

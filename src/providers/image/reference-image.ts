@@ -62,6 +62,8 @@ export interface ReferenceImageResult {
   downloadMs: number | null
   /** GPU memory of a ComfyUI job, or null. */
   gpuMemory: GpuMemory | null
+  /** The job key of the run journal, when the run keeps one (the stage records its file under it). */
+  jobKey?: string
 }
 
 /** Options of one call. */
@@ -282,13 +284,17 @@ class ComfyReferenceImageProvider implements ReferenceImageProvider {
 /** The fields every provider takes from the job's output. */
 function resultOf(
   output: JobOutput,
-): Pick<ReferenceImageResult, 'server' | 'workflow' | 'generationMs' | 'downloadMs' | 'gpuMemory'> {
+): Pick<
+  ReferenceImageResult,
+  'server' | 'workflow' | 'generationMs' | 'downloadMs' | 'gpuMemory' | 'jobKey'
+> {
   return {
     server: output.handle.server,
     workflow: output.handle.workflow,
     generationMs: output.generationMs,
     downloadMs: output.downloadMs,
     gpuMemory: output.gpuMemory,
+    ...(output.jobKey ? { jobKey: output.jobKey } : {}),
   }
 }
 

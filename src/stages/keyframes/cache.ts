@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import path from 'node:path'
-import { writeFileAtomic } from '../../core/atomic-write.js'
 import { errorMessage } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
+import { readCacheEntry, writeCacheEntry } from '../../runner/job-cache.js'
 
 /**
  * The result cache of the keyframes stage: stories, compositions and renders keyed by a hash
@@ -11,9 +9,11 @@ import type { Logger } from '../../core/logger.js'
  * live. A hit skips the model call; the cache is an optimisation only, so unreadable or corrupt
  * entries count as misses and write failures as warnings.
  *
- * Layout: `<folder>/<step>/<first two hex digits>/<key>.json` (the value and its metadata) and,
- * for renders, `<key>.png`. The JSON file is written last, so an entry exists only once
- * complete.
+ * It is a view of the runner's content-addressed store (`src/runner/job-cache.ts`, issue 11):
+ * each step kind is a namespace of the folder (`<folder>/<step>/<first two hex digits>/<key>.json`
+ * and, for renders, the PNG beside it), written atomically with the JSON last and every file
+ * checked against its sha256 on read. The same folder holds the runner's job cache of the
+ * stage's model jobs (namespace `jobs`), so `cache-folder` and `cache-ttl-hours` govern both.
  */
 
 /** The cached step kinds. */
@@ -36,14 +36,10 @@ export interface CacheCounts {
   bypassed: number
 }
 
+/** The value a step entry of the store holds (the store adds key, time, files and their sha256). */
 interface Entry<T> {
   version: number
-  step: CacheStep
-  key: string
-  created_at: string
   value: T
-  /** SHA-256 of the PNG beside it, for renders. */
-  png_sha256?: string
 }
 
 /**
@@ -102,7 +98,7 @@ export class KeyframeCache {
   /** The cached JSON value of `key`, or undefined (counted as a hit or a miss). */
   async get<T>(step: CacheStep, key: string): Promise<T | undefined> {
     const entry = await this.read<T>(step, key)
-    if (!entry || entry.png_sha256 !== undefined) return this.miss(step)
+    if (!entry || entry.files.length > 0) return this.miss(step)
     this.counts[step].hits++
     return entry.value
   }
@@ -110,12 +106,10 @@ export class KeyframeCache {
   /** The cached PNG and value of `key`, or undefined (counted as a hit or a miss). */
   async getImage<T>(step: CacheStep, key: string): Promise<{ png: Buffer; value: T } | undefined> {
     const entry = await this.read<T>(step, key)
-    if (!entry || entry.png_sha256 === undefined) return this.miss(step)
-    const png = await readFile(this.file(step, key, '.png')).catch(() => undefined)
-    if (!png || createHash('sha256').update(png).digest('hex') !== entry.png_sha256)
-      return this.miss(step)
+    const png = entry?.files[0]
+    if (!entry || !png) return this.miss(step)
     this.counts[step].hits++
-    return { png, value: entry.value }
+    return { png: Buffer.from(png.bytes), value: entry.value }
   }
 
   /** Stores a JSON value (no-op when the cache is off; failures are logged as warnings). */
@@ -133,22 +127,19 @@ export class KeyframeCache {
     return undefined
   }
 
-  private async read<T>(step: CacheStep, key: string): Promise<Entry<T> | undefined> {
+  private async read<T>(
+    step: CacheStep,
+    key: string,
+  ): Promise<{ value: T; files: { bytes: Uint8Array }[] } | undefined> {
     if (!this.enabled) return undefined
-    let entry: Entry<T>
-    try {
-      entry = JSON.parse(await readFile(this.file(step, key, '.json'), 'utf8')) as Entry<T>
-    } catch {
-      return undefined
-    }
-    if (entry.version !== CACHE_FORMAT_VERSION || entry.key !== key || entry.step !== step)
-      return undefined
-    const created = Date.parse(entry.created_at)
-    if (!Number.isFinite(created) || this.now() - created > this.ttlMs) {
-      this.counts[step].expired++
-      return undefined
-    }
-    return entry
+    const read = await readCacheEntry<Entry<T>>(this.folder as string, key, {
+      namespace: step,
+      ttlMs: this.ttlMs,
+      now: this.now,
+    })
+    if (read.status === 'expired') this.counts[step].expired++
+    if (read.status !== 'hit' || read.value?.version !== CACHE_FORMAT_VERSION) return undefined
+    return { value: read.value.value, files: read.files }
   }
 
   private async write<T>(
@@ -158,25 +149,19 @@ export class KeyframeCache {
     png: Buffer | undefined,
   ): Promise<void> {
     if (!this.enabled) return
-    const entry: Entry<T> = {
-      version: CACHE_FORMAT_VERSION,
-      step,
-      key,
-      created_at: new Date(this.now()).toISOString(),
-      value,
-      ...(png ? { png_sha256: createHash('sha256').update(png).digest('hex') } : {}),
-    }
+    const entry: Entry<T> = { version: CACHE_FORMAT_VERSION, value }
     try {
-      if (png) await writeFileAtomic(this.file(step, key, '.png'), png)
-      await writeFileAtomic(this.file(step, key, '.json'), `${JSON.stringify(entry)}\n`)
+      await writeCacheEntry(
+        this.folder as string,
+        key,
+        entry,
+        png ? [{ bytes: png, mimeType: 'image/png' }] : [],
+        { namespace: step, now: this.now },
+      )
     } catch (error) {
       this.logger.warn(
         `The keyframes cache could not store a ${step} result: ${errorMessage(error)}`,
       )
     }
-  }
-
-  private file(step: CacheStep, key: string, extension: string): string {
-    return path.join(this.folder as string, step, key.slice(0, 2), `${key}${extension}`)
   }
 }

@@ -25,6 +25,7 @@ import {
 } from './prompts.js'
 import type { FrameReference, KeyframeRenderer } from './renderer/types.js'
 import type { Segment, Storyboard } from './storyboard.js'
+import type { RunJournal } from '../../runner/journal.js'
 
 /**
  * The steps of one keyframe: compose (enhancer), render (image model), inherit (copy the
@@ -94,6 +95,8 @@ export interface FrameStepsOptions {
   renderer: KeyframeRenderer
   cache: KeyframeCache
   queue: GenerationQueue
+  /** The folder's run journal (issue 11): each written frame is recorded as its render job's output. */
+  journal?: RunJournal | undefined
   /** The stage's deadline and cancellation. */
   signal: AbortSignal
   /** Deadline of one step, ms. */
@@ -396,6 +399,8 @@ export class FrameSteps {
       )
     }
     const convertMs = Math.round(performance.now() - converting)
+    // The frame file is the render job's output: a re-run reuses it without a model call.
+    if (rendered.jobKey) await this.o.journal?.recordOutput(rendered.jobKey, job.file, written)
     await this.o.cache.putImage<CachedRender>('render', job.key, png, {
       url: rendered.url,
       model: rendered.model,

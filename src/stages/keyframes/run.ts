@@ -6,7 +6,7 @@ import { KamuiError } from '../../core/errors.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
 import type { GenerationQueue } from '../../runner/generation-queue.js'
-import { ModelServices } from '../../runner/services.js'
+import { ModelServices, type ModelServicesOptions } from '../../runner/services.js'
 import { finishStage, startStage, type StageInput, type StageStart } from '../stage-tail.js'
 import { KEYFRAME_SIZES } from './aspect.js'
 import { KeyframeCache } from './cache.js'
@@ -33,6 +33,7 @@ import { cpuTextEmbedder } from './story-figures-embedder.js'
 import { MINILM_L6_V2 } from '../../models/cpu/catalog.js'
 import { loadStoryboardFile, type Storyboard } from './storyboard.js'
 import { writeKeyframesTelemetry } from './telemetry.js'
+import type { RunJournal } from '../../runner/journal.js'
 
 /** What the keyframes stage returns. */
 export interface KeyframesResult {
@@ -51,6 +52,27 @@ export interface KeyframesResult {
   /** True when every segment has both frames. */
   complete: boolean
   warnings: { code: string; message: string }[]
+}
+
+/**
+ * The run journal and the runner's job cache of the stage (issue 11): the keyframes cache
+ * folder and TTL are the runner's job cache too. A run with retry-segments redoes those
+ * segments: it reads neither the journal nor the job cache (the stage's own cache still
+ * answers the other segments, and skips its lookups for the retried ones).
+ */
+function durableOptions(
+  inputs: KeyframesInputs,
+  folder: string,
+  cacheFolder: string,
+): Pick<ModelServicesOptions, 'journal' | 'cache'> {
+  const retry = inputs.retrySegments.length > 0
+  return {
+    journal: { folder, resume: retry ? 'false' : inputs.resume },
+    cache: {
+      folder: inputs.cacheTtlMs > 0 && !retry ? cacheFolder : null,
+      ttlMs: inputs.cacheTtlMs,
+    },
+  }
 }
 
 /**
@@ -93,7 +115,10 @@ export async function runKeyframes(
       cpuModelCatalog: inputs.cpuModelCatalog,
     },
     context,
-    { journal: { folder, resume: inputs.resume }, budget: { maxCostUsd: inputs.maxCostUsd } },
+    {
+      ...durableOptions(inputs, folder, cacheFolder),
+      budget: { maxCostUsd: inputs.maxCostUsd },
+    },
   )
   try {
     const previous =
@@ -128,6 +153,7 @@ export async function runKeyframes(
         logger,
       ),
       queue: services.queue(inputs.maxParallel),
+      journal: services.journal,
     }
     try {
       const story: StoryOutcome = await storyboardOf(run, fileStoryboard)
@@ -165,6 +191,8 @@ interface KeyframesRun {
   signal: AbortSignal
   cache: KeyframeCache
   queue: GenerationQueue
+  /** The folder's run journal: frames are recorded as their render jobs' outputs. */
+  journal: RunJournal | undefined
 }
 
 /** The storyboard of the earlier run or of `storyboard-file`; undefined when stories are written. */
@@ -240,6 +268,7 @@ async function makeFrames(run: KeyframesRun, storyboard: Storyboard): Promise<Fr
     renderer: resolved.renderer,
     cache: run.cache,
     queue: run.queue,
+    journal: run.journal,
     signal: run.signal,
     stepTimeoutMs: inputs.frameTimeoutMs,
     bypassCache: retried,

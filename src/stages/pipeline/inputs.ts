@@ -102,12 +102,21 @@ function stageRequests(r: RawInputs, p: OwnInputs): Pick<PipelineInputs, Pipelin
     'embed-provenance': r['embed-provenance'] ?? '',
     // Each generating stage gets the pipeline's max-cost-usd as its own cap (issue 11).
     'max-cost-usd': r['max-cost-usd'] ?? '',
+    // Every generating stage resumes from its own folder's journal (issue 11).
+    resume: r['resume'] ?? 'auto',
+  }
+  // The job cache of image, video and point cloud; keyframes keeps its own defaults unless a
+  // cache-folder is given.
+  const cache: RawInputs = {
+    'cache-folder': r['cache-folder'] ?? '',
+    'cache-ttl-hours': r['cache-ttl-hours'] ?? '',
   }
   const optional = (name: string, value: string | undefined): RawInputs =>
     value && value.trim() !== '' ? { [name]: value.trim() } : {}
   return {
     image: request(parseV2Inputs, {
       ...common,
+      ...cache,
       'image-prompt': p.concept,
       'image-count': r['image-count'] ?? '3',
       models: r['models'] ?? 'auto',
@@ -120,9 +129,11 @@ function stageRequests(r: RawInputs, p: OwnInputs): Pick<PipelineInputs, Pipelin
       'segment-count': r['segment-count'] ?? '4',
       'aspect-ratio': r['aspect-ratio'] ?? '16:9',
       ...optional('keyframe-model', r['keyframe-model']),
+      ...optional('cache-folder', r['cache-folder']),
     }),
     video: request(parseVideoInputs, {
       ...common,
+      ...cache,
       'video-prompt': p.concept,
       'input-image-path': p.primaryImage,
       'aspect-ratio': r['aspect-ratio'] ?? '16:9',
@@ -133,6 +144,7 @@ function stageRequests(r: RawInputs, p: OwnInputs): Pick<PipelineInputs, Pipelin
     }),
     pointcloud: request(parsePointcloudInputs, {
       ...common,
+      ...cache,
       'input-image-path': p.primaryImage,
       'output-folder': path.posix.join(p.folderName, 'pointcloud'),
       // Without mcp-config there is no depth model: the preview server's labelled placeholder depth.

@@ -3,6 +3,8 @@ import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
 import { MAX_COST_INPUT } from '../../contracts/budget-inputs.js'
 import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
+import { RESUME_INPUT } from '../../contracts/resume-input.js'
+import { CACHE_INPUTS } from '../../contracts/cache-inputs.js'
 
 /** The stages of the pipeline, in order. */
 export const PIPELINE_STAGES = ['image', 'keyframes', 'video', 'pointcloud', 'web'] as const
@@ -133,6 +135,14 @@ export const PIPELINE_INPUTS: readonly InputSpec[] = [
       'take its cost past it, keeps what it made and ends with COST_001 (see max-cost-usd of ' +
       'the stages). Not one cap over the whole pipeline.',
   },
+  {
+    ...RESUME_INPUT,
+    description: `Passed to every generating stage (image, keyframes, video, point cloud), each resuming from its own folder's journal. ${RESUME_INPUT.description}`,
+  },
+  ...CACHE_INPUTS.map((input) => ({
+    ...input,
+    description: `${input.description} Used by image, video and point cloud; keyframes uses cache-folder when given, else its own (.kamui-cache/keyframes).`,
+  })),
   ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]

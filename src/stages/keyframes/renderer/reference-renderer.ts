@@ -57,6 +57,7 @@ export class ReferenceRenderer implements KeyframeRenderer {
       generationMs: result.generationMs,
       downloadMs: result.downloadMs,
       gpuMemory: result.gpuMemory,
+      ...(result.jobKey ? { jobKey: result.jobKey } : {}),
       cost: modelCost('keyframe-generation', {
         noCharge: provider.noCharge,
         entry: provider.model.entry,

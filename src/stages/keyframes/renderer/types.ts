@@ -51,6 +51,8 @@ export interface RenderResult {
   gpuMemory: GpuMemory | null
   /** `keyframe-generation` cost of the call. */
   cost: StepCost
+  /** The job key of the run journal, when the run keeps one (the frame file is recorded under it). */
+  jobKey?: string
 }
 
 /**
