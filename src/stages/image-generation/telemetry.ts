@@ -16,6 +16,7 @@ import type {
 import type { ResolvedModel } from '../../providers/image/provider.js'
 import type { ImageRecord } from './report.js'
 import type { ScoredCandidate, Slot } from './strategies.js'
+import { describePrice, entryPrice, jobCost } from '../../models/price.js'
 import { FILES } from './write-outputs.js'
 
 /** What {@link writeImageTelemetry} needs from the run. */
@@ -129,7 +130,7 @@ function candidateExtra(candidate: ScoredCandidate, slot: Slot): ArtifactExtra {
     errors: candidate.retried.map((e) => e.toJSON()),
     gpu_memory: image?.gpuMemory ?? null,
     done_marker: null,
-    cost: costOf(candidate.model),
+    cost: costOf(candidate.model, image),
     preview: candidate.model.preview,
     image_index: candidate.index,
     candidate_attempt: candidate.attempt,
@@ -151,13 +152,18 @@ function modelOf(model: ResolvedModel, server: string | null, tools: string[]): 
   }
 }
 
-function costOf(model: ResolvedModel): Cost {
+/**
+ * The cost of one image at the registry price of its model (issue 11): per image or call the
+ * price, per megapixel the price × the image's megapixels; unknown (null) without a price.
+ */
+function costOf(model: ResolvedModel, image: { width: number; height: number } | null): Cost {
   if (model.preview) return PREVIEW_COST
-  const price = model.entry.priceUsd
-  return price === undefined
-    ? { usd: null, basis: 'price unknown: no priceUsd in the model registry' }
-    : {
-        usd: price,
-        basis: `priceUsd of ${model.entry.alias} in the model registry (one successful call)`,
-      }
+  const price = entryPrice(model.entry)
+  const pixels = image ? image.width * image.height : null
+  const usd = jobCost(price, { images: 1, pixels, seconds: null }).usd
+  if (!price) return { usd: null, basis: 'price unknown: no price in the model registry' }
+  const basis = `price of ${model.entry.alias} in the model registry (${describePrice(price)}, one image)`
+  return usd === null
+    ? { usd: null, basis: `price unknown for this image: ${basis}` }
+    : { usd, basis }
 }

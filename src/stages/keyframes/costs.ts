@@ -1,4 +1,4 @@
-import type { ModelEntry } from '../../models/types.js'
+import type { ModelEntry, Price } from '../../models/types.js'
 
 /**
  * Cost tracking of the keyframes stage by step type (the image-guided pipeline's cost types).
@@ -30,11 +30,22 @@ export interface StepCost {
   cached: boolean
 }
 
-/** The cost of one call of a registry model: its `priceUsd`, or unknown. */
+/**
+ * The cost of one call of a registry model: its `price` when it is per call or per image (one
+ * call makes one keyframe or one answer), else its `priceUsd` (per call), else unknown.
+ */
 export function registryCost(
   type: CostType,
-  entry: Pick<ModelEntry, 'alias' | 'priceUsd'>,
+  entry: Pick<ModelEntry, 'alias' | 'priceUsd'> & { price?: Price | null },
 ): StepCost {
+  const price = entry.price
+  if (price && (price.per === 'call' || price.per === 'image'))
+    return {
+      type,
+      usd: price.usd,
+      basis: `price of ${entry.alias} in the model registry ($${price.usd} per ${price.per}, one ${price.per})`,
+      cached: false,
+    }
   return entry.priceUsd === undefined
     ? {
         type,
@@ -61,7 +72,10 @@ export function noChargeCost(type: CostType, basis: string): StepCost {
  */
 export function modelCost(
   type: CostType,
-  model: { noCharge: string | null; entry: Pick<ModelEntry, 'alias' | 'priceUsd'> | null },
+  model: {
+    noCharge: string | null
+    entry: (Pick<ModelEntry, 'alias' | 'priceUsd'> & { price?: Price | null }) | null
+  },
 ): StepCost {
   return model.noCharge !== null || model.entry === null
     ? noChargeCost(type, model.noCharge ?? 'no per-call charge')

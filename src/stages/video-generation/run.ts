@@ -6,6 +6,8 @@ import { resolveInWorkspace } from '../../core/workspace.js'
 import type { GenerationQueue } from '../../runner/generation-queue.js'
 import { ModelServices } from '../../runner/services.js'
 import type { CostSummary } from '../../contracts/cost.js'
+import { entryPrice, jobCost } from '../../models/price.js'
+import type { ModelEntry } from '../../models/types.js'
 import { resolveCacheFolder } from '../../runner/job-cache.js'
 import type { JournalCounts, RunJournal } from '../../runner/journal.js'
 import { finishStage, startStage, type StageInput, type StageStart } from '../stage-tail.js'
@@ -218,7 +220,22 @@ async function prepareClips(
   if (shard) notices.push(videoShardNotice(shard))
   const queue = services.queue(inputs.maxParallel, videoQueueLimits(shard, inputs, provider))
   const { journal } = services
-  return { provider, priceUsd: choice.priceUsd, plans, frames, notices, queue, journal, shard }
+  const priceUsd = clipPrice(provider, choice.priceUsd, registry.find(provider.alias), inputs)
+  return { provider, priceUsd, plans, frames, notices, queue, journal, shard }
+}
+
+/**
+ * The registry price of one clip (issue 11): the entry's `price` per clip call, or per second
+ * × `duration`; else the chooser's (`priceUsd` per call, null for the preview and plug-ins).
+ */
+function clipPrice(
+  provider: VideoProvider,
+  fallback: number | null,
+  entry: ModelEntry | undefined,
+  inputs: VideoGenerationInputs,
+): number | null {
+  if (provider.preview || !entry?.price) return fallback
+  return jobCost(entryPrice(entry), { images: 1, pixels: null, seconds: inputs.durationS }).usd
 }
 
 /** Throws the VID_001 of a missing ffmpeg that is required (the preview renders with it). */

@@ -106,8 +106,8 @@ function clipExtra(clip: ClipRecord, costUsd: number | null): ArtifactExtra {
     cost: clip.preview
       ? PREVIEW_COST
       : costUsd === null
-        ? { usd: null, basis: 'price unknown: no priceUsd in the model registry' }
-        : { usd: costUsd, basis: `priceUsd of ${clip.model} in the model registry (one clip)` },
+        ? { usd: null, basis: 'price unknown: no price in the model registry' }
+        : { usd: costUsd, basis: `price of ${clip.model} in the model registry (one clip)` },
     preview: clip.preview,
     segment: clip.segment,
     url: clip.url,

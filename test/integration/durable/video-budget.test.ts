@@ -79,5 +79,11 @@ describe('video-generation under max-cost-usd (issue 11 §5)', () => {
       refused_jobs: 0,
       prices: [{ model: 'hailuo-02-pro', price: { usd: 0.05, per: 'second' } }],
     })
+    // The clip's telemetry prices it the same way.
+    const telemetry = JSON.parse(
+      await readFile(path.join(ws, 'within/metadata/artifact-metadata.json'), 'utf8'),
+    ) as { artifacts: { path: string; cost: { usd: number | null; basis: string } | null }[] }
+    const clip = telemetry.artifacts.find((a) => a.path === 'videos/segment-1.mp4')
+    expect(clip?.cost).toMatchObject({ usd: 0.3, basis: expect.stringMatching(/hailuo-02-pro/) })
   })
 })
