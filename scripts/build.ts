@@ -15,7 +15,9 @@
  *
  * `sharp` is left out (`-e sharp`): it is a native module that ncc cannot bundle and dist/ holds
  * no native binaries. Actions install it at run time from `runtime/` (see
- * src/actions/shared/runtime.ts); the CLI finds it in node_modules.
+ * src/actions/shared/runtime.ts); the CLI finds it in node_modules. The CPU model runtime
+ * (`@huggingface/transformers` on the native `onnxruntime-node`) is left out the same way and
+ * installed from `runtime/models/` the first time a stage uses a CPU model.
  *
  * `--yml-only` does step 1 alone.
  */
@@ -81,6 +83,10 @@ if (!process.argv.includes('--yml-only')) {
         out,
         '-e',
         'sharp',
+        '-e',
+        '@huggingface/transformers',
+        '-e',
+        'onnxruntime-node',
         '--license',
         'licenses.txt',
         '--minify',

@@ -18,7 +18,7 @@ import {
   publishSummaryLine,
 } from '../../output/publish/index.js'
 import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
-import { ensureFfmpeg, ensureSharp } from './runtime.js'
+import { ensureFfmpeg, ensureSharp, registerModelsRuntime } from './runtime.js'
 import { parseBooleanInput } from '../../core/parse-input.js'
 import { BUNDLED_FFMPEG_ENV } from '../../media/video/ffmpeg.js'
 
@@ -55,6 +55,7 @@ export async function runAction(command: StageCommand): Promise<void> {
       run: runInfoFromEnv(process.env, new Date()),
     }
     await ensureSharp(process.env['RUNNER_TOOL_CACHE'], context.logger)
+    registerModelsRuntime(process.env['RUNNER_TOOL_CACHE'], context.logger)
     if (command.needs?.includes('ffmpeg')) {
       const ffmpeg = await ensureFfmpeg(
         process.env['RUNNER_TOOL_CACHE'],

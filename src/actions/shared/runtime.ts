@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import { useSharpFrom } from '../../media/sharp-module.js'
+import { useTransformersInstaller } from '../../models/cpu/transformers.js'
 
 /**
  * Makes `sharp` loadable for an action bundle.
@@ -29,6 +30,23 @@ export async function ensureSharp(toolCache: string | undefined, logger: Logger)
   if (await resolvable()) return
   const target = await installRuntime('', 'sharp', toolCache, logger)
   useSharpFrom(createRequire(path.join(target, 'package.json')).resolve('sharp'))
+}
+
+/**
+ * Registers how the CPU model runtime is installed (issue 17): `@huggingface/transformers` with
+ * `onnxruntime-node`, pinned by `runtime/models/package-lock.json`, goes into the tool cache like
+ * sharp (`npm ci --ignore-scripts`: onnxruntime-node's install script, which downloads CUDA
+ * libraries from outside the npm registry, is not run; its CPU binaries ship in its tarball).
+ * Nothing is installed here: the install runs the first time a stage uses a CPU model (CLIP
+ * scoring, Depth Anything V2 depth, story embeddings), once per runner and lock version.
+ *
+ * @param toolCache `RUNNER_TOOL_CACHE`, or undefined
+ */
+export function registerModelsRuntime(toolCache: string | undefined, logger: Logger): void {
+  useTransformersInstaller(async () => {
+    const target = await installRuntime('models', '@huggingface/transformers', toolCache, logger)
+    return createRequire(path.join(target, 'package.json')).resolve('@huggingface/transformers')
+  })
 }
 
 /**
