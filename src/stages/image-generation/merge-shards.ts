@@ -7,6 +7,8 @@ import { writeRedactedJson } from '../../core/redacted-json.js'
 import { shardLabel } from '../../contracts/shard-manifest.js'
 import type { Artifact, TelemetryError } from '../../contracts/telemetry.js'
 import { completeStageFolder, notApplicable } from '../../output/handoff/stage-folder.js'
+import { readPngXmp } from '../../media/provenance/png-xmp.js'
+import { provenanceToEmbed } from '../../media/provenance/record.js'
 import { renderContactSheet } from '../../output/reports/contact-sheet.js'
 import {
   copyFromShard,
@@ -106,7 +108,9 @@ export async function mergeImageShards(
     await writeModelComparison(folder, modelComparisonMarkdown(report), redactor)
     written.push(FILES.modelComparison)
   }
-  if (await writeContactSheet(folder, analysis, primary)) written.push(FILES.contactSheet)
+  if (await writeContactSheet(folder, { analysis, primary, report, shards })) {
+    written.push(FILES.contactSheet)
+  }
   const planned = found.shards[0]?.record.jobs.length ?? records.length
   if (primary) {
     await writeV2Files(folder, generated, primary, planned, redactor)
@@ -241,12 +245,21 @@ function sumJobs(jobs: readonly (Jobs | undefined)[]): Jobs {
   return sum
 }
 
-/** One contact sheet of every candidate of every shard; false when there is none. */
-async function writeContactSheet(
-  folder: string,
-  analysis: QualityAnalysis,
-  primary: ImageRecord | undefined,
-): Promise<boolean> {
+/** What the merged contact sheet is drawn from. */
+interface SheetSource {
+  analysis: QualityAnalysis
+  primary: ImageRecord | undefined
+  report: GenerationReport
+  shards: readonly ImageShard[]
+}
+
+/**
+ * One contact sheet of every candidate of every shard, with the prompt on top and, when the
+ * shards embedded provenance (their own sheets carry XMP), the provenance of the first shard's
+ * run; false when there is no candidate.
+ */
+async function writeContactSheet(folder: string, source: SheetSource): Promise<boolean> {
+  const { analysis, primary, report } = source
   if (analysis.candidates.length === 0) return false
   const candidates = await Promise.all(
     analysis.candidates.map(async (c) => ({
@@ -259,8 +272,30 @@ async function writeContactSheet(
       kept: c.kept,
     })),
   )
-  await writeFileAtomic(path.join(folder, FILES.contactSheet), await renderContactSheet(candidates))
+  const first = source.shards[0]?.shard as ShardFolder
+  const embed = await hasXmp(path.join(first.folder, FILES.contactSheet))
+  const runId = (await shardTelemetry(first))?.run.id ?? 'local'
+  const sheet = await renderContactSheet(candidates, {
+    prompt: report.request.prompt,
+    provenance: provenanceToEmbed(
+      { embed, stage: IMAGE_SHARD_STAGE, runId },
+      {
+        model: [...new Set(candidates.map((c) => c.model))].join(', '),
+        provider: null,
+        algorithmic: false,
+        compositeSynthetic: true,
+        prompt: report.request.prompt,
+      },
+    ),
+  })
+  await writeFileAtomic(path.join(folder, FILES.contactSheet), sheet)
   return true
+}
+
+/** Whether a PNG carries an XMP packet (the shard embedded provenance). */
+async function hasXmp(file: string): Promise<boolean> {
+  const bytes = await readFile(file).catch(() => undefined)
+  return bytes ? readPngXmp(bytes) !== null : false
 }
 
 /** What the merged telemetry is written from. */

@@ -50,6 +50,7 @@ export async function runPlan(
     `${stage}: ${manifest.jobs.length} job(s) over ${shards} shard(s), base seed ${manifest.base_seed}` +
       ` (${manifest.seed_source}); estimated cost ${costText(manifest)}. Manifest: ${relative}`,
   )
+  for (const share of manifest.models) warnOverLimit(share, context)
   for (const entry of manifest.shard_list) {
     const limits = Object.entries(entry.rate_limits)
       .map(([model, l]) => `${model} ${l.concurrency ?? '–'} at once, ${l.rpm ?? '–'} rpm`)
@@ -59,6 +60,20 @@ export async function runPlan(
     )
   }
   return { manifest, file }
+}
+
+/** Warns when the minimum of 1 per shard lets the shards together exceed the account's limit. */
+function warnOverLimit(share: ShardManifest['models'][number], context: StageContext): void {
+  for (const field of ['rpm', 'concurrency'] as const) {
+    const account = share.account[field]
+    const each = share.per_shard[field]
+    if (account !== undefined && each !== undefined && each * share.shards_using > account) {
+      context.logger.warn(
+        `${share.model}: ${share.shards_using} shards at ${each} ${field} each exceed the account's ` +
+          `${account}; use at most ${account} shards for this model, or expect rate-limit retries (IMG_006).`,
+      )
+    }
+  }
 }
 
 function costText(manifest: ShardManifest): string {
