@@ -31,6 +31,7 @@ import { writeViewerBuildAsset } from '../src/output/web/viewer-bundle.js'
 import { renderActionYml, ROOT_ACTION } from './action-yml.js'
 import { renderIoTables, replaceBetweenMarkers } from './docs.js'
 import { renderGeneratedDocs } from './generated-docs.js'
+import { writeFontAsset } from './font-asset.js'
 
 const root = path.resolve(import.meta.dirname, '..')
 const TITLES: Record<string, string> = {
@@ -110,4 +111,7 @@ if (!process.argv.includes('--yml-only')) {
   // The viewer of the web player and viewer pages (three.js and the viewer, one minified classic
   // script built with esbuild): bundles run without node_modules.
   await writeViewerBuildAsset(path.join(root, 'dist'))
+  // The font of the contact sheet (a Noto Sans JP subset and its OFL licence) next to the
+  // bundle, which runs without node_modules (scripts/font-asset.ts).
+  await writeFontAsset(path.join(root, 'dist/kamui'))
 }
