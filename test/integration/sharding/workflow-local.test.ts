@@ -114,5 +114,12 @@ describe(`${WORKFLOW} (issue 13)`, () => {
     expect(report.images.map((i) => i.index)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
     const verify = await kamuiOk(['verify-telemetry', folder], workspace)
     expect(verify.stdout).toContain('ok:')
+
+    // Then the remaining stages and the web player on the merged folder (the root action).
+    const pipelineStep = step('merge', 'pipeline')
+    expect(pipelineStep.uses).toBe('./')
+    const rest = await kamuiOk(argsOf(pipelineStep, 'pipeline', scope), workspace)
+    expect(rest.outputs['failed-stages']).toBe('[]')
+    expect(rest.outputs['web-player-path']).toBe(`${folder}/index.html`)
   }, 400_000)
 })
