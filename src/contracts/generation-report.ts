@@ -186,11 +186,17 @@ export const GenerationReportSchema = z.object({
   images: z.array(ImageRecordSchema),
   model_comparison: z.object({
     models_tested: z.array(z.string()),
-    /** Highest mean quality; null when nothing was scored. */
+    /**
+     * Highest mean quality; null when nothing was scored, or when the leading models' means lie
+     * within the score's resolution (0.05, `src/quality/ties.ts`): a note names the tied models.
+     */
     best_quality_model: z.string().nullable(),
     /** Lowest mean generation time. */
     fastest_model: z.string().nullable(),
-    /** Lowest quality standard deviation among models with at least two scored images. */
+    /**
+     * Lowest quality standard deviation among models with at least two scored images; null on a
+     * tie within 0.025 (a note names the tied models).
+     */
     most_consistent_model: z.string().nullable(),
     /** Why a field above is null. */
     notes: z.array(z.string()),

@@ -1,4 +1,5 @@
 import type { GenerationReport } from '../../contracts/generation-report.js'
+import { rankQuality } from './model-comparison.js'
 
 export {
   CandidateRecordSchema,
@@ -53,19 +54,16 @@ export function modelComparison(
     list
       .filter((m) => value(m) !== null)
       .sort((a, b) => ((value(a) as number) - (value(b) as number)) * (lowest ? 1 : -1))[0]
-  const best = pick(models, (m) => m.mean_quality, false)
+  // Quality rankings name no model when the leaders tie within the score's resolution (issue 16).
+  const quality = rankQuality(models)
   const fastest = pick(models, (m) => m.mean_generation_ms, true)
-  const consistent = pick(models, (m) => m.quality_stdev, true)
-  const notes: string[] = []
-  if (!best) notes.push('best_quality_model is null: no image was scored.')
+  const notes: string[] = [...quality.notes]
   if (!fastest) notes.push('fastest_model is null: no image was generated.')
-  if (!consistent)
-    notes.push('most_consistent_model is null: no model has two or more scored images.')
   return {
     models_tested: models.map((m) => m.model),
-    best_quality_model: best?.model ?? null,
+    best_quality_model: quality.best,
     fastest_model: fastest?.model ?? null,
-    most_consistent_model: consistent?.model ?? null,
+    most_consistent_model: quality.consistent,
     notes,
     models,
   }
