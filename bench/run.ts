@@ -10,18 +10,23 @@
  * figures of issue 12, from the fake's log: per job the delay from ready at the server to the
  * result call and its status calls per second, for the parallel run at L and at 12 s.
  *
- * Then the keyframes scheduling figure (bench/keyframes.ts) and the pipeline figure
- * (bench/pipeline.ts: wall time against the critical path of the stage graph, preview provider).
+ * Then the keyframes scheduling figure (bench/keyframes.ts), the pipeline figure
+ * (bench/pipeline.ts: wall time against the critical path of the stage graph, preview provider)
+ * and the resume figure (bench/resume.ts, issue 11: a 6-image run killed with SIGKILL after 3
+ * submits; the re-run's model time at the server against that of the never-submitted part).
  *
  * Exits with 1 when a goal is missed (parallel/sequential < 0.70, wall/ideal ≤ 1.10, median
  * delay ≤ 250 ms and ≤ 2 status calls/s per job at L, median delay ≤ 1 s and ≤ 1 status call/s
  * per job at 12 s, keyframes graph faster than sequential, pipeline wall ≤ 1.15 × critical path and
- * sum of stage times − wall ≥ point-cloud time) or a run fails, 0 otherwise.
+ * sum of stage times − wall ≥ point-cloud time, re-run model time ≤ never-submitted model time
+ * with 5 % slack, re-run submits = never-submitted jobs, no call in the third run) or a run
+ * fails, 0 otherwise.
  */
 import { parseArgs } from 'node:util'
 import { setDefaultNetworkPolicy } from '../src/core/http.js'
 import { runKeyframesBench } from './keyframes.js'
 import { runPipelineBench } from './pipeline.js'
+import { runResumeBench } from './resume.js'
 import { startFakeKamui } from '../test/fixtures/servers/start-fake-kamui.js'
 import { measureRun, type RunMeasurement } from './measure.js'
 
@@ -136,6 +141,15 @@ try {
 } catch (error) {
   missed = true
   console.error(`pipeline bench failed: ${error instanceof Error ? error.message : String(error)}`)
+}
+// Resume (issue 11): a run killed with SIGKILL after some submits, then re-run.
+console.log()
+try {
+  const resume = await runResumeBench({ latencyMs: 2000, images: 6, killAfter: 3, maxParallel: 3 })
+  if (!resume.pass) missed = true
+} catch (error) {
+  missed = true
+  console.error(`resume bench failed: ${error instanceof Error ? error.message : String(error)}`)
 }
 process.exitCode = missed ? 1 : 0
 

@@ -216,15 +216,20 @@ export class RunJournal {
 
   /**
    * Records that `file` (relative to the folder) holds output bytes of job `key`, and stores
-   * the bytes in the job cache under the key (unless the job came from the cache).
+   * the bytes in the job cache under the key (unless the job came from the cache). A file
+   * already recorded for the key with the same sha256 (a job reused from the journal) is not
+   * recorded again.
    */
   async recordOutput(key: string, file: string, bytes: Uint8Array): Promise<void> {
     const relative = file.split(path.sep).join('/')
+    const digest = sha256(bytes)
+    const known = this.states.get(key)?.output
+    if (known?.file === relative && known.sha256 === digest) return
     await this.append({
       event: 'output',
       key,
       file: relative,
-      sha256: sha256(bytes),
+      sha256: digest,
       bytes: bytes.byteLength,
     })
     if (!this.cache?.enabled || this.cacheHits.has(key)) return

@@ -64,6 +64,8 @@ export interface ReferenceImageResult {
   gpuMemory: GpuMemory | null
   /** The job key of the run journal, when the run keeps one (the stage records its file under it). */
   jobKey?: string
+  /** True when the run journal or the job cache answered (no model call). */
+  reused?: boolean
 }
 
 /** Options of one call. */
@@ -286,7 +288,7 @@ function resultOf(
   output: JobOutput,
 ): Pick<
   ReferenceImageResult,
-  'server' | 'workflow' | 'generationMs' | 'downloadMs' | 'gpuMemory' | 'jobKey'
+  'server' | 'workflow' | 'generationMs' | 'downloadMs' | 'gpuMemory' | 'jobKey' | 'reused'
 > {
   return {
     server: output.handle.server,
@@ -295,6 +297,7 @@ function resultOf(
     downloadMs: output.downloadMs,
     gpuMemory: output.gpuMemory,
     ...(output.jobKey ? { jobKey: output.jobKey } : {}),
+    ...(output.journal === 'reused' ? { reused: true } : {}),
   }
 }
 

@@ -384,8 +384,10 @@ export class FrameSteps {
     let png: Buffer
     let written: Buffer
     try {
-      png = await this.exactPng(rendered.image)
-      written = await this.withProvenance(png, job, rendered.model)
+      // A render reused from the run journal or the job cache is the frame file as written
+      // (size and provenance included): kept byte for byte, so later frames keep their keys.
+      png = rendered.reused ? Buffer.from(rendered.image) : await this.exactPng(rendered.image)
+      written = rendered.reused ? png : await this.withProvenance(png, job, rendered.model)
       await writeFileAtomic(path.join(this.o.folder, job.file), written)
     } catch (error) {
       const kamui = isKamuiError(error) ? error : new KamuiError('GEN_002', errorMessage(error))

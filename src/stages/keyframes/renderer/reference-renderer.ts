@@ -58,6 +58,7 @@ export class ReferenceRenderer implements KeyframeRenderer {
       downloadMs: result.downloadMs,
       gpuMemory: result.gpuMemory,
       ...(result.jobKey ? { jobKey: result.jobKey } : {}),
+      ...(result.reused ? { reused: true } : {}),
       cost: modelCost('keyframe-generation', {
         noCharge: provider.noCharge,
         entry: provider.model.entry,

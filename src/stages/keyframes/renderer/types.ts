@@ -53,6 +53,8 @@ export interface RenderResult {
   cost: StepCost
   /** The job key of the run journal, when the run keeps one (the frame file is recorded under it). */
   jobKey?: string
+  /** True when the run journal or the job cache answered (the bytes of a frame file written before). */
+  reused?: boolean
 }
 
 /**
