@@ -10,6 +10,7 @@ import { threejsPointcloudViewerCommand } from './stages/threejs-pointcloud-view
 import { videoGenerationCommand } from './stages/video-generation/commands.js'
 import { webPlayerGenerationCommand } from './stages/web-player-generation/commands.js'
 import { imageShardMerger, imageShardPlanner } from './stages/image-generation/shard-commands.js'
+import { pipelineShardPlanner } from './stages/pipeline/shard-plan.js'
 import { mergeCommand, planCommand } from './stages/sharding/commands.js'
 import { videoShardMerger } from './stages/video-generation/merge-shards.js'
 import { videoShardPlanner } from './stages/video-generation/shard.js'
@@ -24,7 +25,7 @@ export const STAGE_COMMANDS: readonly StageCommand[] = [
   webPlayerGenerationCommand,
   threejsPointcloudViewerCommand,
   // Sharding a run over a matrix (issue 13): each shardable stage plans and merges its own jobs.
-  planCommand([imageShardPlanner, videoShardPlanner]),
+  planCommand([imageShardPlanner, videoShardPlanner, pipelineShardPlanner]),
   mergeCommand([imageShardMerger, videoShardMerger]),
 ]
 

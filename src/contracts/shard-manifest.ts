@@ -207,3 +207,21 @@ export const ShardRecordSchema = z.object({
   rate_limits: z.record(z.string(), ShardRateLimitSchema),
 })
 export type ShardRecord = z.infer<typeof ShardRecordSchema>
+
+/**
+ * The `shard` and `shard-manifest` inputs of the pipeline: a shard of a pipeline run makes its
+ * images only (the image stage's shard); the later stages need the primary image of the whole
+ * run, so they run after `kamui merge` (the pipeline again, without image in `stages`).
+ */
+export const PIPELINE_SHARD_INPUTS: readonly InputSpec[] = SHARD_INPUTS.map((input) =>
+  input.name === 'shard'
+    ? {
+        ...input,
+        description:
+          'Run one shard "k/N" of a sharded pipeline run (the matrix value of `kamui plan --stage ' +
+          'pipeline`): only the image stage runs, making the images of shard k into ' +
+          '"<folder-name>-shard-k-of-N"; the other stages are left for after `kamui merge`, which ' +
+          'needs the primary image of the whole run. Needs shard-manifest. Empty: the whole pipeline.',
+      }
+    : input,
+)

@@ -43,6 +43,11 @@ export interface PipelineInputs {
   pointcloud: StageRequest<PointcloudInputs>
   /** Without ply-file-path and video-files (filled in from the results by the pipeline). */
   web: StageRequest<WebPlayerInputs>
+  /**
+   * For a shard of a sharded run (`shard`, issue 13): the stages asked for that it leaves for
+   * after `kamui merge` (a shard runs the image stage only). Absent otherwise.
+   */
+  afterMerge?: PipelineStage[]
 }
 
 /**
@@ -60,7 +65,11 @@ export function parsePipelineInputs(raw: RawInputs): PipelineInputs {
   const folderName = text('folder-name')
   if (folderName === '')
     throw new KamuiError('CFG_001', 'folder-name is empty: name the folder for the results.')
-  const stages = parseStages(r['stages'] ?? '')
+  const asked = parseStages(r['stages'] ?? '')
+  // A shard makes only its images: the other stages need the whole run's primary image.
+  const sharded = (r['shard'] ?? '').trim() !== ''
+  const stages: Set<PipelineStage> = sharded ? new Set(['image']) : asked
+  const afterMerge = sharded ? [...asked].filter((s) => s !== 'image') : undefined
   const mcpConfig = (r['mcp-config'] ?? '') === '' ? undefined : (r['mcp-config'] as string)
   const primaryImage = path.posix.join(folderName, PRIMARY_IMAGE_FILE)
   const givenMusic = text('music-file')
@@ -78,7 +87,7 @@ export function parsePipelineInputs(raw: RawInputs): PipelineInputs {
     allowBundledFfmpeg: parseBooleanInput(r, 'allow-bundled-ffmpeg'),
     music,
   }
-  return { ...own, ...stageRequests(r, own) }
+  return { ...own, ...stageRequests(r, own), ...(afterMerge ? { afterMerge } : {}) }
 }
 
 /** The pipeline's own inputs, from which the stages' inputs are made. */
@@ -121,6 +130,8 @@ function stageRequests(r: RawInputs, p: OwnInputs): Pick<PipelineInputs, Pipelin
       'image-count': r['image-count'] ?? '3',
       models: r['models'] ?? 'auto',
       ...optional('translate-prompt', r['translate-prompt']),
+      shard: r['shard'] ?? '',
+      'shard-manifest': r['shard-manifest'] ?? '',
     }),
     keyframes: request(parseKeyframesInputs, {
       ...common,

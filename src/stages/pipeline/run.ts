@@ -60,6 +60,11 @@ export async function runPipeline(
   const inputs = parsePipelineInputs(raw)
   const folder = resolveInWorkspace(context.workspace, inputs.folderName, 'folder-name')
   if (inputs.stages.has('video')) await checkFfmpeg(context, inputs.allowBundledFfmpeg)
+  if (inputs.afterMerge?.length) {
+    context.logger.info(
+      `pipeline: a shard runs the image stage only; ${inputs.afterMerge.join(', ')} run after kamui merge.`,
+    )
+  }
   const outcomes = await runTaskGraph(pipelineGraph(inputs, context, stageFunctions), now)
   const stopped =
     outcomes.image.status === 'failed'
@@ -72,7 +77,8 @@ export async function runPipeline(
   const results: Partial<StageResults> = {}
   for (const stage of PIPELINE_STAGES) assign(results, stage, stageResult(outcomes, stage))
   return {
-    folder,
+    // A shard's results are in its own folder (<folder>-shard-k-of-N), written by the image stage.
+    folder: inputs.afterMerge ? (results.image?.folder ?? folder) : folder,
     runs,
     outputs: pipelineOutputs(runs, inputs.primaryImage),
     results,

@@ -4,6 +4,7 @@ import { MAX_COST_INPUT } from '../../contracts/budget-inputs.js'
 import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { RESUME_INPUT } from '../../contracts/resume-input.js'
+import { PIPELINE_SHARD_INPUTS } from '../../contracts/shard-manifest.js'
 import { CACHE_INPUTS } from '../../contracts/cache-inputs.js'
 
 /** The stages of the pipeline, in order. */
@@ -144,6 +145,7 @@ export const PIPELINE_INPUTS: readonly InputSpec[] = [
     description: `${input.description} Used by image, video and point cloud; keyframes uses cache-folder when given, else its own (.kamui-cache/keyframes).`,
   })),
   ...NETWORK_INPUTS,
+  ...PIPELINE_SHARD_INPUTS,
   ...PUBLISH_INPUTS,
 ]
 

@@ -9,9 +9,10 @@ const PLAN_OWN_INPUTS: readonly InputSpec[] = [
     name: 'stage',
     default: 'image-generation-v2',
     description:
-      'The stage to shard: "image-generation-v2" (shards by image number) or "video-generation" ' +
-      "(shards by segment of a keyframes file). The other inputs are that stage's inputs, exactly as " +
-      'the shard jobs will get them.',
+      'The stage to shard: "image-generation-v2" (shards by image number), "video-generation" ' +
+      '(shards by segment of a keyframes file) or "pipeline" (shards its image stage; the other ' +
+      "stages run after the merge). The other inputs are that stage's inputs, exactly as the " +
+      'shard jobs will get them.',
   },
   {
     name: 'shards',
