@@ -33,7 +33,7 @@ import { cpuTextEmbedder } from './story-figures-embedder.js'
 import { MINILM_L6_V2 } from '../../models/cpu/catalog.js'
 import { loadStoryboardFile, type Storyboard } from './storyboard.js'
 import { writeKeyframesTelemetry } from './telemetry.js'
-import type { RunJournal } from '../../runner/journal.js'
+import type { JournalCounts, RunJournal } from '../../runner/journal.js'
 
 /** What the keyframes stage returns. */
 export interface KeyframesResult {
@@ -52,6 +52,8 @@ export interface KeyframesResult {
   /** True when every segment has both frames. */
   complete: boolean
   warnings: { code: string; message: string }[]
+  /** The run journal's model-job counts (reused, resumed, new, resubmitted; issue 11). */
+  jobs?: JournalCounts | undefined
 }
 
 /**
@@ -459,6 +461,7 @@ async function finishKeyframes(
     failedSegments: summary.failedSegments,
     complete: summary.failedSegments.length === 0,
     warnings,
+    jobs: run.journal ? { ...run.journal.counts } : undefined,
   }
 }
 

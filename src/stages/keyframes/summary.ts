@@ -1,6 +1,7 @@
 import { markdownCell } from '../../core/markdown.js'
 import type { KeyframeRecord } from './keyframes-file.js'
 import type { KeyframesResult } from './run.js'
+import { jobCountsSentence } from '../../runner/journal.js'
 
 function frameCell(frame: KeyframeRecord): string {
   if (frame.path === null) return `${frame.status}: ${frame.error?.code ?? ''}`
@@ -20,6 +21,7 @@ export function keyframesSummaryMarkdown(result: KeyframesResult): string {
       `(${k.summary.generatedFrames} generated, ${k.summary.inheritedFrames} inherited) in ${(k.timings.totalMs / 1000).toFixed(1)} s; ` +
       `cache ${k.cache.hits} hit(s), ${k.cache.misses} miss(es); cost ${usd}.`,
     '',
+    ...(result.jobs ? [jobCountsSentence(result.jobs), ''] : []),
     '| segment | first frame | last frame | status |',
     '| --- | --- | --- | --- |',
     ...k.segments.map(
