@@ -6,7 +6,13 @@ import {
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ProgressEvent } from '../../../src/core/progress-event.js'
+import { MemoryLogger } from '../../../src/core/logger.js'
+import { Redactor } from '../../../src/core/redactor.js'
+import { McpPool } from '../../../src/providers/mcp/pool.js'
 import { previewServerLaunch } from '../../../src/providers/preview/launch.js'
+import { JobRunner } from '../../../src/runner/job-runner.js'
+import { progressHooks, stageProgress } from '../../../src/runner/progress.js'
 
 /**
  * The preview server in MCP tasks mode (issue 12 §4, revision 2025-11-25), over stdio as the
@@ -109,4 +115,59 @@ describe('preview server in tasks mode (2025-11-25)', () => {
     const later = await client.experimental.tasks.getTask(taskId)
     expect(later.status).toBe('cancelled')
   })
+})
+
+describe('the job runner on the preview server in tasks mode', () => {
+  const job = {
+    provider: 'mcp' as const,
+    label: 'preview',
+    call: {
+      type: 'async' as const,
+      submit: 'preview_image_submit',
+      status: 'preview_image_status',
+      result: 'preview_image_result',
+    },
+    args: ARGS,
+    answer: 'media' as const,
+  }
+
+  /** Runs the job on a fresh pool; `how` wires the stage's progress stream into the runner. */
+  async function run(how: 'hooks' | 'options'): Promise<ProgressEvent[]> {
+    const pool = new McpPool(
+      {
+        'kamui-preview': {
+          kind: 'stdio',
+          ...previewServerLaunch({ tasks: '2025-11-25' }),
+          env: { KAMUI_PREVIEW_LATENCY_MS: '300' },
+        },
+      },
+      { logger: new MemoryLogger(), redactor: new Redactor(), env: { PATH: process.env.PATH } },
+    )
+    const events: ProgressEvent[] = []
+    try {
+      const stage = stageProgress({ emit: (e) => events.push(e) }, 'images')
+      const base = { signal: new AbortController().signal, logger: new MemoryLogger() }
+      const output =
+        how === 'hooks'
+          ? await new JobRunner({ mcp: pool }, progressHooks(stage)).run(job, base)
+          : await new JobRunner({ mcp: pool }).run(job, stage.job('image 1').runOptions(base))
+      expect(output.handle).toMatchObject({ task: '2025-11-25', tools: ['preview_image_submit'] })
+      expect(output.media[0]?.mimeType).toBe('image/png')
+    } finally {
+      await pool.close()
+    }
+    return events
+  }
+
+  for (const how of ['options'] as const) {
+    it(`feeds task statuses and progress notifications into the progress model (${how})`, async () => {
+      const jobEvents = (await run(how)).flatMap((e) => (e.kind === 'job' ? [e] : []))
+      const tasks = jobEvents.filter((e) => e.source === 'mcp-task').map((e) => e.message)
+      // Polled during the 300 ms latency (the render itself takes a few ms and may be missed).
+      expect(tasks).toContain('working: queued')
+      // Progress notifications of the creating call arrive after the call answered with a task.
+      const fractions = jobEvents.filter((e) => e.source === 'mcp-progress').map((e) => e.fraction)
+      expect(fractions).toEqual([0, 0.5, 1])
+    }, 30_000)
+  }
 })
