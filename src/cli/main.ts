@@ -18,6 +18,7 @@ import { readGitCommit, runInfoFromEnv } from '../output/telemetry/run-info.js'
 import { runVerifyTelemetry } from '../output/telemetry/verify-command.js'
 import { stderrLogger } from './logger.js'
 import { registerLedgerCommands } from './ledger-commands.js'
+import { cliProgress } from './progress.js'
 
 interface GlobalFlags {
   json?: boolean
@@ -85,11 +86,17 @@ async function runCommand(
 ): Promise<number> {
   const flags = options as GlobalFlags
   const redactor = new Redactor()
+  const progress = cliProgress(flags.quiet ? { quiet: true } : {}, process.env, (text) =>
+    redactor.redact(text),
+  )
   const logger = redactor.wrap(
-    stderrLogger({
-      ...(flags.quiet ? { quiet: true } : {}),
-      ...(flags.verbose ? { verbose: true } : {}),
-    }),
+    stderrLogger(
+      {
+        ...(flags.quiet ? { quiet: true } : {}),
+        ...(flags.verbose ? { verbose: true } : {}),
+      },
+      (line) => progress.writeLine(line),
+    ),
   )
   const raw: RawInputs = {}
   for (const input of command.inputs) {
@@ -115,7 +122,9 @@ async function runCommand(
       previewServer: previewServerLaunch(),
       version: VERSION,
       run: runInfoFromEnv(process.env, new Date(), { commit: await readGitCommit(process.cwd()) }),
+      progress: progress.hub,
     })
+    progress.close()
     if (result.folder !== undefined) {
       // The CLI never runs inside Actions: `auto` publishes nothing, `--publish commit` pushes.
       await publishStageResults({
@@ -143,6 +152,7 @@ async function runCommand(
     process.stderr.write(`${redactor.redact(message)}\n`)
     return 1
   } finally {
+    progress.close()
     cancel.dispose()
   }
 }

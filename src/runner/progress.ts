@@ -79,6 +79,7 @@ export class StageProgress {
   private readonly jobs = new Map<string, JobProgress>()
   private ended = false
   readonly now: () => number
+  private readonly unit: string | undefined
 
   constructor(
     private readonly sink: ProgressSink,
@@ -86,10 +87,28 @@ export class StageProgress {
     options: StageProgressOptions = {},
   ) {
     this.now = options.now ?? Date.now
+    this.unit = options.unit
     const event: StageProgressEvent = { kind: 'stage', stage, phase: 'start', atMs: this.now() }
     if (options.total !== undefined) event.total = options.total
     if (options.unit !== undefined) event.unit = options.unit
     sink.emit(event)
+  }
+
+  /**
+   * Sets the number of jobs planned once the stage knows it (after planning: a shard's share,
+   * the images of a resumed run); emits `start` again with the new total.
+   */
+  plan(total: number): void {
+    if (this.ended) return
+    const event: StageProgressEvent = {
+      kind: 'stage',
+      stage: this.stage,
+      phase: 'start',
+      atMs: this.now(),
+      total,
+    }
+    if (this.unit !== undefined) event.unit = this.unit
+    this.sink.emit(event)
   }
 
   /**
@@ -320,6 +339,10 @@ export function progressHooks(
       const stream = of(job)
       stream.running(job.provider === 'comfyui' ? 'comfyui' : 'mcp-progress', detailOf(progress))
       inner.onProgress?.(job, progress)
+    },
+    onTaskStatus: (job, status, statusMessage, elapsedMs) => {
+      of(job).task(status, statusMessage)
+      inner.onTaskStatus?.(job, status, statusMessage, elapsedMs)
     },
   }
 }

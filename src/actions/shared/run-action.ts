@@ -16,9 +16,12 @@ import {
   jobStartedAt,
   publishStageResults,
   publishSummaryLine,
+  type PublishResult,
 } from '../../output/publish/index.js'
 import { runInfoFromEnv } from '../../output/telemetry/run-info.js'
 import { ensureFfmpeg, ensureSharp, registerModelsRuntime } from './runtime.js'
+import { runCoordinates, summaryLinks } from './summary-links.js'
+import { actionProgress } from './progress.js'
 import { parseBooleanInput } from '../../core/parse-input.js'
 import { BUNDLED_FFMPEG_ENV } from '../../media/video/ffmpeg.js'
 
@@ -33,6 +36,7 @@ export async function runAction(command: StageCommand): Promise<void> {
   const redactor = new Redactor()
   redactor.onAdd((secret) => core.setSecret(secret))
   const cancel = cancellationSignal()
+  let stopProgress = (): void => undefined
   try {
     const raw: RawInputs = {}
     for (const input of command.inputs) {
@@ -44,6 +48,8 @@ export async function runAction(command: StageCommand): Promise<void> {
     checkPublishInputs(raw)
     const since = await jobStartedAt(process.env['RUNNER_TEMP'])
     setDefaultNetworkPolicy(networkPolicyFromInputs(raw, process.env))
+    const progress = actionProgress(redactor)
+    stopProgress = progress.close
     const context: StageContext = {
       workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
       logger: redactor.wrap(actionsLogger),
@@ -53,6 +59,7 @@ export async function runAction(command: StageCommand): Promise<void> {
       previewServer: previewServerLaunch(),
       version: VERSION,
       run: runInfoFromEnv(process.env, new Date()),
+      progress: progress.hub,
     }
     await ensureSharp(process.env['RUNNER_TOOL_CACHE'], context.logger)
     registerModelsRuntime(process.env['RUNNER_TOOL_CACHE'], context.logger)
@@ -66,12 +73,13 @@ export async function runAction(command: StageCommand): Promise<void> {
       if (ffmpeg) context.env = { ...context.env, [BUNDLED_FFMPEG_ENV]: ffmpeg }
     }
     const result = await command.run(raw, context)
+    stopProgress()
     for (const [name, value] of Object.entries(result.outputs)) {
       core.setOutput(name, redactor.maskOutput(value))
     }
-    let summary = result.summary ?? ''
+    let published: PublishResult | undefined
     if (result.folder !== undefined) {
-      const published = await publishStageResults({
+      published = await publishStageResults({
         raw,
         stage: command.name,
         workspace: context.workspace,
@@ -82,8 +90,14 @@ export async function runAction(command: StageCommand): Promise<void> {
         signal: cancel.signal,
         ...(since !== undefined ? { since } : {}),
       })
-      summary += `${summary === '' ? '' : '\n\n'}${publishSummaryLine(published)}\n`
     }
+    let summary =
+      result.summaryWith && result.folder !== undefined
+        ? result.summaryWith(
+            summaryLinks(published, context.workspace, result.folder, runCoordinates(process.env)),
+          )
+        : (result.summary ?? '')
+    if (published) summary += `${summary === '' ? '' : '\n\n'}${publishSummaryLine(published)}\n`
     if (summary !== '' && process.env['GITHUB_STEP_SUMMARY']) {
       await core.summary.addRaw(redactor.redact(summary), true).write()
     }
@@ -91,6 +105,7 @@ export async function runAction(command: StageCommand): Promise<void> {
     // Operating-system errors become FS_002 with the path (never a bare ENOTDIR).
     core.setFailed(redactor.redact(errorMessage(fsError(error))))
   } finally {
+    stopProgress()
     cancel.dispose()
   }
 }

@@ -99,7 +99,7 @@ export class McpVideoProvider implements VideoProvider {
           if (state === lastState) return
           lastState = state
           options.logger.info(
-            `segment ${request.segment} (${this.label}): ${state === 'pending' ? 'in progress' : state} after ${Math.round(elapsedMs / 1000)} s`,
+            `segment ${request.segment}${request.segments ? `/${request.segments}` : ''} (${this.label}): ${state === 'pending' ? 'in progress' : state} after ${Math.round(elapsedMs / 1000)} s`,
           )
         },
       },

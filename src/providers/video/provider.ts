@@ -16,6 +16,8 @@ export interface ClipFrame {
 export interface ClipRequest {
   /** N of videos/segment-{N}.mp4 (for messages). */
   segment: number
+  /** Segments of the whole video, for "segment 2/5" in messages; absent: unknown. */
+  segments?: number
   prompt: string
   first: ClipFrame
   /** The frame the clip must end on, when there is one. */

@@ -38,6 +38,7 @@ function imageCommand(spec: ImageCommandSpec): StageCommand {
       return {
         outputs: outputsOf(result, context),
         summary: imageSummaryMarkdown(result),
+        summaryWith: (links) => imageSummaryMarkdown(result, links),
         folder: result.folder,
       }
     },

@@ -1,3 +1,5 @@
+import type { StageSummary } from '../../core/progress-event.js'
+import { progressHooks, stageProgress, type StageProgress } from '../../runner/progress.js'
 import { randomInt } from 'node:crypto'
 import path from 'node:path'
 import { deadlineSignal } from '../../core/abort.js'
@@ -105,18 +107,52 @@ export async function runImageGeneration(
   inputs: ImageGenerationInputs,
   context: StageContext,
 ): Promise<ImageGenerationResult> {
+  const progress = stageProgress(context.progress, 'images', {
+    total: inputs.imageCount,
+    unit: 'images',
+  })
+  try {
+    const result = await runImages(inputs, context, progress)
+    progress.end(progressSummary(result))
+    return result
+  } finally {
+    progress.end()
+  }
+}
+
+/** What the closing progress line says: made, failed, reused, cost when measured, preview. */
+function progressSummary(result: ImageGenerationResult): StageSummary {
+  const { report } = result
+  const reused = report.generation_summary.jobs?.reused ?? 0
+  const cost = report.cost
+  return {
+    made: Math.max(0, report.generation_summary.successful_generations - reused),
+    failed: report.generation_summary.failed_generations,
+    reused,
+    ...(cost ? { costUsd: cost.complete ? cost.actual_usd : null } : {}),
+    preview: report.images.filter((i) => i.status === 'ok' && i.model.startsWith('preview')).length,
+  }
+}
+
+async function runImages(
+  inputs: ImageGenerationInputs,
+  context: StageContext,
+  progress: StageProgress,
+): Promise<ImageGenerationResult> {
   const startedAt = performance.now()
   const sharded = await prepareImageShard(inputs, context.workspace)
   inputs = sharded.inputs
   const folder = resolveInWorkspace(context.workspace, imageFolderName(inputs), 'folder-name')
   const start = await startStage(context, { none: NO_PRODUCER })
   // v1 writes exactly the legacy files (SPEC §4): no journal.
+  const hooks = progressHooks(progress)
   const services = await ModelServices.open(
     inputs,
     context,
     inputs.legacyV1
-      ? {}
+      ? { hooks }
       : {
+          hooks,
           journal: { folder, resume: inputs.resume },
           budget: { maxCostUsd: inputs.budget.maxCostUsd },
           cache: {
@@ -130,6 +166,7 @@ export async function runImageGeneration(
   let estimatedUsd: number | null = null
   try {
     setup = await setUpRun(inputs, context, services, sharded.manifest)
+    progress.plan(setup.plan.length)
     // The dry run's estimate of the same jobs, before any is submitted (issue 11).
     if (!inputs.legacyV1)
       estimatedUsd = (

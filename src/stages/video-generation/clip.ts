@@ -29,6 +29,8 @@ export interface MakeClipContext {
   logger: Logger
   /** The folder's run journal (issue 11), when the run keeps one. */
   journal?: RunJournal | undefined
+  /** Segments of the whole video (the highest segment number), for "segment 2/5" lines. */
+  segments?: number
 }
 
 /**
@@ -44,7 +46,8 @@ export async function makeClip(
   ctx: MakeClipContext,
 ): Promise<ClipRecord> {
   const { provider } = ctx
-  const what = `segment ${plan.segment} (${provider.label})`
+  const of = ctx.segments && ctx.segments >= plan.segment ? `/${ctx.segments}` : ''
+  const what = `segment ${plan.segment}${of} (${provider.label})`
   const started = performance.now()
   const deadline = deadlineSignal(ctx.timeoutMs, 'The clip (video-timeout)', ctx.signal)
   const base = baseRecord(plan, first, last, ctx)
@@ -54,6 +57,7 @@ export async function makeClip(
       provider.generate(
         {
           segment: plan.segment,
+          ...(ctx.segments ? { segments: ctx.segments } : {}),
           prompt: plan.prompt,
           first: clipFrame(first),
           ...(last ? { last: clipFrame(last) } : {}),

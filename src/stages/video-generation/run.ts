@@ -1,3 +1,4 @@
+import { progressHooks, stageProgress } from '../../runner/progress.js'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
@@ -100,6 +101,15 @@ export async function runVideoGeneration(
     required: inputs.concatenate,
     logger,
   })
+  // Progress (issue 16 §2): each segment's lines say which of how many it is.
+  const progress = stageProgress(context.progress, 'segments', { unit: 'segments' })
+  let segments = 0
+  const partOf = (job: { label: string }): { index: number; total: number } | undefined => {
+    const index = Number(/^segment (\d+)/.exec(job.label)?.[1])
+    return Number.isInteger(index) && segments > 0
+      ? { index, total: Math.max(segments, index) }
+      : undefined
+  }
   const services = await ModelServices.open(
     {
       mcpConfig: inputs.mcpConfig,
@@ -109,6 +119,7 @@ export async function runVideoGeneration(
     },
     context,
     {
+      hooks: progressHooks(progress, {}, { partOf }),
       journal: { folder, resume: inputs.resume },
       budget: { maxCostUsd: inputs.maxCostUsd },
       cache: {
@@ -123,6 +134,8 @@ export async function runVideoGeneration(
       hasFfmpeg: ffmpeg !== undefined,
       manifest,
     })
+    segments = Math.max(0, ...setup.plans.map((p) => p.segment))
+    progress.plan(setup.plans.length)
     const clips = await generateClips(setup, inputs, context, folder, ffmpeg?.tools)
     const { journal } = services
     setup.notices.push(...(journal?.notices ?? []))
@@ -134,6 +147,7 @@ export async function runVideoGeneration(
     )
   } finally {
     await services.close()
+    progress.end()
   }
 }
 
@@ -267,6 +281,7 @@ async function generateClips(
     signal: context.signal,
     logger: context.logger,
     journal: setup.journal,
+    segments: Math.max(0, ...setup.plans.map((p) => p.segment)),
   }
   const clips = await Promise.all(
     plans.map((plan, i) =>
