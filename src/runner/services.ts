@@ -5,6 +5,7 @@ import type { RateLimit } from '../models/types.js'
 import { ComfyPool } from '../providers/comfyui/pool.js'
 import type { DepthChoice } from '../providers/depth/choose.js'
 import { DepthAnythingProvider } from '../providers/depth/depth-anything.js'
+import { CpuDepthWithFallback } from '../providers/depth/cpu-fallback.js'
 import type { CpuModelOptions } from '../models/cpu/cache.js'
 import { DEPTH_ANYTHING_V2_SMALL, type CpuModel } from '../models/cpu/catalog.js'
 import { cpuModelOptions } from '../models/cpu/options.js'
@@ -249,8 +250,12 @@ export class ModelServices {
    */
   depth(choice: DepthChoice): DepthProvider {
     if (choice.kind === 'provider') return choice.provider
-    if (choice.kind === 'cpu')
-      return new DepthAnythingProvider(this.cpuModels(), this.cpuModel(DEPTH_ANYTHING_V2_SMALL))
+    if (choice.kind === 'cpu') {
+      const model = this.cpuModel(DEPTH_ANYTHING_V2_SMALL)
+      const cpu = new DepthAnythingProvider(this.cpuModels(), model, choice.hint)
+      if (!choice.fallback) return cpu
+      return new CpuDepthWithFallback(cpu, this.depth({ kind: 'mcp', tool: choice.fallback }))
+    }
     const pollIntervalMs = this.context.pollIntervalMs ?? (choice.tool.preview ? 100 : undefined)
     return new McpDepthProvider(
       this.runner,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, existsSync } from 'node:fs'
-import { mkdir, open, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { abortReason } from '../../core/abort.js'
 import { KamuiError, type ErrorCode } from '../../core/errors.js'
@@ -96,6 +96,10 @@ export async function ensureCpuModel(
       verifyMs: Math.round(performance.now() - started),
     }
   }
+  if (await adoptCopiedFiles(model, dir)) {
+    logger.info(`${modelLabel(model)}: files copied into ${dir} checked and recorded.`)
+    return { model, dir, downloaded: false, downloadMs: null, verifyMs: 0 }
+  }
   const missing = `${model.key} (${modelLabel(model)}) is not in the model cache ${options.cacheDir}`
   if (options.offline) {
     throw new KamuiError(
@@ -114,6 +118,33 @@ export async function ensureCpuModel(
 /** Whether the model's folder is complete in the cache (its manifest is there). */
 export function isCached(model: CpuModel, cacheDir: string): boolean {
   return existsSync(path.join(modelDir(cacheDir, model), MANIFEST_FILE))
+}
+
+/**
+ * A model folder filled by hand (the files copied in, no manifest yet): when every file is there
+ * and every pinned one matches its sha256 and size, the manifest is written (the unpinned files'
+ * sha256 recorded) and the folder is used. Otherwise false, and the folder is left as it is.
+ */
+async function adoptCopiedFiles(model: CpuModel, dir: string): Promise<boolean> {
+  const files: Manifest['files'] = []
+  for (const file of model.files) {
+    const local = path.join(dir, ...file.path.split('/'))
+    if (!existsSync(local)) return false
+    const sha256 = await sha256OfFile(local)
+    const bytes = (await stat(local)).size
+    if ((file.sha256 && sha256 !== file.sha256) || (file.bytes !== null && bytes !== file.bytes)) {
+      return false
+    }
+    files.push({ path: file.path, sha256, bytes })
+  }
+  const manifest: Manifest = {
+    id: model.id,
+    revision: model.revision,
+    files,
+    completed_at: new Date().toISOString(),
+  }
+  await writeFile(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`)
+  return true
 }
 
 async function verifyCached(

@@ -8,14 +8,26 @@ import { PREVIEW_DEPTH_NOTICE, PREVIEW_DEPTH_TOOL } from './preview-notice.js'
 
 /** The `depth-model` value that asks for the preview server's placeholder depth. */
 export const PREVIEW_DEPTH_MODEL = 'preview'
+/** The legacy default of `depth-model` (an MCP tool name). */
+export const LEGACY_DEPTH_MODEL = 'midas_v21_small'
+/** `depth-model: auto`: the CPU depth model, else the preview placeholder (the pipeline's default). */
+export const AUTO_DEPTH_MODEL = 'auto'
 
 /** What the stage must set up for the chosen depth source. */
 export type DepthChoice =
   | { kind: 'provider'; provider: DepthProvider }
   /** An MCP tool: on the configured servers, or (preview) on the embedded preview server. */
   | { kind: 'mcp'; tool: McpDepthTool }
-  /** A model run on the CPU from the model cache (`depth-anything-v2-small`). */
-  | { kind: 'cpu'; model: typeof DEPTH_ANYTHING_MODEL }
+  /**
+   * A model run on the CPU from the model cache (`depth-anything-v2-small`); `fallback`: the tool
+   * used when it cannot be had (`depth-model: auto`); `hint`: appended to its PC_003 message.
+   */
+  | {
+      kind: 'cpu'
+      model: typeof DEPTH_ANYTHING_MODEL
+      fallback?: McpDepthTool
+      hint?: string
+    }
 
 /** What {@link chooseDepthSource} decides from. */
 export interface DepthChoiceInput {
@@ -40,6 +52,9 @@ export interface DepthChoiceInput {
  * 3. `depth-model: preview`: the preview server's placeholder tool (labelled PREVIEW);
  * 4. a provider plugged in by the caller for that name (ComfyUI);
  * 4a. `depth-model: depth-anything-v2-small`: Depth Anything V2 Small on the CPU (model cache);
+ *     `depth-model: auto`: the same, else the preview placeholder (the pipeline without mcp-config);
+ * 4b. without `mcp-config`, the legacy default `midas_v21_small`: Depth Anything V2 Small on the
+ *     CPU (issue 17: the default depth source when no MCP or ComfyUI depth is configured);
  * 5. any other name: an MCP depth tool named after it on the `mcp-config` servers (`mcp:<tool>`
  *    names a tool exactly; otherwise `-` becomes `_`: `depth-anything` → `depth_anything`).
  *
@@ -63,21 +78,23 @@ export function chooseDepthSource(input: DepthChoiceInput): DepthChoice {
   if (model.toLowerCase() === LUMINANCE_HEURISTIC) {
     return { kind: 'provider', provider: new LuminanceHeuristicProvider() }
   }
-  if (model.toLowerCase() === PREVIEW_DEPTH_MODEL) {
-    return {
-      kind: 'mcp',
-      tool: {
-        name: PREVIEW_DEPTH_MODEL,
-        base: PREVIEW_DEPTH_TOOL,
-        preview: true,
-        notice: PREVIEW_DEPTH_NOTICE,
-      },
-    }
-  }
+  if (model.toLowerCase() === PREVIEW_DEPTH_MODEL) return { kind: 'mcp', tool: previewTool() }
   const custom = input.custom?.(model)
   if (custom) return { kind: 'provider', provider: custom }
   if (model.toLowerCase() === DEPTH_ANYTHING_MODEL)
     return { kind: 'cpu', model: DEPTH_ANYTHING_MODEL }
+  if (model.toLowerCase() === AUTO_DEPTH_MODEL) {
+    return { kind: 'cpu', model: DEPTH_ANYTHING_MODEL, fallback: previewTool() }
+  }
+  if (!input.hasMcpConfig && model.toLowerCase() === LEGACY_DEPTH_MODEL) {
+    return {
+      kind: 'cpu',
+      model: DEPTH_ANYTHING_MODEL,
+      hint:
+        `(depth-model ${LEGACY_DEPTH_MODEL}, the default, is an MCP tool; without mcp-config the default depth ` +
+        `source is ${DEPTH_ANYTHING_MODEL} on the CPU.) ${HOW_TO_PROVIDE_DEPTH}`,
+    }
+  }
   if (/^comfyui:/i.test(model)) {
     throw new KamuiError(
       'PC_001',
@@ -99,10 +116,22 @@ export function chooseDepthSource(input: DepthChoiceInput): DepthChoice {
   return { kind: 'mcp', tool: { name: model, base, preview: false, notice: null } }
 }
 
+/** The preview server's placeholder depth tool. */
+function previewTool(): McpDepthTool {
+  return {
+    name: PREVIEW_DEPTH_MODEL,
+    base: PREVIEW_DEPTH_TOOL,
+    preview: true,
+    notice: PREVIEW_DEPTH_NOTICE,
+  }
+}
+
 /** The chosen depth source in words, for the log. */
 export function describeDepthChoice(choice: DepthChoice): string {
   if (choice.kind === 'provider') return choice.provider.name
-  if (choice.kind === 'cpu') return `${choice.model} on the CPU`
+  if (choice.kind === 'cpu') {
+    return `${choice.model} on the CPU${choice.fallback ? ' (else the preview placeholder depth)' : ''}`
+  }
   return choice.tool.preview
     ? 'the preview placeholder depth'
     : `the MCP depth tool ${choice.tool.base}`

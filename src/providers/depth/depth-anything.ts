@@ -1,6 +1,7 @@
 import { abortReason } from '../../core/abort.js'
+import { isKamuiError, KamuiError } from '../../core/errors.js'
 import type { DepthMap } from '../../media/pointcloud/depth-map.js'
-import { ensureCpuModel, type CpuModelOptions } from '../../models/cpu/cache.js'
+import { ensureCpuModel, type CachedModel, type CpuModelOptions } from '../../models/cpu/cache.js'
 import { DEPTH_ANYTHING_V2_SMALL, modelLabel, type CpuModel } from '../../models/cpu/catalog.js'
 import {
   loadTransformers,
@@ -33,20 +34,25 @@ const pipelines = new Map<string, Promise<DepthPipeline>>()
 export class DepthAnythingProvider implements DepthProvider {
   readonly name = DEPTH_ANYTHING_MODEL
 
+  /**
+   * @param hint a sentence appended to PC_003 messages (why this model was chosen, other ways
+   *   to provide depth), or undefined
+   */
   constructor(
     private readonly options: CpuModelOptions,
     private readonly model: CpuModel = DEPTH_ANYTHING_V2_SMALL,
+    private readonly hint?: string,
   ) {}
 
   async estimate(request: DepthRequest): Promise<DepthEstimate> {
     const rssBefore = rssMib()
-    const cached = await ensureCpuModel(this.model, this.options, {
-      code: 'PC_003',
-      logger: request.logger,
-      signal: request.signal,
-    })
     const loadStarted = performance.now()
-    const transformers = await loadTransformers('PC_003')
+    const { cached, transformers } = await this.runtime(request).catch((error: unknown) => {
+      if (this.hint && isKamuiError(error, 'PC_003')) {
+        throw new KamuiError('PC_003', `${error.detail} ${this.hint}`, { cause: error.cause })
+      }
+      throw error
+    })
     let pipe = pipelines.get(cached.dir)
     if (!pipe) {
       pipe = transformers.pipeline('depth-estimation', cached.dir, {
@@ -57,7 +63,7 @@ export class DepthAnythingProvider implements DepthProvider {
       pipe.catch(() => pipelines.delete(cached.dir))
     }
     const estimator = await pipe
-    const loadMs = Math.round(performance.now() - loadStarted) + cached.verifyMs
+    const loadMs = Math.round(performance.now() - loadStarted - (cached.downloadMs ?? 0))
     if (request.signal.aborted) throw abortReason(request.signal)
     const started = performance.now()
     const image = new transformers.RawImage(
@@ -95,6 +101,18 @@ export class DepthAnythingProvider implements DepthProvider {
       attempts: 1,
       cpuModel: run,
     }
+  }
+
+  /** The model files in the cache (downloaded when needed) and the loaded runtime. */
+  private async runtime(
+    request: DepthRequest,
+  ): Promise<{ cached: CachedModel; transformers: TransformersModule }> {
+    const cached = await ensureCpuModel(this.model, this.options, {
+      code: 'PC_003',
+      logger: request.logger,
+      signal: request.signal,
+    })
+    return { cached, transformers: await loadTransformers('PC_003') }
   }
 }
 

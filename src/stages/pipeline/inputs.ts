@@ -113,6 +113,8 @@ function stageRequests(r: RawInputs, p: OwnInputs): Pick<PipelineInputs, Pipelin
     'max-cost-usd': r['max-cost-usd'] ?? '',
     // Every generating stage resumes from its own folder's journal (issue 11).
     resume: r['resume'] ?? 'auto',
+    // One CPU model cache for every stage (CLIP scoring, story figures, depth; issue 17).
+    'model-cache-dir': r['model-cache-dir'] ?? '',
   }
   // The job cache of image, video and point cloud; keyframes keeps its own defaults unless a
   // cache-folder is given.
@@ -158,8 +160,9 @@ function stageRequests(r: RawInputs, p: OwnInputs): Pick<PipelineInputs, Pipelin
       ...cache,
       'input-image-path': p.primaryImage,
       'output-folder': path.posix.join(p.folderName, 'pointcloud'),
-      // Without mcp-config there is no depth model: the preview server's labelled placeholder depth.
-      ...(p.mcpConfig === undefined ? { 'depth-model': 'preview' } : {}),
+      // Without mcp-config: Depth Anything V2 Small on the CPU, else (its model cannot be had) the
+      // preview server's labelled placeholder depth.
+      ...(p.mcpConfig === undefined ? { 'depth-model': 'auto' } : {}),
       ...optional('depth-model', r['depth-model']),
     }),
     web: request(parseWebPlayerInputs, {

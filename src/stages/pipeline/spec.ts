@@ -6,6 +6,7 @@ import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { RESUME_INPUT } from '../../contracts/resume-input.js'
 import { PIPELINE_SHARD_INPUTS } from '../../contracts/shard-manifest.js'
 import { CACHE_INPUTS } from '../../contracts/cache-inputs.js'
+import { MODEL_CACHE_DIR_INPUT } from '../../models/cpu/options.js'
 
 /** The stages of the pipeline, in order. */
 export const PIPELINE_STAGES = ['image', 'keyframes', 'video', 'pointcloud', 'web'] as const
@@ -72,8 +73,10 @@ export const PIPELINE_INPUTS: readonly InputSpec[] = [
     name: 'depth-model',
     default: '',
     description:
-      'Depth source of the point-cloud stage (an MCP depth tool, comfyui:depth-anything-v2, preview, ' +
-      'luminance-heuristic). Empty: the stage default with mcp-config, the labelled preview placeholder without.',
+      'Depth source of the point-cloud stage (an MCP depth tool, comfyui:depth-anything-v2, ' +
+      'depth-anything-v2-small on the CPU, preview, luminance-heuristic). Empty: the stage default with ' +
+      'mcp-config; without it Depth Anything V2 Small on the CPU (model-cache-dir), or the labelled preview ' +
+      'placeholder when that model cannot be had.',
   },
   {
     name: 'comfyui-url',
@@ -128,6 +131,7 @@ export const PIPELINE_INPUTS: readonly InputSpec[] = [
     description: 'Accepted for compatibility with the legacy workflows; masked and ignored.',
   },
   PROVENANCE_INPUT,
+  MODEL_CACHE_DIR_INPUT,
   {
     ...MAX_COST_INPUT,
     description:

@@ -166,13 +166,24 @@ describe('pointcloud-generation', () => {
     }
   })
 
-  it('without a depth source and without the heuristic asked for, fails with PC_001 saying how to provide depth', async () => {
+  it('without mcp-config the default depth-model is Depth Anything V2 Small on the CPU; without its model (offline, empty cache) it fails with PC_003 saying how to provide depth', async () => {
     const run = await runKamui(
-      ['pointcloud-generation', '--input-image-path', 'photo.png', '--output-folder', 'none'],
-      { cwd: ws },
+      [
+        'pointcloud-generation',
+        '--input-image-path',
+        'photo.png',
+        '--output-folder',
+        'none',
+        '--model-cache-dir',
+        'empty-model-cache',
+      ],
+      { cwd: ws, env: { HF_HUB_OFFLINE: '1' } },
     )
     expect(run.code).toBe(1)
-    expect(run.stderr).toMatch(/PC_001: No depth source: depth-model "midas_v21_small"/)
+    expect(run.stderr).toMatch(
+      /PC_003: depth-anything-v2-small \(onnx-community\/depth-anything-v2-small@4472b73\) is not in the model cache .*empty-model-cache and downloads are off \(HF_HUB_OFFLINE\)/,
+    )
+    expect(run.stderr).toMatch(/depth-model midas_v21_small, the default, is an MCP tool/)
     expect(run.stderr).toMatch(/mcp-config with a server/)
     expect(run.stderr).toMatch(/depth-image/)
     expect(run.stderr).toMatch(/depth-model: luminance-heuristic/)

@@ -155,3 +155,88 @@ describe('Depth Anything V2 Small on the CPU (tiny model with the real interface
     }
   })
 })
+
+describe('depth-model auto: the CPU model, else the fallback', () => {
+  it('falls back (with a warning saying why) only when the CPU model cannot be had', async () => {
+    const { CpuDepthWithFallback } = await import('../../../src/providers/depth/cpu-fallback.js')
+    const { LuminanceHeuristicProvider } =
+      await import('../../../src/providers/depth/luminance-heuristic.js')
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'kamui-models-auto-'))
+    try {
+      const files = tinyDepthFiles()
+      const model = tinyCatalogEntry(DEPTH_ANYTHING_V2_SMALL, files)
+      const offline = new DepthAnythingProvider(
+        { cacheDir, hubUrl: 'http://127.0.0.1:9', offline: true },
+        model,
+      )
+      const logger = new MemoryLogger()
+      const fellBack = await new CpuDepthWithFallback(
+        offline,
+        new LuminanceHeuristicProvider(),
+      ).estimate(request(logger))
+      expect(fellBack.source.label).toBe('luminance-heuristic')
+      expect(
+        logger.lines.some(
+          (l) =>
+            l.level === 'warn' &&
+            /depth-anything-v2-small is not available, so depth comes from luminance-heuristic: .*HF_HUB_OFFLINE/.test(
+              l.message,
+            ),
+        ),
+      ).toBe(true)
+      const hub = await fakeHub(model, files)
+      try {
+        const online = new DepthAnythingProvider(
+          { cacheDir, hubUrl: hub.url, offline: false },
+          model,
+        )
+        const used = await new CpuDepthWithFallback(
+          online,
+          new LuminanceHeuristicProvider(),
+        ).estimate(request())
+        expect(used.source.label).toBe('cpu:depth-anything-v2-small')
+      } finally {
+        await hub.close()
+      }
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('a model cache filled by hand', () => {
+  it('files copied into <cache>/<owner>/<name>/<revision> are checked against the pins, recorded and used offline', async () => {
+    const { writeFiles } = await import('./tiny-models.js')
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'kamui-models-hand-'))
+    try {
+      const files = tinyDepthFiles()
+      const model = tinyCatalogEntry(DEPTH_ANYTHING_V2_SMALL, files)
+      writeFiles(modelDir(cacheDir, model), files)
+      const estimate = await new DepthAnythingProvider(
+        { cacheDir, hubUrl: 'http://127.0.0.1:9', offline: true },
+        model,
+      ).estimate(request())
+      expect(estimate.source.label).toBe('cpu:depth-anything-v2-small')
+      expect(existsSync(path.join(modelDir(cacheDir, model), MANIFEST_FILE))).toBe(true)
+      // A copied file that does not match its pin is not adopted.
+      const other = mkdtempSync(path.join(os.tmpdir(), 'kamui-models-hand-bad-'))
+      try {
+        writeFiles(modelDir(other, model), {
+          ...files,
+          'onnx/model.onnx': Buffer.from('not the model'),
+        })
+        await expect(
+          new DepthAnythingProvider(
+            { cacheDir: other, hubUrl: 'http://127.0.0.1:9', offline: true },
+            model,
+          ).estimate(request()),
+        ).rejects.toThrow(/^PC_003: .* is not in the model cache .*HF_HUB_OFFLINE/)
+        expect(existsSync(path.join(modelDir(other, model), MANIFEST_FILE))).toBe(false)
+      } finally {
+        rmSync(other, { recursive: true, force: true })
+      }
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true })
+    }
+  })
+})

@@ -19,9 +19,27 @@ describe('chooseDepthSource', () => {
     })
   })
 
-  it('a model name without mcp-config is PC_001 with the ways to provide depth', () => {
-    expect(() => chooseDepthSource(base)).toThrow(
-      /PC_001: No depth source: depth-model "midas_v21_small" .* no mcp-config .*depth-image.*luminance-heuristic/,
+  it('without mcp-config the default midas_v21_small becomes Depth Anything V2 Small on the CPU; auto falls back to the preview', () => {
+    expect(chooseDepthSource(base)).toMatchObject({
+      kind: 'cpu',
+      model: 'depth-anything-v2-small',
+      hint: expect.stringMatching(
+        /midas_v21_small, the default, is an MCP tool.*depth-image.*luminance-heuristic/,
+      ),
+    })
+    expect(chooseDepthSource({ ...base, depthModel: 'depth-anything-v2-small' })).toEqual({
+      kind: 'cpu',
+      model: 'depth-anything-v2-small',
+    })
+    expect(chooseDepthSource({ ...base, depthModel: 'auto' })).toMatchObject({
+      kind: 'cpu',
+      fallback: { base: 'preview_estimate_depth', preview: true },
+    })
+  })
+
+  it('another model name without mcp-config is PC_001 with the ways to provide depth', () => {
+    expect(() => chooseDepthSource({ ...base, depthModel: 'zoedepth' })).toThrow(
+      /PC_001: No depth source: depth-model "zoedepth" .* no mcp-config .*depth-image.*luminance-heuristic/,
     )
     expect(() => chooseDepthSource({ ...base, depthModel: 'comfyui:depth-anything-v2' })).toThrow(
       /PC_001: .*names a ComfyUI workflow, but no ComfyUI depth provider/,
