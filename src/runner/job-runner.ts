@@ -411,6 +411,7 @@ export async function invokeTool(
     logger: options.logger ?? silentLogger,
     ...(options.onStatus ? { onStatus: options.onStatus } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.onTaskStatus ? { onTaskStatus: options.onTaskStatus } : {}),
   })
   const { handle } = output
   return {
