@@ -36,7 +36,8 @@ const LEGACY_INPUTS: readonly InputSpec[] = [
       'names a tool exactly. "comfyui:<template>": a ComfyUI depth workflow where available. "preview": the ' +
       'preview server\'s placeholder depth (labelled PREVIEW, not a model). "luminance-heuristic": depth guessed ' +
       'from brightness (labelled as a heuristic). "depth-anything-v2-small": Depth Anything V2 Small on the runner ' +
-      'CPU (weights from the Hugging Face Hub on first use, see model-cache-dir). Without mcp-config and ' +
+      'CPU (weights from the Hugging Face Hub on first use, see model-cache-dir); without mcp-config the default ' +
+      'midas_v21_small means it too. "auto": that model, else the preview placeholder. Without mcp-config and ' +
       'depth-image, another model name fails with PC_001 (no depth is invented).',
   },
   {
