@@ -20,6 +20,7 @@ import {
   type McpTaskState,
 } from '../providers/mcp/tasks.js'
 import type { ToolLocation } from '../providers/mcp/types.js'
+import { withIdempotencyKey } from './idempotency.js'
 import { latenciesOf, type McpJobOptions, type McpSubmission } from './mcp-job.js'
 import type { ModelLatencies } from './model-latency.js'
 import { nextPollDelay } from './poll-schedule.js'
@@ -83,7 +84,9 @@ export async function submitTaskJob(
   options: McpJobOptions,
 ): Promise<McpSubmission> {
   const submittedAt = performance.now()
-  const created = await createToolTask(pool, entry, filterArguments(entry, args), {
+  // A journalled job's idempotency key, for a tool that declares an argument for it.
+  const keyed = withIdempotencyKey(entry, args, options.idempotencyKey)
+  const created = await createToolTask(pool, entry, filterArguments(entry, keyed.args), {
     timeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -97,6 +100,7 @@ export async function submitTaskJob(
     entry,
     submittedAt,
     task: { created },
+    ...(keyed.sent ? { idempotencyKey: keyed.sent } : {}),
   }
 }
 

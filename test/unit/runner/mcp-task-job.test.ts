@@ -1,7 +1,22 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { KamuiError } from '../../../src/core/errors.js'
+import type { McpPool } from '../../../src/providers/mcp/pool.js'
+import {
+  SharedTaskStore,
+  previewTaskCapabilities,
+  registerPreviewTool,
+} from '../../../src/providers/preview/tasks.js'
 import { ModelLatencies } from '../../../src/runner/model-latency.js'
-import { followTask, type TaskSnapshot } from '../../../src/runner/mcp-task-job.js'
+import {
+  followTask,
+  submitTaskJob,
+  waitTaskJob,
+  type TaskSnapshot,
+} from '../../../src/runner/mcp-task-job.js'
 
 /** `followTask` (the `tasks/get` loop shared by both task revisions) against a scripted `get`. */
 
@@ -84,5 +99,72 @@ describe('followTask', () => {
     ).rejects.toBe(reason)
     expect(performance.now() - started).toBeLessThan(2000)
     expect(calls).toHaveLength(0)
+  })
+})
+
+describe('submitTaskJob and waitTaskJob', () => {
+  it('create the task with the journalled idempotency key and read its result', async () => {
+    const store = new SharedTaskStore()
+    const server = new McpServer(
+      { name: 'keyed', version: '1.0.0' },
+      { capabilities: previewTaskCapabilities(), taskStore: store },
+    )
+    registerPreviewTool(
+      server,
+      { revision: '2025-11-25', store },
+      {
+        name: 'render',
+        title: 'Render',
+        description: 'Echoes its arguments as a task.',
+        inputSchema: { prompt: z.string(), idempotency_key: z.string().optional() },
+        run: (args) => Promise.resolve({ content: [{ type: 'text', text: JSON.stringify(args) }] }),
+      },
+    )
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
+    await server.connect(serverSide)
+    const client = new Client({ name: 'test', version: '1.0.0' })
+    await client.connect(clientSide)
+    // The pool's part the task steps use: one server, its client, results as they come.
+    const pool = {
+      request: (
+        _at: unknown,
+        signal: AbortSignal | undefined,
+        send: (c: Client, s: AbortSignal) => unknown,
+      ) => send(client, signal ?? new AbortController().signal),
+      toolResult: (_at: unknown, raw: unknown) => raw,
+      redact: (text: string) => text,
+    } as unknown as McpPool
+    const entry = {
+      server: 'keyed',
+      tool: 'render',
+      inputProperties: ['prompt', 'idempotency_key'],
+      taskSupport: 'optional' as const,
+    }
+    try {
+      const statuses: string[] = []
+      const options = {
+        idempotencyKey: 'key-1',
+        pollIntervalMs: 100,
+        onTaskStatus: (status: string) => statuses.push(status),
+      }
+      const submission = await submitTaskJob(
+        pool,
+        entry,
+        ['render'],
+        { prompt: 'x', seed: 3 },
+        options,
+      )
+      expect(submission.handle).toMatchObject({ task: '2025-11-25', tools: ['render'] })
+      expect(submission.idempotencyKey).toBe('key-1')
+      const result = await waitTaskJob(pool, submission, options)
+      const text = result.content[0]?.type === 'text' ? result.content[0].text : ''
+      // The undeclared `seed` is filtered out; the key goes under the declared argument.
+      expect(JSON.parse(text)).toEqual({ prompt: 'x', idempotency_key: 'key-1' })
+      expect(statuses[0]).toBe('working')
+      expect(statuses.at(-1)).toBe('completed')
+    } finally {
+      await client.close()
+      store.cleanup()
+    }
   })
 })
