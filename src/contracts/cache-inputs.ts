@@ -14,9 +14,9 @@ export const CACHE_INPUTS: readonly InputSpec[] = [
     description:
       'Folder of the content-addressed job cache: every model result (image, clip, depth map, text) ' +
       'stored under its job key (a hash of model, tool and arguments), so an identical job in any stage ' +
-      'or run is answered at $0 with no model call. Empty: $RUNNER_TOOL_CACHE/kamui-media-actions/jobs ' +
-      'on a runner (kept across jobs on self-hosted runners; restore it with actions/cache on hosted ones), ' +
-      'and no cache outside a runner.',
+      'or run is answered at $0 with no model call. Empty: $KAMUI_CACHE_FOLDER when set, else ' +
+      '$RUNNER_TOOL_CACHE/kamui-media-actions/jobs on a runner (kept across jobs on self-hosted runners; ' +
+      'restore it with actions/cache on hosted ones), else no cache (a local run outside a runner).',
   },
   {
     name: 'cache-ttl-hours',

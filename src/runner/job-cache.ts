@@ -278,11 +278,12 @@ export class JobCache {
 
 /**
  * The `cache-folder` of the stages other than keyframes: the folder given (relative to the
- * workspace, or absolute), else the runner's tool cache
+ * workspace, or absolute), else `KAMUI_CACHE_FOLDER` of the environment (a user's cache folder
+ * for the CLI, e.g. `~/.cache/kamui/jobs`), else the runner's tool cache
  * (`$RUNNER_TOOL_CACHE/kamui-media-actions/jobs`, kept across jobs on self-hosted runners and
  * restorable with actions/cache on hosted ones) when the environment names one, else null: the
- * cache is off outside a runner unless a folder is given (the CLI: `--cache-folder` or
- * `KAMUI_CACHE_FOLDER`), so a local run never answers from results nobody asked it to keep.
+ * cache is off outside a runner unless a folder is named, so a local run never answers from
+ * results nobody asked it to keep.
  *
  * @param given the input as given, '' for the default
  * @returns an absolute folder, or null (off)
@@ -293,6 +294,8 @@ export function resolveCacheFolder(
   env: Record<string, string | undefined>,
 ): string | null {
   if (given) return path.resolve(workspace, given)
+  const user = env['KAMUI_CACHE_FOLDER']
+  if (user) return path.resolve(workspace, user)
   const toolCache = env['RUNNER_TOOL_CACHE']
   if (toolCache) return path.join(toolCache, 'kamui-media-actions', 'jobs')
   return null

@@ -71,6 +71,12 @@ describe('job cache (issue 11 §4)', () => {
       path.join('/opt/hostedtoolcache', 'kamui-media-actions', 'jobs'),
     )
     expect(resolveCacheFolder('', '/ws', {})).toBeNull()
+    expect(
+      resolveCacheFolder('', '/ws', {
+        KAMUI_CACHE_FOLDER: '/home/u/.cache/kamui',
+        RUNNER_TOOL_CACHE: '/t',
+      }),
+    ).toBe('/home/u/.cache/kamui')
     expect(resolveCacheFolder('c', '/ws', { RUNNER_TOOL_CACHE: '/t' })).toBe(path.join('/ws', 'c'))
   })
 })
