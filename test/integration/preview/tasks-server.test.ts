@@ -159,7 +159,7 @@ describe('the job runner on the preview server in tasks mode', () => {
     return events
   }
 
-  for (const how of ['options'] as const) {
+  for (const how of ['hooks', 'options'] as const) {
     it(`feeds task statuses and progress notifications into the progress model (${how})`, async () => {
       const jobEvents = (await run(how)).flatMap((e) => (e.kind === 'job' ? [e] : []))
       const tasks = jobEvents.filter((e) => e.source === 'mcp-task').map((e) => e.message)
