@@ -10,6 +10,7 @@ import { completeStageFolder, notApplicable } from '../../output/handoff/stage-f
 import { readPngXmp } from '../../media/provenance/png-xmp.js'
 import { provenanceToEmbed } from '../../media/provenance/record.js'
 import { renderContactSheet } from '../../output/reports/contact-sheet.js'
+import { mergeCostSummaries } from '../../output/shards/costs.js'
 import {
   copyFromShard,
   mergeJournals,
@@ -178,7 +179,8 @@ function mergedReport(
   analysis: QualityAnalysis,
   found: FoundShards,
 ): GenerationReport {
-  const base = (shards[0] as ImageShard).report
+  // The first shard's report without its own cost and shards (those are the merged run's).
+  const { cost: _cost, shards: _shards, ...base } = (shards[0] as ImageShard).report
   const generated = records.filter((r) => r.status === 'ok')
   const failures = records.filter((r) => r.status === 'failed')
   const primary = bestOf(generated)
@@ -216,6 +218,7 @@ function mergedReport(
       ...(jobs.every((j) => j !== undefined) ? { jobs: sumJobs(jobs) } : {}),
     },
     images: records,
+    ...costOf(shards),
     model_comparison: modelComparison(samples),
     warnings: [...outcomeWarnings(failures, primary, threshold), ...found.warnings],
     shards: shards.map((s) => ({
@@ -229,6 +232,12 @@ function mergedReport(
       complete: s.shard.complete,
     })),
   })
+}
+
+/** The shards' costs added up (absent when a shard's report has none). */
+function costOf(shards: readonly ImageShard[]): Pick<GenerationReport, 'cost'> {
+  const cost = mergeCostSummaries(shards.map((s) => s.report.cost))
+  return cost ? { cost } : {}
 }
 
 type Jobs = NonNullable<GenerationReport['generation_summary']['jobs']>

@@ -10,6 +10,7 @@ import type { Artifact } from '../../contracts/telemetry.js'
 import { concatenateClips } from '../../media/video/concat.js'
 import { prepareFfmpeg } from '../../media/video/ffmpeg.js'
 import { completeStageFolder, notApplicable } from '../../output/handoff/stage-folder.js'
+import { mergeCostSummaries } from '../../output/shards/costs.js'
 import {
   copyFromShard,
   mergeJournals,
@@ -138,8 +139,10 @@ function mergedReport(
   const jobs = reports.map((r) => r.summary.jobs)
   const segments = (m.found.shards[0]?.record.jobs ?? []).map((j) => j.number)
   const { cost: _cost, ...rest } = base
+  const cost = mergeCostSummaries(reports.map((r) => r.cost))
   return {
     ...rest,
+    ...(cost ? { cost } : {}),
     preview: reports.some((r) => r.preview),
     notices: [
       ...new Set(reports.flatMap((r) => r.notices.filter((n) => !n.startsWith('Shard ')))),
