@@ -11,6 +11,10 @@ export const GLYPH_SPACING = 1
  * A built-in 5×7 bitmap font: each glyph is 7 rows of 5 characters, `#` for an inked font pixel
  * and `.` for a blank one. It covers A–Z, 0–9, space and `- . _ : / ( ) ! ? + , # * = ' ·`;
  * lower-case letters are drawn as capitals and anything else as `?`.
+ *
+ * It draws only the PREVIEW stamp of the preview renderer (synchronous, pixel-exact, found
+ * again by `label-find.ts`). Text people read (the contact sheet: prompts, model names,
+ * Japanese) is drawn with a real font by `text.ts`.
  */
 export const FONT_5X7: Readonly<Record<string, readonly string[]>> = {
   A: ['.###.', '#...#', '#...#', '#####', '#...#', '#...#', '#...#'],

@@ -18,7 +18,8 @@ export interface Thumbnail {
 
 /**
  * Writes a WebP thumbnail of `source` to `target` with sharp: at most {@link THUMBNAIL_WIDTH} px
- * wide (never enlarged), aspect ratio kept, quality 78, metadata left out. The gallery shows it
+ * wide (never enlarged), aspect ratio kept, quality 78, metadata left out except the source's
+ * XMP (its provenance, about 2 KB). The gallery shows it
  * with `loading="lazy"` and links the full image.
  *
  * @throws KamuiError WEB_001 when the image cannot be decoded or is over 64 Mpx
@@ -28,6 +29,8 @@ export async function writeThumbnail(source: string, target: string): Promise<Th
   try {
     const { data, info } = await sharp(source, { limitInputPixels: MAX_INPUT_PIXELS })
       .resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true })
+      // The source's provenance XMP travels with the thumbnail (issue 16, docs/provenance.md).
+      .keepXmp()
       .webp({ quality: 78 })
       .toBuffer({ resolveWithObject: true })
     await writeFileAtomic(target, data)

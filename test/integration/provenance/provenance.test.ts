@@ -48,6 +48,19 @@ function pngXmp(png: Buffer): string | undefined {
   return undefined
 }
 
+/** The XMP text of a WebP file's RIFF `XMP ` chunk, or undefined. */
+function webpXmp(webp: Buffer): string | undefined {
+  expect(webp.toString('latin1', 8, 12)).toBe('WEBP')
+  let offset = 12
+  while (offset + 8 <= webp.length) {
+    const type = webp.toString('latin1', offset, offset + 4)
+    const length = webp.readUInt32LE(offset + 4)
+    if (type === 'XMP ') return webp.toString('utf8', offset + 8, offset + 8 + length)
+    offset += 8 + length + (length % 2)
+  }
+  return undefined
+}
+
 /** An attribute of the XMP's rdf:Description, XML entities decoded. */
 function attribute(xmp: string, name: string): string | undefined {
   const match = new RegExp(`${name}="([^"]*)"`).exec(xmp)
@@ -71,7 +84,8 @@ async function readImage(file: string): Promise<Found> {
       prompt: tags?.['AIPromptInformation'],
     }
   }
-  const xmp = pngXmp(await readFile(file))
+  const bytes = await readFile(file)
+  const xmp = file.endsWith('.webp') ? webpXmp(bytes) : pngXmp(bytes)
   if (xmp === undefined) return { sourceType: undefined, model: undefined, prompt: undefined }
   return {
     sourceType: attribute(xmp, 'Iptc4xmpExt:DigitalSourceType'),
@@ -149,6 +163,16 @@ describe('provenance in every file (issue 16)', () => {
       expect((await readImage(path.join(folder, 'images/generated-image-1.png'))).prompt).toBe(
         CONCEPT,
       )
+      // The web player's WebP thumbnails keep their source image's XMP.
+      const thumbnails = (await listFiles(folder)).filter((f) => f.endsWith('.webp'))
+      expect(thumbnails.length).toBeGreaterThan(0)
+      for (const file of thumbnails) {
+        const found = await readImage(path.join(folder, file))
+        expect(found.sourceType, file).toMatch(
+          /^http:\/\/cv\.iptc\.org\/newscodes\/digitalsourcetype\//,
+        )
+        expect(found.model, file).toMatch(/preview/)
+      }
       const video = readMp4(path.join(folder, 'final/final-music-video.mp4'))
       expect(video.sourceType).toBe(`${IPTC}algorithmicMedia`)
       expect(video.model).toMatch(/preview/)
