@@ -29,7 +29,7 @@ import { announceReadySegments } from './segment-ready.js'
 import { keptSegments, previousRun, retryWarnings, type PreviousRun } from './retry.js'
 import { writeStories, type StoriesOutcome } from './stories.js'
 import { measureStoryFigures, type StoryFigures } from './story-figures.js'
-import { cpuTextEmbedder } from './story-figures-embedder.js'
+import { cpuTextEmbedder, llmTextEmbedder } from './story-figures-embedder.js'
 import { MINILM_L6_V2 } from '../../models/cpu/catalog.js'
 import { loadStoryboardFile, type Storyboard } from './storyboard.js'
 import { writeKeyframesTelemetry } from './telemetry.js'
@@ -332,10 +332,18 @@ async function storyFiguresOf(
   services: ModelServices,
 ): Promise<StoryFigures> {
   const { logger } = run.context
-  const embedder = await cpuTextEmbedder(services.cpuModel(MINILM_L6_V2), services.cpuModels(), {
-    logger,
-    signal: run.signal,
-  })
+  // The local LLM's embeddings endpoint when the run configured the local LLM, else (or when it
+  // has none) the sentence-embedding model on the CPU.
+  const llm = run.inputs.llm
+    ? await llmTextEmbedder(() => services.llm('embeddings'), { logger, signal: run.signal })
+    : undefined
+  const embedder =
+    llm && !('unavailable' in llm)
+      ? llm
+      : await cpuTextEmbedder(services.cpuModel(MINILM_L6_V2), services.cpuModels(), {
+          logger,
+          signal: run.signal,
+        })
   const figures = await measureStoryFigures(story.storyboard, story.stories?.stories, embedder)
   const { entropy, alignment } = figures
   logger.info(

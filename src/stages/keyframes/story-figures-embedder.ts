@@ -3,6 +3,7 @@ import type { Logger } from '../../core/logger.js'
 import { ensureCpuModel, type CpuModelOptions } from '../../models/cpu/cache.js'
 import { modelLabel, type CpuModel } from '../../models/cpu/catalog.js'
 import { loadTransformers } from '../../models/cpu/transformers.js'
+import type { LlmClient } from '../../providers/llm/types.js'
 import type { TextEmbedder } from './story-figures.js'
 
 /**
@@ -44,6 +45,36 @@ export async function cpuTextEmbedder(
     if (run.signal?.aborted) throw error
     const reason = errorMessage(error)
     run.logger.info(`Story figures: no sentence-embedding model (${reason}).`)
+    return { unavailable: reason }
+  }
+}
+
+/**
+ * The local LLM's embeddings endpoint (LM Studio `/v1/embeddings`, Ollama as fallback) as the
+ * story figures' embedder, for runs that configured the local LLM: `connect` opens the client for
+ * the `embeddings` purpose (the server's embedding model). Returns `{ unavailable: reason }` when
+ * no server answers or it has no embedding model (the caller then uses the CPU model).
+ */
+export async function llmTextEmbedder(
+  connect: () => Promise<LlmClient>,
+  run: { logger: Logger; signal?: AbortSignal },
+): Promise<TextEmbedder | { unavailable: string }> {
+  try {
+    const client = await connect()
+    const model = client.model
+    const signal = run.signal
+    return {
+      method: `embeddings of ${model} from the local LLM (${client.provider} at ${client.baseUrl}), cosine similarity`,
+      model: null,
+      embed: async (texts) =>
+        (await client.embed([...texts], { model, ...(signal ? { signal } : {}) })).map((v) =>
+          Float32Array.from(v),
+        ),
+    }
+  } catch (error) {
+    if (run.signal?.aborted) throw error
+    const reason = errorMessage(error)
+    run.logger.info(`Story figures: the local LLM has no embeddings to offer (${reason}).`)
     return { unavailable: reason }
   }
 }

@@ -10,7 +10,12 @@ import {
   STORY_THEMES,
   type TextEmbedder,
 } from '../../../src/stages/keyframes/story-figures.js'
-import { cpuTextEmbedder } from '../../../src/stages/keyframes/story-figures-embedder.js'
+import {
+  cpuTextEmbedder,
+  llmTextEmbedder,
+} from '../../../src/stages/keyframes/story-figures-embedder.js'
+import type { LlmClient } from '../../../src/providers/llm/types.js'
+import { KamuiError } from '../../../src/core/errors.js'
 import type { Story, Storyboard } from '../../../src/stages/keyframes/storyboard.js'
 import {
   axisWords,
@@ -127,5 +132,35 @@ describe('story figures', () => {
     } finally {
       rmSync(empty, { recursive: true, force: true })
     }
+  })
+
+  it("the local LLM's embeddings endpoint: its vectors, its model in the method; unavailable when it has none", async () => {
+    const asked: string[][] = []
+    const client = {
+      model: 'text-embedding-test',
+      provider: 'lmstudio',
+      baseUrl: 'http://127.0.0.1:1234/v1',
+      embed: (input: string[]) => {
+        asked.push(input)
+        return Promise.resolve(input.map((t) => (t.includes('family') ? [1, 0] : [0, 1])))
+      },
+    } as unknown as LlmClient
+    const embedder = await llmTextEmbedder(() => Promise.resolve(client), { logger: silentLogger })
+    if ('unavailable' in embedder) throw new Error(embedder.unavailable)
+    expect(embedder.method).toBe(
+      'embeddings of text-embedding-test from the local LLM (lmstudio at http://127.0.0.1:1234/v1), cosine similarity',
+    )
+    const figures = await measureStoryFigures(
+      storyboard('family', ['family time', 'a rocket']),
+      undefined,
+      embedder,
+    )
+    expect(figures.alignment.segments.map((s) => s.cosine)).toEqual([1, 0])
+    expect(asked[0]).toEqual(['family', 'family time', 'a rocket'])
+    const none = await llmTextEmbedder(
+      () => Promise.reject(new KamuiError('LLM_001', 'no server')),
+      { logger: silentLogger },
+    )
+    expect(none).toEqual({ unavailable: 'LLM_001: no server' })
   })
 })
