@@ -7,6 +7,7 @@ import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
 import type { GenerationQueue } from '../../runner/generation-queue.js'
 import { ModelServices, type ModelServicesOptions } from '../../runner/services.js'
+import { withBudgetOutcome } from './budget-outcome.js'
 import { finishStage, startStage, type StageInput, type StageStart } from '../stage-tail.js'
 import { KEYFRAME_SIZES } from './aspect.js'
 import { KeyframeCache } from './cache.js'
@@ -161,7 +162,11 @@ export async function runKeyframes(
       const story: StoryOutcome = await storyboardOf(run, fileStoryboard)
       story.figures = await storyFiguresOf(run, story, services)
       const frames = await makeFrames(run, story.storyboard)
-      return await finishKeyframes(run, story, frames, products)
+      return await withBudgetOutcome(
+        finishKeyframes(run, story, frames, products),
+        services.budget,
+        (r) => `${r.generatedFrames} frame(s) made`,
+      )
     } finally {
       total.clear()
     }
