@@ -7,6 +7,7 @@ import { comfyJobRunner } from '../../runner/job-runner.js'
 import { parsePointcloudInputs } from './inputs.js'
 import { runPointcloudGeneration, type PointcloudDeps, type PointcloudResult } from './run.js'
 import { POINTCLOUD_GENERATION_INPUTS, POINTCLOUD_GENERATION_OUTPUTS } from './spec.js'
+import { jobCountsSentence } from '../../runner/journal.js'
 
 /** The action outputs of a finished run; paths relative to the workspace, forward slashes. */
 export function pointcloudOutputs(
@@ -32,6 +33,9 @@ export function pointcloudSummaryMarkdown(result: PointcloudResult, workspace: s
     '',
     `- \`${path.relative(workspace, result.files.ply)}\`: ${result.cloud.count} points (every ${result.cloud.stride} px)`,
     `- depth: ${source.label} (${result.depth.width}×${result.depth.height})`,
+    ...(result.jobs && result.jobs.reused + result.jobs.resumed + result.jobs.new > 0
+      ? ['', jobCountsSentence(result.jobs)]
+      : []),
     ...(source.notice ? ['', `> ${source.notice}`] : []),
   ].join('\n')
 }

@@ -26,6 +26,7 @@ import type { DepthEstimate, DepthProvider } from '../../providers/depth/provide
 import { encodeRgbPng } from '../../media/preview/png.js'
 import { ModelServices, type ModelServicesOptions } from '../../runner/services.js'
 import { resolveCacheFolder } from '../../runner/job-cache.js'
+import type { JournalCounts } from '../../runner/journal.js'
 import { finishStage, startStage } from '../stage-tail.js'
 import { POINTCLOUD_FILES } from './files.js'
 import type { PointcloudInputs } from './inputs.js'
@@ -51,6 +52,8 @@ export interface PointcloudResult {
   /** The depth the cloud was built from (image size, 16-bit steps). */
   depth: DepthMap
   estimate: DepthEstimate
+  /** The run journal's model-job counts (reused, resumed, new, resubmitted; issue 11). */
+  jobs?: JournalCounts | undefined
 }
 
 /**
@@ -114,6 +117,7 @@ export async function runPointcloudGeneration(
   } finally {
     await services.close()
   }
+  const jobs = services.journal ? { ...services.journal.counts } : undefined
   const { depth, cloud, files } = written
   await finishStage({
     folder,
@@ -133,7 +137,7 @@ export async function runPointcloudGeneration(
         doneMarker,
       }),
   })
-  return { folder, files, cloud, depth, estimate }
+  return { folder, files, cloud, depth, estimate, jobs }
 }
 
 /** The run journal (`resume`) and the job cache of the stage's model services (issue 11). */

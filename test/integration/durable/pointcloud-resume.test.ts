@@ -44,8 +44,10 @@ describe('point cloud: the depth job under the run journal and the job cache (is
     const journal = await journalLines(path.join(ws, 'pc/metadata/journal.jsonl'))
     expect(linesOf(journal, 'output').map((l) => l.file)).toEqual(['depth_gray.png'])
 
+    expect(first.jobs).toEqual({ reused: 0, resumed: 0, new: 1, resubmitted: 0 })
     const second = await run('pc')
     expect(await depthCalls()).toBe(1)
+    expect(second.jobs).toEqual({ reused: 1, resumed: 0, new: 0, resubmitted: 0 })
     expect(second.depth.values).toEqual(depth)
     expect(second.cloud.count).toBe(first.cloud.count)
     const again = await journalLines(path.join(ws, 'pc/metadata/journal.jsonl'))
