@@ -1,3 +1,5 @@
+import { markdownCell } from '../../core/markdown.js'
+import { costLine } from '../../output/reports/cost-line.js'
 import path from 'node:path'
 import type { RawInputs } from '../../core/input-spec.js'
 import type { StageCommand } from '../../core/stage-command.js'
@@ -43,7 +45,7 @@ export function videoSummaryMarkdown(result: VideoGenerationResult, workspace: s
     '| --- | --- | --- | --- | --- | --- |',
     ...result.clips.map((c) => {
       const v = c.video
-      return `| ${c.segment} | \`${path.relative(workspace, path.join(result.folder, c.file as string))}\` | ${c.model} | ${v ? `${v.width}×${v.height}` : '?'} | ${v?.frames ?? '?'} | ${v?.duration_s?.toFixed(2) ?? '?'} s |`
+      return `| ${c.segment} | \`${path.relative(workspace, path.join(result.folder, c.file as string))}\` | ${markdownCell(c.model)} | ${v ? `${v.width}×${v.height}` : '?'} | ${v?.frames ?? '?'} | ${v?.duration_s?.toFixed(2) ?? '?'} s |`
     }),
   ]
   if (result.final) {
@@ -57,6 +59,7 @@ export function videoSummaryMarkdown(result: VideoGenerationResult, workspace: s
   }
   const jobs = result.report.summary.jobs
   if (jobs) lines.push('', jobCountsSentence(jobs))
+  lines.push('', costLine(result.report.cost))
   for (const notice of result.report.notices) lines.push('', `> ${notice}`)
   return lines.join('\n')
 }
