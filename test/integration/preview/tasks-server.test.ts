@@ -6,6 +6,7 @@ import {
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { KamuiError } from '../../../src/core/errors.js'
 import type { ProgressEvent } from '../../../src/core/progress-event.js'
 import { MemoryLogger } from '../../../src/core/logger.js'
 import { Redactor } from '../../../src/core/redactor.js'
@@ -158,6 +159,43 @@ describe('the job runner on the preview server in tasks mode', () => {
     }
     return events
   }
+
+  it('fails a job whose task failed with GEN_001 and the server’s status message', async () => {
+    const pool = new McpPool(
+      {
+        'kamui-preview': {
+          kind: 'stdio',
+          ...previewServerLaunch({ tasks: '2025-11-25' }),
+          env: {},
+        },
+      },
+      { logger: new MemoryLogger(), redactor: new Redactor(), env: { PATH: process.env.PATH } },
+    )
+    try {
+      const error = await new JobRunner({ mcp: pool })
+        .run(
+          {
+            provider: 'mcp',
+            label: 'depth',
+            call: { type: 'sync', tool: 'preview_estimate_depth' },
+            args: { image_url: 'data:image/png;base64,bm90IGEgcG5n' },
+            answer: 'media',
+          },
+          { signal: new AbortController().signal, logger: new MemoryLogger() },
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+      expect(error).toBeInstanceOf(KamuiError)
+      expect((error as KamuiError).code).toBe('GEN_001')
+      expect((error as KamuiError).message).toMatch(
+        /preview_estimate_depth task [0-9a-f]{32} on MCP server "kamui-preview" failed: Preview depth failed/,
+      )
+    } finally {
+      await pool.close()
+    }
+  }, 30_000)
 
   for (const how of ['hooks', 'options'] as const) {
     it(`feeds task statuses and progress notifications into the progress model (${how})`, async () => {
