@@ -19,7 +19,9 @@ export class TerminalLine implements ProgressReporter {
   ) {}
 
   live(text: string): void {
-    const width = Math.max(20, (this.columns() ?? 80) - 1)
+    const columns = this.columns()
+    // A pseudo-terminal without a size reports 0 columns: assume 80.
+    const width = Math.max(20, (columns && columns > 0 ? columns : 80) - 1)
     this.current = [...text].length > width ? `${[...text].slice(0, width - 1).join('')}…` : text
     this.write(`${CLEAR_LINE}${this.current}`)
   }
