@@ -247,7 +247,8 @@ export class RunJournal {
     if (this.handle) return this.handle
     await mkdir(path.dirname(this.file), { recursive: true })
     const handle = await open(this.file, 'a')
-    if (this.truncateTo !== undefined) await handle.truncate(this.truncateTo)
+    if (this.truncateTo !== undefined && (await stillCutShort(this.file, this.truncateTo)))
+      await handle.truncate(this.truncateTo)
     this.handle = handle
     return handle
   }
@@ -298,6 +299,17 @@ export function mimeTypeOf(file: string): string {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+/**
+ * True when the file still ends in the fragment after `wholeBytes` (no newline after it):
+ * another journal of the same folder (the pipeline's stages share it) may have cut it off and
+ * appended whole lines since, which must not be cut.
+ */
+async function stillCutShort(file: string, wholeBytes: number): Promise<boolean> {
+  const bytes = await readFile(file).catch(() => undefined)
+  if (!bytes || bytes.byteLength <= wholeBytes) return false
+  return !bytes.subarray(wholeBytes).includes(0x0a)
+}
 
 async function readIfPresent(file: string): Promise<JournalRead | undefined> {
   try {
