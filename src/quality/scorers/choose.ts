@@ -129,3 +129,40 @@ async function chooseAuto(services: ModelServices, deps: ChooseScorersDeps): Pro
     note: `${clipNote(clip)} (quality-scorer auto: no vision model or scoring tool configured)`,
   }
 }
+
+/** The CLIP scorer of a stage that offers only `clip`, `auto` (clip when it can be had) or `none`. */
+export interface ClipChoice {
+  scorer: ClipScorer | null
+  /** The sentence about scoring for the stage's notices. */
+  note: string
+}
+
+/**
+ * `quality-scorer` of the keyframes stage: `clip` (CLIP on the CPU; fails fast with QA_001 when its
+ * model cannot be had), `auto` (clip when its model is cached or can be downloaded, else none,
+ * saying why) or `none`.
+ *
+ * @throws KamuiError QA_001 for `clip` when the model is not cached and cannot be downloaded
+ */
+export async function chooseClipScorer(
+  alias: 'clip' | 'auto' | 'none',
+  services: ModelServices,
+  deps: { logger: Logger; signal?: AbortSignal | undefined },
+): Promise<ClipChoice> {
+  if (alias === NO_SCORER)
+    return { scorer: null, note: 'Frames are not scored (quality-scorer: none).' }
+  const clip = new ClipScorer(services.cpuModels(), deps.logger, services.cpuModel(CLIP_VIT_B32))
+  try {
+    await clip.prepare(deps.signal)
+  } catch (error) {
+    if (alias === CLIP_SCORER_ALIAS || deps.signal?.aborted) throw error
+    return {
+      scorer: null,
+      note: `Frames are not scored (quality-scorer auto: CLIP could not be had: ${errorMessage(error)}).`,
+    }
+  }
+  return {
+    scorer: clip,
+    note: clipNote(clip).replace('Prompt alignment and aesthetics are', 'Frames are'),
+  }
+}

@@ -13,6 +13,7 @@ import { parseProductImageList } from './product-images.js'
 import { MAX_SEGMENTS, MIN_SEGMENTS } from './storyboard.js'
 import type { ReadyKeyframeSegment } from '../../contracts/keyframes-handoff.js'
 import { KEYFRAMES_INPUTS } from './spec.js'
+import { parseEnumInput } from '../../core/parse-input.js'
 import type { CpuModel } from '../../models/cpu/catalog.js'
 
 /** How the steps of a run are scheduled. */
@@ -42,6 +43,8 @@ export interface KeyframesInputs {
   mcpConfig: string | undefined
   /** 1–10. */
   maxParallel: number
+  /** `quality-scorer`: CLIP scores of the generated frames (absent: none). */
+  qualityScorer?: 'clip' | 'auto' | 'none'
   schedule: KeyframeSchedule
   seed: number
   /** Workspace path of the cache folder as given. */
@@ -132,6 +135,7 @@ export function parseKeyframesInputs(raw: RawInputs): KeyframesInputs {
     modelRegistry: text('model-registry') || undefined,
     mcpConfig: text('mcp-config') || undefined,
     maxParallel: int(r, 'max-parallel', 1, 10),
+    qualityScorer: parseEnumInput(r, 'quality-scorer', ['clip', 'auto', 'none'] as const),
     schedule,
     seed: int(r, 'seed', 0, 2 ** 31 - 1),
     cacheFolder: text('cache-folder') || '.kamui-cache/keyframes',

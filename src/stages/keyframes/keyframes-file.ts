@@ -6,6 +6,7 @@ import { CACHE_STEPS } from './cache.js'
 import { SEGMENT_TYPES, StorySchema, describeZodIssues } from './storyboard.js'
 import { KEYFRAME_ASPECT_RATIOS } from './aspect.js'
 import { StoryFiguresSchema } from './story-figures.js'
+import { FrameQualitySchema } from './frame-scores.js'
 
 /**
  * `{folder}/keyframes.json`: what the keyframes stage made, for people and for the video
@@ -96,6 +97,8 @@ export const KeyframeSchema = z.object({
   composition: z.string().nullable(),
   /** The render prompt sent to the keyframe model. */
   prompt: z.string().nullable(),
+  /** Alignment to `prompt` and aesthetics (`quality-scorer: clip`), only when scored. */
+  quality: FrameQualitySchema.optional(),
   seed: z.number().int().nullable(),
   enhancer: KeyframeModelSchema.nullable(),
   model: KeyframeModelSchema.nullable(),

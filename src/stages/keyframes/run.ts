@@ -32,6 +32,8 @@ import { keptSegments, previousRun, retryWarnings, type PreviousRun } from './re
 import { writeStories, type StoriesOutcome } from './stories.js'
 import { measureStoryFigures, type StoryFigures } from './story-figures.js'
 import { cpuTextEmbedder, llmTextEmbedder } from './story-figures-embedder.js'
+import { chooseClipScorer, type ClipChoice } from '../../quality/scorers/choose.js'
+import { scoreKeyframes } from './frame-scores.js'
 import { MINILM_L6_V2 } from '../../models/cpu/catalog.js'
 import { loadStoryboardFile, type Storyboard } from './storyboard.js'
 import { writeKeyframesTelemetry } from './telemetry.js'
@@ -134,6 +136,10 @@ export async function runKeyframes(
     const needStories = !previous && !inputs.storyboardFile
     const resolved = await resolveProviders(inputs, needStories, services, providers, logger)
     for (const notice of resolved.notices) logger.warn(notice)
+    const frameScoring = await chooseClipScorer(inputs.qualityScorer ?? 'none', services, {
+      logger,
+      signal: context.signal,
+    })
     const fileStoryboard = await storyboardFromFile(inputs, workspace, previous)
     const products = await timedProductImages(inputs, context)
     const total = deadlineSignal(
@@ -161,6 +167,7 @@ export async function runKeyframes(
       ),
       queue: services.queue(inputs.maxParallel),
       journal: services.journal,
+      frameScoring,
     }
     try {
       const story: StoryOutcome = await storyboardOf(run, fileStoryboard)
@@ -205,6 +212,19 @@ interface KeyframesRun {
   queue: GenerationQueue
   /** The folder's run journal: frames are recorded as their render jobs' outputs. */
   journal: RunJournal | undefined
+  /** The CLIP scorer of `quality-scorer` (null: frames not scored) and its note. */
+  frameScoring: ClipChoice
+}
+
+/** keyframes.json with the generated frames' scores (`quality-scorer`) and the scoring note. */
+async function withFrameScores(run: KeyframesRun, file: KeyframesFile): Promise<KeyframesFile> {
+  const { scorer, note } = run.frameScoring
+  if (run.inputs.qualityScorer === undefined || run.inputs.qualityScorer === 'none') return file
+  run.context.logger.info(note)
+  const notices = [...file.notices, note]
+  if (!scorer) return { ...file, notices }
+  const segments = await scoreKeyframes(file.segments, run.folder, scorer, run.signal)
+  return { ...file, notices, segments }
 }
 
 /** The storyboard of the earlier run or of `storyboard-file`; undefined when stories are written. */
@@ -428,7 +448,7 @@ async function finishKeyframes(
 ): Promise<KeyframesResult> {
   const { folder, context } = run
   const { logger } = context
-  const keyframes = keyframesFileOf(run, story, frames, products)
+  const keyframes = await withFrameScores(run, keyframesFileOf(run, story, frames, products))
   const cancelled = context.signal?.aborted ?? false
   const file = path.join(folder, KEYFRAMES_FILE)
   const { summary, warnings } = keyframes

@@ -42,6 +42,15 @@ const KEYFRAMES_COMFYUI_INPUTS: readonly InputSpec[] = [
       'frame goes to the least-loaded healthy server, after a GPU memory check. Contacted only for those models.',
   },
   MODEL_CACHE_DIR_INPUT,
+  {
+    name: 'quality-scorer',
+    default: 'none',
+    description:
+      'Score every generated keyframe against its render prompt: "clip" (CLIP ViT-B/32 on the runner CPU: ' +
+      'CLIPScore calibrated to 0–1 and CLIP-IQA aesthetics, per frame in keyframes.json with model and revision; ' +
+      'QA_001 when its model cannot be had, see model-cache-dir), "auto" (clip when its model is cached or can be ' +
+      'downloaded, else none, saying why) or "none".',
+  },
 ]
 
 /** Inputs of `actions/keyframes` / `kamui keyframes` (SPEC §6). */
