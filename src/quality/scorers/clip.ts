@@ -178,7 +178,11 @@ async function rawImage(
   png: Buffer,
 ): Promise<InstanceType<TransformersModule['RawImage']>> {
   const sharp = await loadSharp()
-  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+  const { data, info } = await sharp(png)
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true })
   return new t.RawImage(new Uint8ClampedArray(data), info.width, info.height, 3)
 }
 

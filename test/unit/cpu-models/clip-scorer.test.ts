@@ -93,6 +93,16 @@ describe('ClipScorer (tiny CLIP with the real interface: tokenizer, processor, t
     )
   })
 
+  it('a grey PNG with alpha is scored as RGB (three channels reach the image processor)', async () => {
+    const { PNG } = await import('pngjs')
+    const grey = new PNG({ width: 20, height: 20, colorType: 4 })
+    grey.data.fill(200)
+    const png = PNG.sync.write(grey, { colorType: 4 })
+    const scorer = new ClipScorer({ cacheDir, hubUrl: hub.url, offline: false }, undefined, model)
+    const m = await scorer.measure(png, 'red')
+    expect(m.cosine).toBeCloseTo(cosWithAxis(expectedImage([200, 200, 200]), 0), 2)
+  })
+
   it('the calibration: CLIPScore 0.5 or less is 0, 0.85 or more is 1, linear between', () => {
     expect(alignmentFromClipScore(0)).toBe(0)
     expect(alignmentFromClipScore(0.5)).toBe(0)
