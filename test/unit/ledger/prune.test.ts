@@ -1,4 +1,13 @@
-import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises'
+import {
+  lutimes,
+  mkdir,
+  readdir,
+  readFile,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { pruneRuns } from '../../../src/output/ledger/prune.js'
@@ -101,6 +110,26 @@ describe('pruneRuns', () => {
     const left = await listFiles(cache)
     expect(left.some((f) => f.includes(old))).toBe(false)
     expect(left.filter((f) => f.includes(fresh))).toHaveLength(2)
+  })
+
+  it('removes a link inside an old run folder, never what it points to', async () => {
+    const outside = await tempWorkspace('kamui-prune-outside-')
+    try {
+      await writeFile(path.join(outside, 'keep.txt'), 'mine')
+      await runFolder(path.join(root, 'old'), NOW - 40 * DAY)
+      await symlink(outside, path.join(root, 'old', 'link'))
+      const old = (NOW - 40 * DAY) / 1000
+      await lutimes(path.join(root, 'old', 'link'), old, old)
+      // A link to a run folder elsewhere is not a run folder under the root.
+      await runFolder(path.join(outside, 'run'), NOW - 40 * DAY)
+      await symlink(path.join(outside, 'run'), path.join(root, 'linked-run'))
+      const result = await pruneRuns(root, { retentionDays: 30, now: NOW })
+      expect(result.removed.map((r) => r.path)).toEqual(['old'])
+      expect(await readFile(path.join(outside, 'keep.txt'), 'utf8')).toBe('mine')
+      expect(await listFiles(path.join(outside, 'run'))).toHaveLength(2)
+    } finally {
+      await removeDir(outside)
+    }
   })
 
   it('refuses a retention that is not a positive number of days (CFG_001)', async () => {
