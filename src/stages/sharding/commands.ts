@@ -1,6 +1,6 @@
 import type { StageCommand } from '../../core/stage-command.js'
 import { runMerge } from './merge.js'
-import { planOutputs, runPlan } from './plan.js'
+import { planOutputs, planSummaryMarkdown, runPlan } from './plan.js'
 import { MERGE_INPUTS, PLAN_OUTPUTS, mergeOutputs, planInputs } from './spec.js'
 import type { ShardMerger, ShardPlanner } from './types.js'
 
@@ -17,7 +17,10 @@ export function planCommand(planners: readonly ShardPlanner[]): StageCommand {
     outputs: PLAN_OUTPUTS,
     async run(raw, context) {
       const result = await runPlan(raw, context, planners)
-      return { outputs: planOutputs(result, context.workspace) }
+      return {
+        outputs: planOutputs(result, context.workspace),
+        summary: planSummaryMarkdown(result),
+      }
     },
   }
 }

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
 import type { RawInputs } from '../../core/input-spec.js'
 import { parseNumberInput } from '../../core/parse-input.js'
+import { markdownCell } from '../../core/markdown.js'
 import { writeRedactedJson } from '../../core/redacted-json.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
@@ -94,4 +95,30 @@ export function planOutputs(result: PlanResult, workspace: string): Record<strin
     'estimated-cost-usd':
       manifest.estimated_cost.total_usd === null ? '' : String(manifest.estimated_cost.total_usd),
   }
+}
+
+/** The job summary of a plan: one row per shard (jobs, folder, limits, estimated cost). */
+export function planSummaryMarkdown(result: PlanResult): string {
+  const { manifest } = result
+  const usd = (v: number | null): string => (v === null ? 'unknown' : `$${v.toFixed(2)}`)
+  const rows = manifest.shard_list.map((entry) => {
+    const limits = Object.entries(entry.rate_limits)
+      .map(([model, l]) => `${model}: ${l.concurrency ?? '–'} at once, ${l.rpm ?? '–'} rpm`)
+      .join('; ')
+    return (
+      `| ${entry.label} | ${entry.jobs.join(', ')} | ${markdownCell(entry.folder)} | ` +
+      `${markdownCell(limits || '–')} | ${usd(entry.estimated_cost_usd)} |`
+    )
+  })
+  return [
+    `### kamui plan: ${markdownCell(manifest.stage)} over ${manifest.shards} shard(s)`,
+    '',
+    `${manifest.jobs.length} job(s), base seed ${manifest.base_seed} (${manifest.seed_source}), ` +
+      `estimated cost ${costText(manifest)}${manifest.preview ? ' (preview: no charge)' : ''}.`,
+    '',
+    '| shard | jobs | folder | rate limits per shard | estimated cost |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n')
 }
