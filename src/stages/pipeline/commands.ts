@@ -1,5 +1,7 @@
 import { markdownCell } from '../../core/markdown.js'
-import type { StageCommand } from '../../core/stage-command.js'
+import path from 'node:path'
+import type { StageCommand, SummaryLinks } from '../../core/stage-command.js'
+import { imageSummaryMarkdown } from '../image-generation/summary.js'
 import { runPipeline, type StageRun } from './run.js'
 import { PIPELINE_INPUTS, PIPELINE_OUTPUTS } from './spec.js'
 
@@ -26,6 +28,17 @@ export function pipelineSummaryMarkdown(runs: readonly StageRun[], wallMs: numbe
   ].join('\n')
 }
 
+/**
+ * The links of a subfolder (`relative` to the published folder, any separator) from those of
+ * the published folder: files are looked up under it; the artifact and Pages links stay.
+ */
+export function nestedLinks(links: SummaryLinks, relative: string): SummaryLinks {
+  const prefix = relative.split(path.sep).join('/')
+  const { fileUrl } = links
+  if (!fileUrl || prefix === '') return links
+  return { ...links, fileUrl: (file) => fileUrl(`${prefix}/${file}`) }
+}
+
 /** `pipeline`: the root action and `kamui pipeline`. */
 export const pipelineCommand: StageCommand = {
   name: 'pipeline',
@@ -37,9 +50,20 @@ export const pipelineCommand: StageCommand = {
   outputs: PIPELINE_OUTPUTS,
   async run(raw, context) {
     const result = await runPipeline(raw, context)
+    const summary = pipelineSummaryMarkdown(result.runs, result.wallMs)
+    const image = result.results.image
+    const imageFolder = image && path.relative(result.folder, image.folder)
     return {
       outputs: result.outputs,
-      summary: pipelineSummaryMarkdown(result.runs, result.wallMs),
+      summary,
+      // The image stage's part (prompt, contact sheet, cost) with links into its subfolder.
+      // (Only for an image folder inside the published one: nothing else is linked.)
+      ...(image && imageFolder !== undefined && !imageFolder.startsWith('..')
+        ? {
+            summaryWith: (links: SummaryLinks) =>
+              `${summary}\n${imageSummaryMarkdown(image, nestedLinks(links, imageFolder))}`,
+          }
+        : {}),
       folder: result.folder,
     }
   },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { runCoordinates, summaryLinks } from '../../../src/actions/shared/summary-links.js'
 import type { PublishResult } from '../../../src/output/publish/index.js'
 import { costLine } from '../../../src/stages/image-generation/summary.js'
+import { nestedLinks } from '../../../src/stages/pipeline/commands.js'
 
 const base: PublishResult = {
   mode: 'none',
@@ -62,6 +63,19 @@ describe('summaryLinks', () => {
     expect(links.fileUrl?.('metadata/contact-sheet.png')).toBe(
       'out/x%20%281%29/metadata/contact-sheet.png',
     )
+  })
+})
+
+describe('nestedLinks (the image part of the pipeline summary)', () => {
+  it('looks files up under the image subfolder of the published pipeline folder', () => {
+    const pushed = { ...base, mode: 'commit' as const, pushed: true, commit: 'c1', branch: 'r' }
+    const links = nestedLinks(summaryLinks(pushed, '/ws', '/ws/docs/mv', run), 'images run')
+    expect(links.fileUrl?.('metadata/contact-sheet.png')).toBe(
+      'https://github.com/Octo/octo.github.io/raw/c1/docs/mv/images%20run/metadata/contact-sheet.png',
+    )
+    expect(links.pagesUrl).toBe('https://octo.github.io/mv/')
+    const artifact = { artifactUrl: 'https://x/artifacts/1' }
+    expect(nestedLinks(artifact, 'images')).toBe(artifact)
   })
 })
 
