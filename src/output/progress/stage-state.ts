@@ -98,9 +98,9 @@ export class StageState {
    * running job (`segment 2/5 (svd): in progress (20 s)`).
    */
   line(nowMs: number): string {
-    const parts = [
-      `${this.unit} ${this.finished}${this.total !== undefined ? `/${this.total}` : ''}`,
-    ]
+    // Regenerated or retried attempts are jobs too: the count never reads past the plan.
+    const done = this.total !== undefined ? Math.min(this.finished, this.total) : this.finished
+    const parts = [`${this.unit} ${done}${this.total !== undefined ? `/${this.total}` : ''}`]
     const running = this.running()
     if (running.length) parts.push(`${running.length} running`)
     if (this.failed) parts.push(`${this.failed} failed`)
