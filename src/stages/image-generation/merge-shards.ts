@@ -7,7 +7,6 @@ import { writeRedactedJson } from '../../core/redacted-json.js'
 import { shardLabel } from '../../contracts/shard-manifest.js'
 import type { Artifact, TelemetryError } from '../../contracts/telemetry.js'
 import { completeStageFolder, notApplicable } from '../../output/handoff/stage-folder.js'
-import { readPngXmp } from '../../media/provenance/png-xmp.js'
 import { provenanceToEmbed } from '../../media/provenance/record.js'
 import { renderContactSheet } from '../../output/reports/contact-sheet.js'
 import { mergeCostSummaries } from '../../output/shards/costs.js'
@@ -46,6 +45,8 @@ export interface ImageMergeContext {
   /** Absolute merged folder. */
   folder: string
   redactor: Redactor
+  /** `embed-provenance` of the merge: provenance in the merged contact sheet (default true). */
+  embedProvenance?: boolean
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -109,7 +110,8 @@ export async function mergeImageShards(
     await writeModelComparison(folder, modelComparisonMarkdown(report), redactor)
     written.push(FILES.modelComparison)
   }
-  if (await writeContactSheet(folder, { analysis, primary, report, shards })) {
+  const embed = context.embedProvenance !== false
+  if (await writeContactSheet(folder, { analysis, primary, report, shards, embed })) {
     written.push(FILES.contactSheet)
   }
   const planned = found.shards[0]?.record.jobs.length ?? records.length
@@ -260,12 +262,12 @@ interface SheetSource {
   primary: ImageRecord | undefined
   report: GenerationReport
   shards: readonly ImageShard[]
+  embed: boolean
 }
 
 /**
- * One contact sheet of every candidate of every shard, with the prompt on top and, when the
- * shards embedded provenance (their own sheets carry XMP), the provenance of the first shard's
- * run; false when there is no candidate.
+ * One contact sheet of every candidate of every shard, with the prompt on top and (with
+ * `embed-provenance`) the provenance of the first shard's run; false when there is no candidate.
  */
 async function writeContactSheet(folder: string, source: SheetSource): Promise<boolean> {
   const { analysis, primary, report } = source
@@ -282,7 +284,7 @@ async function writeContactSheet(folder: string, source: SheetSource): Promise<b
     })),
   )
   const first = source.shards[0]?.shard as ShardFolder
-  const embed = await hasXmp(path.join(first.folder, FILES.contactSheet))
+  const { embed } = source
   const runId = (await shardTelemetry(first))?.run.id ?? 'local'
   const sheet = await renderContactSheet(candidates, {
     prompt: report.request.prompt,
@@ -299,12 +301,6 @@ async function writeContactSheet(folder: string, source: SheetSource): Promise<b
   })
   await writeFileAtomic(path.join(folder, FILES.contactSheet), sheet)
   return true
-}
-
-/** Whether a PNG carries an XMP packet (the shard embedded provenance). */
-async function hasXmp(file: string): Promise<boolean> {
-  const bytes = await readFile(file).catch(() => undefined)
-  return bytes ? readPngXmp(bytes) !== null : false
 }
 
 /** What the merged telemetry is written from. */

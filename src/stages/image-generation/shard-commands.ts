@@ -23,7 +23,7 @@ export const imageShardMerger = {
   outputs: IMAGE_GENERATION_V2_OUTPUTS as readonly OutputSpec[],
   async merge(
     found: FoundShards,
-    target: { folder: string; workspace: string; redactor: Redactor },
+    target: { folder: string; workspace: string; redactor: Redactor; embedProvenance: boolean },
   ): Promise<{ outputs: Record<string, string>; summary: string }> {
     const result = await mergeImageShards(found, target)
     return {

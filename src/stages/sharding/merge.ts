@@ -1,9 +1,11 @@
 import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
-import type { RawInputs } from '../../core/input-spec.js'
+import { withDefaults, type RawInputs } from '../../core/input-spec.js'
+import { parseProvenanceInput } from '../../contracts/provenance.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
 import { listShardFolders, readShardFolders } from '../../output/shards/shard-folders.js'
+import { MERGE_INPUTS } from './spec.js'
 import type { ShardMerger } from './types.js'
 
 /** What `kamui merge` returns. */
@@ -55,6 +57,7 @@ export async function runMerge(
     workspace: context.workspace,
     redactor: context.redactor,
     context,
+    embedProvenance: parseProvenanceInput(withDefaults(MERGE_INPUTS, raw)),
   })
   return {
     stage,

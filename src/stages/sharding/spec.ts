@@ -1,4 +1,5 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
+import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { SHARD_INPUTS } from '../../contracts/shard-manifest.js'
 import type { ShardMerger, ShardPlanner } from './types.js'
@@ -96,6 +97,10 @@ export const MERGE_INPUTS: readonly InputSpec[] = [
     name: 'branch-name',
     default: '',
     description: 'Branch to commit the merged folder to when publish is commit.',
+  },
+  {
+    ...PROVENANCE_INPUT,
+    description: `For what the merge itself writes (the contact sheet, the joined video): ${PROVENANCE_INPUT.description}`,
   },
   ...PUBLISH_INPUTS,
 ]

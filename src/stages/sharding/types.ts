@@ -28,6 +28,8 @@ export interface ShardMergeContext {
   workspace: string
   redactor: Redactor
   context: StageContext
+  /** `embed-provenance`: provenance in what the merge itself writes (contact sheet, final video). */
+  embedProvenance: boolean
 }
 
 /** How `kamui merge` merges the shard folders of one stage. */

@@ -9,6 +9,8 @@ import type { StageContext } from '../../core/stage-context.js'
 import type { Artifact } from '../../contracts/telemetry.js'
 import { concatenateClips } from '../../media/video/concat.js'
 import { prepareFfmpeg } from '../../media/video/ffmpeg.js'
+import { provenanceMetadataArgs } from '../../media/provenance/mp4.js'
+import { provenanceToEmbed } from '../../media/provenance/record.js'
 import { completeStageFolder, notApplicable } from '../../output/handoff/stage-folder.js'
 import { mergeCostSummaries } from '../../output/shards/costs.js'
 import {
@@ -61,6 +63,8 @@ interface VideoMergeTarget {
   workspace: string
   redactor: Redactor
   context: StageContext
+  /** `embed-provenance` of the merge: tags in the joined video. */
+  embedProvenance: boolean
 }
 
 /**
@@ -96,7 +100,9 @@ export async function mergeVideoShards(
   ]
   const complete = failed.length === 0 && found.missing.length === 0
   const final =
-    base.request.concatenate && complete && made.length > 0 ? await joinClips(made, target) : null
+    base.request.concatenate && complete && made.length > 0
+      ? await joinClips(made, base.request.prompt, target)
+      : null
   if (base.request.concatenate && !final)
     warnings.push({
       code: 'VID_002',
@@ -174,6 +180,7 @@ function mergedReport(
 /** Joins the clips in segment order (ffmpeg found as the stage finds it; bundled build not used). */
 async function joinClips(
   clips: readonly ClipRecord[],
+  prompt: string,
   target: VideoMergeTarget,
 ): Promise<FinalRecord> {
   const { context, folder } = target
@@ -190,6 +197,7 @@ async function joinClips(
     clips: files.map((f) => path.join(folder, f)),
     output: path.join(folder, FINAL_VIDEO_FILE),
     ...(existsSync(music) ? { music } : {}),
+    metadataArgs: finalProvenance(clips, prompt, target),
     ...(context.signal ? { signal: context.signal } : {}),
   })
   return {
@@ -208,6 +216,34 @@ async function joinClips(
     clips: files,
     total_ms: Math.round(performance.now() - started),
   }
+}
+
+/**
+ * The MP4 tags of the joined video, as the video stage writes them (issue 16): the clips'
+ * models and providers, the prompt and the run (the merge's run id; on Actions the run of
+ * every shard). Empty with `embed-provenance: false`.
+ */
+function finalProvenance(
+  clips: readonly ClipRecord[],
+  prompt: string,
+  target: VideoMergeTarget,
+): string[] {
+  const unique = (values: string[]): string => [...new Set(values)].join(', ')
+  return provenanceMetadataArgs(
+    provenanceToEmbed(
+      {
+        embed: target.embedProvenance,
+        stage: VIDEO_SHARD_STAGE,
+        runId: target.context.run?.id ?? 'local',
+      },
+      {
+        model: unique(clips.map((c) => c.model)),
+        provider: unique(clips.map((c) => c.provider)),
+        algorithmic: clips.length > 0 && clips.every((c) => c.preview),
+        prompt,
+      },
+    ),
+  )
 }
 
 /** Telemetry: the shards' clip artifacts as they recorded them, the merged files, their errors. */
