@@ -113,9 +113,27 @@ export function modelComparisonMarkdown(report: GenerationReport): string {
     `- Most consistent: ${ranked(comparison.most_consistent_model, 'most_consistent_model')}`,
     ...comparison.notes.map((n) => `- ${markdownCell(n)}`),
     '',
+    ...shardLines(report),
     '![Contact sheet](contact-sheet.png)',
     '',
     ...report.notices.map((n) => `- ${markdownCell(n)}`),
     '',
   ].join('\n')
+}
+
+/** A run merged from shards (issue 13): each shard's images and its own wall time. */
+function shardLines(report: GenerationReport): string[] {
+  if (!report.shards?.length) return []
+  return [
+    '## Shards',
+    '',
+    '| shard | images | succeeded | failed | time | finished |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...report.shards.map(
+      (s) =>
+        `| ${s.label} | ${s.images.join(', ')} | ${s.successful_generations} | ${s.failed_generations} | ` +
+        `${seconds(s.total_time_ms)} | ${s.complete ? 'yes' : 'no'} |`,
+    ),
+    '',
+  ]
 }
