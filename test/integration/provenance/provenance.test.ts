@@ -73,15 +73,31 @@ function attribute(xmp: string, name: string): string | undefined {
     .replace(/&amp;/g, '&')
 }
 
+/**
+ * exiftool's JSON of `file` (`-n`: raw values, so the source type is the IPTC URI and not its
+ * description), one tag group: the first value whose tag name ends with one of `names`.
+ */
+function exiftoolTags(file: string, group: string): (...names: string[]) => string | undefined {
+  const [tags] = JSON.parse(
+    execFileSync(exiftool as string, ['-j', '-n', `-${group}:all`, file], { encoding: 'utf8' }),
+  ) as Record<string, unknown>[]
+  const entries = Object.entries(tags ?? {})
+  return (...names) => {
+    for (const name of names) {
+      const hit = entries.find(([key]) => key.toLowerCase().endsWith(name.toLowerCase()))
+      if (hit) return String(hit[1])
+    }
+    return undefined
+  }
+}
+
 async function readImage(file: string): Promise<Found> {
   if (exiftool) {
-    const [tags] = JSON.parse(
-      execFileSync(exiftool, ['-j', '-XMP:all', file], { encoding: 'utf8' }),
-    ) as Record<string, string>[]
+    const tag = exiftoolTags(file, 'XMP')
     return {
-      sourceType: tags?.['DigitalSourceType'],
-      model: tags?.['AISystemUsed'],
-      prompt: tags?.['AIPromptInformation'],
+      sourceType: tag('DigitalSourceType'),
+      model: tag('AISystemUsed', 'Model'),
+      prompt: tag('AIPromptInformation', 'Prompt'),
     }
   }
   const bytes = await readFile(file)
@@ -95,21 +111,20 @@ async function readImage(file: string): Promise<Found> {
 }
 
 function readMp4(file: string): Found {
-  const tags: Record<string, string> = exiftool
-    ? ((
-        JSON.parse(
-          execFileSync(exiftool, ['-j', '-Keys:all', file], { encoding: 'utf8' }),
-        ) as Record<string, string>[]
-      )[0] ?? {})
-    : ((
-        JSON.parse(
-          execFileSync(
-            testFfprobe().path,
-            ['-v', 'error', '-show_entries', 'format_tags', '-of', 'json', file],
-            { encoding: 'utf8' },
-          ),
-        ) as { format: { tags?: Record<string, string> } }
-      ).format.tags ?? {})
+  if (exiftool) {
+    const tag = exiftoolTags(file, 'QuickTime')
+    return { sourceType: tag('DigitalSourceType'), model: tag('Model'), prompt: tag('Prompt') }
+  }
+  const tags =
+    (
+      JSON.parse(
+        execFileSync(
+          testFfprobe().path,
+          ['-v', 'error', '-show_entries', 'format_tags', '-of', 'json', file],
+          { encoding: 'utf8' },
+        ),
+      ) as { format: { tags?: Record<string, string> } }
+    ).format.tags ?? {}
   return { sourceType: tags['DigitalSourceType'], model: tags['Model'], prompt: tags['Prompt'] }
 }
 
