@@ -3,7 +3,11 @@ import { silentLogger, type Logger } from '../../core/logger.js'
 import { loadSharp } from '../../media/sharp.js'
 import { ensureCpuModel, type CachedModel, type CpuModelOptions } from '../../models/cpu/cache.js'
 import { CLIP_VIT_B32, modelLabel, type CpuModel } from '../../models/cpu/catalog.js'
-import { loadTransformers, type TransformersModule } from '../../models/cpu/transformers.js'
+import {
+  loadTransformers,
+  peakRssMib,
+  type TransformersModule,
+} from '../../models/cpu/transformers.js'
 import type { ScoredDimension, Scorer, ScorerResult, ScoreRequest } from '../types.js'
 
 /** The `quality-scorer` value of the CLIP scorer. */
@@ -55,6 +59,8 @@ export function antonymScore(cosPositive: number, cosNegative: number): number {
 
 interface LoadedClip {
   cached: CachedModel
+  /** Loading the tokenizer, processor and both encoders, ms. */
+  loadMs: number
   embedText(text: string): Promise<Float32Array>
   embedImage(png: Buffer): Promise<Float32Array>
 }
@@ -67,6 +73,8 @@ export interface ClipMeasurement {
   /** CLIP-IQA score of each pair (in {@link CLIP_IQA_PAIRS} order) and their mean. */
   pairs: number[]
   aesthetic: number
+  /** The inference of this measurement (image and prompt embeddings, antonym pairs), ms. */
+  inferenceMs: number
 }
 
 /**
@@ -101,13 +109,16 @@ export class ClipScorer implements Scorer {
 
   async score(request: ScoreRequest): Promise<ScorerResult> {
     const m = await this.measure(request.png, request.prompt, request.signal)
+    const clip = await (this.loading as Promise<LoadedClip>)
     return {
       alignment: m.alignment,
       aesthetic: m.aesthetic,
       source:
         `clip ${modelLabel(this.model)} on the CPU: alignment from CLIPScore ${m.clipScore.toFixed(3)} ` +
         `= 2.5·max(cos ${m.cosine.toFixed(4)}, 0), calibrated [${CLIPSCORE_CALIBRATION.low}, ${CLIPSCORE_CALIBRATION.high}] → 0–1; ` +
-        `aesthetic = CLIP-IQA mean of ${CLIP_IQA_PAIRS.length} antonym pairs (${m.pairs.map((p) => p.toFixed(2)).join(', ')})`,
+        `aesthetic = CLIP-IQA mean of ${CLIP_IQA_PAIRS.length} antonym pairs (${m.pairs.map((p) => p.toFixed(2)).join(', ')}); ` +
+        `CPU: inference ${m.inferenceMs} ms, model load ${clip.loadMs} ms, download ${clip.cached.downloadMs ?? 0} ms, ` +
+        `peak RSS ${peakRssMib()} MiB`,
     }
   }
 
@@ -116,6 +127,7 @@ export class ClipScorer implements Scorer {
     await this.prepare(signal)
     const clip = await (this.loading as Promise<LoadedClip>)
     if (signal?.aborted) throw abortReason(signal)
+    const started = performance.now()
     const image = await clip.embedImage(png)
     const cosine = dot(image, await clip.embedText(prompt))
     const clipScore = CLIPSCORE_WEIGHT * Math.max(cosine, 0)
@@ -126,7 +138,9 @@ export class ClipScorer implements Scorer {
       pairs.push(antonymScore(dot(image, pos), dot(image, neg)))
     }
     const aesthetic = pairs.reduce((a, b) => a + b, 0) / pairs.length
-    return { cosine, clipScore, alignment: alignmentFromClipScore(clipScore), pairs, aesthetic }
+    const inferenceMs = Math.round(performance.now() - started)
+    const alignment = alignmentFromClipScore(clipScore)
+    return { cosine, clipScore, alignment, pairs, aesthetic, inferenceMs }
   }
 
   private async antonym(clip: LoadedClip, text: string): Promise<Float32Array> {
@@ -153,11 +167,13 @@ export class ClipScorer implements Scorer {
       t.CLIPTextModelWithProjection.from_pretrained(cached.dir, options),
       t.CLIPVisionModelWithProjection.from_pretrained(cached.dir, options),
     ])
+    const loadMs = Math.round(performance.now() - started)
     this.logger.info(
-      `Quality scorer "clip": ${modelLabel(this.model)} loaded on the CPU in ${Math.round(performance.now() - started)} ms.`,
+      `Quality scorer "clip": ${modelLabel(this.model)} loaded on the CPU in ${loadMs} ms (peak RSS ${peakRssMib()} MiB).`,
     )
     return {
       cached,
+      loadMs,
       embedText: async (text) => {
         const inputs = tokenizer([text], { padding: true, truncation: true })
         const out = (await textModel(inputs)) as { text_embeds: { data: Float32Array } }

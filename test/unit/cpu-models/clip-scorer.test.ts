@@ -91,6 +91,10 @@ describe('ClipScorer (tiny CLIP with the real interface: tokenizer, processor, t
         `^clip ${model.id}@0123456 on the CPU: alignment from CLIPScore \\d\\.\\d{3} = 2\\.5·max\\(cos 0\\.\\d{4}, 0\\)`,
       ),
     )
+    expect(result.source).toMatch(
+      /; CPU: inference \d+ ms, model load \d+ ms, download \d+ ms, peak RSS [1-9]\d* MiB$/,
+    )
+    expect(red.inferenceMs).toBeGreaterThanOrEqual(0)
   })
 
   it('a grey PNG with alpha is scored as RGB (three channels reach the image processor)', async () => {
