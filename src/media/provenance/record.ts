@@ -16,6 +16,11 @@ export interface ProvenanceScope {
   stage: string
   /** `StageContext.run.id`. */
   runId: string
+  /**
+   * Masks the run's secrets in a text (`StageContext.redactor`): applied to every text field,
+   * so that a token pasted into a prompt is embedded masked, as the reports write it.
+   */
+  redact?: ((text: string) => string) | undefined
 }
 
 /** What made one file (the per-file part of {@link Provenance}). */
@@ -49,21 +54,24 @@ export function digitalSourceTypeFor(madeBy: MadeBy): DigitalSourceType {
   return 'trainedAlgorithmicMedia'
 }
 
-/** The provenance record of one file. */
+/** The provenance record of one file, its texts masked by the scope's `redact`. */
 export function provenanceRecord(scope: ProvenanceScope, madeBy: MadeBy): Provenance {
+  const mask = scope.redact ?? ((text: string): string => text)
+  const text = (value: string | null | undefined): string | null =>
+    value === null || value === undefined ? null : mask(value)
   return {
     digital_source_type: digitalSourceTypeFor(madeBy),
     generator: PROVENANCE_GENERATOR,
     generator_version: VERSION,
     stage: scope.stage,
-    model: madeBy.model,
-    provider: madeBy.provider,
-    prompt: madeBy.prompt ?? null,
-    negative_prompt: madeBy.negativePrompt ?? null,
+    model: text(madeBy.model),
+    provider: text(madeBy.provider),
+    prompt: text(madeBy.prompt),
+    negative_prompt: text(madeBy.negativePrompt),
     seed: madeBy.seed ?? null,
-    job_key: madeBy.jobKey ?? null,
-    run_id: scope.runId,
-    source: madeBy.source ?? null,
+    job_key: text(madeBy.jobKey),
+    run_id: mask(scope.runId),
+    source: text(madeBy.source),
   }
 }
 

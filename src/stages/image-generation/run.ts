@@ -284,6 +284,7 @@ async function generate(
         embed: inputs.embedProvenance !== false,
         stage: inputs.legacyV1 ? 'image-generation' : 'image-generation-v2',
         runId: context.run?.id ?? 'local',
+        redact: (text) => context.redactor.redact(text),
       },
       deadlineAt: performance.now() + inputs.totalTimeoutMs,
       fileOf: (index) => (inputs.legacyV1 ? FILES.primaryImage : FILES.image(index)),

@@ -179,7 +179,8 @@ export async function writeRunFiles(run: RunFiles): Promise<string[]> {
     await writeFileAtomic(
       path.join(folder, FILES.contactSheet),
       await renderContactSheet(candidates, {
-        prompt: report.request.prompt,
+        // Drawn as pixels: masked like every text the run writes.
+        prompt: redactor.redact(report.request.prompt),
         provenance: provenanceToEmbed(
           run.runId === undefined
             ? undefined
@@ -187,6 +188,7 @@ export async function writeRunFiles(run: RunFiles): Promise<string[]> {
                 embed: inputs.embedProvenance !== false,
                 stage: 'image-generation-v2',
                 runId: run.runId,
+                redact: (text) => redactor.redact(text),
               },
           {
             model: [...new Set(candidates.map((c) => c.model))].join(', '),

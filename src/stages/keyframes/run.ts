@@ -309,6 +309,7 @@ async function makeFrames(run: KeyframesRun, storyboard: Storyboard): Promise<Fr
       embed: inputs.embedProvenance !== false,
       stage: 'keyframes',
       runId: run.start.run.id,
+      redact: (text) => run.context.redactor.redact(text),
     },
   })
   run.context.logger.info(

@@ -106,6 +106,7 @@ export async function runPointcloudGeneration(
       embed: inputs.embedProvenance !== false,
       stage: 'pointcloud-generation',
       runId: start.run.id,
+      redact: (text) => context.redactor.redact(text),
     })
     // The depth map as written is the job's output: a re-run reuses it, the job cache keeps it.
     if (estimate.jobKey && services.journal)

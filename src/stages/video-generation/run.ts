@@ -567,6 +567,7 @@ function finalVideoProvenance(
         embed: inputs.embedProvenance !== false,
         stage: 'video-generation',
         runId: context.run?.id ?? 'local',
+        redact: (text) => context.redactor.redact(text),
       },
       {
         model: unique(clips.map((c) => c.model)),

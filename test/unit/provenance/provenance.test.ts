@@ -64,6 +64,28 @@ describe('XMP', () => {
     expect(parseXmp('<x:xmpmeta/>')).toBeNull()
   })
 
+  it("masks the run's secrets in every text field before anything is embedded", () => {
+    const secret = 'tok-SECRET-123'
+    const p = provenanceRecord(
+      {
+        embed: true,
+        stage: 'keyframes',
+        runId: 'r',
+        redact: (text) => text.split(secret).join('***'),
+      },
+      {
+        model: 'm',
+        provider: 'mcp',
+        algorithmic: false,
+        prompt: `roses ${secret}`,
+        negativePrompt: secret,
+      },
+    )
+    expect(p.prompt).toBe('roses ***')
+    expect(p.negative_prompt).toBe('***')
+    expect(buildXmp(p)).not.toContain(secret)
+  })
+
   it('names the IPTC digital source type by what made the file', () => {
     expect(digitalSourceTypeFor({ model: 'a', provider: 'mcp', algorithmic: false })).toBe(
       'trainedAlgorithmicMedia',
