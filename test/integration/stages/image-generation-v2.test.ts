@@ -87,7 +87,8 @@ describe('image-generation-v2 on the preview server (no mcp-config)', () => {
           'image-size': '128x128',
           models: 'preview',
         }),
-        testContext(workspace),
+        // One run id for the three runs: the provenance XMP names the run (issue 16).
+        testContext(workspace, { env: { PATH: process.env['PATH'], GITHUB_RUN_ID: '4242' } }),
       )
       return readFile(path.join(workspace, 'o/images/generated-image.png'))
     }
