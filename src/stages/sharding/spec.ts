@@ -63,7 +63,7 @@ export const PLAN_OUTPUTS: readonly OutputSpec[] = [
   {
     name: 'matrix',
     description:
-      'The matrix as JSON, {"include":[{"shard":"1/N"},…]}, for strategy.matrix: ${{ fromJSON(...) }}.',
+      'The matrix as JSON, {"include":[{"shard":"1/N"},…]}, for strategy.matrix (fromJSON of this output).',
   },
   { name: 'shard-manifest', description: 'Workspace-relative path of the shard manifest written.' },
   { name: 'shards', description: 'Number of shards N.' },

@@ -76,6 +76,8 @@ describe('image-generation-v2 under @github/local-action', () => {
         ...Object.entries(INPUTS).map(([name, value]) => `INPUT_${name.toUpperCase()}=${value}`),
         `GITHUB_STEP_SUMMARY=${summary}`,
         `GITHUB_WORKSPACE=${workspaceA}`,
+        // One run id for both: the provenance XMP in every image names the run (issue 16).
+        'GITHUB_RUN_ID=4242',
         '',
       ].join('\n'),
     )
@@ -89,7 +91,7 @@ describe('image-generation-v2 under @github/local-action', () => {
       }),
       runKamui(
         ['image-generation-v2', ...Object.entries(INPUTS).flatMap(([k, v]) => [`--${k}`, v])],
-        { cwd: workspaceB, env: cleanEnv() },
+        { cwd: workspaceB, env: { ...cleanEnv(), GITHUB_RUN_ID: '4242' } },
       ),
     ])
 

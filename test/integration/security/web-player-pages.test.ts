@@ -63,7 +63,7 @@ describe('the web player and viewer copy nothing that must not be published', ()
     const error = await failure(() => webPlayerGenerationCommand.run(raw, context))
     expect(isKamuiError(error), String(error)).toBe(true)
     expect(String(error)).toMatch(
-      /Refusing to copy docs\/run\/index\.html \(line \d+\) to the GitHub Pages folder/,
+      /Refusing to write docs\/run\/index\.html \(line \d+\) to the GitHub Pages folder/,
     )
     expect(String(error)).not.toContain(secret)
     const docs = await readdir(path.join(workspace, 'docs')).catch(() => [])

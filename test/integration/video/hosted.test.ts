@@ -80,8 +80,8 @@ describe('video-generation with a hosted model (fake hailuo_02 over Streamable H
     expect(submit?.args['image_url']).toBe(`${slow.baseUrl}/static/first.png`)
     expect(String(submit?.args['end_image_url'])).toMatch(/^data-url:sha256:/)
     expect(submit?.args['duration']).toBe(6)
-    expect(logText(context.logger)).toMatch(/segment 1 \(hailuo-02-pro\): in progress after/)
-    expect(logText(context.logger)).toMatch(/segment 1 \(hailuo-02-pro\): completed after/)
+    expect(logText(context.logger)).toMatch(/segment 1\/1 \(hailuo-02-pro\): in progress after/)
+    expect(logText(context.logger)).toMatch(/segment 1\/1 \(hailuo-02-pro\): completed after/)
     expect((await verifyTelemetry(path.join(ws, 'ok'))).problems).toEqual([])
   })
 
@@ -139,7 +139,7 @@ describe('video-generation with a hosted model (fake hailuo_02 over Streamable H
       expect(error).toBeInstanceOf(KamuiError)
       expect((error as KamuiError).code).toBe('VID_002')
       expect((error as Error).message).toMatch(
-        /segment 1 \(hailuo-02-pro\): the video job failed: .*failed: content policy violation/,
+        /segment 1\/1 \(hailuo-02-pro\): the video job failed: .*failed: content policy violation/,
       )
       // The failure is recorded, and the telemetry file still satisfies the contract.
       const report = JSON.parse(
@@ -168,7 +168,7 @@ describe('video-generation with a hosted model (fake hailuo_02 over Streamable H
       expect(error).toBeInstanceOf(KamuiError)
       expect((error as KamuiError).code).toBe('IMG_003')
       expect((error as Error).message).toMatch(
-        /segment 1 \(hailuo-02-pro\).*did not finish within 1.5 s/,
+        /segment 1\/1 \(hailuo-02-pro\).*did not finish within 1.5 s/,
       )
       expect(Date.now() - started).toBeLessThan(10_000)
       expect(

@@ -44,8 +44,9 @@ describe('parsePipelineInputs', () => {
     ])
     expect(video.keyframes).toBeUndefined()
     const pointcloud = inputsOf(p.pointcloud)
+    // Without mcp-config: Depth Anything V2 Small on the CPU, else the preview placeholder (issue 17).
     expect([pointcloud.depthModel, pointcloud.outputFolder]).toEqual([
-      'preview',
+      'auto',
       'out/run/pointcloud',
     ])
     const web = inputsOf(p.web)
