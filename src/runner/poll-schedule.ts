@@ -8,13 +8,13 @@
  *
  * 1. The first status call is made {@link FIRST_POLL_MS} (125 ms) after submit.
  * 2. Without an estimate of the model's latency, the pause after a call at `t` is
- *    `min(300 + 0.3·t, 1700)` ms: about 3 calls in the first second, then backing off
- *    geometrically (each pause 30 % of the time run so far) to the cap of 1.7 s.
+ *    `min(300 + 0.3·t, 2000)` ms: about 3 calls in the first second, then backing off
+ *    geometrically (each pause 30 % of the time run so far) to the cap of 2 s.
  * 3. With an estimate `E` (ms from submit to ready, learned from earlier jobs of the same model,
- *    see `model-latency.ts`) and its window `w = max(150, E / 40, spread / 2)`: before `E − w`
- *    the pauses are `max(500, 2t, (E − w − t) / 2)`, at most 1.7 s and never past `E − w` (they
+ *    see `model-latency.ts`) and its window `w = max(200, E / 40, spread / 2)`: before `E − w`
+ *    the pauses are `max(500, 2t, (E − w − t) / 2)`, at most 2 s and never past `E − w` (they
  *    only catch an early finish); from `E − w` to `E + w` the job is polled every
- *    `max(150, 2w / 3)` ms ({@link DENSE_POLL_MS}); after `E + w` the backoff of step 2
+ *    `max(200, 2w / 3)` ms ({@link DENSE_POLL_MS}); after `E + w` the backoff of step 2
  *    restarts from that point.
  * 4. Every pause is jittered by ±20 % (uniform), never below {@link MIN_POLL_MS} (100 ms).
  * 5. An interval the server gives (`pollInterval` / `pollIntervalMs` in a status answer, a
@@ -22,13 +22,13 @@
  * 6. A fixed interval (the registry's `pollIntervalMs`, the context's or the video stage's
  *    `poll-interval`) replaces all of the above: every pause is that interval, as before.
  *
- * Worst-case call rate per job: one call per 120 ms (150 ms less its jitter, about 8 per second),
+ * Worst-case call rate per job: one call per 160 ms (200 ms less its jitter, about 6 per second),
  * reached only inside an estimate's window, which holds at most 4 calls
- * (`2w / max(150, 2w / 3) + 1`); outside it at most one call per 240 ms (the 300 ms pause less
- * its jitter) in the first second, then one per 1.36–2.04 s once the cap is reached (after about
- * 4.7 s). Typical counts per job (unjittered): without an estimate 6 calls for L = 3 s (≈ 1.9/s)
- * and 12 for L = 12 s (≈ 0.95/s); with an estimate 5 for L = 3 s (≈ 1.6/s) and 10 for L = 12 s
- * (≈ 0.85/s); `npm run bench` prints the measured figures. Jobs of one model submitted
+ * (`2w / max(200, 2w / 3) + 1`); outside it at most one call per 240 ms (the 300 ms pause less
+ * its jitter) in the first second, then one per 1.6–2.4 s once the cap is reached (after about
+ * 5.7 s). Typical counts per job (unjittered): without an estimate 6 calls for L = 3 s
+ * (≈ 1.9/s) and 11 for L = 12 s (≈ 0.9/s); with an estimate 5 for L = 3 s (≈ 1.6/s) and 9 for
+ * L = 12 s (≈ 0.75/s); `npm run bench` prints the measured figures. Jobs of one model submitted
  * together share their news: the first to see its job completed wakes the others
  * (`model-latency.ts`), so a batch is noticed at the earliest of its members' calls.
  */
@@ -38,9 +38,9 @@ export const FIRST_POLL_MS = 125
 /** Shortest pause between two status calls, ms (the registry's `pollIntervalMs` minimum too). */
 export const MIN_POLL_MS = 100
 /** Shortest pause inside an estimate's window, and the window's smallest half-width, ms. */
-export const DENSE_POLL_MS = 150
+export const DENSE_POLL_MS = 200
 /** Longest pause of the backoff, ms. */
-export const MAX_POLL_MS = 1700
+export const MAX_POLL_MS = 2000
 /** Relative jitter of every pause (±). */
 export const POLL_JITTER = 0.2
 
@@ -103,7 +103,7 @@ function scheduled(t: number, estimate: LatencyEstimate | undefined): number {
   return Math.min(dense + 0.3 * (t - end), MAX_POLL_MS)
 }
 
-/** The backoff without an estimate: `min(300 + 0.3·t, 1700)` ms. */
+/** The backoff without an estimate: `min(300 + 0.3·t, 2000)` ms. */
 function backoff(t: number): number {
   return Math.min(300 + 0.3 * t, MAX_POLL_MS)
 }

@@ -39,7 +39,7 @@ function sequence(
 }
 
 describe('nextPollDelay (the adaptive schedule)', () => {
-  it('makes the first call 125 ms after submit, then backs off by 30 % of the time run to a 1.7 s cap', () => {
+  it('makes the first call 125 ms after submit, then backs off by 30 % of the time run to a 2 s cap', () => {
     const times = sequence(20_000)
     expect(times.slice(0, 6)).toEqual([125, 463, 902, 1473, 2215, 3180])
     const gaps = times.slice(1).map((t, i) => t - (times[i] as number))
@@ -67,8 +67,8 @@ describe('nextPollDelay (the adaptive schedule)', () => {
     const estimate = { expectedMs: 3000, spreadMs: 0 }
     const times = sequence(5000, { estimate })
     // First call, one check halfway to the window for an early finish, then the window
-    // 2850..3150 every 150 ms.
-    expect(times.slice(0, 6)).toEqual([125, 1488, 2850, 3000, 3150, 3300])
+    // 2800..3200 every 200 ms.
+    expect(times.slice(0, 6)).toEqual([125, 1463, 2800, 3000, 3200, 3400])
     // Fewer calls up to a 12 s estimate than without one.
     const twelve = sequence(12_100, { estimate: { expectedMs: 12_000, spreadMs: 0 } })
     expect(twelve.length).toBeLessThan(sequence(12_100).length)
@@ -81,14 +81,14 @@ describe('nextPollDelay (the adaptive schedule)', () => {
   it('never jitters the approach past the start of the window', () => {
     const estimate = { expectedMs: 3000, spreadMs: 0 }
     const late = sequence(3000, { estimate, random: () => 0.99 })
-    expect(late).toEqual([150, 1765, 2850])
+    expect(late).toEqual([150, 1735, 2800])
   })
 
   it('widens the window with the spread of the observed latencies', () => {
     const times = sequence(14_000, { estimate: { expectedMs: 12_000, spreadMs: 2000 } })
-    // approach 125, 1825, then 1.7 s steps; window 11 000..13 000, polled every 667 ms
+    // approach 125, 1825, then 2 s steps; window 11 000..13 000, polled every 667 ms
     expect(times.filter((t) => t >= 9000 && t <= 13_100)).toEqual([
-      10_325, 11_000, 11_667, 12_334, 13_001,
+      10_125, 11_000, 11_667, 12_334, 13_001,
     ])
   })
 
