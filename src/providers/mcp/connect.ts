@@ -217,6 +217,17 @@ async function connectStdio(
   })
 }
 
+/** A Streamable HTTP transport to `entry`, its headers sent unchanged, through `recorder`. */
+function streamableTransport(
+  entry: RemoteServerEntry,
+  recorder: RecordingFetch,
+): StreamableHTTPClientTransport {
+  return new StreamableHTTPClientTransport(new URL(entry.url), {
+    requestInit: { headers: { ...entry.headers } },
+    fetch: recorder.fetch,
+  })
+}
+
 async function connectStreamable(
   key: string,
   entry: RemoteServerEntry,
@@ -225,10 +236,7 @@ async function connectStreamable(
   signal: AbortSignal | undefined,
   timeoutMs: number,
 ): Promise<ServerConnection> {
-  const transport = new StreamableHTTPClientTransport(new URL(entry.url), {
-    requestInit: { headers: { ...entry.headers } },
-    fetch: recorder.fetch,
-  })
+  const transport = streamableTransport(entry, recorder)
   const client = newClient()
   await handshake(key, client, transport, ctx, signal, timeoutMs, { recorder })
   return wrap(key, client, 'streamable-http', ctx, {
@@ -252,10 +260,7 @@ async function connectModern(
   signal: AbortSignal | undefined,
   timeoutMs: number,
 ): Promise<ServerConnection> {
-  const transport = new StreamableHTTPClientTransport(new URL(entry.url), {
-    requestInit: { headers: { ...entry.headers } },
-    fetch: recorder.fetch,
-  })
+  const transport = streamableTransport(entry, recorder)
   const client = new ModernMcpClient({ ...CLIENT_INFO })
   await handshake(key, client, transport, ctx, signal, timeoutMs, { recorder })
   ctx.logger.debug(`MCP server "${key}" speaks MCP ${MODERN_PROTOCOL_VERSION} (server/discover).`)
