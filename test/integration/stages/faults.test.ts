@@ -194,8 +194,15 @@ describe('fallback, total deadline and cancellation', () => {
       models: 'imagen4-fast,flux-schnell',
       'image-size': '128x128',
     })
-    setTimeout(() => controller.abort(), 1500)
-    const error = await runImageGeneration(inputs, context).catch((e: unknown) => e)
+    // Cancel once the quick model's image is written (not after a fixed time, which a loaded
+    // machine can outrun): the stuck job is then still running.
+    const made = path.join(workspace, 'out/images/generated-image-2.png')
+    const watch = setInterval(() => {
+      if (existsSync(made)) controller.abort()
+    }, 50)
+    const error = await runImageGeneration(inputs, context)
+      .catch((e: unknown) => e)
+      .finally(() => clearInterval(watch))
     expect(isKamuiError(error) && error.code).toBe('RUN_001')
     expect((error as Error).message).toMatch(/1 image\(s\) made before that were kept/)
     const report = JSON.parse(
