@@ -3,7 +3,7 @@ import {
   digitalSourceTypeUri,
   type Provenance,
 } from '../../contracts/provenance.js'
-import { digitalSourceTypeOf } from './xmp.js'
+import { PROVENANCE_FIELDS as NAMES, digitalSourceTypeOf } from './xmp.js'
 
 /**
  * Provenance in PLY headers (issue 16): one `comment kamui:<Name> <value>` line per field, the
@@ -11,22 +11,6 @@ import { digitalSourceTypeOf } from './xmp.js'
  * stays ASCII and one line whatever the prompt holds: `comment kamui:Source "cpu:depth-anything"`.
  * The digital source type is written as its IPTC URI.
  */
-
-/** Provenance fields ↔ comment names (the XMP `kamui:` property names). */
-const NAMES: readonly [keyof Provenance, string][] = [
-  ['digital_source_type', 'DigitalSourceType'],
-  ['generator', 'Generator'],
-  ['generator_version', 'GeneratorVersion'],
-  ['stage', 'Stage'],
-  ['model', 'Model'],
-  ['provider', 'Provider'],
-  ['prompt', 'Prompt'],
-  ['negative_prompt', 'NegativePrompt'],
-  ['seed', 'Seed'],
-  ['job_key', 'JobKey'],
-  ['run_id', 'RunId'],
-  ['source', 'Source'],
-]
 
 /** `text` as a JSON string literal with only printable ASCII characters. */
 function asciiJson(text: string): string {

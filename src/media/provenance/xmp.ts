@@ -35,8 +35,11 @@ const NS = {
   kamui: KAMUI_XMP_NS,
 } as const
 
-/** Provenance fields ↔ `kamui:` property names. */
-const FIELDS: readonly [keyof Provenance, string][] = [
+/**
+ * Provenance fields ↔ `kamui:` property names (also the PLY header's comment names, see
+ * `ply.ts`), in the order they are written.
+ */
+export const PROVENANCE_FIELDS: readonly [keyof Provenance, string][] = [
   ['digital_source_type', 'DigitalSourceType'],
   ['generator', 'Generator'],
   ['generator_version', 'GeneratorVersion'],
@@ -89,7 +92,7 @@ export function buildXmp(provenance: Provenance): string {
   ]
   if (p.model !== null) attributes.push(['Iptc4xmpExt:AISystemUsed', p.model])
   if (p.prompt !== null) attributes.push(['Iptc4xmpExt:AIPromptInformation', p.prompt])
-  for (const [field, name] of FIELDS) {
+  for (const [field, name] of PROVENANCE_FIELDS) {
     const value = p[field]
     if (value !== null) attributes.push([`kamui:${name}`, String(value)])
   }
@@ -144,7 +147,7 @@ export function parseXmp(xml: string): Provenance | null {
   for (const match of xml.matchAll(attribute))
     values.set(match[1] as string, unescapeXml(match[2] ?? ''))
   const record: Record<string, unknown> = {}
-  for (const [field, name] of FIELDS) {
+  for (const [field, name] of PROVENANCE_FIELDS) {
     const value = values.get(name)
     record[field] = value === undefined ? null : field === 'seed' ? Number(value) : value
   }
