@@ -43,7 +43,9 @@ export function slotRecord(slot: Slot, threshold: number): ImageRecord {
     url: image?.url ?? null,
     seed: shown.seed,
     quality_score: shown.quality ? round3(shown.quality.overall) : null,
-    quality_note: shown.quality ? null : 'not measured: the image was not generated',
+    quality_note: shown.quality
+      ? null
+      : (shown.qualityNote ?? 'not measured: the image was not generated'),
     file_size_bytes: image ? image.png.byteLength : null,
     width: image?.width ?? null,
     height: image?.height ?? null,

@@ -6,9 +6,11 @@ import { makeCandidate, type Candidate, type ImageJobContext } from './image-job
 import { nextBestModel } from './model-choice.js'
 import type { PlannedImage } from './plan.js'
 
-/** A candidate with its quality assessment (null when it failed). */
+/** A candidate with its quality assessment (null when it failed or was not scored). */
 export interface ScoredCandidate extends Candidate {
   quality: ImageQuality | null
+  /** Why a made image has no assessment (the run was cancelled or timed out while scoring). */
+  qualityNote?: string
 }
 
 /** Why and how a slot was regenerated, or why it was not. */
@@ -134,7 +136,15 @@ class StrategyRun {
 
   private async scored(candidate: Candidate): Promise<ScoredCandidate> {
     if (candidate.status !== 'ok') return { ...candidate, quality: null }
-    const quality = await this.context.assess(candidate)
+    let quality: ImageQuality
+    try {
+      quality = await this.context.assess(candidate)
+    } catch (error) {
+      // Cancelled or out of time while scoring: the image is written and stays a made image.
+      if (!this.context.signal?.aborted) throw error
+      const reason = error instanceof Error ? error.message : String(error)
+      return { ...candidate, quality: null, qualityNote: `not measured: ${reason}` }
+    }
     const label = candidate.model.label
     this.meanScores.set(label, [...(this.meanScores.get(label) ?? []), quality.overall])
     return { ...candidate, quality }

@@ -194,22 +194,26 @@ describe('fallback, total deadline and cancellation', () => {
       models: 'imagen4-fast,flux-schnell',
       'image-size': '128x128',
     })
-    // Cancel once the quick model's image is written (not after a fixed time, which a loaded
-    // machine can outrun): the stuck job is then still running.
-    const made = path.join(workspace, 'out/images/generated-image-2.png')
-    const watch = setInterval(() => {
-      if (existsSync(made)) controller.abort()
-    }, 50)
-    const error = await runImageGeneration(inputs, context)
-      .catch((e: unknown) => e)
-      .finally(() => clearInterval(watch))
+    // Cancel the moment the quick model's image is written, before it is scored (the stuck
+    // job is still running): the written image must stay a made image, unscored.
+    const info = context.logger.info.bind(context.logger)
+    context.logger.info = (message: string) => {
+      info(message)
+      if (message.includes('written to images/generated-image-2.png')) controller.abort()
+    }
+    const error = await runImageGeneration(inputs, context).catch((e: unknown) => e)
     expect(isKamuiError(error) && error.code).toBe('RUN_001')
     expect((error as Error).message).toMatch(/1 image\(s\) made before that were kept/)
     const report = JSON.parse(
       await readFile(path.join(workspace, 'out/metadata/generation-report.json'), 'utf8'),
-    ) as { generation_summary: { cancelled: boolean }; images: { status: string }[] }
+    ) as {
+      generation_summary: { cancelled: boolean }
+      images: { status: string; quality_score: number | null; quality_note: string | null }[]
+    }
     expect(report.generation_summary.cancelled).toBe(true)
     expect(report.images.map((i) => i.status)).toEqual(['failed', 'ok'])
+    expect(report.images[1]).toMatchObject({ quality_score: null })
+    expect(report.images[1]?.quality_note).toMatch(/^not measured: .*cancel/i)
     expect(existsSync(path.join(workspace, 'out/images/generated-image-2.png'))).toBe(true)
   })
 })
