@@ -61,6 +61,30 @@ export const PlannedJobSchema = z.object({
 })
 export type PlannedJob = z.infer<typeof PlannedJobSchema>
 
+/**
+ * Jobs the real run will submit whose job keys cannot be known before a model answers: their
+ * arguments are written by an earlier job (the keyframes stage composes and renders frames from
+ * the story a text model writes). They are counted and priced as new jobs, but cannot be looked
+ * up in the journal or the cache (a hit there makes the real run cheaper) and are not passed
+ * through `max-cost-usd` (the cap may stop the real run before some of them).
+ */
+export const UnkeyedJobSchema = z.object({
+  /** What the jobs are (`frame renders`, `storyboard`). */
+  label: z.string(),
+  /** The model priced: its registry alias, or its label when no registry entry matches it. */
+  model: z.string(),
+  kind: z.enum(['image', 'video', 'depth', 'text']),
+  /** How many the real run submits at most; null when that is unknown too. */
+  count: z.number().int().nonnegative().nullable(),
+  /** Why the keys cannot be known (the job whose answer they need). */
+  depends_on: z.string(),
+  /** The model's price used, or null when unknown. */
+  price: PriceSchema.nullable(),
+  /** `count` × the price of one job, as if none were reused; null when either is unknown. */
+  estimated_usd: z.number().nonnegative().nullable(),
+})
+export type UnkeyedJob = z.infer<typeof UnkeyedJobSchema>
+
 export const PlanSchema = z.object({
   schema_version: z.literal(PLAN_SCHEMA_VERSION),
   stage: z.string(),
@@ -81,8 +105,21 @@ export const PlanSchema = z.object({
     /** False when a job the real run would submit has no known price (not in the sum). */
     complete: z.boolean(),
     unknown_price_models: z.array(z.string()),
+    /** Jobs in `unkeyed` (their count summed; absent in plans without unkeyed jobs). */
+    unkeyed_jobs: z.number().int().nonnegative().optional(),
+    /**
+     * Sum of the `unkeyed` estimates, US dollars (not in `estimated_usd`); null when one of
+     * them is unknown. Absent in plans without unkeyed jobs.
+     */
+    unkeyed_estimated_usd: z.number().nonnegative().nullable().optional(),
   }),
   prices: z.array(PriceUsedSchema),
+  /**
+   * Jobs whose keys cannot be known before a model answers (see {@link UnkeyedJobSchema});
+   * absent when every job is keyed. Added in the same schema version: readers of version 1
+   * that do not know it see the keyed jobs, which are all `jobs` ever held.
+   */
+  unkeyed: z.array(UnkeyedJobSchema).optional(),
   /** What the plan cannot know (regenerations decided by scores, fallbacks, prepared prompts). */
   notes: z.array(z.string()),
 })

@@ -1,6 +1,12 @@
 import type { Logger } from '../core/logger.js'
 import { markdownCell } from '../core/markdown.js'
-import { PLAN_SCHEMA_VERSION, PlanSchema, type Plan, type PlannedJob } from '../contracts/plan.js'
+import {
+  PLAN_SCHEMA_VERSION,
+  PlanSchema,
+  type Plan,
+  type PlannedJob,
+  type UnkeyedJob,
+} from '../contracts/plan.js'
 import type { PriceUsed } from '../contracts/cost.js'
 import { describePrice, roundUsd } from '../models/price.js'
 import type { ModelJob } from '../providers/kinds/job.js'
@@ -13,6 +19,8 @@ export interface JobToPlan {
   job: ModelJob
   kind: PlannedJob['kind']
 }
+
+export type { UnkeyedJob }
 
 /** What {@link planJobs} looks jobs up in and prices them with. */
 export interface PlanSources {
@@ -32,13 +40,14 @@ export interface PlanSources {
  * its handle, no new submit); anything else → `new`. The `new` jobs are priced with the
  * registry and passed in order through a fresh budget with the run's cap, exactly as the runner
  * would reserve them, so a job the cap would refuse is `within_budget: false` and not in the
- * estimate.
+ * estimate. `unkeyed` jobs (priced by the stage) are listed as they are, with their totals.
  */
 export async function planJobs(
   stage: string,
   jobs: readonly JobToPlan[],
   sources: PlanSources,
   notes: string[] = [],
+  unkeyed: readonly UnkeyedJob[] = [],
 ): Promise<Plan> {
   const { budget } = sources
   const simulated = new Budget(budget.maxCostUsd, (job) => budget.estimate(job))
@@ -65,12 +74,27 @@ export async function planJobs(
     created_at: new Date().toISOString(),
     max_cost_usd: budget.maxCostUsd ?? null,
     jobs: planned,
-    totals: totalsOf(planned),
-    prices: [...prices.entries()]
+    totals: { ...totalsOf(planned), ...unkeyedTotals(unkeyed) },
+    prices: [...prices.entries(), ...unkeyed.map((u) => [u.model, u.price] as const)]
+      .filter(([model], i, all) => all.findIndex(([m]) => m === model) === i)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([model, price]) => ({ model, price })),
+    ...(unkeyed.length > 0 ? { unkeyed: [...unkeyed] } : {}),
     notes,
   })
+}
+
+function unkeyedTotals(
+  unkeyed: readonly UnkeyedJob[],
+): Pick<Plan['totals'], 'unkeyed_jobs' | 'unkeyed_estimated_usd'> {
+  if (unkeyed.length === 0) return {}
+  const known = unkeyed.every((u) => u.estimated_usd !== null)
+  return {
+    unkeyed_jobs: unkeyed.reduce((sum, u) => sum + (u.count ?? 0), 0),
+    unkeyed_estimated_usd: known
+      ? roundUsd(unkeyed.reduce((sum, u) => sum + (u.estimated_usd ?? 0), 0))
+      : null,
+  }
 }
 
 async function statusOf(key: string, sources: PlanSources): Promise<PlannedJob['status']> {
@@ -154,14 +178,26 @@ export function planTable(plan: Plan): string {
       `${markdownCell(describePrice(j.price))} | ${j.estimated_usd === null ? 'unknown' : `$${j.estimated_usd}`} |`,
   )
   const t = plan.totals
+  const unkeyed = (plan.unkeyed ?? []).map(
+    (u) =>
+      `| – | ${markdownCell(u.label)} (${markdownCell(u.model)}) | ${u.kind} | ` +
+      `${u.count ?? 'unknown number of'} job(s), key unknown until ${markdownCell(u.depends_on)} | ` +
+      `${markdownCell(describePrice(u.price))} | ${u.estimated_usd === null ? 'unknown' : `$${u.estimated_usd}`} |`,
+  )
+  const unkeyedSentence =
+    unkeyed.length === 0
+      ? ''
+      : ` Not in that estimate: ${t.unkeyed_jobs ?? 0} job(s) whose keys depend on a model's answer, ` +
+        `${t.unkeyed_estimated_usd == null ? 'cost unknown' : `$${t.unkeyed_estimated_usd} if none is reused`}.`
   return [
     `Dry run of ${plan.stage}: ${t.jobs} job(s), ${t.new} new, ${t.journal_complete} complete in the journal, ` +
       `${t.journal_submitted} submitted earlier, ${t.cached} cached, ${t.over_budget} over max-cost-usd. ` +
-      `Estimated cost $${t.estimated_usd}${t.complete ? '' : ` plus jobs of models without a price (${t.unknown_price_models.join(', ')})`}. No model was called.`,
+      `Estimated cost $${t.estimated_usd}${t.complete ? '' : ` plus jobs of models without a price (${t.unknown_price_models.join(', ')})`}.${unkeyedSentence} No model was called.`,
     '',
     '| # | job | kind | status | price | estimate |',
     '|---|---|---|---|---|---|',
     ...rows,
+    ...unkeyed,
   ].join('\n')
 }
 

@@ -1,11 +1,9 @@
-import path from 'node:path'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
-import { writeRedactedJson } from '../../core/redacted-json.js'
-import { PLAN_FILE, type Plan } from '../../contracts/plan.js'
+import type { Plan } from '../../contracts/plan.js'
 import type { ResolvedModel } from '../../providers/image/provider.js'
-import { lookupCachedJob, resolveCacheFolder } from '../../runner/job-cache.js'
-import { logPlan, planJobs } from '../../runner/job-plan.js'
+import { planStageJobs, writePlan, type DryRunResult } from '../../runner/dry-run.js'
+import { resolveCacheFolder } from '../../runner/job-cache.js'
 import { ModelServices } from '../../runner/services.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import { planImages, type PlannedImage } from './plan.js'
@@ -13,19 +11,14 @@ import { resolveModels } from './resolve-models.js'
 import { imageRequestOf } from './shard.js'
 
 /** What the image stage's dry run returns. */
-export interface ImageDryRunResult {
-  /** Absolute path of `{folder}`. */
-  folder: string
-  plan: Plan
-  /** Absolute path of `metadata/plan.json`. */
-  planPath: string
-}
+export type ImageDryRunResult = DryRunResult
 
 /**
  * The image stage's dry run (issue 11, input `dry-run`): resolves the models, plans the first
  * candidate of every image exactly as the real run would submit it (same model jobs, same job
- * keys when the seed is known), looks each up in the folder's run journal and the job cache,
- * prices it, writes `metadata/plan.json` and logs the plan table. No model is called (not the
+ * keys when the seed is known); the shared part (`src/runner/dry-run.ts`) looks each up in the
+ * folder's run journal and the job cache, prices it, writes `metadata/plan.json` and logs the
+ * plan table. No model is called (not the
  * local LLM either: prompt translation and enhancement are not run, see the plan's notes) and
  * no journal line is written.
  *
@@ -58,16 +51,13 @@ export async function runImageDryRun(
   } finally {
     await services.close()
   }
-  const planPath = path.join(folder, PLAN_FILE)
-  await writeRedactedJson(planPath, plan, context.redactor)
-  logPlan(plan, context.logger)
-  return { folder, plan, planPath }
+  return { folder, plan, planPath: await writePlan(folder, plan, context) }
 }
 
 /**
  * The plan of the first candidates of `planned` (what a run submits before any regeneration):
  * the model job of each image as the image provider builds it, looked up and priced by
- * {@link planJobs}. The real run calls it too, for the estimate in its report.
+ * `planStageJobs`. The real run calls it too, for the estimate in its report.
  */
 export async function planImageJobs(
   inputs: ImageGenerationInputs,
@@ -87,22 +77,12 @@ export async function planImageJobs(
     })
     return { job, kind: 'image' as const }
   })
-  const cacheFolder =
-    inputs.cache.cacheTtlMs > 0
-      ? resolveCacheFolder(inputs.cache.cacheFolder, context.workspace, context.env)
-      : null
+  const cache = {
+    folder: resolveCacheFolder(inputs.cache.cacheFolder, context.workspace, context.env),
+    ttlMs: inputs.cache.cacheTtlMs,
+  }
   const stage = inputs.legacyV1 ? 'image-generation' : 'image-generation-v2'
-  return planJobs(
-    stage,
-    jobs,
-    {
-      journal: services.journal,
-      budget: services.budget,
-      cached: async (key) =>
-        (await lookupCachedJob(cacheFolder, key, { ttlMs: inputs.cache.cacheTtlMs })) !== undefined,
-    },
-    notes,
-  )
+  return planStageJobs(stage, jobs, services, cache, { notes })
 }
 
 function dryRunNotes(inputs: ImageGenerationInputs, seed: number | undefined): string[] {
