@@ -28,12 +28,17 @@ export const DRY_RUN_INPUT: InputSpec = {
   name: 'dry-run',
   default: 'false',
   description:
-    'Plan without generating (true/false): resolve the models, plan every job, look each up in ' +
-    'the run journal, write metadata/plan.json (jobs, models, journal status, estimated cost ' +
-    'with the prices used, unknown prices named) and print the plan; no model is called.',
+    'Plan without generating (true/false): resolve the models, plan every model job, look each ' +
+    'up in the run journal and the job cache, write metadata/plan.json (jobs, models, journal or ' +
+    'cache status, estimated cost with the prices used, unknown prices named) and print the ' +
+    'plan; no model is called. Jobs whose arguments a model writes first (the keyframes of a ' +
+    'story) are counted and priced but cannot be looked up; the plan names them.',
 }
 
-/** Both inputs, for the stages that plan their jobs ahead (image-generation-v2). */
+/**
+ * Both inputs, for the stages that plan their jobs ahead (image-generation-v2,
+ * video-generation, pointcloud-generation, keyframes).
+ */
 export const BUDGET_INPUTS: readonly InputSpec[] = [MAX_COST_INPUT, DRY_RUN_INPUT]
 
 /**

@@ -9,6 +9,8 @@ import { comfyJobRunner } from '../../runner/job-runner.js'
 import { parseVideoInputs } from './inputs.js'
 import type { VideoGenerationDeps } from './models.js'
 import { runVideoGeneration, type VideoGenerationResult } from './run.js'
+import { runVideoDryRun } from './dry-run.js'
+import { planTable } from '../../runner/job-plan.js'
 import { VIDEO_GENERATION_INPUTS, VIDEO_GENERATION_OUTPUTS } from './spec.js'
 import { outputUrl } from '../../core/url.js'
 import { jobCountsSentence } from '../../runner/journal.js'
@@ -102,7 +104,12 @@ export function createVideoGenerationCommand(
     outputs: VIDEO_GENERATION_OUTPUTS,
     async run(raw, context) {
       const runDeps = typeof deps === 'function' ? deps(raw, context) : deps
-      const result = await runVideoGeneration(parseVideoInputs(raw), context, runDeps)
+      const inputs = parseVideoInputs(raw)
+      if (inputs.dryRun) {
+        const dry = await runVideoDryRun(inputs, context, runDeps)
+        return { outputs: {}, summary: planTable(dry.plan), folder: dry.folder }
+      }
+      const result = await runVideoGeneration(inputs, context, runDeps)
       return {
         outputs: videoOutputs(result, context.workspace),
         summary: videoSummaryMarkdown(result, context.workspace),

@@ -52,6 +52,8 @@ export interface VideoGenerationInputs {
   resume: ResumeInput
   /** `max-cost-usd` (issue 11): the run's budget in US dollars; undefined: no cap. */
   maxCostUsd?: number | undefined
+  /** `dry-run` (issue 11): plan the clip jobs and estimate their cost, call no model; absent: false. */
+  dryRun?: boolean
   /** The job cache (`cache-folder`, `cache-ttl-hours`). */
   cache: CacheInputs
   /**
@@ -111,6 +113,7 @@ export function parseVideoInputs(raw: RawInputs): VideoGenerationInputs {
     embedProvenance: parseProvenanceInput(r),
     resume: parseResumeInput(r),
     maxCostUsd: parseMaxCost(r),
+    dryRun: parseBooleanInput(r, 'dry-run'),
     cache: parseCacheInputs(r),
   }
 }

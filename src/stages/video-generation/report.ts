@@ -124,7 +124,8 @@ export interface VideoReport {
   warnings: { code: string; message: string }[]
   /**
    * Cost of the clip jobs at registry prices and the budget (issue 11, `max-cost-usd`):
-   * `CostSummary` of `src/contracts/cost.ts` (`estimated_usd` null: no dry run for video yet).
+   * `CostSummary` of `src/contracts/cost.ts`; `estimated_usd` is the dry run's figure for the
+   * same clip jobs (null for a plug-in provider or keyframes streamed by the pipeline).
    */
   cost?: CostSummary
 }

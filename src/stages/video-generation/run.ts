@@ -12,13 +12,16 @@ import type { ModelEntry } from '../../models/types.js'
 import { resolveCacheFolder } from '../../runner/job-cache.js'
 import type { JournalCounts, RunJournal } from '../../runner/journal.js'
 import { finishStage, startStage, type StageInput, type StageStart } from '../stage-tail.js'
-import { concatenateClips } from '../../media/video/concat.js'
 import { prepareFfmpeg, type FfmpegInfo, type FfmpegTools } from '../../media/video/ffmpeg.js'
-import { chooseVideoProvider } from '../../providers/video/choose.js'
+import { chooseVideoProvider, type VideoChoice } from '../../providers/video/choose.js'
+import type { ModelJobRunner } from '../../providers/kinds/job.js'
+import { JobRecorder } from '../../runner/job-recorder.js'
+import { planClipJobs } from './plan-clips.js'
 import { PREVIEW_VIDEO_NOTICE } from '../../media/video/preview-clip.js'
 import type { VideoProvider } from '../../providers/video/provider.js'
 import { writeRedactedJson } from '../../core/redacted-json.js'
 import { makeClip, type MakeClipContext } from './clip.js'
+import { LEGACY_MUSIC, finalVideoProvenance, joinFinalVideo } from './final-video.js'
 import { resolveFrame, type ResolvedFrame } from './frames.js'
 import type { VideoGenerationInputs } from './inputs.js'
 import { planFromKeyframes, type ClipPlan, type FrameCandidate } from './keyframes.js'
@@ -30,8 +33,6 @@ import {
   type FinalRecord,
   type VideoReport,
 } from './report.js'
-import { provenanceMetadataArgs } from '../../media/provenance/mp4.js'
-import { provenanceToEmbed } from '../../media/provenance/record.js'
 import { makeStreamedClips } from './streamed-clips.js'
 import {
   prepareVideoShard,
@@ -39,11 +40,11 @@ import {
   videoQueueLimits,
   videoShardNotice,
   videoShardRun,
-  writeVideoShardRecord,
 } from './shard.js'
 import { writeVideoTelemetry } from './telemetry.js'
 import type { ShardManifest } from '../../contracts/shard-manifest.js'
 import type { ShardRun } from '../../runner/shard-plan.js'
+import { writeShardRecord } from '../../runner/shard-record.js'
 
 /** What the video-generation stage returns. */
 export interface VideoGenerationResult {
@@ -63,8 +64,6 @@ export interface VideoGenerationResult {
 
 /** The legacy location of the image stage's primary image, the last fallback for the first frame. */
 const LEGACY_IMAGE = 'images/generated-image.png'
-/** The legacy music file, used for concatenation when music-file is empty. */
-const LEGACY_MUSIC = 'music/generated-music.wav'
 
 /**
  * The video-generation stage (SPEC §4, §6): one clip per segment (one segment, or every segment
@@ -136,12 +135,15 @@ export async function runVideoGeneration(
     })
     segments = Math.max(0, ...setup.plans.map((p) => p.segment))
     progress.plan(setup.plans.length)
+    // The dry run's estimate of the same jobs, before any is submitted (issue 11).
+    const estimate = await estimateClips(setup, inputs, context, services, deps)
     const clips = await generateClips(setup, inputs, context, folder, ffmpeg?.tools)
     const { journal } = services
     setup.notices.push(...(journal?.notices ?? []))
     const jobs = journal ? { ...journal.counts } : undefined
+    const cost = services.budget.summary(estimate)
     return await finishVideo(
-      { ...setup, clips, ffmpeg, start, startedAt, folder, jobs, cost: services.budget.summary() },
+      { ...setup, clips, ffmpeg, start, startedAt, folder, jobs, cost },
       inputs,
       context,
     )
@@ -152,14 +154,16 @@ export async function runVideoGeneration(
 }
 
 /** The frames of one clip. */
-interface ClipFrames {
+export interface ClipFrames {
   first: ResolvedFrame
   last: ResolvedFrame | undefined
 }
 
 /** The model, the clips to make, their frames and the report's notices, all checked. */
-interface ClipSetup {
+export interface ClipSetup {
   provider: VideoProvider
+  /** True when `provider` is a plug-in of the caller (its jobs cannot be planned). */
+  plugin: boolean
   /** Registry price of one clip, or null. */
   priceUsd: number | null
   plans: ClipPlan[]
@@ -173,34 +177,28 @@ interface ClipSetup {
 }
 
 /**
- * Chooses the model (a plug-in of `deps` first, else the model services' providers), plans the
- * clips and resolves their frames, checking everything before any clip is generated.
+ * Chooses the model (a plug-in of `deps` first, else the model services' providers, their
+ * jobs run by `options.runner`, default the services' job runner), plans the clips and resolves
+ * their frames, checking everything before any clip is generated.
  *
  * @throws KamuiError IMG_002 for an unknown model, CFG_001 when a first/last-frame model has no
  *   last frame, VID_003 for unusable frames, FS_001 for paths outside the workspace
  */
-async function prepareClips(
+export async function prepareClips(
   inputs: VideoGenerationInputs,
   context: StageContext,
   folder: string,
   services: ModelServices,
   deps: VideoGenerationDeps,
-  options: { hasFfmpeg: boolean; manifest?: ShardManifest | undefined },
+  options: {
+    hasFfmpeg: boolean
+    manifest?: ShardManifest | undefined
+    runner?: ModelJobRunner
+  },
 ): Promise<ClipSetup> {
   const { logger } = context
   const { registry } = services
-  const custom = inputs.model ? deps.videoProvider?.(inputs.model, { registry, logger }) : undefined
-  const choice = custom
-    ? { provider: custom, standIn: false, priceUsd: null }
-    : chooseVideoProvider(inputs.model, {
-        registry,
-        runner: services.runner,
-        comfy: () => services.comfy(),
-        gpu: services.gpu,
-        previewMode: services.previewMode,
-        pollIntervalMs: inputs.pollIntervalMs,
-        pollOverrideMs: services.pollIntervalMs,
-      })
+  const choice = chooseClipProvider(inputs, services, deps, logger, options.runner)
   const { provider } = choice
   const { hasFfmpeg, manifest } = options
   const all = await planClips(inputs, context.workspace, folder, logger)
@@ -235,7 +233,38 @@ async function prepareClips(
   const queue = services.queue(inputs.maxParallel, videoQueueLimits(shard, inputs, provider))
   const { journal } = services
   const priceUsd = clipPrice(provider, choice.priceUsd, registry.find(provider.alias), inputs)
-  return { provider, priceUsd, plans, frames, notices, queue, journal, shard }
+  const plugin = choice.plugin
+  return { provider, plugin, priceUsd, plans, frames, notices, queue, journal, shard }
+}
+
+/**
+ * The video provider of the run: a plug-in of `deps` for the `model` named, else the model
+ * services' (`chooseVideoProvider`) with its jobs run by `runner` (the services' job runner;
+ * a `JobRecorder` when the jobs are planned, not run). `plugin`: true for a plug-in, whose jobs
+ * go to a runner of its own.
+ *
+ * @throws KamuiError IMG_002 for an unknown model, CFG_001 for a malformed comfyui-url
+ */
+export function chooseClipProvider(
+  inputs: VideoGenerationInputs,
+  services: ModelServices,
+  deps: VideoGenerationDeps,
+  logger: StageContext['logger'],
+  runner: ModelJobRunner = services.runner,
+): VideoChoice & { plugin: boolean } {
+  const { registry } = services
+  const custom = inputs.model ? deps.videoProvider?.(inputs.model, { registry, logger }) : undefined
+  if (custom) return { provider: custom, standIn: false, priceUsd: null, plugin: true }
+  const choice = chooseVideoProvider(inputs.model, {
+    registry,
+    runner,
+    comfy: () => services.comfy(),
+    gpu: services.gpu,
+    previewMode: services.previewMode,
+    pollIntervalMs: inputs.pollIntervalMs,
+    pollOverrideMs: services.pollIntervalMs,
+  })
+  return { ...choice, plugin: false }
 }
 
 /**
@@ -250,6 +279,25 @@ function clipPrice(
 ): number | null {
   if (provider.preview || !entry?.price) return fallback
   return jobCost(entryPrice(entry), { images: 1, pixels: null, seconds: inputs.durationS }).usd
+}
+
+/**
+ * The dry run's estimate of the run's clip jobs (`planClipJobs` with the same provider on a
+ * `JobRecorder`), US dollars; null when the jobs cannot be planned ahead (a plug-in provider,
+ * keyframes streamed by the pipeline).
+ */
+async function estimateClips(
+  setup: ClipSetup,
+  inputs: VideoGenerationInputs,
+  context: StageContext,
+  services: ModelServices,
+  deps: VideoGenerationDeps,
+): Promise<number | null> {
+  if (setup.plugin || inputs.keyframeSegments) return null
+  const recorder = new JobRecorder()
+  const planner = chooseClipProvider(inputs, services, deps, context.logger, recorder).provider
+  const plan = await planClipJobs({ ...setup, provider: planner }, recorder, inputs, context, services)
+  return plan.totals.estimated_usd
 }
 
 /** Throws the VID_001 of a missing ffmpeg that is required (the preview renders with it). */
@@ -354,7 +402,7 @@ async function finishVideo(
     complete: !cancelled && failed.length === 0,
     writeFiles: async () => {
       await writeRedactedJson(reportPath, report, context.redactor)
-      if (m.shard) await writeVideoShardRecord(folder, m.shard, context.redactor)
+      if (m.shard) await writeShardRecord(folder, m.shard, context.redactor)
     },
     writeTelemetry: (_written, doneMarker) =>
       writeVideoTelemetry({
@@ -550,35 +598,6 @@ async function resolveFrames(
   return out
 }
 
-/**
- * The ffmpeg arguments that embed the final video's provenance as MP4 metadata tags (issue 16):
- * the clips' models and providers, the video prompt and the run; `algorithmicMedia` when every
- * clip is preview output. Empty with `embed-provenance: false`.
- */
-function finalVideoProvenance(
-  clips: readonly ClipRecord[],
-  inputs: VideoGenerationInputs,
-  context: StageContext,
-): string[] {
-  const unique = (values: string[]): string => [...new Set(values)].join(', ')
-  return provenanceMetadataArgs(
-    provenanceToEmbed(
-      {
-        embed: inputs.embedProvenance !== false,
-        stage: 'video-generation',
-        runId: context.run?.id ?? 'local',
-        redact: (text) => context.redactor.redact(text),
-      },
-      {
-        model: unique(clips.map((c) => c.model)),
-        provider: unique(clips.map((c) => c.provider)),
-        algorithmic: clips.length > 0 && clips.every((c) => c.preview),
-        prompt: inputs.prompt,
-      },
-    ),
-  )
-}
-
 async function joinClips(
   clips: readonly ClipRecord[],
   folder: string,
@@ -601,31 +620,23 @@ async function joinClips(
       'No music-file and no music/generated-music.wav: the joined video is silent.',
     )
   }
-  const files = clips.map((c) => c.file as string)
-  const result = await concatenateClips(tools, {
-    clips: files.map((f) => path.join(folder, f)),
-    output: path.join(folder, FINAL_VIDEO_FILE),
-    ...(music ? { music } : {}),
-    metadataArgs: finalVideoProvenance(clips, inputs, context),
-    ...(context.signal ? { signal: context.signal } : {}),
+  const { record, result } = await joinFinalVideo(tools, clips, {
+    folder,
+    workspace: context.workspace,
+    music,
+    metadataArgs: finalVideoProvenance(clips, {
+      embed: inputs.embedProvenance !== false,
+      runId: context.run?.id ?? 'local',
+      prompt: inputs.prompt,
+      redact: (text) => context.redactor.redact(text),
+    }),
+    signal: context.signal,
+    startedMs: started,
   })
   context.logger.info(
-    `${FINAL_VIDEO_FILE}: ${files.length} clip(s), ${result.durationS.toFixed(2)} s` +
+    `${FINAL_VIDEO_FILE}: ${record.clips.length} clip(s), ${result.durationS.toFixed(2)} s` +
       (result.music ? `, music ${result.music.fit}` : ', silent') +
       '.',
   )
-  return {
-    file: FINAL_VIDEO_FILE,
-    width: result.width,
-    height: result.height,
-    fps: result.fps,
-    frames: result.output.frames,
-    duration_s: result.durationS,
-    measured_duration_s: result.output.containerDurationS ?? result.output.durationS,
-    music: music ? path.relative(context.workspace, music).split(path.sep).join('/') : null,
-    music_fit: result.music?.fit ?? null,
-    music_duration_s: result.music?.durationS ?? null,
-    clips: files,
-    total_ms: Math.round(performance.now() - started),
-  }
+  return record
 }
