@@ -9,6 +9,7 @@ import { CpuDepthWithFallback } from '../providers/depth/cpu-fallback.js'
 import type { CpuModelOptions } from '../models/cpu/cache.js'
 import { DEPTH_ANYTHING_V2_SMALL, type CpuModel } from '../models/cpu/catalog.js'
 import { cpuModelOptions } from '../models/cpu/options.js'
+import { loadCpuModelCatalog } from '../models/cpu/user-catalog.js'
 import { comfyDepthProviderFor } from '../providers/depth/comfy-depth-provider.js'
 import { McpDepthProvider } from '../providers/depth/mcp.js'
 import type { DepthProvider } from '../providers/depth/provider.js'
@@ -52,6 +53,8 @@ export interface ModelServicesInputs {
   /**
    * CPU model entries that replace the built-in ones of the same `key` (`src/models/cpu/catalog.ts`):
    * another export with its own id, revision and sha256 pins (tests use tiny models this way).
+   * The entries of the `KAMUI_CPU_MODEL_CATALOG` file of `context.env` are added when the services
+   * open (`loadCpuModelCatalog`); these come first.
    */
   cpuModelCatalog?: readonly CpuModel[] | undefined
 }
@@ -108,9 +111,11 @@ export class ModelServices {
   ) {}
 
   /**
-   * Loads the registry, parses `mcp-config` and builds the MCP pool (nothing is connected yet).
+   * Loads the registry and the CPU model catalog file, parses `mcp-config` and builds the MCP
+   * pool (nothing is connected yet).
    *
-   * @throws KamuiError CFG_002 malformed `mcp-config`, CFG_003 / FS_001 bad registry file
+   * @throws KamuiError CFG_002 malformed `mcp-config`, CFG_003 / FS_001 bad registry file or
+   *   CPU model catalog file (`KAMUI_CPU_MODEL_CATALOG`)
    */
   static async open(
     inputs: ModelServicesInputs,
@@ -118,6 +123,11 @@ export class ModelServices {
     options: ModelServicesOptions = {},
   ): Promise<ModelServices> {
     const registry = await loadModelRegistry(context.workspace, inputs.modelRegistry)
+    // Entries given by the caller first, then those of the KAMUI_CPU_MODEL_CATALOG file (checked here: fail fast).
+    const cpuModelCatalog = [
+      ...(inputs.cpuModelCatalog ?? []),
+      ...(await loadCpuModelCatalog(context)),
+    ]
     const { logger, redactor, env } = context
     const servers: McpServersConfig = inputs.mcpConfig
       ? parseMcpConfig(inputs.mcpConfig, { logger, redactor, env })
@@ -158,7 +168,7 @@ export class ModelServices {
       budget,
       previewMode,
       openComfy,
-      inputs,
+      { ...inputs, cpuModelCatalog },
       context,
     )
     return services

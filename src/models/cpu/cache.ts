@@ -54,6 +54,15 @@ export function modelDir(cacheDir: string, model: Pick<CpuModel, 'id' | 'revisio
 
 /** How to fill the cache, for error messages. */
 export function howToFillCache(model: CpuModel, cacheDir: string): string {
+  if (model.catalog) {
+    // check:models fills the built-in pins only; an entry of a user's catalog comes from its own Hub or mirror.
+    return (
+      `Fill it where a Hub that serves ${model.id} at ${model.revision} is reachable (HF_ENDPOINT for a mirror): run ` +
+      `the stage once with network access and the same ${model.catalog.file}, then keep the folder (restore it with ` +
+      `actions/cache, path ${cacheDir}); or copy ${model.files.map((f) => f.path).join(', ')} of ${model.id} at revision ` +
+      `${model.revision} into ${modelDir(cacheDir, model)} (see docs/cpu-models.md).`
+    )
+  }
   return (
     `Fill it where the Hugging Face Hub is reachable: run the stage once with network access, or ` +
     `\`npm run check:models -- --model-cache-dir ${cacheDir}\` in a clone of this suite, then keep the folder ` +

@@ -36,6 +36,19 @@ export interface CpuModel {
   /** transformers.js `dtype` (selects the ONNX file: '' fp32, `_uint8`, `_quantized`). */
   dtype: 'fp32' | 'uint8' | 'q8'
   files: readonly CpuModelFile[]
+  /**
+   * Set when the entry does not come from this file but from a user's CPU model catalog
+   * (`KAMUI_CPU_MODEL_CATALOG`, see `user-catalog.ts`); absent for the built-in pins.
+   */
+  catalog?: CpuModelCatalogSource
+}
+
+/** Where a replacing CPU model entry came from, for logs, labels and telemetry. */
+export interface CpuModelCatalogSource {
+  /** The catalog file as the user named it (workspace-relative or absolute inside the workspace). */
+  file: string
+  /** The built-in entry it replaces: Hub id and revision. */
+  replaces: { id: string; revision: string }
 }
 
 /**
@@ -110,8 +123,17 @@ export const MINILM_L6_V2: CpuModel = {
 /** Every CPU model, for `check:models` and the docs. */
 export const CPU_MODELS: readonly CpuModel[] = [DEPTH_ANYTHING_V2_SMALL, CLIP_VIT_B32, MINILM_L6_V2]
 
-/** `owner/name@revision` (the first 7 digits of a commit), for logs and reports. */
-export function modelLabel(model: Pick<CpuModel, 'id' | 'revision'>): string {
-  const rev = /^[0-9a-f]{40}$/.test(model.revision) ? model.revision.slice(0, 7) : model.revision
-  return `${model.id}@${rev}`
+/**
+ * `owner/name@revision` (the first 7 digits of a commit), for logs and reports; an entry of a
+ * user's catalog adds where it came from (`owner/name@0123456 from catalog cpu-models.json`),
+ * so that it is never taken for the built-in pin.
+ */
+export function modelLabel(model: Pick<CpuModel, 'id' | 'revision' | 'catalog'>): string {
+  const label = `${model.id}@${shortRevision(model.revision)}`
+  return model.catalog ? `${label} from catalog ${model.catalog.file}` : label
+}
+
+/** The first 7 digits of a 40-hex commit; any other revision (`main`) as it is. */
+export function shortRevision(revision: string): string {
+  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 7) : revision
 }

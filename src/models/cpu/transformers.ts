@@ -75,6 +75,11 @@ export interface CpuModelRun {
   /** Hub repository id and pinned revision. */
   model_id: string
   revision: string
+  /**
+   * Null for the built-in pin; for an entry of a user's catalog (`KAMUI_CPU_MODEL_CATALOG`) the
+   * file and the built-in Hub id and revision it replaced.
+   */
+  catalog: { file: string; replaces: { model_id: string; revision: string } } | null
   /** Downloading the files on first use, ms; null when the cache had them. */
   download_ms: number | null
   /** Loading the ONNX sessions (and checking the cached files' sha256), ms. */

@@ -81,6 +81,7 @@ export class DepthAnythingProvider implements DepthProvider {
       key: this.model.key,
       model_id: this.model.id,
       revision: this.model.revision,
+      catalog: catalogOf(this.model),
       download_ms: cached.downloadMs,
       load_ms: loadMs,
       inference_ms: inferenceMs,
@@ -116,6 +117,13 @@ export class DepthAnythingProvider implements DepthProvider {
   }
 }
 
+/** Telemetry's `cpu_model.catalog`: null for the built-in pin, else the catalog file and what it replaced. */
+function catalogOf(model: CpuModel): CpuModelRun['catalog'] {
+  if (!model.catalog) return null
+  const { file, replaces } = model.catalog
+  return { file, replaces: { model_id: replaces.id, revision: replaces.revision } }
+}
+
 /** The depth source of a CPU model, for outputs, telemetry and the PLY header. */
 function sourceOf(model: CpuModel): DepthSourceInfo {
   const telemetry = {
@@ -128,7 +136,8 @@ function sourceOf(model: CpuModel): DepthSourceInfo {
     revision: model.revision,
   }
   return {
-    label: `cpu:${model.key}`,
+    // A replacing catalog entry is named in the label too (output, PLY header, provenance).
+    label: model.catalog ? `cpu:${model.key} (${modelLabel(model)})` : `cpu:${model.key}`,
     kind: 'cpu',
     model: telemetry,
     preview: false,

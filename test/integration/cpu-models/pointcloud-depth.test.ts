@@ -63,7 +63,8 @@ describe('pointcloud-generation with depth-model depth-anything-v2-small (tiny m
       }),
       context,
       {
-        // The real provider with the tiny model's catalog entry (the real entry pins the real weights).
+        // The real provider with the tiny model's catalog entry (the real entry pins the real weights);
+        // the command line does the same with a KAMUI_CPU_MODEL_CATALOG file (pointcloud-catalog-cli.test.ts).
         depthProvider: (name) =>
           name === 'depth-anything-v2-small'
             ? new DepthAnythingProvider(cpuModelOptions('models', context), model)

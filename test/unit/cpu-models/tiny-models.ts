@@ -362,3 +362,27 @@ export function axisWords(words: readonly string[]): WordVectors {
     dim: words.length,
   }
 }
+
+/**
+ * The entry of a `KAMUI_CPU_MODEL_CATALOG` file for `model` serving `files`: its id, revision
+ * and licence, every file pinned by sha256 and size (a user's catalog pins every file).
+ */
+export function catalogFileEntry(
+  model: CpuModel,
+  files: Record<string, Buffer | string>,
+): { id: string; revision: string; license: string; dtype: string; files: object[] } {
+  return {
+    id: model.id,
+    revision: model.revision,
+    license: model.license,
+    dtype: model.dtype,
+    files: Object.entries(files).map(([file, bytes]) => {
+      const buf = Buffer.from(bytes)
+      return {
+        path: file,
+        sha256: createHash('sha256').update(buf).digest('hex'),
+        bytes: buf.length,
+      }
+    }),
+  }
+}
