@@ -11,6 +11,7 @@ import {
   registerPreviewTool,
   resolvePreviewTasks,
   type PreviewTaskOptions,
+  type PreviewTasks,
   type TaskStatusReporter,
 } from './tasks.js'
 import { registerPreviewDepthTools } from './tools/depth.js'
@@ -68,7 +69,28 @@ export interface PreviewServerOptions {
  */
 export function createPreviewServer(options: PreviewServerOptions = {}): McpServer {
   const tasks = resolvePreviewTasks(options.tasks)
-  const server = new McpServer(
+  const server = newPreviewMcpServer(tasks)
+  const queue = new SerialQueue()
+  const jobs = new PreviewJobStore(options.latencyMs ?? 0)
+  server.server.onclose = () => jobs.close()
+
+  registerPreviewImageTools(server, tasks, {
+    render: serialPreviewRenderer(queue),
+    jobs,
+    latencyMs: options.latencyMs ?? 0,
+  })
+  registerPreviewVideoTools(server, { ...options, tasks })
+  registerPreviewDepthTools(server, { tasks })
+  registerPreviewKeyframeTools(server, options)
+  return server
+}
+
+/**
+ * The bare MCP server with the preview server's name, version and instructions; in tasks mode it
+ * also declares the task capabilities and uses `tasks.store` as its task store.
+ */
+function newPreviewMcpServer(tasks: PreviewTasks | undefined): McpServer {
+  return new McpServer(
     { name: PREVIEW_SERVER_NAME, version: PREVIEW_SERVER_VERSION },
     {
       instructions:
@@ -76,11 +98,18 @@ export function createPreviewServer(options: PreviewServerOptions = {}): McpServ
       ...(tasks ? { capabilities: previewTaskCapabilities(), taskStore: tasks.store } : {}),
     },
   )
-  const queue = new SerialQueue()
-  const jobs = new PreviewJobStore(options.latencyMs ?? 0)
-  server.server.onclose = () => jobs.close()
+}
 
-  const render = (args: PreviewImageArgs): Promise<RenderedPreview> => {
+/** Renders one preview image from the tool arguments (see {@link serialPreviewRenderer}). */
+type PreviewRenderer = (args: PreviewImageArgs) => Promise<RenderedPreview>
+
+/**
+ * A renderer whose renders run one at a time on `queue`: the size from
+ * {@link resolvePreviewSize} (pixels), seed `args.seed` (default 0), and the trimmed
+ * `args.model` as the model the preview stands in for (null when blank or absent).
+ */
+function serialPreviewRenderer(queue: SerialQueue): PreviewRenderer {
+  return (args) => {
     const { width, height } = resolvePreviewSize(args)
     const seed = args.seed ?? 0
     const standInFor = args.model?.trim() || null
@@ -90,6 +119,28 @@ export function createPreviewServer(options: PreviewServerOptions = {}): McpServ
       standInFor,
     }))
   }
+}
+
+/** What the image tools of {@link registerPreviewImageTools} render and queue with. */
+interface PreviewImageToolsDeps {
+  render: PreviewRenderer
+  /** The submitted jobs (plain mode's submit / status / result tools). */
+  jobs: PreviewJobStore
+  /** How long a task of the submit tool stays `queued` in tasks mode, ms. */
+  latencyMs: number
+}
+
+/**
+ * Registers the image tools, in this order: `preview_generate_image`, `preview_image_submit`
+ * (a task tool in tasks mode, else a plain tool that queues a job on `deps.jobs`), and
+ * `preview_image_status` / `preview_image_result`.
+ */
+function registerPreviewImageTools(
+  server: McpServer,
+  tasks: PreviewTasks | undefined,
+  deps: PreviewImageToolsDeps,
+): void {
+  const { render, jobs } = deps
   const renderResult = async (
     args: PreviewImageArgs,
     status: TaskStatusReporter,
@@ -117,24 +168,11 @@ export function createPreviewServer(options: PreviewServerOptions = {}): McpServ
         'the task stays queued for the simulated latency; tasks/result returns the finished ' +
         'preview (embedded PNG resource plus JSON metadata).',
       inputSchema: previewImageArgsShape,
-      latencyMs: options.latencyMs ?? 0,
+      latencyMs: deps.latencyMs,
       run: renderResult,
     })
   } else {
-    server.registerTool(
-      PREVIEW_TOOLS.submit,
-      {
-        title: 'Preview image: submit',
-        description:
-          'Queues a PREVIEW render (same arguments as preview_generate_image). Returns JSON ' +
-          '{"request_id", "status": "queued"}; poll preview_image_status, then preview_image_result.',
-        inputSchema: previewImageArgsShape,
-      },
-      (args): CallToolResult => {
-        const id = jobs.submit(() => render(args))
-        return jsonText({ request_id: id, status: 'queued' })
-      },
-    )
+    registerQueuedSubmitTool(server, jobs, render)
   }
 
   registerStatusAndResultTools(server, {
@@ -145,9 +183,29 @@ export function createPreviewServer(options: PreviewServerOptions = {}): McpServ
     lookup: (id) => jobs.get(id),
     toResult: previewImageResult,
   })
+}
 
-  registerPreviewVideoTools(server, { ...options, tasks })
-  registerPreviewDepthTools(server, { tasks })
-  registerPreviewKeyframeTools(server, options)
-  return server
+/**
+ * Registers the plain `preview_image_submit`: it queues a render on `jobs` and returns text
+ * JSON `{ request_id, status: "queued" }` at once.
+ */
+function registerQueuedSubmitTool(
+  server: McpServer,
+  jobs: PreviewJobStore,
+  render: PreviewRenderer,
+): void {
+  server.registerTool(
+    PREVIEW_TOOLS.submit,
+    {
+      title: 'Preview image: submit',
+      description:
+        'Queues a PREVIEW render (same arguments as preview_generate_image). Returns JSON ' +
+        '{"request_id", "status": "queued"}; poll preview_image_status, then preview_image_result.',
+      inputSchema: previewImageArgsShape,
+    },
+    (args): CallToolResult => {
+      const id = jobs.submit(() => render(args))
+      return jsonText({ request_id: id, status: 'queued' })
+    },
+  )
 }
