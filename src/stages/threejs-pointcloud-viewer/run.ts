@@ -10,7 +10,7 @@ import { ProvenanceLookup } from '../../output/web/provenance.js'
 import { writeViewerAssets } from '../../output/web/site-assets.js'
 import { writeSiteTelemetry, type SiteFile } from '../../output/web/site-telemetry.js'
 import { renderViewerPage } from '../../output/web/viewer-page.js'
-import { finishStage, startStage } from '../stage-tail.js'
+import { finishStage, startStage, type StageStart } from '../stage-tail.js'
 import type { ViewerInputs } from './inputs.js'
 
 /** What the threejs-pointcloud-viewer stage returns. */
@@ -57,59 +57,144 @@ export async function runViewer(
   await requireMediaFile(ply, 'ply-file-path', inputs.plyFile)
   const start = await startStage(context, { file: ply })
   const header = await readPlyHeader(ply)
-  const music = inputs.musicFile
-    ? resolveInWorkspace(context.workspace, inputs.musicFile, 'music-file')
-    : undefined
-  if (music && inputs.musicFile) {
-    await requireMediaFile(music, 'music-file', inputs.musicFile, AUDIO_EXTENSIONS)
-  }
+  const music = await resolveMusic(inputs, context.workspace)
 
-  const assetsDir = path.join(folder, 'assets')
-  const lookup = new ProvenanceLookup(context.workspace)
-  const files: SiteFile[] = []
-  const copyIn = async (source: string, fallbackName: string): Promise<string> => {
-    const base = path.basename(source)
-    const name = RESERVED.has(base) ? fallbackName : base
-    const target = path.join(assetsDir, name)
-    const provenance = await lookup.of(source)
-    if (path.resolve(target) !== path.resolve(source))
-      await copyFileAtomic(source, target, { workspace: context.workspace })
-    files.push({
-      path: `assets/${name}`,
-      source: { path: posixRelative(context.workspace, source), provenance },
-    })
-    return name
+  const assets = await writeAssets(ply, music, path.join(folder, 'assets'), context.workspace)
+  const page = path.join(folder, 'index.html')
+  const html = viewerPage(inputs, assets, header)
+  await finishViewer({ folder, page, html, assets, start, context })
+  context.logger.info(
+    `Point-cloud viewer written to ${posixRelative(context.workspace, page)} (${header.vertices} points` +
+      `${assets.preview ? ', preview output' : ''}).`,
+  )
+  return {
+    folder,
+    page,
+    assets: assets.files.filter((f) => f.path.startsWith('assets/')).map((f) => f.path.slice(7)),
+    header,
+    preview: assets.preview,
+    heuristic: assets.heuristic,
   }
-  const plyName = await copyIn(ply, 'pointcloud.ply')
-  const plyPreview = files[0]?.source?.provenance?.preview ?? false
-  const heuristic = files[0]?.source?.provenance?.heuristic ?? false
+}
+
+/**
+ * The music file's absolute path, checked to be an audio file; undefined without `music-file`.
+ *
+ * @throws KamuiError FS_001 for a path outside the workspace; WEB_001 for a missing or unusable file
+ */
+async function resolveMusic(inputs: ViewerInputs, workspace: string): Promise<string | undefined> {
+  if (!inputs.musicFile) return undefined
+  const music = resolveInWorkspace(workspace, inputs.musicFile, 'music-file')
+  await requireMediaFile(music, 'music-file', inputs.musicFile, AUDIO_EXTENSIONS)
+  return music
+}
+
+/** What {@link writeAssets} wrote below `{out}/assets/`. */
+interface ViewerAssets {
+  /** The site's files so far (paths relative to `{out}`, all below `assets/`), for the telemetry. */
+  files: SiteFile[]
+  /** File name of the PLY copy below assets/. */
+  plyName: string
+  /** File name of the music copy below assets/, undefined without music. */
+  musicName: string | undefined
+  /** Whether the PLY is preview output (per its provenance). */
+  preview: boolean
+  /** Whether the PLY's depth was guessed by a heuristic (per its provenance). */
+  heuristic: boolean
+  /** Key of the cloud in the point data script. */
+  key: string
+}
+
+/**
+ * Copies the PLY (and the music) into `assetsDir` and writes there the point data script and the
+ * viewer bundle, in this order.
+ *
+ * @throws KamuiError WEB_001 for a missing viewer bundle or an unreadable PLY
+ */
+async function writeAssets(
+  ply: string,
+  music: string | undefined,
+  assetsDir: string,
+  workspace: string,
+): Promise<ViewerAssets> {
+  const lookup = new ProvenanceLookup(workspace)
+  const files: SiteFile[] = []
+  const copyIn = async (source: string, fallbackName: string): Promise<AssetCopy> => {
+    const copy = await copyAsset(source, fallbackName, { assetsDir, workspace, lookup })
+    files.push(copy.file)
+    return copy
+  }
+  const plyCopy = await copyIn(ply, 'pointcloud.ply')
   const data = await cloudDataScript(ply, VIEWER_MAX_POINTS)
   await writeFileAtomic(path.join(assetsDir, CLOUD_DATA), data.script)
   files.push({ path: `assets/${CLOUD_DATA}` })
-  const musicName = music ? await copyIn(music, `music${path.extname(music)}`) : undefined
+  const musicCopy = music ? await copyIn(music, `music${path.extname(music)}`) : undefined
   const viewerAssets = await writeViewerAssets(assetsDir)
   files.push(...viewerAssets.map((file) => ({ path: `assets/${file}` })))
+  const provenance = plyCopy.file.source?.provenance
+  return {
+    files,
+    plyName: plyCopy.name,
+    musicName: musicCopy?.name,
+    preview: provenance?.preview ?? false,
+    heuristic: provenance?.heuristic ?? false,
+    key: data.key,
+  }
+}
 
-  const page = path.join(folder, 'index.html')
+/** One file copied by {@link copyAsset}. */
+interface AssetCopy {
+  /** Its name below assets/. */
+  name: string
+  /** Its telemetry entry (with the source and the source's provenance). */
+  file: SiteFile
+}
+
+/**
+ * Copies `source` into `assetsDir` under its own name, or under `fallbackName` when its name is
+ * one the viewer reserves; a source that already is the target is not copied.
+ */
+async function copyAsset(
+  source: string,
+  fallbackName: string,
+  where: { assetsDir: string; workspace: string; lookup: ProvenanceLookup },
+): Promise<AssetCopy> {
+  const base = path.basename(source)
+  const name = RESERVED.has(base) ? fallbackName : base
+  const target = path.join(where.assetsDir, name)
+  const provenance = await where.lookup.of(source)
+  if (path.resolve(target) !== path.resolve(source))
+    await copyFileAtomic(source, target, { workspace: where.workspace })
+  return {
+    name,
+    file: {
+      path: `assets/${name}`,
+      source: { path: posixRelative(where.workspace, source), provenance },
+    },
+  }
+}
+
+/**
+ * Writes the page (`html` to `page`), then `{out}/metadata/artifact-metadata.json` listing the
+ * page and `assets`' files, then the folder's done marker.
+ */
+async function finishViewer(tail: {
+  folder: string
+  page: string
+  html: string
+  assets: ViewerAssets
+  start: StageStart
+  context: StageContext
+}): Promise<void> {
+  const { folder, start, context } = tail
   await finishStage({
     folder,
     logger: context.logger,
     doneMarker: start.doneMarker,
     complete: true,
     writeFiles: async () => {
-      await writeFileAtomic(
-        page,
-        viewerPage(inputs, {
-          plyName,
-          musicName,
-          preview: plyPreview,
-          heuristic,
-          header,
-          key: data.key,
-        }),
-      )
-      files.unshift({ path: 'index.html' })
-      return files
+      await writeFileAtomic(tail.page, tail.html)
+      return [{ path: 'index.html' }, ...tail.assets.files]
     },
     writeTelemetry: (written, doneMarker) =>
       writeSiteTelemetry({
@@ -122,50 +207,26 @@ export async function runViewer(
         doneMarker,
       }),
   })
-  context.logger.info(
-    `Point-cloud viewer written to ${posixRelative(context.workspace, page)} (${header.vertices} points` +
-      `${plyPreview ? ', preview output' : ''}).`,
-  )
-  return {
-    folder,
-    page,
-    assets: files.filter((f) => f.path.startsWith('assets/')).map((f) => f.path.slice(7)),
-    header,
-    preview: plyPreview,
-    heuristic,
-  }
 }
 
 /** The viewer page for the copied PLY (and music). */
-function viewerPage(
-  inputs: ViewerInputs,
-  page: {
-    plyName: string
-    musicName: string | undefined
-    preview: boolean
-    heuristic: boolean
-    header: PlyHeader
-    /** Key of the cloud in the point data script. */
-    key: string
-  },
-): string {
-  const { plyName, musicName, preview, header } = page
+function viewerPage(inputs: ViewerInputs, assets: ViewerAssets, header: PlyHeader): string {
   return renderViewerPage({
     title: inputs.title,
     config: {
       title: inputs.title,
-      ply: `assets/${relativeUrl(plyName)}`,
-      data: { url: `assets/${CLOUD_DATA}`, key: page.key },
+      ply: `assets/${relativeUrl(assets.plyName)}`,
+      data: { url: `assets/${CLOUD_DATA}`, key: assets.key },
       background: inputs.backgroundColor,
       cameraPosition: inputs.cameraPosition,
       autoRotate: inputs.autoRotate,
       pointSize: inputs.pointSize,
       animationSpeed: inputs.animationSpeed,
     },
-    musicUrl: musicName === undefined ? null : `assets/${relativeUrl(musicName)}`,
+    musicUrl: assets.musicName === undefined ? null : `assets/${relativeUrl(assets.musicName)}`,
     assetBase: 'assets/',
-    preview,
-    heuristic: page.heuristic,
+    preview: assets.preview,
+    heuristic: assets.heuristic,
     points: header.vertices,
   })
 }
