@@ -3,10 +3,19 @@ import path from 'node:path'
 import { deadlineSignal } from '../../core/abort.js'
 import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
-import { QueuedJobError, type GenerationQueue } from '../../runner/generation-queue.js'
+import {
+  QueuedJobError,
+  type GenerationQueue,
+  type QueuedResult,
+} from '../../runner/generation-queue.js'
 import type { FfmpegTools } from '../../media/video/ffmpeg.js'
 import type { RunJournal } from '../../runner/journal.js'
-import type { ClipFrame, VideoProvider } from '../../providers/video/provider.js'
+import type {
+  ClipFrame,
+  ClipMedia,
+  ClipRequest,
+  VideoProvider,
+} from '../../providers/video/provider.js'
 import type { AspectRatio } from '../../media/video/size.js'
 import { storeClip, type StoredClip } from '../../media/video/store-clip.js'
 import type { ResolvedFrame } from './frames.js'
@@ -46,85 +55,142 @@ export async function makeClip(
   ctx: MakeClipContext,
 ): Promise<ClipRecord> {
   const { provider } = ctx
-  const of = ctx.segments && ctx.segments >= plan.segment ? `/${ctx.segments}` : ''
-  const what = `segment ${plan.segment}${of} (${provider.label})`
+  const what = clipLabel(plan, ctx)
   const started = performance.now()
   const deadline = deadlineSignal(ctx.timeoutMs, 'The clip (video-timeout)', ctx.signal)
   const base = baseRecord(plan, first, last, ctx)
   try {
     ctx.logger.info(`${what}: generating a ${plan.durationS} s clip.`)
     const queued = await ctx.queue.run(provider.label, what, deadline.signal, ({ signal }) =>
-      provider.generate(
-        {
-          segment: plan.segment,
-          ...(ctx.segments ? { segments: ctx.segments } : {}),
-          prompt: plan.prompt,
-          first: clipFrame(first),
-          ...(last ? { last: clipFrame(last) } : {}),
-          durationS: plan.durationS,
-          fps: ctx.fps,
-          ...(ctx.aspect ? { aspect: ctx.aspect } : {}),
-          seed: plan.segment,
-        },
-        { signal, logger: ctx.logger },
-      ),
+      provider.generate(clipRequest(plan, first, last, ctx), { signal, logger: ctx.logger }),
     )
-    const media = queued.value
     const storeStarted = performance.now()
-    const file = clipFile(plan.segment)
-    const stored = await storeClip(media.bytes, path.join(ctx.folder, file), ctx.tools, {
-      signal: deadline.signal,
-      logger: ctx.logger,
+    const { file, stored } = await storeGenerated(plan.segment, queued.value, ctx, {
       what,
+      signal: deadline.signal,
     })
-    // The clip as stored is the job's output: a re-run reuses it, the job cache keeps it.
-    if (media.jobKey && ctx.journal)
-      await ctx.journal.recordOutput(
-        media.jobKey,
-        file,
-        await readFile(path.join(ctx.folder, file)),
-      )
-    const probe = stored.probe
-    ctx.logger.info(
-      `${what}: ${file}` +
-        (probe
-          ? ` (${probe.width}x${probe.height}, ${probe.frames ?? '?'} frames, ${probe.durationS?.toFixed(2) ?? '?'} s)`
-          : '') +
-        '.',
-    )
-    return {
-      ...base,
-      status: 'ok',
-      file,
-      url: media.url ?? null,
-      server: media.server,
-      tools: media.tools,
-      workflow: media.workflow,
-      request_id: media.requestId ?? null,
-      video: videoRecord(stored),
-      timings: {
-        queue_wait_ms: Math.round(queued.queueWaitMs),
-        generation_ms: media.generationMs,
-        download_ms: media.downloadMs + Math.round(performance.now() - storeStarted),
-        total_ms: Math.round(performance.now() - started),
-      },
-      attempts: queued.attempts,
-      retried_errors: queued.retriedErrors.map((e) => e.toJSON()),
-      gpu_memory: media.gpuMemory,
-      error: null,
-    }
+    return okRecord(base, queued, { file, stored, storeStarted, started })
   } catch (error) {
-    const queuedFailure = error instanceof QueuedJobError ? error : undefined
-    return {
-      ...base,
-      status: 'failed',
-      timings: { ...base.timings, total_ms: Math.round(performance.now() - started) },
-      attempts: queuedFailure?.attempts ?? 0,
-      retried_errors: queuedFailure?.retriedErrors.map((e) => e.toJSON()) ?? [],
-      error: clipError(error, what).toJSON(),
-    }
+    return failedRecord(base, error, what, started)
   } finally {
     deadline.clear()
+  }
+}
+
+/** How the log and the errors name the clip: `segment 2/5 (model)` (`segment 2 (model)` without a total). */
+function clipLabel(plan: ClipPlan, ctx: MakeClipContext): string {
+  const of = ctx.segments && ctx.segments >= plan.segment ? `/${ctx.segments}` : ''
+  return `segment ${plan.segment}${of} (${ctx.provider.label})`
+}
+
+/** The provider's request for the clip (seeded with the segment number). */
+function clipRequest(
+  plan: ClipPlan,
+  first: ResolvedFrame,
+  last: ResolvedFrame | undefined,
+  ctx: MakeClipContext,
+): ClipRequest {
+  return {
+    segment: plan.segment,
+    ...(ctx.segments ? { segments: ctx.segments } : {}),
+    prompt: plan.prompt,
+    first: clipFrame(first),
+    ...(last ? { last: clipFrame(last) } : {}),
+    durationS: plan.durationS,
+    fps: ctx.fps,
+    ...(ctx.aspect ? { aspect: ctx.aspect } : {}),
+    seed: plan.segment,
+  }
+}
+
+/**
+ * Verifies and stores the generated clip as `videos/segment-{N}.mp4` in the folder (see
+ * {@link storeClip}), records the stored file as the job's output in the run journal (when the
+ * media has a job key and the run keeps a journal) and logs what was stored.
+ *
+ * @returns the file (relative to the folder) and what storing measured
+ * @throws what {@link storeClip} throws (for example on the deadline's `signal`)
+ */
+async function storeGenerated(
+  segment: number,
+  media: ClipMedia,
+  ctx: MakeClipContext,
+  how: { what: string; signal: AbortSignal },
+): Promise<{ file: string; stored: StoredClip }> {
+  const { what } = how
+  const file = clipFile(segment)
+  const stored = await storeClip(media.bytes, path.join(ctx.folder, file), ctx.tools, {
+    signal: how.signal,
+    logger: ctx.logger,
+    what,
+  })
+  // The clip as stored is the job's output: a re-run reuses it, the job cache keeps it.
+  if (media.jobKey && ctx.journal)
+    await ctx.journal.recordOutput(media.jobKey, file, await readFile(path.join(ctx.folder, file)))
+  const probe = stored.probe
+  ctx.logger.info(
+    `${what}: ${file}` +
+      (probe
+        ? ` (${probe.width}x${probe.height}, ${probe.frames ?? '?'} frames, ${probe.durationS?.toFixed(2) ?? '?'} s)`
+        : '') +
+      '.',
+  )
+  return { file, stored }
+}
+
+/**
+ * The record of a clip made and stored. `made.storeStarted` and `made.started` are
+ * `performance.now()` readings (ms) taken when storing and the whole clip began; the download
+ * time is the provider's plus storing's.
+ */
+function okRecord(
+  base: Omit<ClipRecord, 'status' | 'error'>,
+  queued: QueuedResult<ClipMedia>,
+  made: { file: string; stored: StoredClip; storeStarted: number; started: number },
+): ClipRecord {
+  const media = queued.value
+  return {
+    ...base,
+    status: 'ok',
+    file: made.file,
+    url: media.url ?? null,
+    server: media.server,
+    tools: media.tools,
+    workflow: media.workflow,
+    request_id: media.requestId ?? null,
+    video: videoRecord(made.stored),
+    timings: {
+      queue_wait_ms: Math.round(queued.queueWaitMs),
+      generation_ms: media.generationMs,
+      download_ms: media.downloadMs + Math.round(performance.now() - made.storeStarted),
+      total_ms: Math.round(performance.now() - made.started),
+    },
+    attempts: queued.attempts,
+    retried_errors: queued.retriedErrors.map((e) => e.toJSON()),
+    gpu_memory: media.gpuMemory,
+    error: null,
+  }
+}
+
+/**
+ * The record of a failed clip: the error as {@link clipError} words it, the attempts and retried
+ * errors of a failed queued job (none otherwise), and the total time since `started`
+ * (a `performance.now()` reading, ms).
+ */
+function failedRecord(
+  base: Omit<ClipRecord, 'status' | 'error'>,
+  error: unknown,
+  what: string,
+  started: number,
+): ClipRecord {
+  const queuedFailure = error instanceof QueuedJobError ? error : undefined
+  return {
+    ...base,
+    status: 'failed',
+    timings: { ...base.timings, total_ms: Math.round(performance.now() - started) },
+    attempts: queuedFailure?.attempts ?? 0,
+    retried_errors: queuedFailure?.retriedErrors.map((e) => e.toJSON()) ?? [],
+    error: clipError(error, what).toJSON(),
   }
 }
 
