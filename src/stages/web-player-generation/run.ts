@@ -88,6 +88,61 @@ export async function runWebPlayer(
   context: StageContext,
 ): Promise<WebPlayerResult> {
   const { workspace, logger } = context
+  const folder = resolveRunFolder(inputs, workspace)
+  const docsRoot = inputs.docsFolder
+    ? resolveInWorkspace(workspace, inputs.docsFolder, 'docs-folder')
+    : undefined
+  // The run folder's stages (images, video, point cloud) are what the page shows.
+  const start = await startStage(context, {
+    file: path.join(folder, ...ARTIFACT_METADATA_FILE.split('/')),
+  })
+  const { media, all, model, createdAt, preview } = await collectPage(inputs, folder, context)
+  const page = path.join(folder, 'index.html')
+  const inDocs = docsRoot !== undefined && isInside(docsRoot, folder)
+  const site: SiteInput = {
+    folder,
+    all,
+    media,
+    model,
+    page,
+    start,
+    context,
+    docsRoot: inDocs ? docsRoot : undefined,
+  }
+  const assets = await finishSite(site)
+  const docs = docsRoot
+    ? await deployToDocs({ ...site, model: assets.model }, docsRoot, assets.assets, {
+        createdAt,
+        preview,
+        inputs,
+      })
+    : undefined
+  const repository = context.env['GITHUB_REPOSITORY'] ?? context.run?.repository ?? undefined
+  const url =
+    (docs ? pagesUrl(repository, docs.pathInSite) : undefined) ?? posixRelative(workspace, page)
+  logger.info(
+    `Web player written to ${posixRelative(workspace, page)}${preview ? ' (shows preview output)' : ''}.`,
+  )
+  const docsPage = docs?.page
+  return {
+    folder,
+    page,
+    docsPage,
+    docsDeployed: docsPage !== undefined,
+    url,
+    media,
+    runs: docs?.runs ?? [],
+    runsIndex: docs?.runsIndex,
+    preview,
+  }
+}
+
+/**
+ * The run folder's absolute path (`folder-name`, which may not be the workspace itself).
+ *
+ * @throws KamuiError FS_001 for a path outside the workspace; WEB_001 for the workspace itself
+ */
+function resolveRunFolder(inputs: WebPlayerInputs, workspace: string): string {
   const folder = resolveInWorkspace(workspace, inputs.folderName, 'folder-name', {
     allowRoot: true,
   })
@@ -97,13 +152,35 @@ export async function runWebPlayer(
       'folder-name must name a folder below the workspace, not the workspace itself.',
     )
   }
-  const docsRoot = inputs.docsFolder
-    ? resolveInWorkspace(workspace, inputs.docsFolder, 'docs-folder')
-    : undefined
-  // The run folder's stages (images, video, point cloud) are what the page shows.
-  const start = await startStage(context, {
-    file: path.join(folder, ...ARTIFACT_METADATA_FILE.split('/')),
-  })
+  return folder
+}
+
+/** What the page shows, as {@link collectPage} found it. */
+interface CollectedPage {
+  media: CollectedMedia
+  /** Every file the page shows (see {@link allMedia}). */
+  all: SiteMedia[]
+  /** The page model before the site's files are written (see {@link pageModel}). */
+  model: SiteInput['model']
+  /** When the page was made, ISO 8601. */
+  createdAt: string
+  /** Whether anything shown is preview output. */
+  preview: boolean
+}
+
+/**
+ * Collects the run folder's media (see {@link collectMedia}; a warning when there is none) and
+ * builds the page model. Music is preview output when its provenance says so or when it is the
+ * synthesized preview music (its RIFF INFO chunk).
+ *
+ * @throws KamuiError WEB_001 as {@link collectMedia} does
+ */
+async function collectPage(
+  inputs: WebPlayerInputs,
+  folder: string,
+  context: StageContext,
+): Promise<CollectedPage> {
+  const { workspace, logger } = context
   const lookup = new ProvenanceLookup(workspace)
   const media = await collectMedia(inputs, folder, workspace, lookup, logger)
   const all = allMedia(media)
@@ -120,21 +197,19 @@ export async function runWebPlayer(
     model.images.some((i) => i.preview) ||
     model.clips.some((c) => c.preview) ||
     Boolean(model.final?.preview || model.music?.preview || model.pointCloud?.preview)
-  const page = path.join(folder, 'index.html')
-  const inDocs = docsRoot !== undefined && isInside(docsRoot, folder)
-  const site = {
+  return { media, all, model, createdAt, preview }
+}
+
+/**
+ * Writes the site (see {@link writeSite}), its telemetry and the folder's done marker.
+ *
+ * @returns what {@link writeSite} returned
+ */
+async function finishSite(site: SiteInput): Promise<Awaited<ReturnType<typeof writeSite>>> {
+  const { folder, start, context } = site
+  return finishStage({
     folder,
-    all,
-    media,
-    model,
-    page,
-    start,
-    context,
-    docsRoot: inDocs ? docsRoot : undefined,
-  }
-  const assets = await finishStage({
-    folder,
-    logger,
+    logger: context.logger,
     doneMarker: start.doneMarker,
     complete: true,
     writeFiles: () => writeSite(site),
@@ -149,33 +224,6 @@ export async function runWebPlayer(
         doneMarker,
       }),
   })
-  const docs = docsRoot
-    ? await deployToDocs({ ...site, model: assets.model }, docsRoot, assets.assets, {
-        createdAt,
-        preview,
-        inputs,
-      })
-    : undefined
-  const repository = context.env['GITHUB_REPOSITORY'] ?? context.run?.repository ?? undefined
-  const url =
-    (docs ? pagesUrl(repository, docs.pathInSite) : undefined) ?? posixRelative(workspace, page)
-  logger.info(
-    `Web player written to ${posixRelative(workspace, page)}${preview ? ' (shows preview output)' : ''}.`,
-  )
-  const docsPage = docs?.page
-  const runs = docs?.runs ?? []
-  const runsIndex = docs?.runsIndex
-  return {
-    folder,
-    page,
-    docsPage,
-    docsDeployed: docsPage !== undefined,
-    url,
-    media,
-    runs,
-    runsIndex,
-    preview,
-  }
 }
 
 /** What the site is written from. */
