@@ -5,24 +5,20 @@ import { KamuiError } from '../../core/errors.js'
 import type { Redactor } from '../../core/redactor.js'
 import { writeRedactedJson } from '../../core/redacted-json.js'
 import { shardLabel } from '../../contracts/shard-manifest.js'
-import type { Artifact, TelemetryError } from '../../contracts/telemetry.js'
-import { completeStageFolder, notApplicable } from '../../output/handoff/stage-folder.js'
+import type { Artifact } from '../../contracts/telemetry.js'
+import { completeStageFolder } from '../../output/handoff/stage-folder.js'
 import { provenanceToEmbed } from '../../media/provenance/record.js'
 import { renderContactSheet } from '../../output/reports/contact-sheet.js'
 import { mergeCostSummaries } from '../../output/shards/costs.js'
+import { writeMergedTelemetry } from '../../output/shards/merged-telemetry.js'
 import {
   copyFromShard,
   mergeJournals,
-  mergedRunTimes,
   shardTelemetry,
   type FoundShards,
   type ShardFolder,
 } from '../../output/shards/shard-folders.js'
-import {
-  buildArtifactMetadata,
-  describeArtifact,
-  writeArtifactMetadata,
-} from '../../output/telemetry/artifacts.js'
+import { describeArtifact } from '../../output/telemetry/artifacts.js'
 import { bestOf, outcomeWarnings } from './build-report.js'
 import { modelComparisonMarkdown } from './model-comparison.js'
 import { QualityAnalysisSchema, type QualityAnalysis } from './quality-analysis.js'
@@ -30,6 +26,7 @@ import { GenerationReportSchema, modelComparison, type GenerationReport } from '
 import type { ImageRecord } from './report.js'
 import type { ImageGenerationResult } from './run.js'
 import { IMAGE_SHARD_STAGE } from './shard.js'
+import { describePrimaryCopy } from './telemetry.js'
 import { FILES, writeModelComparison, writeReport, writeV2Files } from './write-outputs.js'
 
 /** What one shard folder of an image run holds. */
@@ -122,7 +119,7 @@ export async function mergeImageShards(
   }
   const journal = await mergeJournals(found.shards, folder)
   if (journal) written.push(journal)
-  await writeMergedTelemetry(shards, { folder, redactor, primary, written })
+  await writeImageTelemetry(shards, { folder, redactor, primary, written })
   if (primary) await completeStageFolder(folder)
   if (!primary) throw noImage(failures, found)
   const primaryIndex = generated.indexOf(primary)
@@ -317,48 +314,31 @@ interface MergedTelemetry {
  * are the same, so are the hashes), the merged primary copy, the merged reports and files;
  * every shard's errors; the run from the first shard's start to the last shard's end.
  */
-async function writeMergedTelemetry(
+async function writeImageTelemetry(
   shards: readonly ImageShard[],
   t: MergedTelemetry,
 ): Promise<void> {
-  const records = (await Promise.all(shards.map((s) => shardTelemetry(s.shard)))).filter(
-    (r) => r !== undefined,
-  )
-  const times = mergedRunTimes(records)
-  if (!times) {
-    throw new KamuiError('SHARD_001', 'No shard folder holds valid telemetry; nothing to merge.')
-  }
-  const artifacts: Artifact[] = records
-    .flatMap((r) => r.artifacts)
-    .filter((a) => a.path.startsWith('images/') && a.path !== FILES.primaryImage)
-    .sort((a, b) => a.path.localeCompare(b.path))
-  const preview = artifacts.some((a) => a.preview)
-  const primary = t.primary
-  if (primary?.file) {
-    artifacts.push(
-      await describeArtifact(t.folder, FILES.primaryImage, {
-        model: {
-          alias: primary.model,
-          provider: primary.provider,
-          server: primary.server,
-          tool: primary.tools[0] ?? null,
-          workflow: null,
-        },
-        preview: primary.preview,
-        derived_from: primary.file,
-      }),
-    )
-  }
-  for (const file of t.written) artifacts.push(await describeArtifact(t.folder, file, { preview }))
-  const errors: TelemetryError[] = records.flatMap((r) => r.errors)
-  const { ended_at: _e, duration_ms: _d, ...run } = times.run
-  const record = buildArtifactMetadata({
+  const target = {
     stage: IMAGE_SHARD_STAGE,
-    run,
-    endedAt: times.endedAt,
-    artifacts,
-    errors,
-    doneMarker: notApplicable('merged by kamui merge from shard folders of an image run'),
-  })
-  await writeArtifactMetadata(t.folder, record, t.redactor)
+    folder: t.folder,
+    redactor: t.redactor,
+    doneMarkerReason: 'merged by kamui merge from shard folders of an image run',
+  }
+  await writeMergedTelemetry(
+    shards.map((s) => s.shard),
+    target,
+    async (records) => {
+      const artifacts: Artifact[] = records
+        .flatMap((r) => r.artifacts)
+        .filter((a) => a.path.startsWith('images/') && a.path !== FILES.primaryImage)
+        .sort((a, b) => a.path.localeCompare(b.path))
+      const preview = artifacts.some((a) => a.preview)
+      const primary = t.primary
+      if (primary?.file) artifacts.push(await describePrimaryCopy(t.folder, primary, primary.file))
+      for (const file of t.written) {
+        artifacts.push(await describeArtifact(t.folder, file, { preview }))
+      }
+      return artifacts
+    },
+  )
 }

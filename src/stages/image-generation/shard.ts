@@ -1,32 +1,26 @@
 import { randomInt } from 'node:crypto'
-import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
 import type { RawInputs } from '../../core/input-spec.js'
-import type { Redactor } from '../../core/redactor.js'
 import type { StageContext } from '../../core/stage-context.js'
-import { writeRedactedJson } from '../../core/redacted-json.js'
-import {
-  SHARD_RECORD_FILE,
-  ShardRecordSchema,
-  shardFolderName,
-  shardLabel,
-  type ShardManifest,
-} from '../../contracts/shard-manifest.js'
+import { shardLabel, type ShardManifest } from '../../contracts/shard-manifest.js'
 import { autoSelectModel } from '../../models/auto-select.js'
 import { loadModelRegistry, type ModelRegistry } from '../../models/registry.js'
 import type { RateLimit } from '../../models/types.js'
 import type { ResolvedModel } from '../../providers/image/provider.js'
 import { canonicalJson, sha256 } from '../../runner/journal-key.js'
 import {
-  readShardManifest,
   shardRunOf,
   type PlannedShardJob,
   type ShardPlanInput,
   type ShardRun,
 } from '../../runner/shard-plan.js'
+import { givenShardManifest, runFolderName } from '../../runner/shard-record.js'
 import type { ImageGenerationInputs } from './inputs.js'
 import { parseV2Inputs } from './inputs.js'
 import { planImages, type PlannedImage } from './plan.js'
+
+/** Writes `metadata/shard.json` of a shard run (shared with the video stage). */
+export { writeShardRecord } from '../../runner/shard-record.js'
 
 /** The stage name recorded in manifests and shard records. */
 export const IMAGE_SHARD_STAGE = 'image-generation-v2'
@@ -50,8 +44,7 @@ export function imageRequestOf(inputs: ImageGenerationInputs): string {
 
 /** The folder a run writes: `folder-name`, or `<folder-name>-shard-k-of-N` for a shard. */
 export function imageFolderName(inputs: ImageGenerationInputs): string {
-  const spec = inputs.shard?.shard
-  return spec ? shardFolderName(inputs.folderName, spec) : inputs.folderName
+  return runFolderName(inputs.folderName, inputs.shard)
 }
 
 /**
@@ -61,7 +54,7 @@ export function imageFolderName(inputs: ImageGenerationInputs): string {
  * @returns the inputs with `seed` set, and the manifest
  * @throws KamuiError CFG_001 for a shard without seed or manifest, or with strategy sequential
  *   (each image's model depends on the previous image's score: it cannot be split); the
- *   errors of {@link readShardManifest}
+ *   errors of {@link givenShardManifest}
  */
 export async function prepareImageShard(
   inputs: ImageGenerationInputs,
@@ -76,8 +69,7 @@ export async function prepareImageShard(
         "previous image's score. Use parallel or smart with shard.",
     )
   }
-  const manifestPath = inputs.shard?.shardManifest
-  const manifest = manifestPath ? await readShardManifest(workspace, manifestPath) : undefined
+  const manifest = await givenShardManifest(inputs.shard, workspace)
   const seed = inputs.seed ?? manifest?.base_seed
   if (seed === undefined) {
     throw new KamuiError(
@@ -167,20 +159,6 @@ export function shardNotice(shard: ShardRun, smart: boolean): string {
     `${numbers} of ${shard.record.jobs.length}; join the shards with kamui merge.` +
     (smart ? ' Regeneration (strategy smart) is decided within this shard.' : '')
   )
-}
-
-/** Writes `metadata/shard.json` and returns its relative path. */
-export async function writeShardRecord(
-  folder: string,
-  shard: ShardRun,
-  redactor: Redactor,
-): Promise<string> {
-  await writeRedactedJson(
-    path.join(folder, SHARD_RECORD_FILE),
-    ShardRecordSchema.parse(shard.record),
-    redactor,
-  )
-  return SHARD_RECORD_FILE
 }
 
 /**

@@ -79,21 +79,7 @@ export async function writeImageTelemetry(input: ImageTelemetryInput): Promise<s
   }
   const primary = input.primary
   if (primary?.file && !listed.has(FILES.primaryImage)) {
-    // The v2 copy of the primary image under its legacy name: made by the primary's model,
-    // but its generation, attempts and cost are accounted on the source file.
-    artifacts.push(
-      await describeArtifact(folder, FILES.primaryImage, {
-        model: {
-          alias: primary.model,
-          provider: primary.provider,
-          server: primary.server,
-          tool: primary.tools[0] ?? null,
-          workflow: null,
-        },
-        preview: primary.preview,
-        derived_from: primary.file,
-      }),
-    )
+    artifacts.push(await describePrimaryCopy(folder, primary, primary.file))
     listed.add(FILES.primaryImage)
   }
   for (const file of input.otherFiles) {
@@ -113,6 +99,31 @@ export async function writeImageTelemetry(input: ImageTelemetryInput): Promise<s
     doneMarker: input.doneMarker,
   })
   return (await writeArtifactMetadata(folder, record, input.redactor)).file
+}
+
+/**
+ * The artifact of the v2 copy of the primary image under its legacy name
+ * (`images/generated-image.png` of `folder`): made by the primary's model, but its generation,
+ * attempts and cost are accounted on `source`, the primary's own file.
+ *
+ * @throws the errors of {@link describeArtifact}
+ */
+export async function describePrimaryCopy(
+  folder: string,
+  primary: ImageRecord,
+  source: string,
+): Promise<Artifact> {
+  return describeArtifact(folder, FILES.primaryImage, {
+    model: {
+      alias: primary.model,
+      provider: primary.provider,
+      server: primary.server,
+      tool: primary.tools[0] ?? null,
+      workflow: null,
+    },
+    preview: primary.preview,
+    derived_from: source,
+  })
 }
 
 function candidateExtra(candidate: ScoredCandidate, slot: Slot): ArtifactExtra {

@@ -7,26 +7,19 @@ import type { Redactor } from '../../core/redactor.js'
 import { writeRedactedJson } from '../../core/redacted-json.js'
 import type { StageContext } from '../../core/stage-context.js'
 import type { Artifact } from '../../contracts/telemetry.js'
-import { concatenateClips } from '../../media/video/concat.js'
 import { prepareFfmpeg } from '../../media/video/ffmpeg.js'
-import { provenanceMetadataArgs } from '../../media/provenance/mp4.js'
-import { provenanceToEmbed } from '../../media/provenance/record.js'
-import { completeStageFolder, notApplicable } from '../../output/handoff/stage-folder.js'
+import { completeStageFolder } from '../../output/handoff/stage-folder.js'
 import { mergeCostSummaries } from '../../output/shards/costs.js'
+import { writeMergedTelemetry } from '../../output/shards/merged-telemetry.js'
 import {
   copyFromShard,
   mergeJournals,
-  mergedRunTimes,
-  shardTelemetry,
   type FoundShards,
   type ShardFolder,
 } from '../../output/shards/shard-folders.js'
-import {
-  buildArtifactMetadata,
-  describeArtifact,
-  writeArtifactMetadata,
-} from '../../output/telemetry/artifacts.js'
+import { describeArtifact } from '../../output/telemetry/artifacts.js'
 import { videoOutputs, videoSummaryMarkdown } from './commands.js'
+import { LEGACY_MUSIC, finalVideoProvenance, joinFinalVideo } from './final-video.js'
 import {
   FINAL_VIDEO_FILE,
   VIDEO_REPORT_FILE,
@@ -37,9 +30,6 @@ import {
 import type { VideoGenerationResult } from './run.js'
 import { VIDEO_SHARD_STAGE } from './shard.js'
 import { VIDEO_GENERATION_OUTPUTS } from './spec.js'
-
-/** The legacy music file of a folder, joined under the clips when present (as the stage does). */
-const LEGACY_MUSIC = 'music/generated-music.wav'
 
 async function readReport(shard: ShardFolder): Promise<VideoReport> {
   try {
@@ -113,7 +103,7 @@ export async function mergeVideoShards(
   const written = [VIDEO_REPORT_FILE, ...(final ? [FINAL_VIDEO_FILE] : [])]
   const journal = await mergeJournals(found.shards, folder)
   if (journal) written.push(journal)
-  await writeMergedTelemetry(found, target, written, report.preview)
+  await writeVideoTelemetry(found, target, written, report.preview)
   if (made.length === 0) {
     throw new KamuiError(
       'VID_002',
@@ -191,89 +181,46 @@ async function joinClips(
     logger: context.logger,
   })
   if (!ffmpeg) throw new KamuiError('VID_001', 'ffmpeg is needed to join the clips.')
-  const files = clips.map((c) => c.file as string)
   const music = path.join(folder, LEGACY_MUSIC)
-  const result = await concatenateClips(ffmpeg.tools, {
-    clips: files.map((f) => path.join(folder, f)),
-    output: path.join(folder, FINAL_VIDEO_FILE),
-    ...(existsSync(music) ? { music } : {}),
-    metadataArgs: finalProvenance(clips, prompt, target),
-    ...(context.signal ? { signal: context.signal } : {}),
+  // The MP4 tags as the video stage writes them (issue 16), with the merge's run id (on
+  // Actions the run of every shard).
+  const joined = await joinFinalVideo(ffmpeg.tools, clips, {
+    folder,
+    workspace: target.workspace,
+    music: existsSync(music) ? music : undefined,
+    metadataArgs: finalVideoProvenance(clips, {
+      embed: target.embedProvenance,
+      runId: context.run?.id ?? 'local',
+      prompt,
+    }),
+    signal: context.signal,
+    startedMs: started,
   })
-  return {
-    file: FINAL_VIDEO_FILE,
-    width: result.width,
-    height: result.height,
-    fps: result.fps,
-    frames: result.output.frames,
-    duration_s: result.durationS,
-    measured_duration_s: result.output.containerDurationS ?? result.output.durationS,
-    music: existsSync(music)
-      ? path.relative(target.workspace, music).split(path.sep).join('/')
-      : null,
-    music_fit: result.music?.fit ?? null,
-    music_duration_s: result.music?.durationS ?? null,
-    clips: files,
-    total_ms: Math.round(performance.now() - started),
-  }
-}
-
-/**
- * The MP4 tags of the joined video, as the video stage writes them (issue 16): the clips'
- * models and providers, the prompt and the run (the merge's run id; on Actions the run of
- * every shard). Empty with `embed-provenance: false`.
- */
-function finalProvenance(
-  clips: readonly ClipRecord[],
-  prompt: string,
-  target: VideoMergeTarget,
-): string[] {
-  const unique = (values: string[]): string => [...new Set(values)].join(', ')
-  return provenanceMetadataArgs(
-    provenanceToEmbed(
-      {
-        embed: target.embedProvenance,
-        stage: VIDEO_SHARD_STAGE,
-        runId: target.context.run?.id ?? 'local',
-      },
-      {
-        model: unique(clips.map((c) => c.model)),
-        provider: unique(clips.map((c) => c.provider)),
-        algorithmic: clips.length > 0 && clips.every((c) => c.preview),
-        prompt,
-      },
-    ),
-  )
+  return joined.record
 }
 
 /** Telemetry: the shards' clip artifacts as they recorded them, the merged files, their errors. */
-async function writeMergedTelemetry(
+async function writeVideoTelemetry(
   found: FoundShards,
   target: VideoMergeTarget,
   written: readonly string[],
   preview: boolean,
 ): Promise<void> {
-  const records = (await Promise.all(found.shards.map(shardTelemetry))).filter(
-    (r) => r !== undefined,
-  )
-  const times = mergedRunTimes(records)
-  if (!times) throw new KamuiError('SHARD_001', 'No shard folder holds valid telemetry.')
-  const artifacts: Artifact[] = records
-    .flatMap((r) => r.artifacts)
-    .filter((a) => a.path.startsWith('videos/'))
-    .sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }))
-  for (const file of written)
-    artifacts.push(await describeArtifact(target.folder, file, { preview }))
-  const { ended_at: _e, duration_ms: _d, ...run } = times.run
-  const record = buildArtifactMetadata({
+  const telemetryTarget = {
     stage: VIDEO_SHARD_STAGE,
-    run,
-    endedAt: times.endedAt,
-    artifacts,
-    errors: records.flatMap((r) => r.errors),
-    doneMarker: notApplicable('merged by kamui merge from shard folders of a video run'),
+    folder: target.folder,
+    redactor: target.redactor,
+    doneMarkerReason: 'merged by kamui merge from shard folders of a video run',
+  }
+  await writeMergedTelemetry(found.shards, telemetryTarget, async (records) => {
+    const artifacts: Artifact[] = records
+      .flatMap((r) => r.artifacts)
+      .filter((a) => a.path.startsWith('videos/'))
+      .sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }))
+    for (const file of written)
+      artifacts.push(await describeArtifact(target.folder, file, { preview }))
+    return artifacts
   })
-  await writeArtifactMetadata(target.folder, record, target.redactor)
 }
 
 /** `kamui merge` of video-generation shards: the outputs of the merged run. */

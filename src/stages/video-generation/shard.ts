@@ -1,28 +1,15 @@
 import { randomInt } from 'node:crypto'
-import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
 import type { RawInputs } from '../../core/input-spec.js'
-import type { Redactor } from '../../core/redactor.js'
-import { writeRedactedJson } from '../../core/redacted-json.js'
 import type { StageContext } from '../../core/stage-context.js'
 import { resolveInWorkspace } from '../../core/workspace.js'
-import {
-  SHARD_RECORD_FILE,
-  ShardRecordSchema,
-  shardFolderName,
-  shardLabel,
-  type ShardManifest,
-} from '../../contracts/shard-manifest.js'
+import { shardLabel, type ShardManifest } from '../../contracts/shard-manifest.js'
 import { loadModelRegistry, type ModelRegistry } from '../../models/registry.js'
 import type { RateLimit } from '../../models/types.js'
 import { DEFAULT_HOSTED_VIDEO_MODEL } from '../../providers/video/choose.js'
 import { canonicalJson, sha256 } from '../../runner/journal-key.js'
-import {
-  readShardManifest,
-  shardRunOf,
-  type ShardPlanInput,
-  type ShardRun,
-} from '../../runner/shard-plan.js'
+import { shardRunOf, type ShardPlanInput, type ShardRun } from '../../runner/shard-plan.js'
+import { givenShardManifest, runFolderName } from '../../runner/shard-record.js'
 import { parseVideoInputs, type VideoGenerationInputs } from './inputs.js'
 import { planFromKeyframes, type ClipPlan } from './keyframes.js'
 import { VIDEO_GENERATION_INPUTS } from './spec.js'
@@ -49,15 +36,14 @@ export function videoRequestOf(inputs: VideoGenerationInputs): string {
 
 /** The folder a run writes: `folder-name`, or `<folder-name>-shard-k-of-N` for a shard. */
 export function videoFolderName(inputs: VideoGenerationInputs): string {
-  const spec = inputs.shard?.shard
-  return spec ? shardFolderName(inputs.folderName, spec) : inputs.folderName
+  return runFolderName(inputs.folderName, inputs.shard)
 }
 
 /**
  * The manifest of a shard run, when given.
  *
  * @throws KamuiError CFG_001 for a shard of keyframes streamed by the pipeline (the pipeline
- *   is not sharded); the errors of {@link readShardManifest}
+ *   is not sharded); the errors of {@link givenShardManifest}
  */
 export async function prepareVideoShard(
   inputs: VideoGenerationInputs,
@@ -67,8 +53,7 @@ export async function prepareVideoShard(
   if (inputs.keyframeSegments) {
     throw new KamuiError('CFG_001', 'A video run fed by the pipeline cannot be sharded.')
   }
-  const file = inputs.shard.shardManifest
-  return file ? readShardManifest(workspace, file) : undefined
+  return givenShardManifest(inputs.shard, workspace)
 }
 
 /** The model alias a run asks for (the default hosted model, or preview without mcp-config). */
@@ -140,20 +125,6 @@ export function videoShardNotice(shard: ShardRun): string {
     `${shard.record.jobs.length}; join the shards with kamui merge (which also joins the clips ` +
     'when concatenate is true).'
   )
-}
-
-/** Writes `metadata/shard.json` and returns its relative path. */
-export async function writeVideoShardRecord(
-  folder: string,
-  shard: ShardRun,
-  redactor: Redactor,
-): Promise<string> {
-  await writeRedactedJson(
-    path.join(folder, SHARD_RECORD_FILE),
-    ShardRecordSchema.parse(shard.record),
-    redactor,
-  )
-  return SHARD_RECORD_FILE
 }
 
 /**
