@@ -72,7 +72,29 @@ export interface ComfyTemplate {
   customNodes: string[]
 }
 
-const sdxlModels = { checkpoints: 'sd_xl_base_1.0.safetensors' }
+/**
+ * What both SDXL workflows map alike (the image-to-image one is the text-to-image one with a
+ * loaded, scaled and encoded input image): the prompt encoders (nodes 6, 7) and the KSampler
+ * (node 3).
+ */
+const SDXL_SAMPLING: Pick<TemplateMapping, 'prompt' | 'negativePrompt' | 'seed' | 'steps' | 'cfg'> =
+  {
+    prompt: [{ node: '6', input: 'text' }],
+    negativePrompt: [{ node: '7', input: 'text' }],
+    seed: [{ node: '3', input: 'seed' }],
+    steps: [{ node: '3', input: 'steps' }],
+    cfg: [{ node: '3', input: 'cfg' }],
+  }
+
+/** What both SDXL templates declare alike: SaveImage node 9, SDXL base 1.0, 8-pixel latents. */
+const SDXL_OUTPUT = {
+  outputNode: '9',
+  gpuMemoryMib: 8192,
+  required: ['prompt'],
+  sizeMultiple: 8,
+  models: { checkpoints: 'sd_xl_base_1.0.safetensors' },
+  customNodes: [],
+} satisfies Partial<ComfyTemplate>
 
 /** Every shipped template by name. */
 export const TEMPLATES: Readonly<Record<string, ComfyTemplate>> = Object.freeze({
@@ -82,22 +104,13 @@ export const TEMPLATES: Readonly<Record<string, ComfyTemplate>> = Object.freeze(
     produces: 'image',
     workflow: sdxlTextToImage as ApiWorkflow,
     mapping: {
-      prompt: [{ node: '6', input: 'text' }],
-      negativePrompt: [{ node: '7', input: 'text' }],
-      seed: [{ node: '3', input: 'seed' }],
-      steps: [{ node: '3', input: 'steps' }],
-      cfg: [{ node: '3', input: 'cfg' }],
+      ...SDXL_SAMPLING,
       width: [{ node: '5', input: 'width' }],
       height: [{ node: '5', input: 'height' }],
       filenamePrefix: { node: '9', input: 'filename_prefix' },
     },
-    outputNode: '9',
-    gpuMemoryMib: 8192,
     inputImages: 0,
-    required: ['prompt'],
-    sizeMultiple: 8,
-    models: sdxlModels,
-    customNodes: [],
+    ...SDXL_OUTPUT,
   },
   'sdxl-image-to-image': {
     name: 'sdxl-image-to-image',
@@ -106,24 +119,15 @@ export const TEMPLATES: Readonly<Record<string, ComfyTemplate>> = Object.freeze(
     produces: 'image',
     workflow: sdxlImageToImage as ApiWorkflow,
     mapping: {
-      prompt: [{ node: '6', input: 'text' }],
-      negativePrompt: [{ node: '7', input: 'text' }],
-      seed: [{ node: '3', input: 'seed' }],
-      steps: [{ node: '3', input: 'steps' }],
-      cfg: [{ node: '3', input: 'cfg' }],
+      ...SDXL_SAMPLING,
       denoise: [{ node: '3', input: 'denoise' }],
       width: [{ node: '11', input: 'width' }],
       height: [{ node: '11', input: 'height' }],
       inputImages: [{ node: '10', input: 'image' }],
       filenamePrefix: { node: '9', input: 'filename_prefix' },
     },
-    outputNode: '9',
-    gpuMemoryMib: 8192,
     inputImages: 1,
-    required: ['prompt'],
-    sizeMultiple: 8,
-    models: sdxlModels,
-    customNodes: [],
+    ...SDXL_OUTPUT,
   },
   'svd-image-to-video': {
     name: 'svd-image-to-video',
