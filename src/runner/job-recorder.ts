@@ -1,10 +1,5 @@
 import { KamuiError } from '../core/errors.js'
-import type {
-  FetchedMedia,
-  JobOutput,
-  ModelJob,
-  ModelJobRunner,
-} from '../providers/kinds/job.js'
+import type { FetchedMedia, JobOutput, ModelJob, ModelJobRunner } from '../providers/kinds/job.js'
 
 /** The recorder's own stop: the job was recorded, not run. */
 class RecordedNotRun extends Error {

@@ -8,6 +8,9 @@ import { parsePointcloudInputs } from './inputs.js'
 import { runPointcloudGeneration, type PointcloudDeps, type PointcloudResult } from './run.js'
 import { POINTCLOUD_GENERATION_INPUTS, POINTCLOUD_GENERATION_OUTPUTS } from './spec.js'
 import { jobCountsSentence } from '../../runner/journal.js'
+import { planTable } from '../../runner/job-plan.js'
+import { costLine } from '../../output/reports/cost-line.js'
+import { runPointcloudDryRun } from './dry-run.js'
 
 /** The action outputs of a finished run; paths relative to the workspace, forward slashes. */
 export function pointcloudOutputs(
@@ -36,6 +39,8 @@ export function pointcloudSummaryMarkdown(result: PointcloudResult, workspace: s
     ...(result.jobs && result.jobs.reused + result.jobs.resumed + result.jobs.new > 0
       ? ['', jobCountsSentence(result.jobs)]
       : []),
+    '',
+    costLine(result.cost),
     ...(source.notice ? ['', `> ${source.notice}`] : []),
   ].join('\n')
 }
@@ -73,7 +78,12 @@ export const pointcloudGenerationCommand: StageCommand = {
   inputs: POINTCLOUD_GENERATION_INPUTS,
   outputs: POINTCLOUD_GENERATION_OUTPUTS,
   async run(raw, context) {
-    const result = await runPointcloudGeneration(parsePointcloudInputs(raw), context)
+    const inputs = parsePointcloudInputs(raw)
+    if (inputs.dryRun) {
+      const dry = await runPointcloudDryRun(inputs, context)
+      return { outputs: {}, summary: planTable(dry.plan), folder: dry.folder }
+    }
+    const result = await runPointcloudGeneration(inputs, context)
     return {
       outputs: pointcloudOutputs(result, context.workspace),
       summary: pointcloudSummaryMarkdown(result, context.workspace),

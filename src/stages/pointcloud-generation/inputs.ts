@@ -2,7 +2,12 @@ import { KamuiError } from '../../core/errors.js'
 import { withDefaults, type RawInputs } from '../../core/input-spec.js'
 import { COLOR_MODES, type ColorMode } from '../../media/pointcloud/color-mode.js'
 import { PLY_FORMATS, type PlyFormat } from '../../media/pointcloud/ply.js'
-import { optionalInput, parseEnumInput, parseNumberInput } from '../../core/parse-input.js'
+import {
+  optionalInput,
+  parseBooleanInput,
+  parseEnumInput,
+  parseNumberInput,
+} from '../../core/parse-input.js'
 import { parseProvenanceInput } from '../../contracts/provenance.js'
 import { parseResumeInput, type ResumeInput } from '../../contracts/resume-input.js'
 import { parseMaxCost } from '../../contracts/budget-inputs.js'
@@ -27,6 +32,8 @@ export interface PointcloudInputs {
   resume?: ResumeInput
   /** `max-cost-usd` (issue 11): the run's budget in US dollars; undefined: no cap. */
   maxCostUsd?: number | undefined
+  /** `dry-run` (issue 11): plan the depth job and estimate its cost, call no model; absent: false. */
+  dryRun?: boolean
   /** The job cache (`cache-folder`, `cache-ttl-hours`); absent: the default folder and TTL. */
   cache?: CacheInputs
   /** `embed-provenance`: embed provenance in the depth PNGs and the PLY header (absent: true). */
@@ -62,6 +69,7 @@ export function parsePointcloudInputs(raw: RawInputs): PointcloudInputs {
     depthTimeoutMs: parseNumberInput(r, 'depth-timeout', 1, 86_400, false) * 1000,
     resume: parseResumeInput(r),
     maxCostUsd: parseMaxCost(r),
+    dryRun: parseBooleanInput(r, 'dry-run'),
     cache: parseCacheInputs(r),
     embedProvenance: parseProvenanceInput(r),
     comfyuiUrl: optionalInput(r, 'comfyui-url'),

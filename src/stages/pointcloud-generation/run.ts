@@ -24,13 +24,15 @@ import {
 import { chooseDepthSource, describeDepthChoice } from '../../providers/depth/choose.js'
 import type { DepthEstimate, DepthProvider } from '../../providers/depth/provider.js'
 import { encodeRgbPng } from '../../media/preview/png.js'
-import { ModelServices, type ModelServicesOptions } from '../../runner/services.js'
-import { resolveCacheFolder } from '../../runner/job-cache.js'
+import { ModelServices } from '../../runner/services.js'
+import type { CostSummary } from '../../contracts/cost.js'
 import type { JournalCounts } from '../../runner/journal.js'
 import { finishStage, startStage } from '../stage-tail.js'
 import { POINTCLOUD_FILES } from './files.js'
 import type { PointcloudInputs } from './inputs.js'
 import { writePointcloudTelemetry } from './telemetry.js'
+import { durableOptions } from './durable.js'
+import { planDepthJob } from './plan-depth.js'
 
 /**
  * Plug-ins of the point-cloud stage. `depthProvider` is asked for every `depth-model` name that
@@ -54,6 +56,12 @@ export interface PointcloudResult {
   estimate: DepthEstimate
   /** The run journal's model-job counts (reused, resumed, new, resubmitted; issue 11). */
   jobs?: JournalCounts | undefined
+  /**
+   * Cost of the depth job at registry prices, the budget and the dry run's estimate of the
+   * same job (issue 11; `CostSummary`); also the `cost` of the stage record in
+   * `metadata/artifact-metadata.json`.
+   */
+  cost?: CostSummary | undefined
 }
 
 /**
@@ -88,6 +96,7 @@ export async function runPointcloudGeneration(
   let image: Awaited<ReturnType<typeof loadRgbImage>>
   let start: Awaited<ReturnType<typeof startStage>>
   let written: Awaited<ReturnType<typeof writeCloud>>
+  let estimatedUsd: number | null = null
   try {
     const choice = chooseDepthSource({
       depthModel: inputs.depthModel,
@@ -101,6 +110,9 @@ export async function runPointcloudGeneration(
     logger.info(
       `Estimating depth for ${inputs.inputImagePath} (${width}x${height}) with ${describeDepthChoice(choice)}.`,
     )
+    // The dry run's estimate of the same job, before it is submitted (issue 11).
+    estimatedUsd = (await planDepthJob(image, inputs, context, services, { deps, depthImage }))
+      .totals.estimated_usd
     estimate = await estimateDepth(services.depth(choice), image, inputs, context)
     written = await writeCloud(image, estimate, folder, inputs, logger, {
       embed: inputs.embedProvenance !== false,
@@ -119,6 +131,7 @@ export async function runPointcloudGeneration(
     await services.close()
   }
   const jobs = services.journal ? { ...services.journal.counts } : undefined
+  const cost = services.budget.summary(estimatedUsd)
   const { depth, cloud, files } = written
   await finishStage({
     folder,
@@ -134,32 +147,16 @@ export async function runPointcloudGeneration(
         estimate,
         cloud,
         inputs,
+        cost,
         redactor: context.redactor,
         doneMarker,
       }),
   })
-  return { folder, files, cloud, depth, estimate, jobs }
-}
-
-/** The run journal (`resume`) and the job cache of the stage's model services (issue 11). */
-function durableOptions(
-  inputs: PointcloudInputs,
-  folder: string,
-  context: StageContext,
-): ModelServicesOptions {
-  const cache = inputs.cache ?? { cacheFolder: '', cacheTtlMs: 168 * 3_600_000 }
-  return {
-    journal: { folder, resume: inputs.resume ?? 'auto' },
-    budget: { maxCostUsd: inputs.maxCostUsd },
-    cache: {
-      folder: resolveCacheFolder(cache.cacheFolder, context.workspace, context.env),
-      ttlMs: cache.cacheTtlMs,
-    },
-  }
+  return { folder, files, cloud, depth, estimate, jobs, cost }
 }
 
 /** The `depth-image` input, checked, or undefined. */
-function givenDepthImage(
+export function givenDepthImage(
   inputs: PointcloudInputs,
   context: StageContext,
 ): { file: string; shown: string } | undefined {

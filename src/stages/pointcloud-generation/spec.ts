@@ -1,7 +1,7 @@
 import type { InputSpec, OutputSpec } from '../../core/input-spec.js'
 import { DEFAULT_COMFYUI_URL } from '../../providers/comfyui/urls.js'
 import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
-import { MAX_COST_INPUT } from '../../contracts/budget-inputs.js'
+import { BUDGET_INPUTS } from '../../contracts/budget-inputs.js'
 import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { RESUME_INPUT } from '../../contracts/resume-input.js'
@@ -98,7 +98,7 @@ export const POINTCLOUD_GENERATION_INPUTS: readonly InputSpec[] = [
   RESUME_INPUT,
   ...CACHE_INPUTS,
   PROVENANCE_INPUT,
-  MAX_COST_INPUT,
+  ...BUDGET_INPUTS,
   ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]

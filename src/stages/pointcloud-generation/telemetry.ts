@@ -10,6 +10,7 @@ import {
 import type { RunInfo } from '../../output/telemetry/run-info.js'
 import type { StageDoneMarker } from '../../contracts/telemetry.js'
 import type { PointcloudInputs } from './inputs.js'
+import type { CostSummary } from '../../contracts/cost.js'
 import { POINTCLOUD_FILES } from './files.js'
 
 /** What {@link writePointcloudTelemetry} needs from the run. */
@@ -21,6 +22,8 @@ export interface PointcloudTelemetryInput {
   estimate: DepthEstimate
   cloud: PointCloud
   inputs: PointcloudInputs
+  /** The run's cost block (issue 11), written as the stage record's `cost`; absent: none. */
+  cost?: CostSummary | undefined
   redactor: Redactor
   /** The stage's done-marker check of its input image (`done_marker` of the record). */
   doneMarker: StageDoneMarker
@@ -30,8 +33,9 @@ export interface PointcloudTelemetryInput {
  * Writes `metadata/artifact-metadata.json` (SPEC §7) for a point-cloud run: `depth_gray.png`
  * with the depth source as its model (null for a given depth image or the heuristic), its
  * timings and `preview` / `heuristic` flags; `depth.png` derived from it; `pointcloud.ply` with
- * the point count, format, stride and colour mode. Earlier stages' records in the same folder
- * are kept.
+ * the point count, format, stride and colour mode; at the top of the record, the run's `cost`
+ * block (`CostSummary`: estimated against actual, budget, refused jobs), the stage's only
+ * report. Earlier stages' records in the same folder are kept.
  *
  * @returns the path of the file written
  */
@@ -84,5 +88,7 @@ export async function writePointcloudTelemetry(input: PointcloudTelemetryInput):
     artifacts: [depthGray, depthMap, ply],
     doneMarker: input.doneMarker,
   })
+  // The stage record is an open object: the cost block rides on it (no report file of its own).
+  if (input.cost) Object.assign(record, { cost: input.cost })
   return (await writeArtifactMetadata(folder, record, input.redactor)).file
 }

@@ -34,7 +34,11 @@ export async function runVideoDryRun(
     logger: context.logger,
   })
   const services = await ModelServices.open(
-    { mcpConfig: inputs.mcpConfig, modelRegistry: inputs.modelRegistry, comfyuiUrl: inputs.comfyuiUrl },
+    {
+      mcpConfig: inputs.mcpConfig,
+      modelRegistry: inputs.modelRegistry,
+      comfyuiUrl: inputs.comfyuiUrl,
+    },
     context,
     { journal: { folder, resume: inputs.resume }, budget: { maxCostUsd: inputs.maxCostUsd } },
   )

@@ -296,7 +296,13 @@ async function estimateClips(
   if (setup.plugin || inputs.keyframeSegments) return null
   const recorder = new JobRecorder()
   const planner = chooseClipProvider(inputs, services, deps, context.logger, recorder).provider
-  const plan = await planClipJobs({ ...setup, provider: planner }, recorder, inputs, context, services)
+  const plan = await planClipJobs(
+    { ...setup, provider: planner },
+    recorder,
+    inputs,
+    context,
+    services,
+  )
   return plan.totals.estimated_usd
 }
 

@@ -60,7 +60,9 @@ describe('video-generation dry-run (issue 11 §5)', () => {
     ...extra,
   })
   const readPlan = async (folder: string) =>
-    PlanSchema.parse(JSON.parse(await readFile(path.join(ws, folder, 'metadata/plan.json'), 'utf8')))
+    PlanSchema.parse(
+      JSON.parse(await readFile(path.join(ws, folder, 'metadata/plan.json'), 'utf8')),
+    )
 
   it('calls no model, writes a valid plan whose estimate and keys are those of the real run that follows', async () => {
     const context = testContext(ws)
