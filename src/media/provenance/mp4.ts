@@ -4,7 +4,7 @@ import {
   digitalSourceTypeUri,
   type Provenance,
 } from '../../contracts/provenance.js'
-import { digitalSourceTypeOf } from './xmp.js'
+import { PROVENANCE_FIELDS, digitalSourceTypeOf } from './xmp.js'
 
 /**
  * Provenance in MP4 files (issue 16): ffmpeg metadata tags written as QuickTime `mdta` keys
@@ -14,20 +14,11 @@ import { digitalSourceTypeOf } from './xmp.js'
  * `comment`. Values are passed as separate process arguments (no shell), UTF-8 as they are.
  */
 
-/** Provenance fields ↔ MP4 metadata keys (the same names as the XMP `kamui:` properties). */
-const KEYS: readonly [keyof Provenance, string][] = [
-  ['generator', 'Generator'],
-  ['generator_version', 'GeneratorVersion'],
-  ['stage', 'Stage'],
-  ['model', 'Model'],
-  ['provider', 'Provider'],
-  ['prompt', 'Prompt'],
-  ['negative_prompt', 'NegativePrompt'],
-  ['seed', 'Seed'],
-  ['job_key', 'JobKey'],
-  ['run_id', 'RunId'],
-  ['source', 'Source'],
-]
+/**
+ * Provenance fields ↔ MP4 metadata keys: the XMP `kamui:` names, without `DigitalSourceType`
+ * (written first, as the IPTC URI).
+ */
+const KEYS = PROVENANCE_FIELDS.filter(([field]) => field !== 'digital_source_type')
 
 /** The `-movflags` value the provenance arguments set: the suite's `+faststart` plus the tags. */
 export const PROVENANCE_MOVFLAGS = '+faststart+use_metadata_tags'
