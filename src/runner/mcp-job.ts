@@ -12,6 +12,7 @@ import {
   idArguments,
   shorten,
 } from '../providers/mcp/invoke.js'
+import { MCP_TASKS_2026, callToolOrTask } from '../providers/mcp/modern/tasks.js'
 import type { McpPool } from '../providers/mcp/pool.js'
 import {
   extractErrorText,
@@ -26,7 +27,7 @@ import { callsAsTask, type McpTaskState } from '../providers/mcp/tasks.js'
 import type { MediaRef, ToolLocation } from '../providers/mcp/types.js'
 import { withIdempotencyKey } from './idempotency.js'
 import { ModelLatencies } from './model-latency.js'
-import { submitTaskJob, waitTaskJob } from './mcp-task-job.js'
+import { submitTaskJob, taskSubmission, waitTaskJob } from './mcp-task-job.js'
 import { nextPollDelay, serverPollIntervalMs } from './poll-schedule.js'
 
 /**
@@ -97,7 +98,10 @@ export interface McpSubmission {
  * Finds the tools and starts the job: calls the sync tool (its answer is the result), or the
  * submit tool, whose `request_id` becomes the handle's id. A sync or submit tool that declares
  * MCP task support (`execution.taskSupport`, see `callsAsTask`) is called as a task instead
- * (`mcp-task-job.ts`): the task id becomes the handle's id.
+ * (`mcp-task-job.ts`): the task id becomes the handle's id. On a server of revision 2026-07-28
+ * the call declares the tasks extension, and a task answer (`resultType: "task"`) likewise
+ * becomes a task submission (`handle.task` = `2026-07-28`), journalled and followed like one
+ * of 2025-11-25. Status and result tools of a triple are called without the extension.
  *
  * @throws KamuiError IMG_002 when a tool is found on no server (status and result must be on
  *   the submit's server); GEN_001 when submit returns no request id; the classified errors of
@@ -114,17 +118,13 @@ export async function submitMcpJob(
     if (await callsAsTask(pool, entry, options.signal)) {
       return submitTaskJob(pool, entry, [call.tool], args, options)
     }
-    const keyed = withIdempotencyKey(entry, args, options.idempotencyKey)
-    const answer = await pool.callTool(
-      entry,
-      filterArguments(entry, keyed.args),
-      callOptions(options),
-    )
+    const started = await callEntry(pool, entry, call.tool, args, options)
+    if ('task' in started) return started.task
     return {
       handle: handleOf(entry.server, [call.tool], undefined),
       entry,
-      answer,
-      ...(keyed.sent ? { idempotencyKey: keyed.sent } : {}),
+      answer: started.result,
+      ...(started.idempotencyKey ? { idempotencyKey: started.idempotencyKey } : {}),
     }
   }
   const entry = await pool.findTool(call.submit, findOptions(options))
@@ -137,13 +137,10 @@ export async function submitMcpJob(
     pool.findTool(call.status, sameServer),
     pool.findTool(call.result, sameServer),
   ])
-  const submittedAt = performance.now()
-  const keyed = withIdempotencyKey(entry, args, options.idempotencyKey)
-  const submitted = await pool.callTool(
-    entry,
-    filterArguments(entry, keyed.args),
-    callOptions(options),
-  )
+  // A submit answered with a task (2026-07-28 extension): the task's result is the final one.
+  const started = await callEntry(pool, entry, call.submit, args, options)
+  if ('task' in started) return started.task
+  const { result: submitted, submittedAt, idempotencyKey } = started
   const requestId = extractRequestId(submitted)
   if (requestId === undefined) {
     throw new KamuiError(
@@ -162,7 +159,36 @@ export async function submitMcpJob(
     status,
     result,
     submittedAt,
-    ...(keyed.sent ? { idempotencyKey: keyed.sent } : {}),
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  }
+}
+
+/**
+ * Calls the sync or submit tool of `entry` with the job's arguments (its idempotency key
+ * added where the tool declares an argument for it). A server of the 2026-07-28 tasks
+ * extension may answer with a task: that becomes a task submission whose handle's id is the
+ * task id (`[tool]` journalled as its tools).
+ *
+ * @throws KamuiError the classified errors of the call
+ */
+async function callEntry(
+  pool: McpPool,
+  entry: ToolLocation,
+  tool: string,
+  args: Record<string, unknown>,
+  options: McpJobOptions,
+): Promise<
+  | { task: McpSubmission }
+  | { result: CallToolResult; submittedAt: number; idempotencyKey: string | undefined }
+> {
+  const submittedAt = performance.now()
+  const keyed = withIdempotencyKey(entry, args, options.idempotencyKey)
+  const sent = filterArguments(entry, keyed.args)
+  const answer = await callToolOrTask(pool, entry, sent, callOptions(options))
+  if ('result' in answer) return { result: answer.result, submittedAt, idempotencyKey: keyed.sent }
+  const { task } = answer
+  return {
+    task: taskSubmission(entry, [tool], task, MCP_TASKS_2026, submittedAt, keyed.sent, options),
   }
 }
 

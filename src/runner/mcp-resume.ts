@@ -7,8 +7,8 @@ import { reattachTaskJob } from './mcp-task-job.js'
 /**
  * Re-attaches to an MCP submit/status/result job of an earlier run from its journalled handle
  * (issue 11, resume): finds the submit, status and result tools on the handle's server, with
- * no new submit; or to an MCP task by its task id (`handle.task`, see `mcp-task-job.ts`), with
- * no new tool call. A synchronous tool has no handle to follow: undefined.
+ * no new submit; or to an MCP task by its task id (`handle.task`: the revision, see
+ * `mcp-task-job.ts`), with no new tool call. A synchronous tool has no handle to follow: undefined.
  *
  * @throws KamuiError IMG_002 when the tools are no longer on that server
  */
@@ -18,8 +18,9 @@ export async function reattachMcpJob(
   handle: JobHandle,
   options: McpJobOptions,
 ): Promise<McpSubmission | undefined> {
-  // An MCP task (2025-11-25) is followed by its task id with tasks/get.
-  if (handle.task === '2025-11-25') return reattachTaskJob(pool, handle, options)
+  // An MCP task (2025-11-25, or the 2026-07-28 extension) is followed by its task id with
+  // the tasks/get of its revision.
+  if (handle.task !== undefined) return reattachTaskJob(pool, handle, options)
   if (call.type === 'sync' || handle.id === undefined) return undefined
   const find = {
     ...(options.hints ? { hints: options.hints } : {}),

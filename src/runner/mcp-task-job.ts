@@ -4,7 +4,6 @@ import { KamuiError, errorMessage, isKamuiError } from '../core/errors.js'
 import type { JobHandle } from '../providers/kinds/job.js'
 import {
   DEFAULT_CALL_TIMEOUT_MS,
-  DEFAULT_STATUS_TIMEOUT_MS,
   MAX_STATUS_FAILURES_IN_A_ROW,
   PROGRESS_LOG_INTERVAL_MS,
   filterArguments,
@@ -12,28 +11,31 @@ import {
 import type { McpPool } from '../providers/mcp/pool.js'
 import {
   MCP_TASKS_2025,
-  cancelTask,
   createToolTask,
-  getTask,
-  getTaskResult,
   isTerminalTaskStatus,
   type McpTaskState,
 } from '../providers/mcp/tasks.js'
 import type { ToolLocation } from '../providers/mcp/types.js'
 import { withIdempotencyKey } from './idempotency.js'
 import { latenciesOf, type McpJobOptions, type McpSubmission } from './mcp-job.js'
+import { taskRevision, type TaskRevision } from './mcp-task-revision.js'
 import type { ModelLatencies } from './model-latency.js'
 import { nextPollDelay } from './poll-schedule.js'
 
 /**
- * The MCP task path of the job runner (issue 12 §2, protocol revision 2025-11-25): a tool
- * that declares `execution.taskSupport` is called as a task ({@link submitTaskJob}: the task
- * id is the job's durable handle, journalled before the runner waits), followed with
- * `tasks/get` on the adaptive schedule of `poll-schedule.ts` with the server's `pollInterval`
- * as a floor ({@link followTask}), and read with `tasks/result`; a job whose signal aborts
- * (deadline, cancellation) is cancelled with `tasks/cancel`. A re-run re-attaches to the
- * journalled task id ({@link reattachTaskJob}) without calling the tool again. Composed by
- * `mcp-job.ts` (submit and wait) and `mcp-resume.ts` (resume).
+ * The MCP task path of the job runner (issue 12 §2–3), for both task revisions: 2025-11-25
+ * (a tool that declares `execution.taskSupport` is called as a task, {@link submitTaskJob})
+ * and the 2026-07-28 tasks extension (a `tools/call` the server answered with
+ * `resultType: "task"`, turned into a submission by {@link taskSubmission} in `mcp-job.ts`).
+ * Either way the task id is the job's durable handle (`handle.task` names the revision),
+ * journalled before the runner waits; the task is followed with `tasks/get` on the adaptive
+ * schedule of `poll-schedule.ts` with the server's interval (`pollInterval`,
+ * `pollIntervalMs`) as a floor and its TTL as a limit ({@link followTask}, the one follower
+ * of both revisions), and its result read the revision's way (`mcp-task-revision.ts`); a job
+ * whose signal aborts (deadline, cancellation) or whose task outlived its TTL is cancelled
+ * with `tasks/cancel`. A re-run re-attaches to the journalled task id
+ * ({@link reattachTaskJob}) without calling the tool again. Composed by `mcp-job.ts` (submit
+ * and wait) and `mcp-resume.ts` (resume).
  */
 
 /** Limit of the `tasks/cancel` sent after the job's signal aborted, ms. */
@@ -48,6 +50,15 @@ export interface TaskSnapshot {
   status: 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled'
   statusMessage?: string
   pollIntervalMs?: number
+  /** How long the server keeps the task after its creation, ms; null: unlimited. */
+  ttlMs?: number | null
+  /**
+   * `Date.now()` after which a task still working is taken as lost (`createdAt` + `ttlMs`;
+   * the 2026-07-28 extension sets it, the server may discard the task after it).
+   */
+  expiresAtMs?: number
+  /** Set by {@link followTask} when it stopped because the task outlived its TTL. */
+  expired?: boolean
 }
 
 /** What {@link followTask} follows. */
@@ -91,22 +102,43 @@ export async function submitTaskJob(
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   })
+  return taskSubmission(entry, tools, created, MCP_TASKS_2025, submittedAt, keyed.sent, options)
+}
+
+/**
+ * The submission of a created task: its handle's id is the task id, `handle.task` the
+ * revision (so the journal, and a re-run, know which `tasks/get` to send).
+ *
+ * @param tools the tool names journalled in the handle (`[tool]` or `[submit]`)
+ * @param submittedAt `performance.now()` before the creating call
+ * @param idempotencyKey the key the creating call carried, if any
+ */
+export function taskSubmission(
+  entry: ToolLocation,
+  tools: string[],
+  created: McpTaskState,
+  revision: NonNullable<JobHandle['task']>,
+  submittedAt: number,
+  idempotencyKey: string | undefined,
+  options: McpJobOptions,
+): McpSubmission {
   options.logger?.debug(
-    `${entry.tool}: task ${created.taskId} created on "${entry.server}" (${created.status}).`,
+    `${entry.tool}: task ${created.taskId} (MCP ${revision}) created on "${entry.server}" (${created.status}).`,
   )
   options.onTaskStatus?.(created.status, created.statusMessage, 0)
   return {
-    handle: taskHandle(entry.server, tools, created.taskId),
+    handle: { ...jobHandle(entry.server, tools, created.taskId), task: revision },
     entry,
     submittedAt,
     task: { created },
-    ...(keyed.sent ? { idempotencyKey: keyed.sent } : {}),
+    ...(idempotencyKey ? { idempotencyKey } : {}),
   }
 }
 
 /**
- * Re-attaches to the task of a journalled handle (`handle.task` = `2025-11-25`): finds its
- * tool on the handle's server; no tool is called.
+ * Re-attaches to the task of a journalled handle (`handle.task`: `2025-11-25` or
+ * `2026-07-28`, kept, so the task is followed with its revision's requests): finds its tool on
+ * the handle's server; no tool is called.
  *
  * @throws KamuiError IMG_002 when the tool is no longer on that server
  */
@@ -125,19 +157,21 @@ export async function reattachTaskJob(
     ...(options.signal ? { signal: options.signal } : {}),
   })
   options.logger?.info(
-    `${tool}: resuming task ${handle.id} on "${handle.server}" from the run journal (no new call).`,
+    `${tool}: resuming task ${handle.id} (MCP ${handle.task ?? MCP_TASKS_2025}) on "${handle.server}" from the run journal (no new call).`,
   )
   return { handle, entry, task: { created: undefined } }
 }
 
 /**
- * Waits for a task job: {@link followTask} with `tasks/get`, then `tasks/result` once it
- * completed (or needs input: the server delivers its requests through `tasks/result`). When
- * the signal aborts, the task is cancelled (`tasks/cancel`, best effort, bounded by
- * {@link TASK_CANCEL_TIMEOUT_MS}) before the signal's reason is rethrown.
+ * Waits for a task job: {@link followTask} with the `tasks/get` of its revision, then the
+ * tool's result the revision's way (2025-11-25: `tasks/result`, also for `input_required`,
+ * whose requests the server delivers there; 2026-07-28: the result inlined in the last
+ * `tasks/get`). When the signal aborts, or the task outlived its TTL, the task is cancelled
+ * (`tasks/cancel`, best effort, bounded by {@link TASK_CANCEL_TIMEOUT_MS}) before the error.
  *
- * @throws KamuiError GEN_001 when the task failed (with its redacted status message) or was
- *   cancelled on the server; the classified MCP errors; the signal's reason
+ * @throws KamuiError GEN_001 when the task failed (with its redacted status message, or its
+ *   classified error) or was cancelled on the server; IMG_003 when it outlived its TTL; the
+ *   classified MCP errors; the signal's reason
  */
 export async function waitTaskJob(
   pool: McpPool,
@@ -146,7 +180,7 @@ export async function waitTaskJob(
 ): Promise<CallToolResult> {
   const { entry } = submission
   const taskId = submission.handle.id as string
-  const statusTimeout = options.statusTimeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS
+  const revision = taskRevision(pool, entry, submission.handle, options)
   try {
     const final = await followTask(
       {
@@ -156,27 +190,21 @@ export async function waitTaskJob(
         submittedAt: submission.submittedAt,
         created: submission.task?.created,
         latencies: options.latencies ?? latenciesOf(pool),
-        get: (signal) =>
-          getTask(pool, entry, taskId, {
-            timeoutMs: statusTimeout,
-            ...(signal ? { signal } : {}),
-          }),
+        get: (signal) => revision.get(signal),
       },
       options,
     )
-    if (final.status === 'failed' || final.status === 'cancelled') {
-      const why = final.statusMessage ? `: ${pool.redact(final.statusMessage)}` : '.'
+    if (final.expired) {
+      await cancelQuietly(revision, entry, taskId, options)
       throw new KamuiError(
-        'GEN_001',
-        `${entry.tool} task ${taskId} on MCP server "${entry.server}" ${final.status === 'failed' ? 'failed' : 'was cancelled on the server'}${why}`,
+        'IMG_003',
+        `${entry.tool} task ${taskId} on MCP server "${entry.server}" outlived its ttlMs ` +
+          `(${final.ttlMs ?? '?'} ms) without finishing; it was cancelled with tasks/cancel.`,
       )
     }
-    return await getTaskResult(pool, entry, taskId, {
-      timeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-      ...(options.signal ? { signal: options.signal } : {}),
-    })
+    return await revision.result(final)
   } catch (error) {
-    if (options.signal?.aborted) await cancelQuietly(pool, entry, taskId, options)
+    if (options.signal?.aborted) await cancelQuietly(revision, entry, taskId, options)
     throw error
   }
 }
@@ -186,10 +214,12 @@ export async function waitTaskJob(
  * the schedule of `poll-schedule.ts` (a fixed `pollIntervalMs` replaces it), never sooner
  * after an answer than the server's poll interval; learns the model's latency from tasks it
  * saw created. Calls `onTaskStatus` after every answer. Up to three retryable `tasks/get`
- * failures in a row are tolerated; a progress line is logged at most every 10 s. Shared by
- * both task revisions (the 2026-07-28 extension passes its own `get`).
+ * failures in a row are tolerated; a progress line is logged at most every 10 s. A task whose
+ * latest snapshot has an `expiresAtMs` that passes before the next `tasks/get` is not polled
+ * again. The one follower of both task revisions (each passes its own `get`).
  *
- * @returns the last snapshot (terminal, or `input_required`)
+ * @returns the last snapshot (terminal, or `input_required`), or, with `expired: true`, the
+ *   last one seen before the task outlived its TTL
  * @throws the errors of `get`; the signal's reason
  */
 export async function followTask(
@@ -201,6 +231,7 @@ export async function followTask(
   const followed = spec.latencies.follow(spec.model, spec.submittedAt ?? performance.now())
   const random = options.random ?? Math.random
   let serverMs = spec.created?.pollIntervalMs
+  let latest = spec.created
   let lastCallMs: number | undefined
   let answeredMs: number | undefined
   let failuresInARow = 0
@@ -220,6 +251,10 @@ export async function followTask(
       // interval still holds.
       const floor = serverMs === undefined ? 0 : (answeredMs ?? 0) + serverMs
       if (followed.elapsedMs() < floor) await sleep(floor - followed.elapsedMs(), signal)
+      const expiresAt = latest?.expiresAtMs
+      if (latest && expiresAt !== undefined && Date.now() >= expiresAt) {
+        return { ...latest, expired: true }
+      }
       lastCallMs = followed.elapsedMs()
       let snapshot: TaskSnapshot
       try {
@@ -235,6 +270,7 @@ export async function followTask(
         continue
       }
       answeredMs = followed.elapsedMs()
+      latest = snapshot
       serverMs = snapshot.pollIntervalMs ?? serverMs
       const elapsed = Math.round(answeredMs)
       options.onTaskStatus?.(snapshot.status, snapshot.statusMessage, elapsed)
@@ -258,16 +294,14 @@ export async function followTask(
 
 /** Sends `tasks/cancel` for a job whose signal aborted; failures are logged, never thrown. */
 async function cancelQuietly(
-  pool: McpPool,
+  revision: TaskRevision,
   entry: ToolLocation,
   taskId: string,
   options: McpJobOptions,
 ): Promise<void> {
   try {
-    const state: McpTaskState = await cancelTask(pool, entry, taskId, {
-      timeoutMs: TASK_CANCEL_TIMEOUT_MS,
-    })
-    options.logger?.info(`${entry.tool}: task ${taskId} cancelled (${state.status}).`)
+    const status = await revision.cancel(TASK_CANCEL_TIMEOUT_MS)
+    options.logger?.info(`${entry.tool}: task ${taskId} cancelled (${status}).`)
   } catch (error) {
     options.logger?.warn(
       `${entry.tool}: tasks/cancel of task ${taskId} failed: ${errorMessage(error)}`,
@@ -275,6 +309,6 @@ async function cancelQuietly(
   }
 }
 
-function taskHandle(server: string, tools: string[], taskId: string): JobHandle {
-  return { provider: 'mcp', server, tools, id: taskId, workflow: null, task: MCP_TASKS_2025 }
+function jobHandle(server: string, tools: string[], taskId: string): JobHandle {
+  return { provider: 'mcp', server, tools, id: taskId, workflow: null }
 }

@@ -115,11 +115,7 @@ export function classifyMcpError(error: unknown, ctx: ClassifyContext): KamuiErr
 function fromMcpError(error: McpError, where: string, ctx: ClassifyContext): KamuiError {
   const text = (value: string): string => serverText(value, ctx.redactor)
   if (error.code === ErrorCode.RequestTimeout) {
-    const data = error.data as { timeout?: unknown; taskId?: unknown } | undefined
-    if (typeof data?.taskId === 'string') {
-      // A task of the 2026-07-28 tasks extension past its deadline or TTL (modern/follow-task.ts).
-      return new KamuiError('IMG_003', `${where}: ${text(error.message)}`, { cause: error })
-    }
+    const data = error.data as { timeout?: unknown } | undefined
     const after = typeof data?.timeout === 'number' ? ` within ${formatMs(data.timeout)}` : ''
     return new KamuiError('IMG_003', `${where} did not answer${after} (request timed out).`, {
       cause: error,

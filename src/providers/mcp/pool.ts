@@ -230,6 +230,19 @@ export class McpPool {
   }
 
   /**
+   * Classifies an error that concerns `location` but was not thrown by a request of this pool
+   * (the JSON-RPC error a failed task of the 2026-07-28 tasks extension carries), with the
+   * pool's redactor, like the errors of {@link request}.
+   */
+  classifyError(location: { server: string; tool?: string }, error: unknown): KamuiError {
+    return classifyMcpError(error, {
+      server: location.server,
+      ...(location.tool !== undefined ? { tool: location.tool } : {}),
+      redactor: this.ctx.redactor,
+    })
+  }
+
+  /**
    * Sends one request with the SDK client of `location.server` (connecting, or reconnecting
    * after a crash, first): the way to the MCP methods other than `tools/call` and
    * `tools/list` (the task methods of `tasks.ts`). `send` gets the client and a child signal

@@ -35,6 +35,12 @@ export interface McpTaskState {
   pollIntervalMs?: number
   /** How long the server keeps the task after its creation, ms; null: unlimited. */
   ttlMs: number | null
+  /**
+   * `Date.now()` after which a task still working is taken as lost (its `createdAt` plus
+   * `ttlMs`): set by the 2026-07-28 tasks extension (`modern/tasks.ts`), whose server may
+   * discard a task after its TTL; unset for the tasks of 2025-11-25.
+   */
+  expiresAtMs?: number
 }
 
 /** Options of the task requests. */

@@ -12,6 +12,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
 import {
+  AckResultSchema,
   DiscoverResultSchema,
   META_CLIENT_CAPABILITIES,
   META_CLIENT_INFO,
@@ -19,9 +20,9 @@ import {
   MODERN_PROTOCOL_VERSION,
   TASKS_EXTENSION,
   isCreateTaskResult,
+  type CreateTaskResult,
   type DiscoverResult,
 } from './schemas.js'
-import { followTask, type FollowTaskOptions } from './follow-task.js'
 
 /** What the suite tells a 2026-07-28 server about itself, in every request's `_meta`. */
 export interface ModernClientInfo {
@@ -29,8 +30,8 @@ export interface ModernClientInfo {
   version: string
 }
 
-/** Options of {@link ModernMcpClient.callTool}: the SDK's, plus the task hooks. */
-export type ModernCallOptions = RequestOptions & Omit<FollowTaskOptions, 'signal' | 'deadline'>
+/** The per-request capabilities of a request that can take a task answer. */
+const WITH_TASKS = { extensions: { [TASKS_EXTENSION]: {} } }
 
 /** `tools/call` answered with either the tool's result or a task handle. */
 const CallToolOrTaskSchema = z.union([
@@ -48,11 +49,14 @@ const CallToolOrTaskSchema = z.union([
  *   does not list `2026-07-28` among `supportedVersions`.
  * - Every request carries `_meta["io.modelcontextprotocol/protocolVersion"]`, the client's
  *   info and its per-request capabilities, which declare the tasks extension
- *   (`io.modelcontextprotocol/tasks`).
- * - `callTool` accepts either answer of a `tools/call`: the tool's result, or a task handle
- *   (`resultType: "task"`), which it follows with `tasks/get` until the task is terminal
- *   (see `follow-task.ts`: `pollIntervalMs` honoured, `tasks/cancel` on deadline or abort,
- *   `ttlMs` as a backstop). The pool and the job runner above see an ordinary result.
+ *   (`io.modelcontextprotocol/tasks`), except those of {@link callTool}.
+ * - {@link callToolOrTask} declares the extension and returns either answer of a
+ *   `tools/call`: the tool's result, or a task handle (`resultType: "task"`). It does not
+ *   follow the task: the job runner journals the task id and follows it with `tasks/get`
+ *   (`src/runner/mcp-task-job.ts` over `./tasks.ts`), so a killed run resumes by task id.
+ * - {@link callTool} (the SDK's method, used by callers that cannot follow a task: status
+ *   tools, scorers) does not declare the extension, so the server answers with the tool's
+ *   result, or refuses a task-only tool with -32021.
  *
  * It never closes a request's HTTP response stream to "poll later": on this revision closing
  * a stream cancels the request, and a call without a task id has nothing to poll. (The SDK's
@@ -109,7 +113,10 @@ export class ModernMcpClient extends Client {
     return this.discovered?.capabilities as ServerCapabilities | undefined
   }
 
-  /** Sends `request` with the 2026-07-28 `_meta` (version, client info, capabilities) added. */
+  /**
+   * Sends `request` with the 2026-07-28 `_meta` (version, client info, capabilities) added.
+   * The capabilities declare the tasks extension unless the request's own `_meta` sets them.
+   */
   override request<T extends Parameters<Client['request']>[1]>(
     request: Request,
     resultSchema: T,
@@ -125,7 +132,7 @@ export class ModernMcpClient extends Client {
           ...meta,
           [META_PROTOCOL_VERSION]: MODERN_PROTOCOL_VERSION,
           [META_CLIENT_INFO]: { ...this.info },
-          [META_CLIENT_CAPABILITIES]: { extensions: { [TASKS_EXTENSION]: {} } },
+          [META_CLIENT_CAPABILITIES]: meta[META_CLIENT_CAPABILITIES] ?? WITH_TASKS,
         },
       },
     }
@@ -133,35 +140,52 @@ export class ModernMcpClient extends Client {
   }
 
   /**
-   * Calls a tool; when the server answers with a task, follows it to its result. The SDK's
-   * `timeout` applies to each request; `maxTotalTimeout` (ms) bounds the whole call, task
-   * included, after which the task is cancelled.
+   * Calls a tool with the tasks extension declared: the server may answer with a task handle
+   * instead of the result. The SDK's `timeout` and `maxTotalTimeout` bound this one request.
    *
-   * @returns the tool's result, from the `tools/call` answer or the completed task
-   * @throws McpError `RequestTimeout` past `maxTotalTimeout` or the task's `ttlMs`; the
-   *   task's JSON-RPC error when it failed; `InternalError` when it was cancelled by the
-   *   server or needs input the suite cannot give; the signal's reason when aborted
+   * @returns the tool's result (not checked for `isError`), or the created task
+   * @throws McpError from the server; the signal's reason when aborted
    */
-  override async callTool(
+  async callToolOrTask(
     params: CallToolRequest['params'],
-    _resultSchema?: unknown,
-    options: ModernCallOptions = {},
-  ): Promise<CallToolResult> {
-    const started = Date.now()
+    options: RequestOptions = {},
+  ): Promise<CallToolResult | CreateTaskResult> {
     const answer = await this.request(
       { method: 'tools/call', params },
       CallToolOrTaskSchema,
       options,
     )
+    return isCreateTaskResult(answer) ? answer : CallToolResultSchema.parse(answer)
+  }
+
+  /**
+   * Calls a tool WITHOUT the tasks extension declared, so the answer is the tool's result (a
+   * task-only tool is refused with -32021, `MISSING_REQUIRED_CLIENT_CAPABILITY`). A server that
+   * answers with a task anyway gets `tasks/cancel` for it.
+   *
+   * @throws McpError from the server; `InternalError` for a task answer; the signal's reason
+   */
+  override async callTool(
+    params: CallToolRequest['params'],
+    _resultSchema?: unknown,
+    options: RequestOptions = {},
+  ): Promise<CallToolResult> {
+    const withoutTasks = { ...params, _meta: { ...params._meta, [META_CLIENT_CAPABILITIES]: {} } }
+    const answer = await this.request(
+      { method: 'tools/call', params: withoutTasks },
+      CallToolOrTaskSchema,
+      options,
+    )
     if (!isCreateTaskResult(answer)) return CallToolResultSchema.parse(answer)
-    const { maxTotalTimeout, signal, onTask, onTaskStatus, nextPollMs } = options
-    return followTask(this, answer, {
-      ...(signal ? { signal } : {}),
-      ...(maxTotalTimeout !== undefined ? { deadline: started + maxTotalTimeout } : {}),
-      ...(onTask ? { onTask } : {}),
-      ...(onTaskStatus ? { onTaskStatus } : {}),
-      ...(nextPollMs ? { nextPollMs } : {}),
-    })
+    await this.request(
+      { method: 'tasks/cancel', params: { taskId: answer.taskId } },
+      AckResultSchema,
+      { timeout: 5000 },
+    ).catch(() => undefined)
+    throw new McpError(
+      ErrorCode.InternalError,
+      `answered with task ${answer.taskId} although the call did not declare the tasks extension; the task was cancelled.`,
+    )
   }
 
   protected override assertCapabilityForMethod(method: string): void {
