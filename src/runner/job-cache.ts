@@ -183,7 +183,14 @@ export async function lookupCachedJob(
 ): Promise<CachedJob | undefined> {
   if (cacheFolder === null || options.ttlMs === 0) return undefined
   const read = await readCacheEntry<JobValue>(cacheFolder, jobKey, options)
-  if (read.status !== 'hit') return undefined
+  return read.status === 'hit' ? cachedJobOf(jobKey, read) : undefined
+}
+
+/** The cached job of a store hit. */
+function cachedJobOf(
+  jobKey: string,
+  read: Extract<CacheRead<JobValue>, { status: 'hit' }>,
+): CachedJob {
   return {
     jobKey,
     label: read.value.label,
@@ -210,28 +217,37 @@ export interface JobCacheCounts {
 }
 
 /**
- * The runner's cache of model-job results in one folder with a TTL (`cache-folder`,
- * `cache-ttl-hours`): {@link get} before a job is submitted, {@link put} once its result is
- * known (for media, the bytes the stage wrote). Off when the folder is null or the TTL 0.
+ * A view of the store in one folder with a time to live (`cache-folder`, `cache-ttl-hours`),
+ * off when the folder is null or the TTL 0: the base of the runner's {@link JobCache} and of a
+ * stage's own view of the same folder (the keyframes cache).
  */
-export class JobCache {
-  readonly counts: JobCacheCounts = { hits: 0, misses: 0, expired: 0, stored: 0, savedMs: 0 }
-
+export abstract class CacheFolderView {
   /**
    * @param folder absolute folder, or null (off)
    * @param ttlMs how long an entry is used, ms; 0 turns the cache off
+   * @param logger where failed writes are warned about
+   * @param now the clock entries are dated and aged by, ms since the epoch
    */
   constructor(
     readonly folder: string | null,
     readonly ttlMs: number,
-    private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
+    protected readonly logger: Logger,
+    protected readonly now: () => number = Date.now,
   ) {}
 
   /** Whether the cache reads and writes at all. */
   get enabled(): boolean {
     return this.folder !== null && this.ttlMs > 0
   }
+}
+
+/**
+ * The runner's cache of model-job results in one folder with a TTL (`cache-folder`,
+ * `cache-ttl-hours`): {@link get} before a job is submitted, {@link put} once its result is
+ * known (for media, the bytes the stage wrote). Off when the folder is null or the TTL 0.
+ */
+export class JobCache extends CacheFolderView {
+  readonly counts: JobCacheCounts = { hits: 0, misses: 0, expired: 0, stored: 0, savedMs: 0 }
 
   /** The cached result of `jobKey`, or undefined (counted as a hit or a miss). */
   async get(jobKey: string): Promise<CachedJob | undefined> {
@@ -247,15 +263,7 @@ export class JobCache {
     }
     this.counts.hits++
     this.counts.savedMs += read.value.generation_ms
-    return {
-      jobKey,
-      label: read.value.label,
-      media: read.files,
-      text: read.value.text,
-      structured: read.value.structured,
-      generationMs: read.value.generation_ms,
-      createdAt: read.createdAt,
-    }
+    return cachedJobOf(jobKey, read)
   }
 
   /** Stores the result of `jobKey` (no-op when off; a failed write is logged as a warning). */

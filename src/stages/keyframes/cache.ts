@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import { errorMessage } from '../../core/errors.js'
-import type { Logger } from '../../core/logger.js'
-import { readCacheEntry, writeCacheEntry } from '../../runner/job-cache.js'
+import { CacheFolderView, readCacheEntry, writeCacheEntry } from '../../runner/job-cache.js'
 
 /**
  * The result cache of the keyframes stage: stories, compositions and renders keyed by a hash
@@ -63,27 +62,14 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
 }
 
-/** See the module comment. */
-export class KeyframeCache {
+/**
+ * See the module comment. Constructed as every {@link CacheFolderView}: a null folder turns the
+ * cache off (every lookup a miss, nothing written).
+ */
+export class KeyframeCache extends CacheFolderView {
   private readonly counts = Object.fromEntries(
     CACHE_STEPS.map((s) => [s, { hits: 0, misses: 0, expired: 0, bypassed: 0 }]),
   ) as Record<CacheStep, CacheCounts>
-
-  /**
-   * @param folder absolute folder, or null to turn the cache off (every lookup a miss, nothing written)
-   * @param ttlMs how long an entry is used, ms
-   */
-  constructor(
-    readonly folder: string | null,
-    readonly ttlMs: number,
-    private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Whether the cache reads and writes at all. */
-  get enabled(): boolean {
-    return this.folder !== null && this.ttlMs > 0
-  }
 
   /** Hit and miss counts so far, by step kind. */
   stats(): Record<CacheStep, CacheCounts> {
