@@ -5,6 +5,8 @@ import { SELF_HOSTED_KEYFRAMES, type KeyframesProviders } from './providers.js'
 import { runKeyframes, type KeyframesResult } from './run.js'
 import { KEYFRAMES_INPUTS, KEYFRAMES_OUTPUTS } from './spec.js'
 import { keyframesSummaryMarkdown } from './summary.js'
+import { runKeyframesDryRun } from './dry-run.js'
+import { planTable } from '../../runner/job-plan.js'
 
 /** The outputs of a keyframes run; `keyframes-json` is relative to the workspace. */
 export function keyframesOutputs(
@@ -34,6 +36,10 @@ export function createKeyframesCommand(providers: KeyframesProviders = {}): Stag
     outputs: KEYFRAMES_OUTPUTS,
     async run(raw, context) {
       const inputs = parseKeyframesInputs(raw)
+      if (inputs.dryRun) {
+        const dry = await runKeyframesDryRun(inputs, context, providers)
+        return { outputs: {}, summary: planTable(dry.plan), folder: dry.folder }
+      }
       const result = await runKeyframes(inputs, context, providers)
       return {
         outputs: keyframesOutputs(result, context.workspace),

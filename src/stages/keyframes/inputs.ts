@@ -13,7 +13,7 @@ import { parseProductImageList } from './product-images.js'
 import { MAX_SEGMENTS, MIN_SEGMENTS } from './storyboard.js'
 import type { ReadyKeyframeSegment } from '../../contracts/keyframes-handoff.js'
 import { KEYFRAMES_INPUTS } from './spec.js'
-import { parseEnumInput } from '../../core/parse-input.js'
+import { parseBooleanInput, parseEnumInput } from '../../core/parse-input.js'
 import type { CpuModel } from '../../models/cpu/catalog.js'
 
 /** How the steps of a run are scheduled. */
@@ -57,6 +57,8 @@ export interface KeyframesInputs {
   resume: ResumeInput
   /** `max-cost-usd` (issue 11): the run's budget in US dollars; undefined: no cap. */
   maxCostUsd?: number | undefined
+  /** `dry-run` (issue 11): plan the jobs and estimate their cost, call no model; absent: false. */
+  dryRun?: boolean
   /** `embed-provenance`: embed provenance in the files written (absent: true). */
   embedProvenance?: boolean
   /** Deadline of one step, ms. */
@@ -143,6 +145,7 @@ export function parseKeyframesInputs(raw: RawInputs): KeyframesInputs {
     retrySegments: parseRetrySegments(r['retry-segments'] ?? ''),
     resume: parseResumeInput(r),
     maxCostUsd: parseMaxCost(r),
+    dryRun: parseBooleanInput(r, 'dry-run'),
     embedProvenance: parseProvenanceInput(r),
     frameTimeoutMs: number(r, 'frame-timeout', 1, 86_400) * 1000,
     totalTimeoutMs: number(r, 'total-timeout', 1, 86_400) * 1000,

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { KamuiError } from '../../core/errors.js'
 import { COST_TYPES } from './costs.js'
@@ -7,6 +6,8 @@ import { SEGMENT_TYPES, StorySchema, describeZodIssues } from './storyboard.js'
 import { KEYFRAME_ASPECT_RATIOS } from './aspect.js'
 import { StoryFiguresSchema } from './story-figures.js'
 import { FrameQualitySchema } from './frame-scores.js'
+import { CostSummarySchema } from '../../contracts/cost.js'
+import { readKeyframesJson } from '../../contracts/keyframes-json.js'
 
 /**
  * `{folder}/keyframes.json`: what the keyframes stage made, for people and for the video
@@ -241,6 +242,14 @@ export const KeyframesFileSchema = z.object({
     /** The story-generation steps (stories, storyboard). */
     storySteps: z.array(KeyframeStepCostSchema),
   }),
+  /**
+   * The run's cost at registry prices and its budget (issue 11, `max-cost-usd`; the
+   * `CostSummary` of video-report.json and generation-report.json): actual against estimated,
+   * billed and refused jobs. `estimated_usd` is null: the compositions and renders take their
+   * arguments from earlier model answers, so the real run cannot key them ahead (the dry run's
+   * plan.json counts and prices them). Absent in files of earlier versions.
+   */
+  cost: CostSummarySchema.optional(),
   timings: z.object({
     totalMs: ms,
     storyMs: ms.nullable(),
@@ -270,20 +279,7 @@ export type KeyframesFile = z.infer<typeof KeyframesFileSchema>
  *   {@link KeyframesFileSchema} (each problem named with its field path)
  */
 export async function readKeyframesFile(file: string): Promise<KeyframesFile> {
-  let data: unknown
-  try {
-    data = JSON.parse(await readFile(file, 'utf8'))
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new KamuiError(
-      'KF_002',
-      code === 'ENOENT'
-        ? `${file} does not exist.`
-        : `${file} cannot be read as JSON (${(error as Error).message}).`,
-      { cause: error },
-    )
-  }
-  const parsed = KeyframesFileSchema.safeParse(data)
+  const parsed = KeyframesFileSchema.safeParse(await readKeyframesJson(file))
   if (!parsed.success) {
     throw new KamuiError(
       'KF_002',

@@ -15,6 +15,7 @@ import {
 import { McpTextProvider } from '../../providers/text/mcp-text.js'
 import { PREVIEW_KEYFRAME_TOOLS } from '../../providers/preview/tools/keyframes.js'
 import type { ModelServices } from '../../runner/services.js'
+import type { ModelJobRunner } from '../../providers/kinds/job.js'
 import { ModelEnhancer } from './enhancer/model-enhancer.js'
 import type { KeyframeEnhancer } from './enhancer/types.js'
 import type { KeyframesInputs } from './inputs.js'
@@ -59,6 +60,8 @@ export interface ResolvedProviders {
 /** What the provider choice works with. */
 interface Choice {
   services: ModelServices
+  /** Runs the model jobs: the services' job runner, or a `JobRecorder` for a dry run. */
+  runner: ModelJobRunner
   llm: StructuredLlm | undefined
   comfyui: boolean
   logger: Logger
@@ -76,6 +79,8 @@ interface Choice {
  *   no `mcp-config`), or for `keyframe-model` a ComfyUI template entry.
  *
  * @param needStories false when a storyboard file or an earlier run gives the storyboard
+ * @param runner runs the MCP and ComfyUI jobs (default the services' job runner; a
+ *   `JobRecorder` for the dry run)
  * @throws KamuiError IMG_002 for unknown aliases or providers this run cannot use, LLM_001
  *   when `llm` is asked for and no local LLM is connected (or none answers), LLM_003 for an
  *   unknown `llm-model`
@@ -86,11 +91,12 @@ export async function resolveProviders(
   services: ModelServices,
   providers: KeyframesProviders,
   logger: Logger,
+  runner: ModelJobRunner = services.runner,
 ): Promise<ResolvedProviders> {
   const local = providers.localModels ?? false
   const llm =
     providers.llm ?? (local && inputs.llm ? structuredLlmOf(await services.llm('chat')) : undefined)
-  const choice: Choice = { services, llm, comfyui: local, logger }
+  const choice: Choice = { services, runner, llm, comfyui: local, logger }
   const enhancer = chooseEnhancer(inputs.enhancerModel, choice)
   const renderer = chooseRenderer(inputs.keyframeModel, choice)
   const writer = needStories ? chooseWriter(inputs.storyModel, choice) : null
@@ -110,7 +116,7 @@ function chooseEnhancer(model: string, o: Choice): KeyframeEnhancer {
     previewEntry: previewEntry(PREVIEW_KEYFRAME_TOOLS.enhance),
     offersLlm: true,
   })
-  const text = new McpTextProvider(resolved.entry, services.runner, {
+  const text = new McpTextProvider(resolved.entry, o.runner, {
     ...pollInterval(services),
     ...(resolved.preview ? { preview: true, label: resolved.label } : {}),
   })
@@ -129,7 +135,7 @@ function chooseRenderer(model: string, o: Choice): KeyframeRenderer {
     comfyui: o.comfyui,
   })
   const provider = referenceImageProvider(resolved, {
-    runner: services.runner,
+    runner: o.runner,
     mcp: services.mcp,
     comfy: () => services.comfy(),
     gpu: services.gpu,
@@ -152,7 +158,7 @@ function chooseWriter(model: string, o: Choice): StoryWriter {
     offersLlm: true,
   })
   if (resolved.preview) return new PreviewStoryWriter(resolved.label)
-  const text = new McpTextProvider(resolved.entry, services.runner, pollInterval(services))
+  const text = new McpTextProvider(resolved.entry, o.runner, pollInterval(services))
   return new ModelStoryWriter(text, o.logger)
 }
 

@@ -66,7 +66,7 @@ export interface KeyframesResult {
  * segments: it reads neither the journal nor the job cache (the stage's own cache still
  * answers the other segments, and skips its lookups for the retried ones).
  */
-function durableOptions(
+export function durableOptions(
   inputs: KeyframesInputs,
   folder: string,
   cacheFolder: string,
@@ -113,22 +113,11 @@ export async function runKeyframes(
   const cacheFolder = resolveInWorkspace(workspace, inputs.cacheFolder, 'cache-folder')
   // Progress (issue 16 §2): stories, compositions and renders are all model jobs of this stage.
   const progress = stageProgress(context.progress, 'keyframes', { unit: 'keyframe jobs' })
-  const services = await ModelServices.open(
-    {
-      mcpConfig: inputs.mcpConfig,
-      modelRegistry: inputs.modelRegistry,
-      comfyuiUrl: inputs.comfyuiUrl,
-      llm: inputs.llm,
-      modelCacheDir: inputs.modelCacheDir,
-      cpuModelCatalog: inputs.cpuModelCatalog,
-    },
-    context,
-    {
-      ...durableOptions(inputs, folder, cacheFolder),
-      budget: { maxCostUsd: inputs.maxCostUsd },
-      hooks: progressHooks(progress),
-    },
-  )
+  const services = await openKeyframeServices(inputs, context, {
+    ...durableOptions(inputs, folder, cacheFolder),
+    budget: { maxCostUsd: inputs.maxCostUsd },
+    hooks: progressHooks(progress),
+  })
   try {
     const previous =
       inputs.retrySegments.length > 0 ? await previousRun(folder, inputs.retrySegments) : undefined
@@ -174,7 +163,7 @@ export async function runKeyframes(
       story.figures = await storyFiguresOf(run, story, services)
       const frames = await makeFrames(run, story.storyboard)
       return await withBudgetOutcome(
-        finishKeyframes(run, story, frames, products),
+        finishKeyframes(run, story, frames, products, services),
         services.budget,
         (r) => `${r.generatedFrames} frame(s) made`,
       )
@@ -185,6 +174,31 @@ export async function runKeyframes(
     await services.close()
     progress.end()
   }
+}
+
+/**
+ * The model services of a keyframes run (or its dry run): the registry, MCP, ComfyUI, the
+ * local LLM and the CPU models of `inputs`, with `options` (journal, cache, budget, hooks).
+ *
+ * @throws KamuiError CFG_002 malformed mcp-config, CFG_003 / FS_001 bad registry file
+ */
+export function openKeyframeServices(
+  inputs: KeyframesInputs,
+  context: StageContext,
+  options: ModelServicesOptions,
+): Promise<ModelServices> {
+  return ModelServices.open(
+    {
+      mcpConfig: inputs.mcpConfig,
+      modelRegistry: inputs.modelRegistry,
+      comfyuiUrl: inputs.comfyuiUrl,
+      llm: inputs.llm,
+      modelCacheDir: inputs.modelCacheDir,
+      cpuModelCatalog: inputs.cpuModelCatalog,
+    },
+    context,
+    options,
+  )
 }
 
 /** What the steps of one run share. */
@@ -228,7 +242,7 @@ async function withFrameScores(run: KeyframesRun, file: KeyframesFile): Promise<
 }
 
 /** The storyboard of the earlier run or of `storyboard-file`; undefined when stories are written. */
-async function storyboardFromFile(
+export async function storyboardFromFile(
   inputs: KeyframesInputs,
   workspace: string,
   previous: PreviousRun | undefined,
@@ -446,10 +460,13 @@ async function finishKeyframes(
   story: StoryOutcome,
   frames: FramesOutcome,
   products: ProductsOutcome,
+  services: ModelServices,
 ): Promise<KeyframesResult> {
   const { folder, context } = run
   const { logger } = context
-  const keyframes = await withFrameScores(run, keyframesFileOf(run, story, frames, products))
+  const scored = await withFrameScores(run, keyframesFileOf(run, story, frames, products))
+  // The cost block of issue 11: no estimate (see KeyframesFileSchema `cost`).
+  const keyframes: KeyframesFile = { ...scored, cost: services.budget.summary(null) }
   const cancelled = context.signal?.aborted ?? false
   const file = path.join(folder, KEYFRAMES_FILE)
   const { summary, warnings } = keyframes

@@ -3,7 +3,7 @@ import { DEFAULT_COMFYUI_URL } from '../../providers/comfyui/urls.js'
 import { MODEL_CACHE_DIR_INPUT } from '../../models/cpu/options.js'
 import { LLM_INPUTS } from '../../providers/llm/inputs.js'
 import { NETWORK_INPUTS } from '../../contracts/network-inputs.js'
-import { MAX_COST_INPUT } from '../../contracts/budget-inputs.js'
+import { BUDGET_INPUTS } from '../../contracts/budget-inputs.js'
 import { PROVENANCE_INPUT } from '../../contracts/provenance.js'
 import { PUBLISH_INPUTS } from '../../contracts/publish-inputs.js'
 import { RESUME_INPUT } from '../../contracts/resume-input.js'
@@ -200,7 +200,7 @@ export const KEYFRAMES_INPUTS: readonly InputSpec[] = [
   ...KEYFRAMES_LLM_INPUTS,
   ...KEYFRAMES_COMFYUI_INPUTS,
   PROVENANCE_INPUT,
-  MAX_COST_INPUT,
+  ...BUDGET_INPUTS,
   ...NETWORK_INPUTS,
   ...PUBLISH_INPUTS,
 ]

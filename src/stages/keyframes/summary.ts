@@ -2,6 +2,7 @@ import { markdownCell } from '../../core/markdown.js'
 import type { KeyframeRecord } from './keyframes-file.js'
 import type { KeyframesResult } from './run.js'
 import { jobCountsSentence } from '../../runner/journal.js'
+import { costLine } from '../../output/reports/cost-line.js'
 
 function frameCell(frame: KeyframeRecord): string {
   if (frame.path === null) return `${frame.status}: ${frame.error?.code ?? ''}`
@@ -22,6 +23,8 @@ export function keyframesSummaryMarkdown(result: KeyframesResult): string {
       `cache ${k.cache.hits} hit(s), ${k.cache.misses} miss(es); cost ${usd}.`,
     '',
     ...(result.jobs ? [jobCountsSentence(result.jobs), ''] : []),
+    costLine(k.cost),
+    '',
     '| segment | first frame | last frame | status |',
     '| --- | --- | --- | --- |',
     ...k.segments.map(
