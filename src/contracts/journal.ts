@@ -13,8 +13,9 @@ import { z } from 'zod'
  * - `run`: a stage run opened the journal; `request` is the sha256 of the stage's request
  *   without seed, `seed` the base seed the run used (reused by a re-run of the same request).
  * - `planned`: the job is about to be submitted (model label, provider, tools or workflow).
- * - `submitted`: the durable handle exists (MCP `request_id`, ComfyUI `prompt_id`, server,
- *   tools); written BEFORE the runner waits on the job. `resumed: true` when a re-run
+ * - `submitted`: the durable handle exists (MCP `request_id`, or an MCP task id with its
+ *   protocol revision in `task`, ComfyUI `prompt_id`, server, tools); written BEFORE the
+ *   runner waits on the job. `resumed: true` when a re-run
  *   re-attached to the handle of an earlier run instead of submitting.
  * - `completed`: the job's result (media URLs, sha256 of inline media bytes, timings).
  * - `output`: a stage wrote a file of the job's result (path relative to the folder, sha256
@@ -41,7 +42,11 @@ export const JournalHandleSchema = z.object({
   tools: z.array(z.string()),
   id: z.string().nullable(),
   workflow: z.string().nullable(),
-  /** Set when `id` is an MCP task id: the task protocol revision (resume uses `tasks/get`). */
+  /**
+   * Set when `id` is an MCP task id: the task protocol revision, `2025-11-25` (tasks of the
+   * base protocol) or `2026-07-28` (the `io.modelcontextprotocol/tasks` extension); a resume
+   * follows the task with that revision's `tasks/get`.
+   */
   task: z.enum(['2025-11-25', '2026-07-28']).optional(),
 })
 
