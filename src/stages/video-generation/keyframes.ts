@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
 import { isInside } from '../../core/workspace.js'
@@ -8,6 +7,7 @@ import {
   type KeyframeRef,
   type KeyframeSegmentHandoff,
 } from '../../contracts/keyframes-handoff.js'
+import { readKeyframesJson } from '../../contracts/keyframes-json.js'
 
 /** Where a frame can be taken from, in the order to try. */
 export interface FrameCandidate {
@@ -52,19 +52,7 @@ export async function planFromKeyframes(
   prompt: string,
   defaultDurationS: number,
 ): Promise<ClipPlan[]> {
-  let data: unknown
-  try {
-    data = JSON.parse(await readFile(file, 'utf8'))
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new KamuiError(
-      'KF_002',
-      code === 'ENOENT'
-        ? `keyframes file ${file} does not exist.`
-        : `keyframes file ${file} is not valid JSON.`,
-      { cause: error },
-    )
-  }
+  const data = await readKeyframesJson(file, `keyframes file ${file}`)
   const parsed = KeyframesHandoffSchema.safeParse(data)
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)

@@ -107,6 +107,18 @@ describe('planFromKeyframes', () => {
       ),
     ).rejects.toThrow(/VID_003: keyframes: segment index 1 appears twice/)
   })
+
+  it('names a missing file and one that is not JSON (KF_002)', async () => {
+    const missing = path.join(ws, 'run/none.json')
+    await expect(planFromKeyframes(missing, ws, 'p', 6)).rejects.toThrow(
+      /KF_002: keyframes file .*none\.json does not exist\./,
+    )
+    const file = path.join(ws, 'run/broken.json')
+    await writeFile(file, '{"segments": [')
+    await expect(planFromKeyframes(file, ws, 'p', 6)).rejects.toThrow(
+      /KF_002: keyframes file .*broken\.json cannot be read as JSON \(.+\)\./,
+    )
+  })
 })
 
 describe('videoFirst', () => {
