@@ -1,8 +1,8 @@
 import { KamuiError } from '../../core/errors.js'
-import { H264_OUTPUT_ARGS, writeAtomically } from './encode.js'
+import { H264_OUTPUT_ARGS } from './encode.js'
 import type { FfmpegTools } from './ffmpeg.js'
 import { probeMediaDuration, probeVideo, type VideoProbe } from './probe.js'
-import { runTool } from './run-tool.js'
+import { writeMp4WithFfmpeg } from './write-mp4.js'
 
 /** What {@link concatenateClips} joins. */
 export interface ConcatRequest {
@@ -89,33 +89,23 @@ export async function concatenateClips(
               : 'trimmed',
     }
   }
-  await writeAtomically(request.output, (temp) =>
-    runTool(
-      tools.ffmpeg,
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-nostdin',
-        '-y',
-        ...inputs,
-        ...musicArgs,
-        '-filter_complex',
-        [...chains, joined].join(';'),
-        '-map',
-        '[vout]',
-        ...audioOut,
-        '-t',
-        durationS.toFixed(3),
-        ...H264_OUTPUT_ARGS,
-        ...(request.metadataArgs ?? []),
-        '-f',
-        'mp4',
-        temp,
-      ],
-      'ffmpeg',
-      signal ? { signal } : {},
-    ),
+  await writeMp4WithFfmpeg(
+    tools,
+    request.output,
+    [
+      ...inputs,
+      ...musicArgs,
+      '-filter_complex',
+      [...chains, joined].join(';'),
+      '-map',
+      '[vout]',
+      ...audioOut,
+      '-t',
+      durationS.toFixed(3),
+      ...H264_OUTPUT_ARGS,
+      ...(request.metadataArgs ?? []),
+    ],
+    signal,
   )
   const output = await probeVideo(tools, request.output, signal)
   return { width, height, fps, durationS, clips: probes, output, music }

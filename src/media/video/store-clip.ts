@@ -3,10 +3,10 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { KamuiError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
-import { H264_OUTPUT_ARGS, TO_BT709, writeAtomically } from './encode.js'
+import { H264_OUTPUT_ARGS, TO_BT709 } from './encode.js'
 import type { FfmpegTools } from './ffmpeg.js'
 import { looksLikeMp4, looksLikeWebm, probeVideo, type VideoProbe } from './probe.js'
-import { runTool } from './run-tool.js'
+import { writeMp4WithFfmpeg } from './write-mp4.js'
 
 /** What {@link storeClip} did. */
 export interface StoredClip {
@@ -82,33 +82,23 @@ export async function storeClip(
     options.logger.info(
       `${options.what}: converting ${probe.codec}/${probe.pixelFormat ?? '?'} to H.264 yuv420p MP4.`,
     )
-    await writeAtomically(target, (temp) =>
-      runTool(
-        tools.ffmpeg,
-        [
-          '-hide_banner',
-          '-loglevel',
-          'error',
-          '-nostdin',
-          '-y',
-          '-i',
-          delivered,
-          '-map',
-          '0:v:0',
-          '-map',
-          '0:a?',
-          '-vf',
-          `${TO_BT709},pad=ceil(iw/2)*2:ceil(ih/2)*2`,
-          ...H264_OUTPUT_ARGS,
-          '-c:a',
-          'aac',
-          '-f',
-          'mp4',
-          temp,
-        ],
-        'ffmpeg',
-        options.signal ? { signal: options.signal } : {},
-      ),
+    await writeMp4WithFfmpeg(
+      tools,
+      target,
+      [
+        '-i',
+        delivered,
+        '-map',
+        '0:v:0',
+        '-map',
+        '0:a?',
+        '-vf',
+        `${TO_BT709},pad=ceil(iw/2)*2:ceil(ih/2)*2`,
+        ...H264_OUTPUT_ARGS,
+        '-c:a',
+        'aac',
+      ],
+      options.signal,
     )
     return {
       probe: await probeVideo(tools, target, options.signal),
