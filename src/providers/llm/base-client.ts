@@ -200,7 +200,7 @@ export abstract class BaseLlmClient implements LlmClient {
       `${where} (GET ${path})`,
       signal,
     )
-    try {
+    return this.underDeadline(where, deadline, async () => {
       const res = await httpRequest(this.url(path), { signal: deadline.signal })
       const text = await readText(res)
       if (res.status !== 200) {
@@ -210,11 +210,7 @@ export abstract class BaseLlmClient implements LlmClient {
         )
       }
       return parseJson(text, `${where} (GET ${path})`)
-    } catch (error) {
-      throw networkError(where, deadline.reason(error))
-    } finally {
-      deadline.clear()
-    }
+    })
   }
 
   /** The error of a server answer that is an error (any status, string or object body). */
@@ -238,7 +234,7 @@ export abstract class BaseLlmClient implements LlmClient {
     const model = options.model ?? this.model
     const where = this.where(model)
     const deadline = this.nonStreamedDeadline(where, options.signal)
-    try {
+    return this.underDeadline(where, deadline, async () => {
       const res = await httpRequest(this.url(path), {
         json: { model, input },
         signal: deadline.signal,
@@ -249,6 +245,39 @@ export abstract class BaseLlmClient implements LlmClient {
       const body = parseJson(text, where)
       if (isErrorBody(body)) throw await this.answerError(where, 200, body)
       return checkVectors(pick(body), input.length, where)
+    })
+  }
+
+  /**
+   * One chat exchange under `deadline`: the answer `exchange` reads, checked by
+   * {@link finishAnswer}.
+   *
+   * @throws the errors of {@link underDeadline} and {@link finishAnswer}
+   */
+  protected chatUnderDeadline(
+    model: string,
+    where: string,
+    deadline: CallDeadline,
+    exchange: () => Promise<RawAnswer>,
+  ): Promise<ChatCompletion> {
+    return this.underDeadline(where, deadline, async () =>
+      this.finishAnswer(await exchange(), model, where, deadline),
+    )
+  }
+
+  /**
+   * Runs `call` (a request to this server) and clears `deadline` after it, however it ends.
+   *
+   * @throws the KamuiError `call` throws as it is; anything else (a network failure, the
+   *   deadline's abort) as LLM_001 naming `where`
+   */
+  protected async underDeadline<T>(
+    where: string,
+    deadline: CallDeadline,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await call()
     } catch (error) {
       throw networkError(where, deadline.reason(error))
     } finally {

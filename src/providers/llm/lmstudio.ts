@@ -3,7 +3,6 @@ import { BaseLlmClient, emptyAnswer, type OutputFormat, type RawAnswer } from '.
 import { CallDeadline } from './call-deadline.js'
 import { isErrorBody, parseJson } from './answers.js'
 import { httpRequest, readText, type HttpResponse } from './http.js'
-import { networkError } from './server-errors.js'
 import { sseData } from './sse.js'
 import type { ChatCompletion, ChatRequest, LlmModelInfo } from './types.js'
 
@@ -86,7 +85,7 @@ export class LmStudioClient extends BaseLlmClient {
         : {}),
     }
     const deadline = new CallDeadline(this.timeouts, where, request.signal)
-    try {
+    return this.chatUnderDeadline(model, where, deadline, async () => {
       const res = await httpRequest(this.url('/v1/chat/completions'), {
         json: body,
         signal: deadline.signal,
@@ -95,15 +94,10 @@ export class LmStudioClient extends BaseLlmClient {
         const text = await readText(res)
         throw await this.answerError(where, res.status, text)
       }
-      const answer = String(res.headers['content-type'] ?? '').includes('text/event-stream')
+      return String(res.headers['content-type'] ?? '').includes('text/event-stream')
         ? await this.readStream(res, where, deadline)
         : await this.readWhole(res, where, deadline)
-      return this.finishAnswer(answer, model, where, deadline)
-    } catch (error) {
-      throw networkError(where, deadline.reason(error))
-    } finally {
-      deadline.clear()
-    }
+    })
   }
 
   /** The SSE stream of a chat completion. */

@@ -2,7 +2,6 @@ import { KamuiError } from '../../core/errors.js'
 import { isErrorBody, parseJson } from './answers.js'
 import { BaseLlmClient, emptyAnswer, type OutputFormat, type RawAnswer } from './base-client.js'
 import { httpRequest, readText } from './http.js'
-import { networkError } from './server-errors.js'
 import type { ChatCompletion, ChatMessage, ChatRequest, LlmModelInfo } from './types.js'
 
 /**
@@ -85,7 +84,7 @@ export class OllamaClient extends BaseLlmClient {
       },
     }
     const deadline = this.nonStreamedDeadline(where, request.signal)
-    try {
+    return this.chatUnderDeadline(model, where, deadline, async () => {
       const res = await httpRequest(this.url('/api/chat'), { json: body, signal: deadline.signal })
       const text = await readText(res)
       deadline.chunk()
@@ -98,12 +97,8 @@ export class OllamaClient extends BaseLlmClient {
         if (isErrorBody(part)) throw await this.answerError(where, 200, part)
         readPart(part, answer)
       }
-      return this.finishAnswer(answer, model, where, deadline)
-    } catch (error) {
-      throw networkError(where, deadline.reason(error))
-    } finally {
-      deadline.clear()
-    }
+      return answer
+    })
   }
 }
 
