@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import { KamuiError } from '../../../core/errors.js'
-import type { Logger } from '../../../core/logger.js'
-import type { TextAnswer, TextProvider, TextSchema } from '../../../providers/text/provider.js'
+import type { TextAnswer, TextSchema } from '../../../providers/text/provider.js'
 import { modelCost } from '../costs.js'
 import { referenceUrls } from '../references.js'
+import { TextModelStep } from '../text-model-step.js'
 import type { EnhanceRequest, EnhanceResult, KeyframeEnhancer } from './types.js'
 
 /** Keys a composition may come under in a JSON answer, in order of preference. */
@@ -42,20 +42,7 @@ const SYSTEM =
  * prompt tells it how many there are. The composition is read from the JSON (`composition`,
  * `enhanced_prompt`, `prompt`, `text`, `output` or `content`), else the whole text.
  */
-export class ModelEnhancer implements KeyframeEnhancer {
-  readonly label: string
-  readonly preview: boolean
-  readonly cacheIdentity: string
-
-  constructor(
-    private readonly text: TextProvider,
-    private readonly logger: Logger,
-  ) {
-    this.label = text.label
-    this.preview = text.preview
-    this.cacheIdentity = text.cacheIdentity
-  }
-
+export class ModelEnhancer extends TextModelStep implements KeyframeEnhancer {
   /**
    * @throws KamuiError the text model's errors; its unusable-answer code (GEN_001 for tools,
    *   LLM_002 for the local LLM) when the answer holds no composition

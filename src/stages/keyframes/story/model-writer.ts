@@ -1,12 +1,7 @@
-import type { Logger } from '../../../core/logger.js'
-import type {
-  TextAnswer,
-  TextMessage,
-  TextProvider,
-  TextSchema,
-} from '../../../providers/text/provider.js'
+import type { TextAnswer, TextMessage, TextSchema } from '../../../providers/text/provider.js'
 import { modelCost } from '../costs.js'
 import type { Story, StoryboardSegmentInput } from '../storyboard.js'
+import { TextModelStep } from '../text-model-step.js'
 import {
   storiesJsonSchema,
   storiesMessages,
@@ -28,20 +23,7 @@ import type { StoryboardRequest, StoryRequest, StoryWriter, WriterCall } from '.
  * `arguments`. Answers are validated with the stage's zod schemas (the model's
  * unusable-answer code, GEN_001 or LLM_002, when they do not match).
  */
-export class ModelStoryWriter implements StoryWriter {
-  readonly label: string
-  readonly preview: boolean
-  readonly cacheIdentity: string
-
-  constructor(
-    private readonly text: TextProvider,
-    private readonly logger: Logger,
-  ) {
-    this.label = text.label
-    this.preview = text.preview
-    this.cacheIdentity = text.cacheIdentity
-  }
-
+export class ModelStoryWriter extends TextModelStep implements StoryWriter {
   async writeStories(request: StoryRequest, signal: AbortSignal): Promise<WriterCall<Story[]>> {
     const answer = await this.ask(
       storiesJsonSchema(request.count),
