@@ -1,55 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CLIP_VIT_B32 } from '../../../src/models/cpu/catalog.js'
-import { ClipScorer } from '../../../src/quality/scorers/clip.js'
 import { parseV2Inputs } from '../../../src/stages/image-generation/inputs.js'
 import { runImageGeneration } from '../../../src/stages/image-generation/run.js'
 import { testContext } from '../../helpers/stage-context.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
-import {
-  closedPortUrl,
-  fakeHub,
-  tinyCatalogEntry,
-  tinyClipFiles,
-} from '../../unit/cpu-models/tiny-models.js'
-
-/**
- * The tiny CLIP knows only colour words: a prompt without one has a zero text embedding, so its
- * cosine with any image is 0, CLIPScore 0 and alignment 0, whatever the picture (a controlled
- * "the image does not show the prompt").
- */
-const WORDS = {
-  words: ['red', 'green', 'blue', 'good', 'bad', 'photo', '.'],
-  vectors: [
-    [1, 0, 0],
-    [0, 1, 0],
-    [0, 0, 1],
-    [1, 0, 0],
-    [0, 0, 1],
-    [0, 0, 0],
-    [0, 0, 0],
-  ],
-  dim: 3,
-}
+import { tinyClipCache } from '../../helpers/tiny-clip.js'
+import { closedPortUrl } from '../../unit/cpu-models/tiny-models.js'
 
 describe('quality-scorer: clip in the image stage (tiny CLIP, real scorer code)', () => {
-  const files = tinyClipFiles(WORDS)
-  const model = tinyCatalogEntry(CLIP_VIT_B32, files)
-  let cacheDir: string
+  // The tiny CLIP knows only colour words: the prompts below have none (alignment 0).
+  let clip: Awaited<ReturnType<typeof tinyClipCache>>
   let ws: string
   beforeAll(async () => {
     ws = await tempWorkspace('kamui-clip-stage-')
-    cacheDir = mkdtempSync(path.join(os.tmpdir(), 'kamui-clip-cache-'))
     // Fill the cache once from a stand-in Hub; the runs below are offline.
-    const hub = await fakeHub(model, files)
-    await new ClipScorer({ cacheDir, hubUrl: hub.url, offline: false }, undefined, model).prepare()
-    await hub.close()
+    clip = await tinyClipCache('kamui-clip-cache-')
   })
   afterAll(async () => {
     await removeDir(ws)
-    rmSync(cacheDir, { recursive: true, force: true })
+    clip.remove()
   })
 
   async function run(scorer: string, folder: string) {
@@ -63,10 +31,10 @@ describe('quality-scorer: clip in the image stage (tiny CLIP, real scorer code)'
         'generation-strategy': 'smart',
         'quality-threshold': '0.7',
         'quality-scorer': scorer,
-        'model-cache-dir': cacheDir,
+        'model-cache-dir': clip.cacheDir,
         seed: '5',
       }),
-      cpuModelCatalog: [model],
+      cpuModelCatalog: [clip.model],
     }
     const context = testContext(ws, {
       env: { HF_HUB_OFFLINE: '1', HF_ENDPOINT: await closedPortUrl() },

@@ -1,51 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CLIP_VIT_B32 } from '../../../src/models/cpu/catalog.js'
-import { ClipScorer } from '../../../src/quality/scorers/clip.js'
 import { parseKeyframesInputs } from '../../../src/stages/keyframes/inputs.js'
 import { runKeyframes } from '../../../src/stages/keyframes/run.js'
 import { testContext } from '../../helpers/stage-context.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 import { productPhotos, TEST_RETRY_POLICY } from '../../integration/keyframes/helpers.js'
-import {
-  closedPortUrl,
-  fakeHub,
-  tinyCatalogEntry,
-  tinyClipFiles,
-} from '../../unit/cpu-models/tiny-models.js'
-
-const WORDS = {
-  words: ['red', 'green', 'blue', 'good', 'bad', 'photo', '.'],
-  vectors: [
-    [1, 0, 0],
-    [0, 1, 0],
-    [0, 0, 1],
-    [1, 0, 0],
-    [0, 0, 1],
-    [0, 0, 0],
-    [0, 0, 0],
-  ],
-  dim: 3,
-}
+import { tinyClipCache } from '../../helpers/tiny-clip.js'
+import { closedPortUrl } from '../../unit/cpu-models/tiny-models.js'
 
 describe('keyframes quality-scorer clip (tiny CLIP, real scorer code)', () => {
-  const files = tinyClipFiles(WORDS)
-  const model = tinyCatalogEntry(CLIP_VIT_B32, files)
   let ws: string
-  let cacheDir: string
+  let clip: Awaited<ReturnType<typeof tinyClipCache>>
   beforeAll(async () => {
     ws = await tempWorkspace('kamui-kf-clip-')
-    cacheDir = mkdtempSync(path.join(os.tmpdir(), 'kamui-kf-clip-cache-'))
-    const hub = await fakeHub(model, files)
-    await new ClipScorer({ cacheDir, hubUrl: hub.url, offline: false }, undefined, model).prepare()
-    await hub.close()
+    clip = await tinyClipCache('kamui-kf-clip-cache-')
   })
   afterAll(async () => {
     await removeDir(ws)
-    rmSync(cacheDir, { recursive: true, force: true })
+    clip.remove()
   })
 
   async function run(scorer: string, folder: string) {
@@ -62,9 +35,9 @@ describe('keyframes quality-scorer clip (tiny CLIP, real scorer code)', () => {
           'segment-count': '3',
           'product-images': photos.join(','),
           'quality-scorer': scorer,
-          'model-cache-dir': cacheDir,
+          'model-cache-dir': clip.cacheDir,
         }),
-        cpuModelCatalog: [model],
+        cpuModelCatalog: [clip.model],
       },
       context,
     )

@@ -11,22 +11,9 @@ import {
   CLIP_IQA_PAIRS,
   ClipScorer,
 } from '../../../src/quality/scorers/clip.js'
-import { closedPortUrl, fakeHub, tinyCatalogEntry, tinyClipFiles } from './tiny-models.js'
+import { tinyClip } from '../../helpers/tiny-clip.js'
+import { closedPortUrl, fakeHub } from './tiny-models.js'
 
-/** Word vectors of the tiny CLIP: colours on the axes, "good" like red, "bad" like blue. */
-export const CLIP_WORDS = {
-  words: ['red', 'green', 'blue', 'good', 'bad', 'photo', '.'],
-  vectors: [
-    [1, 0, 0],
-    [0, 1, 0],
-    [0, 0, 1],
-    [1, 0, 0],
-    [0, 0, 1],
-    [0, 0, 0],
-    [0, 0, 0],
-  ],
-  dim: 3,
-}
 const MEAN = [0.48145466, 0.4578275, 0.40821073]
 const STD = [0.26862954, 0.26130258, 0.27577711]
 
@@ -43,8 +30,7 @@ function expectedImage(rgb: number[]): number[] {
 const cosWithAxis = (v: number[], axis: number): number => (v[axis] as number) / Math.hypot(...v)
 
 describe('ClipScorer (tiny CLIP with the real interface: tokenizer, processor, two encoders)', () => {
-  const files = tinyClipFiles(CLIP_WORDS)
-  const model = tinyCatalogEntry(CLIP_VIT_B32, files)
+  const { files, model } = tinyClip()
   let cacheDir: string
   let hub: Awaited<ReturnType<typeof fakeHub>>
   beforeAll(async () => {
