@@ -13,13 +13,16 @@
  * Then the keyframes scheduling figure (bench/keyframes.ts), the pipeline figure
  * (bench/pipeline.ts: wall time against the critical path of the stage graph, preview provider)
  * and the resume figure (bench/resume.ts, issue 11: a 6-image run killed with SIGKILL after 3
- * submits; the re-run's model time at the server against that of the never-submitted part).
+ * submits; the re-run's model time at the server against that of the never-submitted part)
+ * and the sharding figure (bench/sharding.ts, issue 13: three image shards and four video
+ * shards started at once against the unsharded runs).
  *
  * Exits with 1 when a goal is missed (parallel/sequential < 0.70, wall/ideal ≤ 1.10, median
  * delay ≤ 250 ms and ≤ 2 status calls/s per job at L, median delay ≤ 1 s and ≤ 1 status call/s
  * per job at 12 s, keyframes graph faster than sequential, pipeline wall ≤ 1.15 × critical path and
  * sum of stage times − wall ≥ point-cloud time, re-run model time ≤ never-submitted model time
- * with 5 % slack, re-run submits = never-submitted jobs, no call in the third run) or a run
+ * with 5 % slack, re-run submits = never-submitted jobs, no call in the third run, shards
+ * together ≤ 0.45 of the unsharded wall time with the plan's submits exactly) or a run
  * fails, 0 otherwise.
  */
 import { parseArgs } from 'node:util'
@@ -27,6 +30,7 @@ import { setDefaultNetworkPolicy } from '../src/core/http.js'
 import { runKeyframesBench } from './keyframes.js'
 import { runPipelineBench } from './pipeline.js'
 import { runResumeBench } from './resume.js'
+import { runShardingBench } from './sharding.js'
 import { startFakeKamui } from '../test/fixtures/servers/start-fake-kamui.js'
 import { measureRun, type RunMeasurement } from './measure.js'
 
@@ -150,6 +154,15 @@ try {
 } catch (error) {
   missed = true
   console.error(`resume bench failed: ${error instanceof Error ? error.message : String(error)}`)
+}
+// Sharding (issue 13): n shards started at once against the unsharded run.
+console.log()
+try {
+  const sharding = await runShardingBench()
+  if (!sharding.pass) missed = true
+} catch (error) {
+  missed = true
+  console.error(`sharding bench failed: ${error instanceof Error ? error.message : String(error)}`)
 }
 process.exitCode = missed ? 1 : 0
 

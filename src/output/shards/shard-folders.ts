@@ -59,7 +59,15 @@ export async function listShardFolders(workspace: string, input: string): Promis
   const found = new Set<string>()
   for (const entry of entries) {
     const matches = GLOB_CHARS.test(entry)
-      ? await glob(entry, { cwd: workspace, onlyDirectories: true, absolute: true, dot: false })
+      ? await glob(entry, {
+          cwd: workspace,
+          onlyDirectories: true,
+          absolute: true,
+          dot: false,
+          // tinyglobby's default also matches everything below a matched folder (`x` as `x/**`):
+          // `out/run-shard-*-of-3` must name the shard folders, not their `images/`, `metadata/`.
+          expandDirectories: false,
+        })
       : [entry]
     for (const match of matches) {
       const folder = resolveInWorkspace(workspace, match, 'shard-folders')

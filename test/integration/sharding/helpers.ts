@@ -1,13 +1,22 @@
 import { createHash } from 'node:crypto'
-import { readFile, readdir } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import sharp from 'sharp'
 import type { FakeKamuiCall } from '../../fixtures/servers/start-fake-kamui.js'
 import { runKamui, type KamuiRun } from '../../helpers/run-kamui.js'
+import { testFfmpeg } from '../../helpers/tools.js'
+import { makeImage, writePng } from '../video/media-helpers.js'
 
 /** Submit calls among the calls a fake server logged. */
 export const submitsOf = (calls: readonly FakeKamuiCall[]): FakeKamuiCall[] =>
   calls.filter((c) => c.tool.endsWith('_submit'))
+
+/**
+ * The environment of every `kamui` run here: FFMPEG_PATH set to the tests' ffmpeg (the system's,
+ * else the npm-shipped one, `test/helpers/tools.ts`), so the video steps run, with the
+ * workflow's own inputs, on a machine with only Node and npm.
+ */
+const kamuiEnv = (): Record<string, string> => ({ FFMPEG_PATH: testFfmpeg().path })
 
 /** Runs `kamui` and fails with its stderr when it does not exit 0. */
 export async function kamuiOk(
@@ -15,7 +24,7 @@ export async function kamuiOk(
   cwd: string,
   timeoutMs = 240_000,
 ): Promise<KamuiRun> {
-  const run = await runKamui(args, { cwd, timeoutMs })
+  const run = await runKamui(args, { cwd, timeoutMs, env: kamuiEnv() })
   if (run.code !== 0) throw new Error(`kamui ${args[0]} exited ${run.code}:\n${run.stderr}`)
   return run
 }
@@ -31,7 +40,7 @@ export async function kamuiTogether(
 ): Promise<{ runs: KamuiRun[]; wallMs: number }> {
   const t0 = performance.now()
   const runs = await Promise.all(
-    argLists.map((args) => runKamui(args, { cwd, timeoutMs: 240_000 })),
+    argLists.map((args) => runKamui(args, { cwd, timeoutMs: 240_000, env: kamuiEnv() })),
   )
   const wallMs = performance.now() - t0
   for (const run of runs)
@@ -105,4 +114,108 @@ export function maxInFlight(calls: readonly FakeKamuiCall[], prefix: string): nu
     max = Math.max(max, now)
   }
   return max
+}
+
+/** The image stage's arguments of the issue-13 scenario: 9 images, two models, seed 7, max-parallel 1. */
+export function nineImageArgs(mcpEntry: unknown, folder: string): string[] {
+  return [
+    ...['--image-prompt', 'a lighthouse at dusk, sharding test', '--folder-name', folder],
+    ...['--image-count', '9', '--models', 'imagen4-fast,imagen4-ultra', '--seed', '7'],
+    ...['--generation-strategy', 'parallel', '--max-parallel', '1', '--image-size', '64x64'],
+    ...['--mcp-config', JSON.stringify({ mcpServers: { 't2i-kamui': mcpEntry } })],
+  ]
+}
+
+/** The video stage's arguments of the issue-13 scenario: the four segments of `kf/keyframes.json`. */
+export function fourSegmentArgs(mcpConfig: string, folder: string): string[] {
+  return [
+    ...['--video-prompt', 'a slow pan, sharding test', '--folder-name', folder],
+    ...['--keyframes', 'kf/keyframes.json', '--max-parallel', '1', '--poll-interval', '1'],
+    ...['--mcp-config', mcpConfig],
+  ]
+}
+
+/** What {@link runShardedScenario} did: the runs and their wall times, ms. */
+export interface ShardedScenario {
+  /** The unsharded run, then `kamui plan`, the shards started at once, and `kamui merge`. */
+  whole: KamuiRun
+  plan: KamuiRun
+  shards: KamuiRun[]
+  merge: KamuiRun
+  wholeMs: number
+  /** From starting every shard to the last one's exit. */
+  shardsMs: number
+}
+
+/**
+ * Issue 13's scenario on the command line, in `workspace`: the stage unsharded into
+ * `out/whole`, then `plan --shards n` for `out/sharded`, the n shards started at the same
+ * moment (n runners simulated by n processes) and `merge` of their folders into `out/sharded`.
+ * `stage` is `image-generation-v2` or `video-generation`; `args(folder)` gives its arguments.
+ *
+ * @throws Error when a `kamui` process exits non-zero (with its stderr)
+ */
+export async function runShardedScenario(
+  stage: 'image-generation-v2' | 'video-generation',
+  shardCount: number,
+  args: (folder: string) => string[],
+  workspace: string,
+): Promise<ShardedScenario> {
+  const t0 = performance.now()
+  const whole = await kamuiOk([stage, ...args('out/whole')], workspace)
+  const wholeMs = performance.now() - t0
+  const planArgs = stage === 'image-generation-v2' ? [] : ['--stage', stage]
+  const plan = await kamuiOk(
+    ['plan', ...planArgs, '--shards', String(shardCount), ...args('out/sharded')],
+    workspace,
+  )
+  const manifest = plan.outputs['shard-manifest'] ?? ''
+  const shards = await kamuiTogether(
+    Array.from({ length: shardCount }, (_, k) => [
+      ...[stage, ...args('out/sharded')],
+      ...['--shard', `${k + 1}/${shardCount}`, '--shard-manifest', manifest],
+    ]),
+    workspace,
+  )
+  const merge = await kamuiOk(
+    [
+      ...['merge', '--shard-folders', `out/sharded-shard-*-of-${shardCount}`],
+      ...['--folder-name', 'out/sharded'],
+    ],
+    workspace,
+  )
+  return { whole, plan, shards: shards.runs, merge, wholeMs, shardsMs: shards.wallMs }
+}
+
+/**
+ * Writes `kf/keyframes.json` with four one-second segments and the five 64×48 keyframe PNGs
+ * they join (a distinct tint each) into `workspace`, the video input of issue 13's scenario.
+ */
+export async function writeFourSegmentKeyframes(workspace: string): Promise<void> {
+  await mkdir(path.join(workspace, 'kf'), { recursive: true })
+  const tints: [number, number, number][] = [
+    [200, 40, 40],
+    [40, 200, 40],
+    [40, 40, 200],
+    [200, 200, 40],
+    [40, 200, 200],
+  ]
+  for (const [k, tint] of tints.entries()) {
+    await writePng(
+      path.join(workspace, `kf/frame-${k}.png`),
+      makeImage(64, 48, (x) => tint.map((c) => Math.min(255, c + x)) as [number, number, number]),
+    )
+  }
+  const segments = [1, 2, 3, 4].map((i) => ({
+    index: i,
+    description: `segment ${i}`,
+    duration: 1,
+    status: 'complete',
+    firstFrame: { path: `frame-${i - 1}.png`, url: null },
+    lastFrame: { path: `frame-${i}.png`, url: null },
+  }))
+  await writeFile(
+    path.join(workspace, 'kf/keyframes.json'),
+    JSON.stringify({ schemaVersion: 1, segments }),
+  )
 }

