@@ -4,7 +4,7 @@ import path from 'node:path'
 import { parseJournal } from '../src/runner/journal.js'
 import { startFakeKamui, type FakeKamuiCall } from '../test/fixtures/servers/start-fake-kamui.js'
 import { runKamui } from '../test/helpers/run-kamui.js'
-import { runAndKill } from '../test/integration/durable/kill.js'
+import { runAndKill } from '../test/helpers/kill-run.js'
 
 /** Options of {@link runResumeBench}. */
 export interface ResumeBenchOptions {

@@ -1,21 +1,16 @@
-import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseJournal } from '../../../src/runner/journal.js'
 import { sha256 } from '../../../src/runner/journal-key.js'
 import { GenerationReportSchema } from '../../../src/contracts/generation-report.js'
-import {
-  startFakeKamui,
-  type FakeKamuiCall,
-  type FakeKamuiHandle,
-} from '../../fixtures/servers/start-fake-kamui.js'
-import { KAMUI_CLI_ENTRY, TSX_LOADER_URL, runKamui } from '../../helpers/run-kamui.js'
+import { startFakeKamui, type FakeKamuiHandle } from '../../fixtures/servers/start-fake-kamui.js'
+import { journalledSubmits, runAndKill } from '../../helpers/kill-run.js'
+import { runKamui } from '../../helpers/run-kamui.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
+import { submitsOf } from './budget-fixture.js'
 
 const LATENCY_MS = 4000
-const submitsOf = (calls: FakeKamuiCall[]): FakeKamuiCall[] =>
-  calls.filter((c) => c.tool.endsWith('_submit'))
 
 describe('resume: a v2 run of 6 images killed with SIGKILL after 3 submits (issue 11)', () => {
   let server: FakeKamuiHandle
@@ -56,26 +51,13 @@ describe('resume: a v2 run of 6 images killed with SIGKILL after 3 submits (issu
    * runner: an MCP tool without an idempotency argument cannot be looked up then).
    */
   async function runAndKillAfter(submits: number, journal: string): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      ['--import', TSX_LOADER_URL, KAMUI_CLI_ENTRY, ...args()],
-      {
-        cwd: workspace,
-        stdio: 'ignore',
-      },
-    )
-    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
-    const started = Date.now()
-    const journalled = async (): Promise<number> =>
-      parseJournal(await readFile(journal, 'utf8').catch(() => '')).lines.filter(
-        (l) => l.event === 'submitted',
-      ).length
-    while (submitsOf(await server.calls()).length < submits || (await journalled()) < submits) {
-      if (Date.now() - started > 60_000) throw new Error('the run made too few submits')
-      await new Promise((r) => setTimeout(r, 50))
-    }
-    child.kill('SIGKILL')
-    await closed
+    await runAndKill(args(), {
+      cwd: workspace,
+      timeoutMs: 60_000,
+      killWhen: async () =>
+        submitsOf(await server.calls()).length >= submits &&
+        (await journalledSubmits(journal, submits)),
+    })
   }
 
   it('the re-run finishes 6 images with 6 submits in total; a third run submits nothing', async () => {

@@ -6,7 +6,12 @@ import { fakeKeyframesServer } from '../../fixtures/servers/fake-keyframes/start
 import { runKamui } from '../../helpers/run-kamui.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 import { productPhotos, storyboardFile } from '../keyframes/helpers.js'
-import { journalLines, linesOf, runAndKill } from './kill.js'
+import {
+  expectReusedFromJournal,
+  journalLines,
+  linesOf,
+  runAndKill,
+} from '../../helpers/kill-run.js'
 
 const JOURNAL = 'kf/metadata/journal.jsonl'
 /** Renders of the four-segment storyboard: segment 1 first and last, the other last frames. */
@@ -72,18 +77,8 @@ describe('resume: a keyframes run killed mid-way (issue 11)', () => {
       expect(second.outputs['keyframes-completed']).toBe('true')
       const after = await journalLines(path.join(ws, JOURNAL))
       const rerun = after.slice(killed.length)
-      // The renders of the frames already made were neither planned nor submitted again.
-      expect(
-        rerun.filter(
-          (l) => (l.event === 'planned' || l.event === 'submitted') && madeKeys.has(l.key),
-        ),
-      ).toEqual([])
-      expect(
-        linesOf(rerun, 'reused')
-          .filter((l) => l.source === 'journal')
-          .map((l) => l.key)
-          .sort(),
-      ).toEqual([...madeKeys].sort())
+      // The renders of the frames already made were neither planned nor submitted again, and they were reused from the journal.
+      expectReusedFromJournal(rerun, madeKeys)
       // Every rendered frame is a journal output now, and the frames kept their bytes.
       expect(new Set(linesOf(after, 'output').map((l) => l.key)).size).toBe(RENDERS)
       expect(await Promise.all(made.map((l) => sha(ws, l.file)))).toEqual(madeSha)

@@ -4,7 +4,7 @@ import { parsePipelineInputs } from '../../../src/stages/pipeline/inputs.js'
 import { runPipeline } from '../../../src/stages/pipeline/run.js'
 import { testContext } from '../../helpers/stage-context.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
-import { journalLines, linesOf } from './kill.js'
+import { journalLines, linesOf } from '../../helpers/kill-run.js'
 
 describe('pipeline: resume and the job cache passed to every generating stage (issue 11)', () => {
   it('hands resume, cache-folder and cache-ttl-hours to the stages', () => {

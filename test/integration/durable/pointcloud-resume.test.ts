@@ -6,7 +6,7 @@ import { startFakeVideo, type FakeVideoHandle } from '../../fixtures/servers/fak
 import { testContext } from '../../helpers/stage-context.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 import { FIRST_PICTURE, writePng } from '../video/media-helpers.js'
-import { journalLines, linesOf } from './kill.js'
+import { journalLines, linesOf } from '../../helpers/kill-run.js'
 
 describe('point cloud: the depth job under the run journal and the job cache (issue 11)', () => {
   let ws: string

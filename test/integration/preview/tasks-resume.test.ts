@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -6,7 +5,8 @@ import { GenerationReportSchema } from '../../../src/contracts/generation-report
 import { parseJournal } from '../../../src/runner/journal.js'
 import type { TappedMessage } from '../../fixtures/servers/mcp-tap.js'
 import { startPreviewHttp, type PreviewHttpHandle } from '../../fixtures/servers/preview-http.js'
-import { KAMUI_CLI_ENTRY, TSX_LOADER_URL, runKamui } from '../../helpers/run-kamui.js'
+import { journalledSubmits, runAndKill } from '../../helpers/kill-run.js'
+import { runKamui } from '../../helpers/run-kamui.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 
 /**
@@ -73,26 +73,12 @@ describe('resume by MCP task id after SIGKILL (preview server in tasks mode)', (
   ]
 
   async function runAndKillAfterTasks(count: number, journal: string): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      ['--import', TSX_LOADER_URL, KAMUI_CLI_ENTRY, ...args()],
-      {
-        cwd: workspace,
-        stdio: 'ignore',
-      },
-    )
-    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
-    const started = Date.now()
-    const journalled = async (): Promise<number> =>
-      parseJournal(await readFile(journal, 'utf8').catch(() => '')).lines.filter(
-        (l) => l.event === 'submitted',
-      ).length
-    while (toolCalls(server.messages()).length < count || (await journalled()) < count) {
-      if (Date.now() - started > 60_000) throw new Error('the run created too few tasks')
-      await new Promise((r) => setTimeout(r, 50))
-    }
-    child.kill('SIGKILL')
-    await closed
+    await runAndKill(args(), {
+      cwd: workspace,
+      timeoutMs: 60_000,
+      killWhen: async () =>
+        toolCalls(server.messages()).length >= count && (await journalledSubmits(journal, count)),
+    })
   }
 
   it('the re-run re-attaches to the 3 journalled tasks: no new tools/call, 3 images', async () => {

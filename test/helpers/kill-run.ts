@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
+import { expect } from 'vitest'
 import { readFile } from 'node:fs/promises'
-import { parseJournal } from '../../../src/runner/journal.js'
-import type { JournalLine } from '../../../src/contracts/journal.js'
-import { KAMUI_CLI_ENTRY, TSX_LOADER_URL } from '../../helpers/run-kamui.js'
+import { parseJournal } from '../../src/runner/journal.js'
+import type { JournalLine } from '../../src/contracts/journal.js'
+import { KAMUI_CLI_ENTRY, TSX_LOADER_URL } from './run-kamui.js'
 
 /** The whole lines of a journal file ([] when absent). */
 export async function journalLines(file: string): Promise<JournalLine[]> {
@@ -15,6 +16,34 @@ export function linesOf<E extends JournalLine['event']>(
   event: E,
 ): Extract<JournalLine, { event: E }>[] {
   return lines.filter((l): l is Extract<JournalLine, { event: E }> => l.event === event)
+}
+
+/**
+ * Checks a re-run after a kill: of its journal lines (`rerun`, those it added), none plans or
+ * submits a job of `madeKeys` (the outputs journalled before the kill) again, and exactly those
+ * jobs are reused from the journal.
+ */
+export function expectReusedFromJournal(
+  rerun: readonly JournalLine[],
+  madeKeys: ReadonlySet<string>,
+): void {
+  expect(
+    rerun.filter((l) => (l.event === 'planned' || l.event === 'submitted') && madeKeys.has(l.key)),
+  ).toEqual([])
+  expect(
+    linesOf(rerun, 'reused')
+      .filter((l) => l.source === 'journal')
+      .map((l) => l.key)
+      .sort(),
+  ).toEqual([...madeKeys].sort())
+}
+
+/**
+ * Whether the journal at `file` holds at least `count` `submitted` lines (the run journalled
+ * the request ids of that many submits).
+ */
+export async function journalledSubmits(file: string, count: number): Promise<boolean> {
+  return linesOf(await journalLines(file), 'submitted').length >= count
 }
 
 /**
