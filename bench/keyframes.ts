@@ -17,14 +17,10 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
-import type { Logger } from '../src/core/logger.js'
-import { Redactor } from '../src/core/redactor.js'
-import type { StageContext } from '../src/core/stage-context.js'
-import { VERSION } from '../src/core/version.js'
-import { previewServerLaunch } from '../src/providers/preview/launch.js'
 import { parseKeyframesInputs } from '../src/stages/keyframes/inputs.js'
 import { runKeyframes, type KeyframesResult } from '../src/stages/keyframes/run.js'
 import { fakeKeyframesServer } from '../test/fixtures/servers/fake-keyframes/start.js'
+import { benchContext, benchLogger } from './context.js'
 
 /** Options of {@link runKeyframesBench}. */
 export interface KeyframesBenchOptions {
@@ -49,14 +45,7 @@ export interface KeyframesBenchResult {
 /** Status polling interval given to the stage, ms (each job may end up to this much after L). */
 const POLL_INTERVAL_MS = 50
 
-const quietLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message) => {
-    if (!/price|PREVIEW|only \d product/.test(message)) console.error(`  [warn] ${message}`)
-  },
-  error: (message) => console.error(`  [error] ${message}`),
-}
+const quietLogger = benchLogger((message) => !/price|PREVIEW|only \d product/.test(message))
 
 /**
  * Runs the benchmark and prints its figures.
@@ -126,15 +115,7 @@ async function measure(
       duration: 5,
     }))
     await writeFile(path.join(workspace, 'storyboard.json'), JSON.stringify({ segments: board }))
-    const context: StageContext = {
-      workspace,
-      logger: quietLogger,
-      redactor: new Redactor(),
-      env: { PATH: process.env['PATH'] },
-      previewServer: previewServerLaunch(),
-      version: VERSION,
-      pollIntervalMs: POLL_INTERVAL_MS,
-    }
+    const context = benchContext(workspace, quietLogger, { pollIntervalMs: POLL_INTERVAL_MS })
     const inputs = parseKeyframesInputs({
       'storyboard-file': 'storyboard.json',
       'product-images': 'photos/product.png',

@@ -1,17 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { Logger } from '../src/core/logger.js'
-import { Redactor } from '../src/core/redactor.js'
-import type { StageContext } from '../src/core/stage-context.js'
-import { VERSION } from '../src/core/version.js'
-import { previewServerLaunch } from '../src/providers/preview/launch.js'
 import { parseV2Inputs } from '../src/stages/image-generation/inputs.js'
 import {
   runImageGeneration,
   type ImageGenerationResult,
 } from '../src/stages/image-generation/run.js'
 import type { FakeKamuiCall, FakeKamuiHandle } from '../test/fixtures/servers/start-fake-kamui.js'
+import { benchContext, benchLogger } from './context.js'
 
 /** Submit tool of the benchmarked model (`imagen4-fast`) on the fake server. */
 const SUBMIT_TOOL = 'imagen4_fast_submit'
@@ -19,12 +15,7 @@ const STATUS_TOOL = 'imagen4_fast_status'
 const RESULT_TOOL = 'imagen4_fast_result'
 
 /** A logger that drops info and debug lines and prints warnings and errors to stderr. */
-const quietLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message) => console.error(`  [warn] ${message}`),
-  error: (message) => console.error(`  [error] ${message}`),
-}
+const quietLogger = benchLogger()
 
 /** One benchmarked stage run. */
 export interface RunOptions {
@@ -76,14 +67,7 @@ export async function measureRun(
   options: RunOptions,
 ): Promise<RunMeasurement> {
   const workspace = await mkdtemp(path.join(tmpdir(), 'kamui-bench-'))
-  const context: StageContext = {
-    workspace,
-    logger: quietLogger,
-    redactor: new Redactor(),
-    env: { PATH: process.env['PATH'] },
-    previewServer: previewServerLaunch(),
-    version: VERSION,
-  }
+  const context = benchContext(workspace, quietLogger)
   const inputs = parseV2Inputs({
     'image-prompt': 'A lighthouse on a cliff at sunset',
     'folder-name': 'out',

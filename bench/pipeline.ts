@@ -23,16 +23,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir, cpus } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Logger } from '../src/core/logger.js'
-import { Redactor } from '../src/core/redactor.js'
-import type { StageContext } from '../src/core/stage-context.js'
-import { VERSION } from '../src/core/version.js'
-import { previewServerLaunch } from '../src/providers/preview/launch.js'
 import { criticalPath, type TaskSpan } from '../src/stages/pipeline/graph.js'
 import { runPipeline } from '../src/stages/pipeline/run.js'
 import { PIPELINE_STAGES, type PipelineStage } from '../src/stages/pipeline/spec.js'
 import { STAGE_FUNCTIONS, type StageFunctions } from '../src/stages/pipeline/stage-functions.js'
 import { STAGE_AFTER } from '../src/stages/pipeline/stages.js'
+import { benchContext, benchLogger } from './context.js'
 
 /** The concept of `npm run demo` (scripts/demo.ts). */
 const DEMO_CONCEPT = 'A bouquet of red roses at golden hour by the sea'
@@ -55,12 +51,8 @@ export interface PipelineBenchResult {
   pass: boolean
 }
 
-const quietLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message) => console.error(`  [error] ${message}`),
-}
+/** Errors only: the preview run's warnings are expected. */
+const quietLogger = benchLogger(() => false)
 
 /**
  * Runs the benchmark once and prints its figures.
@@ -75,14 +67,7 @@ export async function runPipelineBench(): Promise<PipelineBenchResult> {
       `${cpus().length} CPUs, load average ${load.join(' / ')} before the run`,
   )
   try {
-    const context: StageContext = {
-      workspace,
-      logger: quietLogger,
-      redactor: new Redactor(),
-      env: { PATH: process.env['PATH'] },
-      previewServer: previewServerLaunch(),
-      version: VERSION,
-    }
+    const context = benchContext(workspace, quietLogger)
     // The real stages; the video stage's input is watched for when each segment arrives.
     const started = performance.now()
     const segmentArrivals: number[] = []
