@@ -13,9 +13,10 @@
  * 3. With an estimate `E` (ms from submit to ready, learned from earlier jobs of the same model,
  *    see `model-latency.ts`) and its window `w = max(200, E / 40, spread / 2)`: before `E − w`
  *    the pauses are `max(500, 2t, (E − w − t) / 2)`, at most 2 s and never past `E − w` (they
- *    only catch an early finish); from `E − w` to `E + w` the job is polled every
- *    `max(200, 2w / 3)` ms ({@link DENSE_POLL_MS}); after `E + w` the backoff of step 2
- *    restarts from that point.
+ *    only catch an early finish; a pause that would end less than 500 ms before `E − w` goes
+ *    to `E − w` itself); from `E − w` to `E + w` the job is polled every `max(200, w)` ms
+ *    ({@link DENSE_POLL_MS}): at the window's start, at `E` and at its end; after `E + w` the
+ *    backoff of step 2 restarts from that point.
  * 4. Every pause is jittered by ±20 % (uniform), never below {@link MIN_POLL_MS} (100 ms).
  * 5. An interval the server gives (`pollInterval` / `pollIntervalMs` in a status answer, a
  *    `Retry-After` of a refused status call) is a floor, counted from its answer.
@@ -23,8 +24,8 @@
  *    `poll-interval`) replaces all of the above: every pause is that interval, as before.
  *
  * Worst-case call rate per job: one call per 160 ms (200 ms less its jitter, about 6 per second),
- * reached only inside an estimate's window, which holds at most 4 calls
- * (`2w / max(200, 2w / 3) + 1`); outside it at most one call per 240 ms (the 300 ms pause less
+ * reached only inside an estimate's window, which holds at most 3 calls
+ * (`2w / max(200, w) + 1`); outside it at most one call per 240 ms (the 300 ms pause less
  * its jitter) in the first second, then one per 1.6–2.4 s once the cap is reached (after about
  * 5.7 s). Typical counts per job (unjittered): without an estimate 6 calls for L = 3 s
  * (≈ 1.9/s) and 11 for L = 12 s (≈ 0.9/s); with an estimate 5 for L = 3 s (≈ 1.6/s) and 9 for
@@ -41,6 +42,8 @@ export const MIN_POLL_MS = 100
 export const DENSE_POLL_MS = 200
 /** Longest pause of the backoff, ms. */
 export const MAX_POLL_MS = 2000
+/** Shortest pause of the approach to an estimate's window, ms. */
+const APPROACH_MIN_MS = 500
 /** Relative jitter of every pause (±). */
 export const POLL_JITTER = 0.2
 
@@ -76,9 +79,10 @@ export function nextPollDelay(input: PollInput): number {
   const base = t === undefined ? FIRST_POLL_MS : scheduled(t, input.estimate)
   let jittered = base * (1 + POLL_JITTER * (2 * input.random() - 1))
   if (t !== undefined && input.estimate) {
-    // Never jump past the start of the estimate's window: the calls there are the ones that count.
+    // Never jump past the start of the estimate's window (the calls there are the ones that
+    // count), nor stop less than 500 ms short of it (that call would only repeat its first one).
     const start = input.estimate.expectedMs - estimateWindowMs(input.estimate)
-    if (t < start) jittered = Math.min(jittered, start - t)
+    if (t < start && start - (t + jittered) < APPROACH_MIN_MS) jittered = start - t
   }
   return Math.round(Math.max(jittered, MIN_POLL_MS, input.serverMs ?? 0))
 }
@@ -94,9 +98,9 @@ function scheduled(t: number, estimate: LatencyEstimate | undefined): number {
   const w = estimateWindowMs(estimate)
   const start = estimate.expectedMs - w
   const end = estimate.expectedMs + w
-  const dense = Math.max(DENSE_POLL_MS, (2 * w) / 3)
+  const dense = Math.max(DENSE_POLL_MS, w)
   if (t < start) {
-    const approach = Math.max(500, 2 * t, (start - t) / 2)
+    const approach = Math.max(APPROACH_MIN_MS, 2 * t, (start - t) / 2)
     return Math.max(Math.min(approach, MAX_POLL_MS, start - t), MIN_POLL_MS)
   }
   if (t <= end) return dense

@@ -84,12 +84,21 @@ describe('nextPollDelay (the adaptive schedule)', () => {
     expect(late).toEqual([150, 1735, 2800])
   })
 
+  it('goes to the window start instead of stopping less than 500 ms short of it', () => {
+    // Window 2510..3090 (w = 290): after the call at 1290 the 1220 ms pause jittered down
+    // to 990 ms would land at 2280, 230 ms short: the call is made at 2510 instead.
+    const estimate = { expectedMs: 2800, spreadMs: 580 }
+    expect(nextPollDelay({ elapsedMs: 1290, estimate, random: () => 0.06 })).toBe(1220)
+    expect(nextPollDelay({ elapsedMs: 1290, estimate, random: () => 0.5 })).toBe(1220)
+    const early = sequence(3100, { estimate, random: () => 0 })
+    expect(early.filter((t) => t < 2510)).toHaveLength(2)
+  })
+
   it('widens the window with the spread of the observed latencies', () => {
     const times = sequence(14_000, { estimate: { expectedMs: 12_000, spreadMs: 2000 } })
-    // approach 125, 1825, then 2 s steps; window 11 000..13 000, polled every 667 ms
-    expect(times.filter((t) => t >= 9000 && t <= 13_100)).toEqual([
-      10_125, 11_000, 11_667, 12_334, 13_001,
-    ])
+    // approach 125, 1825, then 2 s steps; window 11 000..13 000, polled at its start, at the
+    // estimate and at its end (every w = 1000 ms): three calls
+    expect(times.filter((t) => t >= 9000 && t <= 13_100)).toEqual([10_125, 11_000, 12_000, 13_000])
   })
 
   it('takes an interval the server gives as a floor', () => {
