@@ -86,27 +86,13 @@ export async function renderContactSheet(
   const layers: Layer[] = []
   if (prompt) layers.push(...(await promptLayers(prompt, width - 2 * GAP)))
 
-  for (const [i, candidate] of candidates.entries()) {
-    const { left, top } = cellPosition(i, columns, cell, prompt !== '')
-    if (candidate.primary) {
-      const frame = solid(cell + 2 * BORDER, cell + LABEL_HEIGHT + 2 * BORDER, PRIMARY)
-      layers.push({
-        input: Buffer.from(frame.data),
-        left: left - BORDER,
-        top: top - BORDER,
-        raw: rawOf(frame),
-      })
-    }
-    const thumbnail = await sharp(candidate.image)
-      .resize(cell, cell, { fit: 'contain', background: { r: 0, g: 0, b: 0 } })
-      .removeAlpha()
-      .png()
-      .toBuffer()
-    layers.push({ input: thumbnail, left, top })
-    const strip = solid(cell, LABEL_HEIGHT, STRIP)
-    layers.push({ input: Buffer.from(strip.data), left, top: top + cell, raw: rawOf(strip) })
-    layers.push(...(await labelLayers(candidate, cell, left, top + cell)))
-  }
+  // Every cell at once: the thumbnails are resized on libvips threads while labels are drawn.
+  const cells = await Promise.all(
+    candidates.map((candidate, i) =>
+      cellLayers(candidate, cellPosition(i, columns, cell, prompt !== ''), cell),
+    ),
+  )
+  layers.push(...cells.flat())
 
   const png = await sharp({
     create: {
@@ -121,6 +107,39 @@ export async function renderContactSheet(
     .png()
     .toBuffer()
   return embedImageProvenance(png, options.provenance ?? null)
+}
+
+/** The layers of one candidate's cell at `at`: the primary frame, the thumbnail, the label strip. */
+async function cellLayers(
+  candidate: ContactSheetCandidate,
+  at: { left: number; top: number },
+  cell: number,
+): Promise<Layer[]> {
+  const sharp = await loadSharp()
+  const { left, top } = at
+  const layers: Layer[] = []
+  if (candidate.primary) {
+    const frame = solid(cell + 2 * BORDER, cell + LABEL_HEIGHT + 2 * BORDER, PRIMARY)
+    layers.push({
+      input: Buffer.from(frame.data),
+      left: left - BORDER,
+      top: top - BORDER,
+      raw: rawOf(frame),
+    })
+  }
+  const [thumbnail, labels] = await Promise.all([
+    sharp(candidate.image)
+      .resize(cell, cell, { fit: 'contain', background: { r: 0, g: 0, b: 0 } })
+      .removeAlpha()
+      .png()
+      .toBuffer(),
+    labelLayers(candidate, cell, left, top + cell),
+  ])
+  layers.push({ input: thumbnail, left, top })
+  const strip = solid(cell, LABEL_HEIGHT, STRIP)
+  layers.push({ input: Buffer.from(strip.data), left, top: top + cell, raw: rawOf(strip) })
+  layers.push(...labels)
+  return layers
 }
 
 /**

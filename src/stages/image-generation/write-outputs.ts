@@ -150,6 +150,9 @@ export async function writeRunFiles(run: RunFiles): Promise<string[]> {
     }
     return written
   }
+  // Rendered (libvips threads) while the JSON files are written.
+  const contactSheet = writeContactSheet(run)
+  contactSheet.catch(() => undefined) // awaited below; a failure there is the run's failure
   await writeReport(folder, report, redactor)
   await writeJson(
     folder,
@@ -162,46 +165,7 @@ export async function writeRunFiles(run: RunFiles): Promise<string[]> {
     await writeModelComparison(folder, modelComparisonMarkdown(report), redactor)
     written.push(FILES.modelComparison)
   }
-  const candidates = run.slots.flatMap((slot) =>
-    slot.candidates
-      .filter((c) => c.image)
-      .map((c) => ({
-        image: c.image?.png as Buffer,
-        index: c.index,
-        attempt: c.attempt,
-        model: c.model.label,
-        score: c.quality?.overall ?? null,
-        primary: primary !== undefined && c === slot.kept && slot.planned.index === primary.index,
-        kept: c === slot.kept,
-      })),
-  )
-  if (candidates.length > 0) {
-    await writeFileAtomic(
-      path.join(folder, FILES.contactSheet),
-      await renderContactSheet(candidates, {
-        // Drawn as pixels: masked like every text the run writes.
-        prompt: redactor.redact(report.request.prompt),
-        provenance: provenanceToEmbed(
-          run.runId === undefined
-            ? undefined
-            : {
-                embed: inputs.embedProvenance !== false,
-                stage: 'image-generation-v2',
-                runId: run.runId,
-                redact: (text) => redactor.redact(text),
-              },
-          {
-            model: [...new Set(candidates.map((c) => c.model))].join(', '),
-            provider: null,
-            algorithmic: false,
-            compositeSynthetic: true,
-            prompt: report.request.prompt,
-          },
-        ),
-      }),
-    )
-    written.push(FILES.contactSheet)
-  }
+  if (await contactSheet) written.push(FILES.contactSheet)
   if (primary) {
     const planned = report.images.length
     await writeV2Files(folder, run.generated, primary, planned, redactor)
@@ -215,4 +179,53 @@ export async function writeRunFiles(run: RunFiles): Promise<string[]> {
     if (planned > 1) written.push(...run.generated.map((r) => FILES.url(r.index)))
   }
   return written
+}
+
+/**
+ * Renders the contact sheet of every candidate made (masked prompt, provenance of a composite)
+ * and writes it atomically to `metadata/contact-sheet.png`.
+ *
+ * @returns whether a sheet was written (false when no candidate has an image)
+ */
+async function writeContactSheet(run: RunFiles): Promise<boolean> {
+  const { folder, inputs, report, redactor, primary } = run
+  const candidates = run.slots.flatMap((slot) =>
+    slot.candidates
+      .filter((c) => c.image)
+      .map((c) => ({
+        image: c.image?.png as Buffer,
+        index: c.index,
+        attempt: c.attempt,
+        model: c.model.label,
+        score: c.quality?.overall ?? null,
+        primary: primary !== undefined && c === slot.kept && slot.planned.index === primary.index,
+        kept: c === slot.kept,
+      })),
+  )
+  if (candidates.length === 0) return false
+  await writeFileAtomic(
+    path.join(folder, FILES.contactSheet),
+    await renderContactSheet(candidates, {
+      // Drawn as pixels: masked like every text the run writes.
+      prompt: redactor.redact(report.request.prompt),
+      provenance: provenanceToEmbed(
+        run.runId === undefined
+          ? undefined
+          : {
+              embed: inputs.embedProvenance !== false,
+              stage: 'image-generation-v2',
+              runId: run.runId,
+              redact: (text) => redactor.redact(text),
+            },
+        {
+          model: [...new Set(candidates.map((c) => c.model))].join(', '),
+          provider: null,
+          algorithmic: false,
+          compositeSynthetic: true,
+          prompt: report.request.prompt,
+        },
+      ),
+    }),
+  )
+  return true
 }
