@@ -14,9 +14,14 @@ export const submitsOf = (calls: readonly FakeKamuiCall[]): FakeKamuiCall[] =>
 /**
  * The environment of every `kamui` run here: FFMPEG_PATH set to the tests' ffmpeg (the system's,
  * else the npm-shipped one, `test/helpers/tools.ts`), so the video steps run, with the
- * workflow's own inputs, on a machine with only Node and npm.
+ * workflow's own inputs, on a machine with only Node and npm; and private download targets
+ * allowed (the fake servers serve media on 127.0.0.1, like a self-hosted setup; the test setup
+ * sets the same for its own processes, the bench has none).
  */
-const kamuiEnv = (): Record<string, string> => ({ FFMPEG_PATH: testFfmpeg().path })
+const kamuiEnv = (): Record<string, string> => ({
+  FFMPEG_PATH: testFfmpeg().path,
+  KAMUI_ALLOW_PRIVATE_NETWORK: 'true',
+})
 
 /** Runs `kamui` and fails with its stderr when it does not exit 0. */
 export async function kamuiOk(
