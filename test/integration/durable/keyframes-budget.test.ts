@@ -4,36 +4,12 @@ import { describe, expect, it } from 'vitest'
 import { fakeKeyframesServer } from '../../fixtures/servers/fake-keyframes/start.js'
 import { tempWorkspace } from '../../helpers/workspace.js'
 import { productPhotos, runStage, storyboardFile } from '../keyframes/helpers.js'
-
-const triple = (base: string): Record<string, string> => ({
-  type: 'async',
-  submit: `${base}_submit`,
-  status: `${base}_status`,
-  result: `${base}_result`,
-})
-
-/** nano-banana at $0.01 per call, seedream-4 at $0.03 per image (a user's registry file). */
-const REGISTRY = {
-  models: {
-    'nano-banana': {
-      provider: 'mcp',
-      call: triple('nano_banana'),
-      serverHints: ['nano-banana', 'nanobanana'],
-      price: { usd: 0.01, per: 'call' },
-    },
-    'seedream-4': {
-      provider: 'mcp',
-      call: triple('seedream_4'),
-      serverHints: ['seedream'],
-      price: { usd: 0.03, per: 'image' },
-    },
-  },
-}
+import { PRICED_KEYFRAMES_REGISTRY } from './priced-registries.js'
 
 async function setUp(): Promise<{ workspace: string; raw: Record<string, string> }> {
   const workspace = await tempWorkspace('kamui-keyframes-budget-')
   const photos = await productPhotos(workspace)
-  await writeFile(path.join(workspace, 'registry.json'), JSON.stringify(REGISTRY))
+  await writeFile(path.join(workspace, 'registry.json'), JSON.stringify(PRICED_KEYFRAMES_REGISTRY))
   return {
     workspace,
     raw: {

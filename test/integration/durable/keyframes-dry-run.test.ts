@@ -7,36 +7,16 @@ import { fakeKeyframesServer } from '../../fixtures/servers/fake-keyframes/start
 import { testContext } from '../../helpers/stage-context.js'
 import { tempWorkspace } from '../../helpers/workspace.js'
 import { productPhotos, runStage, storyboardFile } from '../keyframes/helpers.js'
-
-/** nano-banana at $0.01 per call, seedream-4 at $0.03 per image (a user's registry file). */
-const triple = (base: string): Record<string, string> => ({
-  type: 'async',
-  submit: `${base}_submit`,
-  status: `${base}_status`,
-  result: `${base}_result`,
-})
-const REGISTRY = {
-  models: {
-    'nano-banana': {
-      provider: 'mcp',
-      call: triple('nano_banana'),
-      serverHints: ['nano-banana', 'nanobanana'],
-      price: { usd: 0.01, per: 'call' },
-    },
-    'seedream-4': {
-      provider: 'mcp',
-      call: triple('seedream_4'),
-      serverHints: ['seedream'],
-      price: { usd: 0.03, per: 'image' },
-    },
-  },
-}
+import { PRICED_KEYFRAMES_REGISTRY } from './priced-registries.js'
 
 describe('keyframes dry-run (issue 11 §5)', () => {
   it('counts and prices the compositions and renders it cannot key, calls no model, and the real run costs that much', async () => {
     const workspace = await tempWorkspace('kamui-keyframes-dry-')
     const photos = await productPhotos(workspace)
-    await writeFile(path.join(workspace, 'registry.json'), JSON.stringify(REGISTRY))
+    await writeFile(
+      path.join(workspace, 'registry.json'),
+      JSON.stringify(PRICED_KEYFRAMES_REGISTRY),
+    )
     const fake = fakeKeyframesServer({ latencyMs: 20 })
     const raw = {
       'folder-name': 'out',

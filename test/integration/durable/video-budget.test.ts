@@ -9,24 +9,7 @@ import { testContext } from '../../helpers/stage-context.js'
 import { ALLOW_BUNDLED_FFMPEG } from '../../helpers/tools.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 import { FIRST_PICTURE, writePng } from '../video/media-helpers.js'
-
-/** hailuo-02-pro priced at $0.05 per second of video (a user's registry file). */
-const REGISTRY = {
-  models: {
-    'hailuo-02-pro': {
-      kind: 'video',
-      provider: 'mcp',
-      call: {
-        type: 'async',
-        submit: 'hailuo_02_submit',
-        status: 'hailuo_02_status',
-        result: 'hailuo_02_result',
-      },
-      serverHints: ['hailuo'],
-      price: { usd: 0.05, per: 'second' },
-    },
-  },
-}
+import { PRICED_VIDEO_REGISTRY } from './priced-registries.js'
 
 describe('video-generation under max-cost-usd (issue 11 §5)', () => {
   let ws: string
@@ -34,7 +17,7 @@ describe('video-generation under max-cost-usd (issue 11 §5)', () => {
   beforeAll(async () => {
     ws = await tempWorkspace('kamui-video-budget-')
     await writePng(path.join(ws, 'first.png'), FIRST_PICTURE(64, 48))
-    await writeFile(path.join(ws, 'registry.json'), JSON.stringify(REGISTRY))
+    await writeFile(path.join(ws, 'registry.json'), JSON.stringify(PRICED_VIDEO_REGISTRY))
     server = await startFakeVideo({ statusSteps: 1, staticDir: ws, clipSeconds: 1 })
   })
   afterAll(async () => {
