@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEPTH_ANYTHING_V2_SMALL } from '../../../src/models/cpu/catalog.js'
 import { runKamui, type KamuiRun } from '../../helpers/run-kamui.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 import { readPlyWithThree } from '../../integration/pointcloud/ply-reader.js'
-import { makeImage, writePng } from '../../integration/video/media-helpers.js'
+import { writePng } from '../../integration/video/media-helpers.js'
+import { H, PICTURE, W, expectTinyModelDepth } from './depth-picture.js'
 import {
   catalogFileEntry,
   closedPortUrl,
@@ -15,12 +15,6 @@ import {
   tinyCatalogEntry,
   tinyDepthFiles,
 } from '../../unit/cpu-models/tiny-models.js'
-
-const W = 60
-const H = 40
-/** Left third white, right third black, middle third mid-grey. */
-const shade = (x: number): number => (x < 20 ? 255 : x < 40 ? 128 : 0)
-const PICTURE = makeImage(W, H, (x) => [shade(x), shade(x), shade(x)])
 
 const files = tinyDepthFiles()
 const tiny = tinyCatalogEntry(DEPTH_ANYTHING_V2_SMALL, files)
@@ -104,20 +98,7 @@ describe('kamui pointcloud-generation with a KAMUI_CPU_MODEL_CATALOG entry (real
     expect(run.outputs['depth-source']).toBe(label)
 
     const folder = path.join(ws, 'offline')
-    for (const file of ['depth.png', 'depth_gray.png', 'pointcloud.ply']) {
-      expect(existsSync(path.join(folder, file))).toBe(true)
-    }
-    const gray = PNG.sync.read(await readFile(path.join(folder, 'depth_gray.png')), {
-      skipRescale: true,
-    })
-    expect([gray.width, gray.height, gray.depth]).toEqual([W, H, 16])
-    const g = gray.data as unknown as Uint16Array
-    const at = (x: number, y: number): number => g[(y * W + x) * 4] as number
-    // The tiny model's depth is the mean of the normalised channels: white nearest, black farthest.
-    expect(at(5, 20)).toBeGreaterThan(60000)
-    expect(at(55, 20)).toBeLessThan(5000)
-    expect(at(30, 20)).toBeGreaterThan(20000)
-    expect(at(30, 20)).toBeLessThan(45000)
+    const at = await expectTinyModelDepth(folder)
 
     const ply = await readPlyWithThree(path.join(folder, 'pointcloud.ply'))
     expect(ply.header).toContain(`comment depth-source ${label}`)

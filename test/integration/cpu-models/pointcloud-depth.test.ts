@@ -1,7 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cpuModelOptions } from '../../../src/models/cpu/options.js'
 import { DEPTH_ANYTHING_V2_SMALL } from '../../../src/models/cpu/catalog.js'
@@ -12,19 +11,14 @@ import { runPointcloudGeneration } from '../../../src/stages/pointcloud-generati
 import { testContext } from '../../helpers/stage-context.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
 import { readPlyWithThree } from '../../integration/pointcloud/ply-reader.js'
-import { makeImage, writePng } from '../../integration/video/media-helpers.js'
+import { writePng } from '../../integration/video/media-helpers.js'
+import { H, PICTURE, W, expectTinyModelDepth } from './depth-picture.js'
 import {
   closedPortUrl,
   fakeHub,
   tinyCatalogEntry,
   tinyDepthFiles,
 } from '../../unit/cpu-models/tiny-models.js'
-
-const W = 60
-const H = 40
-/** Left third white, right third black, middle third mid-grey. */
-const shade = (x: number): number => (x < 20 ? 255 : x < 40 ? 128 : 0)
-const PICTURE = makeImage(W, H, (x) => [shade(x), shade(x), shade(x)])
 
 describe('pointcloud-generation with depth-model depth-anything-v2-small (tiny model, real pipeline)', () => {
   let ws: string
@@ -72,20 +66,7 @@ describe('pointcloud-generation with depth-model depth-anything-v2-small (tiny m
       },
     )
     const folder = path.join(ws, 'cpu-depth')
-    for (const file of ['depth.png', 'depth_gray.png', 'pointcloud.ply']) {
-      expect(existsSync(path.join(folder, file))).toBe(true)
-    }
-    const gray = PNG.sync.read(await readFile(path.join(folder, 'depth_gray.png')), {
-      skipRescale: true,
-    })
-    expect([gray.width, gray.height, gray.depth]).toEqual([W, H, 16])
-    const g = gray.data as unknown as Uint16Array
-    const at = (x: number, y: number): number => g[(y * W + x) * 4] as number
-    // The tiny model's depth is the mean of the normalised channels: white nearest, black farthest.
-    expect(at(5, 20)).toBeGreaterThan(60000)
-    expect(at(55, 20)).toBeLessThan(5000)
-    expect(at(30, 20)).toBeGreaterThan(20000)
-    expect(at(30, 20)).toBeLessThan(45000)
+    const at = await expectTinyModelDepth(folder)
 
     const ply = await readPlyWithThree(result.files.ply)
     expect(ply.header).toMatch(/comment depth-source cpu:depth-anything-v2-small/)
