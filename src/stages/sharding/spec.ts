@@ -40,22 +40,26 @@ const NOT_STAGE = new Set([
 
 /**
  * The inputs of plan: its own, then every input of the shardable stages (first description
- * kept), without defaults, so that each stage's parser applies its own defaults.
+ * kept, prefixed with every stage that takes the input), without defaults, so that each stage's
+ * parser applies its own defaults.
  */
 export function planInputs(planners: readonly ShardPlanner[]): InputSpec[] {
-  const seen = new Map<string, InputSpec>()
+  const seen = new Map<string, { input: InputSpec; stages: string[] }>()
   for (const planner of planners) {
     for (const input of planner.inputs) {
-      if (NOT_STAGE.has(input.name) || seen.has(input.name)) continue
-      seen.set(input.name, {
-        name: input.name,
-        description: `(${planner.stage}) ${input.description}`,
-        default: '',
-        ...(input.secret ? { secret: true } : {}),
-      })
+      if (NOT_STAGE.has(input.name)) continue
+      const entry = seen.get(input.name)
+      if (entry) entry.stages.push(planner.stage)
+      else seen.set(input.name, { input, stages: [planner.stage] })
     }
   }
-  return [...PLAN_OWN_INPUTS, ...seen.values()]
+  const stageInputs = [...seen.values()].map(({ input, stages }) => ({
+    name: input.name,
+    description: `(${stages.join(', ')}) ${input.description}`,
+    default: '',
+    ...(input.secret ? { secret: true } : {}),
+  }))
+  return [...PLAN_OWN_INPUTS, ...stageInputs]
 }
 
 /** The outputs of plan. */
