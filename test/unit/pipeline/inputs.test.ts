@@ -45,10 +45,7 @@ describe('parsePipelineInputs', () => {
     expect(video.keyframes).toBeUndefined()
     const pointcloud = inputsOf(p.pointcloud)
     // Without mcp-config: Depth Anything V2 Small on the CPU, else the preview placeholder (issue 17).
-    expect([pointcloud.depthModel, pointcloud.outputFolder]).toEqual([
-      'auto',
-      'out/run/pointcloud',
-    ])
+    expect([pointcloud.depthModel, pointcloud.outputFolder]).toEqual(['auto', 'out/run/pointcloud'])
     const web = inputsOf(p.web)
     expect([web.concept, web.musicFile, web.plyFile, web.videoFiles]).toEqual([
       'A lighthouse at dusk',
