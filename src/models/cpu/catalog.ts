@@ -97,14 +97,14 @@ export const CLIP_VIT_B32: CpuModel = {
 
 /**
  * all-MiniLM-L6-v2 (Apache-2.0), the sentence-embedding model of the story figures, quantized
- * (23 MB). Its revision is `main`: no commit of this repository was found pinned anywhere
- * this suite could read; the weights are pinned by sha256 instead, so a moved `main` fails the
- * check instead of loading other weights.
+ * (23 MB), at commit 751bff3 of the Xenova repository: the commit that public projects pin for
+ * this export (found 2026-12-02 in several independent repositories, one of them with the same
+ * 22,972,370-byte ONNX file and sha256 as below; the Hub itself was not reachable from here).
  */
 export const MINILM_L6_V2: CpuModel = {
   key: 'all-minilm-l6-v2',
   id: 'Xenova/all-MiniLM-L6-v2',
-  revision: 'main',
+  revision: '751bff37182d3f1213fa05d7196b954e230abad9',
   license: 'Apache-2.0',
   task: 'feature-extraction',
   dtype: 'q8',

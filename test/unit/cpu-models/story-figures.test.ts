@@ -127,7 +127,7 @@ describe('story figures', () => {
       expect(figures.entropy.bits).toBeNull()
       expect(figures.alignment.mean).toBeNull()
       expect(figures.entropy.reason).toMatch(
-        /^not measured: no sentence-embedding model \(QA_001: all-minilm-l6-v2 \(Xenova\/all-MiniLM-L6-v2@main\) is not in the model cache/,
+        /^not measured: no sentence-embedding model \(QA_001: all-minilm-l6-v2 \(Xenova\/all-MiniLM-L6-v2@751bff3\) is not in the model cache/,
       )
     } finally {
       rmSync(empty, { recursive: true, force: true })
