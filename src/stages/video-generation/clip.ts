@@ -10,14 +10,10 @@ import {
 } from '../../runner/generation-queue.js'
 import type { FfmpegTools } from '../../media/video/ffmpeg.js'
 import type { RunJournal } from '../../runner/journal.js'
-import type {
-  ClipFrame,
-  ClipMedia,
-  ClipRequest,
-  VideoProvider,
-} from '../../providers/video/provider.js'
+import type { ClipMedia, VideoProvider } from '../../providers/video/provider.js'
 import type { AspectRatio } from '../../media/video/size.js'
 import { storeClip, type StoredClip } from '../../media/video/store-clip.js'
+import { clipRequest } from './clip-request.js'
 import type { ResolvedFrame } from './frames.js'
 import type { ClipPlan } from './keyframes.js'
 import { clipFile, type ClipRecord, type FrameRecord } from './report.js'
@@ -62,7 +58,7 @@ export async function makeClip(
   try {
     ctx.logger.info(`${what}: generating a ${plan.durationS} s clip.`)
     const queued = await ctx.queue.run(provider.label, what, deadline.signal, ({ signal }) =>
-      provider.generate(clipRequest(plan, first, last, ctx), { signal, logger: ctx.logger }),
+      provider.generate(clipRequest(plan, { first, last }, ctx), { signal, logger: ctx.logger }),
     )
     const storeStarted = performance.now()
     const { file, stored } = await storeGenerated(plan.segment, queued.value, ctx, {
@@ -81,26 +77,6 @@ export async function makeClip(
 function clipLabel(plan: ClipPlan, ctx: MakeClipContext): string {
   const of = ctx.segments && ctx.segments >= plan.segment ? `/${ctx.segments}` : ''
   return `segment ${plan.segment}${of} (${ctx.provider.label})`
-}
-
-/** The provider's request for the clip (seeded with the segment number). */
-function clipRequest(
-  plan: ClipPlan,
-  first: ResolvedFrame,
-  last: ResolvedFrame | undefined,
-  ctx: MakeClipContext,
-): ClipRequest {
-  return {
-    segment: plan.segment,
-    ...(ctx.segments ? { segments: ctx.segments } : {}),
-    prompt: plan.prompt,
-    first: clipFrame(first),
-    ...(last ? { last: clipFrame(last) } : {}),
-    durationS: plan.durationS,
-    fps: ctx.fps,
-    ...(ctx.aspect ? { aspect: ctx.aspect } : {}),
-    seed: plan.segment,
-  }
 }
 
 /**
@@ -276,10 +252,6 @@ export function clipError(error: unknown, what: string): KamuiError {
       cause: error,
     },
   )
-}
-
-function clipFrame(frame: ResolvedFrame): ClipFrame {
-  return { png: frame.png, width: frame.width, height: frame.height, url: frame.modelUrl }
 }
 
 function frameRecord(frame: ResolvedFrame): FrameRecord {

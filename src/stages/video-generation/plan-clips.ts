@@ -1,42 +1,13 @@
 import type { StageContext } from '../../core/stage-context.js'
 import type { Plan } from '../../contracts/plan.js'
-import type { ClipFrame, ClipRequest } from '../../providers/video/provider.js'
 import { planStageJobs } from '../../runner/dry-run.js'
 import { resolveCacheFolder } from '../../runner/job-cache.js'
 import type { JobToPlan } from '../../runner/job-plan.js'
 import type { JobRecorder } from '../../runner/job-recorder.js'
 import type { ModelServices } from '../../runner/services.js'
-import type { ResolvedFrame } from './frames.js'
+import { clipRequest } from './clip-request.js'
 import type { VideoGenerationInputs } from './inputs.js'
-import type { ClipPlan } from './keyframes.js'
 import type { ClipFrames, ClipSetup } from './run.js'
-
-/**
- * The clip request of a planned clip, as `makeClip` (`clip.ts`) sends it to the provider: the
- * plan's prompt and duration, its frames (PNG, size, the URL the model gets), the run's fps and
- * aspect ratio, and the segment number as the seed. The dry-run tests check that the keys
- * planned from it are the keys the real run journals.
- */
-export function clipRequest(
-  plan: ClipPlan,
-  frames: ClipFrames,
-  inputs: Pick<VideoGenerationInputs, 'fps' | 'aspect'>,
-): ClipRequest {
-  return {
-    segment: plan.segment,
-    prompt: plan.prompt,
-    first: clipFrame(frames.first),
-    ...(frames.last ? { last: clipFrame(frames.last) } : {}),
-    durationS: plan.durationS,
-    fps: inputs.fps,
-    ...(inputs.aspect ? { aspect: inputs.aspect } : {}),
-    seed: plan.segment,
-  }
-}
-
-function clipFrame(frame: ResolvedFrame): ClipFrame {
-  return { png: frame.png, width: frame.width, height: frame.height, url: frame.modelUrl }
-}
 
 /**
  * The plan of the clip jobs of `setup` (issue 11): `setup.provider` must be built on
