@@ -1,5 +1,6 @@
 import { mkdir, rename } from 'node:fs/promises'
 import path from 'node:path'
+import { errorMessage } from '../../core/errors.js'
 import type { ImageQuality } from '../../quality/types.js'
 import type { ResolvedModel } from '../../providers/image/provider.js'
 import { makeCandidate, type Candidate, type ImageJobContext } from './image-job.js'
@@ -142,8 +143,7 @@ class StrategyRun {
     } catch (error) {
       // Cancelled or out of time while scoring: the image is written and stays a made image.
       if (!this.context.signal?.aborted) throw error
-      const reason = error instanceof Error ? error.message : String(error)
-      return { ...candidate, quality: null, qualityNote: `not measured: ${reason}` }
+      return { ...candidate, quality: null, qualityNote: `not measured: ${errorMessage(error)}` }
     }
     const label = candidate.model.label
     this.meanScores.set(label, [...(this.meanScores.get(label) ?? []), quality.overall])
