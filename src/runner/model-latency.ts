@@ -1,5 +1,6 @@
 import { sleep } from '../core/abort.js'
-import type { LatencyEstimate } from './poll-schedule.js'
+import type { ReadyWindowMs } from '../providers/kinds/job.js'
+import type { LatencyEstimate, PollTurn } from './poll-schedule.js'
 
 /** Observations kept per model (the most recent ones). */
 const KEPT = 8
@@ -13,6 +14,13 @@ interface ReadyWindow {
 interface ModelRecord {
   observations: ReadyWindow[]
   following: Set<FollowedJob>
+  /** The random offset of the turns of the jobs followed now, drawn when the first one started. */
+  offset: number
+}
+
+/** The key of a model's latencies: its MCP server and its sync or submit tool. */
+export function latencyModelKey(server: string, tool: string): string {
+  return `${server}\u0000${tool}`
 }
 
 /**
@@ -21,10 +29,15 @@ interface ModelRecord {
  * "not ready" status call and by the call that saw them complete — and the jobs still being
  * followed. The estimate feeds the poll schedule (`poll-schedule.ts`); a job that completes also
  * wakes the jobs of the same model that have run at least as long, so jobs submitted together
- * are noticed together. A journal of earlier runs can seed it through {@link observe}.
+ * are noticed together, and the jobs followed at the same time take turns on the schedule's grid
+ * ({@link FollowedJob.turn}). The run journal of earlier runs of the folder seeds it through
+ * {@link observe} (`RunJournal.readyWindows`, opened by `ModelServices`).
  */
 export class ModelLatencies {
   private readonly models = new Map<string, ModelRecord>()
+
+  /** @param random uniform numbers in [0, 1) for the turns' offsets (default `Math.random`). */
+  constructor(private readonly random: () => number = Math.random) {}
 
   /**
    * The latency estimate of `model`, undefined before any of its jobs finished. When the ready
@@ -54,8 +67,17 @@ export class ModelLatencies {
   follow(model: string, startedAt: number): FollowedJob {
     const job = new FollowedJob(model, startedAt, this, () => record.following.delete(job))
     const record = this.record(model)
+    if (record.following.size === 0) record.offset = this.random()
     record.following.add(job)
     return job
+  }
+
+  /** @internal The turn of `job` among the jobs of its model followed now. */
+  turnOf(job: FollowedJob): PollTurn {
+    const record = this.record(job.model)
+    const index = [...record.following].indexOf(job)
+    if (index < 0) return { index: 0, of: 1, offset: record.offset }
+    return { index, of: record.following.size, offset: record.offset }
   }
 
   /** @internal A job of `model` completed; wake those followed that have run at least `lowerMs`. */
@@ -68,7 +90,7 @@ export class ModelLatencies {
   private record(model: string): ModelRecord {
     let record = this.models.get(model)
     if (!record) {
-      record = { observations: [], following: new Set() }
+      record = { observations: [], following: new Set(), offset: 0 }
       this.models.set(model, record)
     }
     return record
@@ -98,6 +120,11 @@ export class FollowedJob {
     return this.latencies.estimate(this.model)
   }
 
+  /** The job's turn among the jobs of its model followed now (for the poll schedule). */
+  turn(): PollTurn {
+    return this.latencies.turnOf(this)
+  }
+
   /** Waits `ms`, less when a job of the same model completes meanwhile; rejects when `signal` aborts. */
   async wait(ms: number, signal?: AbortSignal): Promise<void> {
     const woken = new Promise<void>((resolve) => (this.wakeUp = resolve))
@@ -125,10 +152,14 @@ export class FollowedJob {
     this.lastNotReadyMs = sentMs
   }
 
-  /** A status call answered `answeredMs` after submit found the job completed. */
-  ready(answeredMs: number): void {
+  /**
+   * A status call answered `answeredMs` after submit found the job completed: learns when it
+   * became ready, wakes its siblings, and returns that window (ms after submit, rounded).
+   */
+  ready(answeredMs: number): ReadyWindowMs {
     this.latencies.observe(this.model, this.lastNotReadyMs, answeredMs)
     this.latencies.completed(this.model, this, this.lastNotReadyMs)
+    return { afterMs: Math.round(this.lastNotReadyMs), byMs: Math.round(answeredMs) }
   }
 
   /** Stops following the job (idempotent). */

@@ -6,13 +6,17 @@ import { McpPool } from '../../../src/providers/mcp/pool.js'
 import { ModelLatencies } from '../../../src/runner/model-latency.js'
 import { submitMcpJob, waitMcpJob } from '../../../src/runner/mcp-job.js'
 import {
+  BACKOFF_FLOOR_MS,
+  backoffMs,
   FIRST_POLL_MS,
   MAX_POLL_MS,
   DENSE_POLL_MS,
   MIN_POLL_MS,
   nextPollDelay,
+  POLL_JITTER,
   serverPollIntervalMs,
   type LatencyEstimate,
+  type PollTurn,
 } from '../../../src/runner/poll-schedule.js'
 import { fakeConnect, text } from '../mcp/fake-servers.js'
 
@@ -20,7 +24,12 @@ const middle = (): number => 0.5
 /** The call times (ms after submit) of a job that never finishes, until `untilMs`. */
 function sequence(
   untilMs: number,
-  options: { estimate?: LatencyEstimate; random?: () => number; serverMs?: number } = {},
+  options: {
+    estimate?: LatencyEstimate
+    random?: () => number
+    serverMs?: number
+    turn?: PollTurn
+  } = {},
 ): number[] {
   const times: number[] = []
   let elapsed: number | undefined
@@ -30,6 +39,7 @@ function sequence(
       elapsedMs: elapsed,
       estimate: options.estimate,
       serverMs: options.serverMs,
+      turn: options.turn,
       random: options.random ?? middle,
     })
     if (now > untilMs) return times
@@ -37,30 +47,65 @@ function sequence(
     elapsed = now
   }
 }
+const gapsOf = (times: number[]): number[] => times.slice(1).map((t, i) => t - (times[i] as number))
 
 describe('nextPollDelay (the adaptive schedule)', () => {
-  it('makes the first call 125 ms after submit, then backs off by 30 % of the time run to a 2 s cap', () => {
+  it('makes the first call 125 ms after submit, then 600 ms pauses backing off by 22 % of the time run to a 2 s cap', () => {
     const times = sequence(20_000)
-    expect(times.slice(0, 6)).toEqual([125, 463, 902, 1473, 2215, 3180])
-    const gaps = times.slice(1).map((t, i) => t - (times[i] as number))
+    expect(times.slice(0, 8)).toEqual([125, 725, 1325, 1925, 2525, 3125, 3813, 4651])
+    const gaps = gapsOf(times)
     for (let i = 1; i < gaps.length; i++)
       expect(gaps[i] as number).toBeGreaterThanOrEqual(gaps[i - 1] as number)
     expect(gaps.at(-1)).toBe(MAX_POLL_MS)
-    // Worst-case rate without an estimate: never two calls within 300 ms (jitter aside).
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(300)
+    expect(Math.min(...gaps)).toBe(BACKOFF_FLOOR_MS)
+    expect(backoffMs(0)).toBe(600)
+    expect(backoffMs(5000)).toBe(1100)
+    expect(backoffMs(60_000)).toBe(2000)
+    // Within the documented budgets for a lone job: <= 2 calls/s at 3 s, <= 1 call/s at 12 s.
+    expect(sequence(3000).length).toBeLessThanOrEqual(6)
+    expect(sequence(12_000).length).toBeLessThanOrEqual(12)
   })
 
-  it('jitters every pause by at most ±20 %, and never below 100 ms (120 ms in a window)', () => {
-    expect(nextPollDelay({ elapsedMs: 4000, random: () => 0 })).toBe(Math.round(1500 * 0.8))
-    expect(nextPollDelay({ elapsedMs: 4000, random: () => 0.999999 })).toBe(
-      Math.round(1500 * 1.2 - 0.0003),
+  it('jitters every call by at most ±5 % of its spacing, and never below 100 ms', () => {
+    // After the call at 4651 the grid's next call is at 5674.5, which starts a 1248 ms pause:
+    // ±62 ms.
+    expect(nextPollDelay({ elapsedMs: 4651, random: () => 0 })).toBe(Math.round(1023.5 - 62.4))
+    expect(nextPollDelay({ elapsedMs: 4651, random: () => 0.999999 })).toBe(
+      Math.round(1023.5 + 62.4),
     )
-    expect(nextPollDelay({ elapsedMs: undefined, random: () => 0 })).toBe(MIN_POLL_MS)
+    expect(nextPollDelay({ elapsedMs: undefined, random: () => 0 })).toBe(
+      Math.round(FIRST_POLL_MS * (1 - POLL_JITTER)),
+    )
     const estimate = { expectedMs: 3000, spreadMs: 0 }
     expect(nextPollDelay({ elapsedMs: 2950, estimate, random: () => 0 })).toBe(
-      Math.round(DENSE_POLL_MS * 0.8),
+      Math.round(DENSE_POLL_MS * (1 - POLL_JITTER)),
     )
     expect(nextPollDelay({ elapsedMs: undefined, random: middle })).toBe(FIRST_POLL_MS)
+    expect(nextPollDelay({ elapsedMs: 0, random: () => 0, serverMs: 20 })).toBeGreaterThanOrEqual(
+      MIN_POLL_MS,
+    )
+  })
+
+  it('lets the jobs of a group take turns: together they call evenly, each at its own pace', () => {
+    const offset = 0.3
+    const group = [0, 1, 2].map((index) => sequence(20_000, { turn: { index, of: 3, offset } }))
+    // Only the first job makes the 125 ms call; the others start on their turn of the grid.
+    expect(group.map((times) => times[0])).toEqual([125, 385, 585])
+    // Each job keeps the lone job's pace: as many calls, never more.
+    const lone = sequence(20_000)
+    for (const times of group) expect(times.length).toBeLessThanOrEqual(lone.length)
+    // Merged, the group's calls between 1 s and 2.7 s are a third of a pause apart (±1 ms).
+    const merged = group
+      .flat()
+      .filter((t) => t >= 1000 && t <= 2700)
+      .sort((a, b) => a - b)
+    for (const gap of gapsOf(merged)) expect(Math.abs(gap - 200)).toBeLessThanOrEqual(1)
+    // Past the cap every job calls every 2 s, the group every 667 ms.
+    const late = group
+      .flat()
+      .filter((t) => t >= 11_500)
+      .sort((a, b) => a - b)
+    for (const gap of gapsOf(late)) expect(Math.abs(gap - 2000 / 3)).toBeLessThanOrEqual(1)
   })
 
   it('with an estimate, skips ahead to its window, polls it densely, then backs off again', () => {
@@ -73,22 +118,39 @@ describe('nextPollDelay (the adaptive schedule)', () => {
     const twelve = sequence(12_100, { estimate: { expectedMs: 12_000, spreadMs: 0 } })
     expect(twelve.length).toBeLessThan(sequence(12_100).length)
     const after = times.filter((t) => t >= 3200)
-    const gaps = after.slice(1).map((t, i) => t - (after[i] as number))
+    const gaps = gapsOf(after)
     for (let i = 1; i < gaps.length; i++)
       expect(gaps[i] as number).toBeGreaterThanOrEqual(gaps[i - 1] as number)
+  })
+
+  it('lets two jobs take turns in the window: 100 ms apart together', () => {
+    const estimate = { expectedMs: 3000, spreadMs: 0 }
+    const a = sequence(3300, { estimate, turn: { index: 0, of: 2, offset: 0 } })
+    const b = sequence(3300, { estimate, turn: { index: 1, of: 2, offset: 0 } })
+    expect(a.filter((t) => t >= 2700)).toEqual([2800, 3000, 3200])
+    expect(b.filter((t) => t >= 2700)).toEqual([2900, 3100, 3300])
+    // Both make the first call: with an estimate every job has its early check.
+    expect([a[0], b[0]]).toEqual([125, 125])
   })
 
   it('never jitters the approach past the start of the window', () => {
     const estimate = { expectedMs: 3000, spreadMs: 0 }
     const late = sequence(3000, { estimate, random: () => 0.99 })
-    expect(late).toEqual([150, 1735, 2800])
+    expect(late).toEqual([131, 1531, 2800])
+  })
+
+  it('counts a call just short of the window start as its first call', () => {
+    const estimate = { expectedMs: 3000, spreadMs: 0 }
+    // A call at 2790 (a wake, a rounded pause) is followed by the window's pace, not a 100 ms step.
+    expect(nextPollDelay({ elapsedMs: 2790, estimate, random: middle })).toBe(DENSE_POLL_MS)
+    expect(nextPollDelay({ elapsedMs: 2600, estimate, random: middle })).toBe(200)
   })
 
   it('goes to the window start instead of stopping less than 500 ms short of it', () => {
     // Window 2510..3090 (w = 290): after the call at 1290 the 1220 ms pause jittered down
-    // to 990 ms would land at 2280, 230 ms short: the call is made at 2510 instead.
+    // to 1159 ms would land at 2449, 61 ms short: the call is made at 2510 instead.
     const estimate = { expectedMs: 2800, spreadMs: 580 }
-    expect(nextPollDelay({ elapsedMs: 1290, estimate, random: () => 0.06 })).toBe(1220)
+    expect(nextPollDelay({ elapsedMs: 1290, estimate, random: () => 0 })).toBe(1220)
     expect(nextPollDelay({ elapsedMs: 1290, estimate, random: () => 0.5 })).toBe(1220)
     const early = sequence(3100, { estimate, random: () => 0 })
     expect(early.filter((t) => t < 2510)).toHaveLength(2)
@@ -103,7 +165,9 @@ describe('nextPollDelay (the adaptive schedule)', () => {
 
   it('takes an interval the server gives as a floor', () => {
     expect(nextPollDelay({ elapsedMs: undefined, serverMs: 1500, random: middle })).toBe(1500)
-    expect(nextPollDelay({ elapsedMs: 10_000, serverMs: 500, random: middle })).toBe(MAX_POLL_MS)
+    // The grid's next call after 10 s comes sooner than 2.5 s; the server's interval wins.
+    expect(nextPollDelay({ elapsedMs: 10_000, random: middle })).toBeLessThan(2500)
+    expect(nextPollDelay({ elapsedMs: 10_000, serverMs: 2500, random: middle })).toBe(2500)
     expect(sequence(10_000, { serverMs: 3000 })).toEqual([3000, 6000, 9000])
   })
 
@@ -159,6 +223,25 @@ describe('ModelLatencies', () => {
     expect(woken).toBe('b')
     await Promise.all(waits)
     for (const job of [a, b, young, other]) job.close()
+  })
+
+  it('gives the jobs of a model followed together their turns, with one offset per group', () => {
+    const draws = [0.25, 0.75]
+    const latencies = new ModelLatencies(() => draws.shift() ?? 0)
+    const now = performance.now()
+    const a = latencies.follow('m', now)
+    const b = latencies.follow('m', now)
+    const other = latencies.follow('n', now)
+    expect(a.turn()).toEqual({ index: 0, of: 2, offset: 0.25 })
+    expect(b.turn()).toEqual({ index: 1, of: 2, offset: 0.25 })
+    expect(other.turn()).toEqual({ index: 0, of: 1, offset: 0.75 })
+    a.close()
+    expect(b.turn()).toEqual({ index: 0, of: 1, offset: 0.25 })
+    b.close()
+    // The next group of the model draws its own offset.
+    const c = latencies.follow('m', now)
+    expect(c.turn()).toEqual({ index: 0, of: 1, offset: 0 })
+    for (const job of [c, other]) job.close()
   })
 
   it('rejects a wait with the signal reason', async () => {
