@@ -84,6 +84,14 @@ export const JournalCompletedSchema = z.object({
   media_sha256: z.array(Sha256),
   generation_ms: z.number().int().nonnegative(),
   download_ms: z.number().int().nonnegative().nullable(),
+  /**
+   * When the job became ready at its server, ms after its submit: after the last status call
+   * that found it not ready, and by the answer that found it completed. Only for a followed job
+   * submitted in the same run (an MCP triple or task); later runs of the folder seed their
+   * latency estimates with it (`model-latency.ts`). Optional: absent in older journals.
+   */
+  ready_after_ms: z.number().int().nonnegative().optional(),
+  ready_by_ms: z.number().int().nonnegative().optional(),
 })
 
 export const JournalOutputSchema = z.object({

@@ -15,6 +15,7 @@ import type {
   McpModelJob,
   ModelJob,
   ModelJobRunner,
+  ReadyWindowMs,
   RunJobOptions,
 } from '../providers/kinds/job.js'
 import type { McpPool } from '../providers/mcp/pool.js'
@@ -240,9 +241,14 @@ export class JobRunner implements ModelJobRunner {
       handle: submission.handle,
       ...(submission.idempotencyKey ? { idempotencyKey: submission.idempotencyKey } : {}),
       wait: async () => {
-        const final = await waitMcpJob(pool, submission, mcpOptions)
+        let ready: ReadyWindowMs | undefined
+        const final = await waitMcpJob(pool, submission, {
+          ...mcpOptions,
+          onReady: (window) => (ready = window),
+        })
         const generationMs = Math.round(performance.now() - started)
-        return mcpOutput(pool, submission, final, job.answer, generationMs)
+        const output = mcpOutput(pool, submission, final, job.answer, generationMs)
+        return ready ? { ...output, readyWindowMs: ready } : output
       },
       close: () => undefined,
     }

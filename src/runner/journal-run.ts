@@ -163,6 +163,12 @@ async function completed(
     media_sha256: output.media.flatMap((m) => (m.bytes ? [sha256(m.bytes)] : [])),
     generation_ms: Math.max(0, Math.round(output.generationMs)),
     download_ms: output.downloadMs === null ? null : Math.max(0, Math.round(output.downloadMs)),
+    ...(output.readyWindowMs
+      ? {
+          ready_after_ms: Math.max(0, output.readyWindowMs.afterMs),
+          ready_by_ms: Math.max(0, output.readyWindowMs.byMs),
+        }
+      : {}),
   })
   await journal.append({ event: 'cost', key, usd: journal.priceOf(job.label, job) })
   // A text answer is the whole result: cached now (media are cached when the stage records

@@ -13,6 +13,7 @@ import type { Logger } from '../core/logger.js'
 import type { ModelJob } from '../providers/kinds/job.js'
 import type { JobCache } from './job-cache.js'
 import { sha256 } from './journal-key.js'
+import { latencyModelKey } from './model-latency.js'
 
 /** Input `resume`: `auto` (default) and `true` resume from the folder's journal; `false` does not. */
 export type ResumeMode = 'auto' | 'true' | 'false'
@@ -178,6 +179,26 @@ export class RunJournal {
   /** What earlier runs (and this one so far) recorded for `key`. */
   state(key: string): JournalJobState | undefined {
     return this.states.get(key)
+  }
+
+  /**
+   * When the followed jobs of earlier runs became ready, per model (`latencyModelKey` of the
+   * handle's server and first tool): their `completed` lines' `ready_after_ms` and
+   * `ready_by_ms`, ms after submit. Empty with `resume: false` (nothing is read).
+   */
+  readyWindows(): { model: string; afterMs: number; byMs: number }[] {
+    return [...this.states.values()].flatMap(({ completed }) => {
+      const tool = completed?.handle.tools[0]
+      if (!completed || tool === undefined || completed.ready_by_ms === undefined) return []
+      const afterMs = completed.ready_after_ms ?? 0
+      return [
+        {
+          model: latencyModelKey(completed.handle.server, tool),
+          afterMs,
+          byMs: completed.ready_by_ms,
+        },
+      ]
+    })
   }
 
   /** The base seed an earlier run recorded for the same request (see the `run` event). */

@@ -2,7 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { KamuiError, isKamuiError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { McpCall } from '../models/types.js'
-import type { JobHandle, JobOutput } from '../providers/kinds/job.js'
+import type { JobHandle, JobOutput, ReadyWindowMs } from '../providers/kinds/job.js'
 import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_STATUS_TIMEOUT_MS,
@@ -26,7 +26,7 @@ import {
 import { callsAsTask, type McpTaskState } from '../providers/mcp/tasks.js'
 import type { MediaRef, ToolLocation } from '../providers/mcp/types.js'
 import { withIdempotencyKey } from './idempotency.js'
-import { ModelLatencies } from './model-latency.js'
+import { latencyModelKey, ModelLatencies } from './model-latency.js'
 import { submitTaskJob, taskSubmission, waitTaskJob } from './mcp-task-job.js'
 import { nextPollDelay, serverPollIntervalMs } from './poll-schedule.js'
 
@@ -43,9 +43,9 @@ export interface McpJobOptions {
   signal?: AbortSignal
   /**
    * A fixed pause between status calls in ms; when unset (the default) the adaptive schedule of
-   * `poll-schedule.ts` runs (first call after 125 ms, backoff with jitter to 1.7 s, tightened
-   * around the latency learned from the model's earlier jobs of the run, server intervals as a
-   * floor).
+   * `poll-schedule.ts` runs (first call after 125 ms, then pauses of 600 ms backing off to 2 s
+   * with jitter, taken in turns by the jobs of one model, tightened around the latency learned
+   * from the model's earlier jobs of the run, server intervals as a floor).
    */
   pollIntervalMs?: number
   /** The latency estimates to learn from and feed (default: the run's, one per pool). */
@@ -71,6 +71,11 @@ export interface McpJobOptions {
   idempotencyKey?: string
   /** An MCP task's status and `statusMessage` with the ms since submit (see `mcp-task-job.ts`). */
   onTaskStatus?: (status: string, statusMessage: string | undefined, elapsedMs: number) => void
+  /**
+   * Called once when a job submitted in this run is seen completed, with when it became ready
+   * (ms after submit); the job runner journals it for later runs' latency estimates.
+   */
+  onReady?: (window: ReadyWindowMs) => void
 }
 
 /** A submitted MCP job: its handle, and what the wait step needs. */
@@ -226,7 +231,7 @@ async function pollUntilCompleted(
   const requestId = submission.handle.id as string
   const label = labelOf(submission.entry.tool)
   const latencies = options.latencies ?? latenciesOf(pool)
-  const model = `${submission.entry.server}\u0000${submission.entry.tool}`
+  const model = latencyModelKey(submission.entry.server, submission.entry.tool)
   // A job re-attached from a journal has no known submit time: it is followed, not learned from.
   const learn = submission.submittedAt !== undefined
   const followed = latencies.follow(model, submission.submittedAt ?? performance.now())
@@ -240,6 +245,7 @@ async function pollUntilCompleted(
       const delay = nextPollDelay({
         elapsedMs: lastCallMs,
         estimate: learn ? followed.estimate() : undefined,
+        turn: followed.turn(),
         serverMs,
         fixedMs: options.pollIntervalMs,
         random,
@@ -280,7 +286,10 @@ async function pollUntilCompleted(
         )
       }
       if (state === 'completed') {
-        if (learn) followed.ready(elapsed)
+        if (learn) {
+          const window = followed.ready(elapsed)
+          options.onReady?.(window)
+        }
         return
       }
       followed.notReady(lastCallMs)

@@ -19,7 +19,7 @@ import type { ToolLocation } from '../providers/mcp/types.js'
 import { withIdempotencyKey } from './idempotency.js'
 import { latenciesOf, type McpJobOptions, type McpSubmission } from './mcp-job.js'
 import { taskRevision, type TaskRevision } from './mcp-task-revision.js'
-import type { ModelLatencies } from './model-latency.js'
+import { latencyModelKey, type ModelLatencies } from './model-latency.js'
 import { nextPollDelay } from './poll-schedule.js'
 
 /**
@@ -184,7 +184,7 @@ export async function waitTaskJob(
   try {
     const final = await followTask(
       {
-        model: `${entry.server}\u0000${entry.tool}`,
+        model: latencyModelKey(entry.server, entry.tool),
         label: entry.tool,
         taskId,
         submittedAt: submission.submittedAt,
@@ -241,6 +241,7 @@ export async function followTask(
       const delay = nextPollDelay({
         elapsedMs: lastCallMs,
         estimate: learn ? followed.estimate() : undefined,
+        turn: followed.turn(),
         serverMs,
         fixedMs: options.pollIntervalMs,
         random,
@@ -275,7 +276,10 @@ export async function followTask(
       const elapsed = Math.round(answeredMs)
       options.onTaskStatus?.(snapshot.status, snapshot.statusMessage, elapsed)
       if (isTerminalTaskStatus(snapshot.status) || snapshot.status === 'input_required') {
-        if (learn && snapshot.status === 'completed') followed.ready(elapsed)
+        if (learn && snapshot.status === 'completed') {
+          const window = followed.ready(elapsed)
+          options.onReady?.(window)
+        }
         return snapshot
       }
       followed.notReady(lastCallMs)

@@ -26,6 +26,7 @@ import type { LlmOptions } from '../providers/llm/inputs.js'
 import type { LlmClient, ModelPurpose } from '../providers/llm/types.js'
 import { parseMcpConfig, type McpServersConfig } from '../providers/mcp/config.js'
 import { McpPool } from '../providers/mcp/pool.js'
+import { latenciesOf } from './mcp-job.js'
 import { entryPrice } from '../models/price.js'
 import type { ImageJob } from '../providers/image/provider.js'
 import type { ModelJob } from '../providers/kinds/job.js'
@@ -158,6 +159,10 @@ export class ModelServices {
         })
       : undefined
     const budget = new Budget(options.budget?.maxCostUsd, pricer)
+    // The folder's earlier runs teach this run's poll schedule their models' latencies.
+    const latencies = latenciesOf(mcp)
+    for (const seen of journal?.readyWindows() ?? [])
+      latencies.observe(seen.model, seen.afterMs, seen.byMs)
     const runner = new JobRunner({ mcp, comfy: openComfy }, options.hooks, journal, budget)
     const previewMode = inputs.mcpConfig === undefined
     const services = new ModelServices(

@@ -69,6 +69,12 @@ export interface JobHandle {
 }
 
 /** What a finished job returned, before any media is downloaded. */
+/** When a job became ready at its server, ms after its submit: after `afterMs`, by `byMs`. */
+export interface ReadyWindowMs {
+  afterMs: number
+  byMs: number
+}
+
 export interface JobOutput {
   handle: JobHandle
   /** Media of the result (ComfyUI output files come as `bytes`); empty for text answers. */
@@ -81,6 +87,12 @@ export interface JobOutput {
   accepted: string[]
   /** Model call time (submit → result), ms. */
   generationMs: number
+  /**
+   * When a followed job became ready at its server, ms after its submit (after `afterMs`, by
+   * `byMs`; see `src/runner/model-latency.ts`); absent for sync calls, ComfyUI and re-attached
+   * jobs.
+   */
+  readyWindowMs?: ReadyWindowMs
   /** Time the runner spent downloading outputs inside the job (ComfyUI `/view`), ms; else null. */
   downloadMs: number | null
   /** GPU memory of a ComfyUI job (MiB), or null. */

@@ -8,6 +8,7 @@ import type { ModelJob } from '../../../src/providers/kinds/job.js'
 import { RunJournal, parseJournal } from '../../../src/runner/journal.js'
 import { canonicalJson, jobKey, sha256 } from '../../../src/runner/journal-key.js'
 import { runJournaled, type StartedJob } from '../../../src/runner/journal-run.js'
+import { latencyModelKey } from '../../../src/runner/model-latency.js'
 
 const folders: string[] = []
 afterEach(async () => {
@@ -69,6 +70,40 @@ describe('RunJournal', () => {
     expect(again.state(key)?.submitted?.id).toBe('req-1')
     expect(again.state(key)?.output?.sha256).toBe(sha256('png'))
     await again.close()
+  })
+
+  it('hands the ready windows of completed jobs to the next run, per server and first tool', async () => {
+    const dir = await folder()
+    const logger = new MemoryLogger()
+    const journal = await RunJournal.open(dir, { resume: 'auto', logger })
+    const handle = (server: string, tools: string[]) =>
+      ({ provider: 'mcp', server, tools, id: 'r', workflow: null }) as const
+    const completed = { urls: [], media_sha256: [], generation_ms: 3100, download_ms: null }
+    await journal.append({
+      event: 'completed',
+      key: sha256('a'),
+      handle: handle('srv', ['m_submit', 'm_status', 'm_result']),
+      ...completed,
+      ready_after_ms: 2800,
+      ready_by_ms: 3020,
+    })
+    // An older line without the window (a sync call, a resumed job) teaches nothing.
+    await journal.append({
+      event: 'completed',
+      key: sha256('b'),
+      handle: handle('srv', ['m_submit', 'm_status', 'm_result']),
+      ...completed,
+    })
+    await journal.close()
+
+    const again = await RunJournal.open(dir, { resume: 'auto', logger })
+    expect(again.readyWindows()).toEqual([
+      { model: latencyModelKey('srv', 'm_submit'), afterMs: 2800, byMs: 3020 },
+    ])
+    await again.close()
+    const fresh = await RunJournal.open(dir, { resume: 'false', logger })
+    expect(fresh.readyWindows()).toEqual([])
+    await fresh.close()
   })
 
   it('reuses an output only when the file is present with the journalled sha256', async () => {
