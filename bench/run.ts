@@ -182,7 +182,8 @@ function pollingFigures(
   rateGoal?: number,
 ): void {
   console.log()
-  console.log(`${name}, per job`.padEnd(22) + cols('ready->result', 'status calls', 'calls/s'))
+  console.log(`${name}:`)
+  console.log('  per job'.padEnd(22) + cols('ready->result', 'status calls', 'calls/s'))
   run.jobs.forEach((job, i) => {
     console.log(
       `  job ${i + 1}`.padEnd(22) +

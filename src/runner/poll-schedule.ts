@@ -40,10 +40,11 @@
  * second), reached only inside an estimate's window, which holds at most 3 calls
  * (`2w / max(200, w) + 1`); without an estimate one call per 570 ms (600 ms less its jitter)
  * after the first, then one per 1.9–2.1 s from 9.1 s on. A wake by a sibling that completed adds
- * at most one early call. Typical counts per job (unjittered): without an estimate 5–6 calls for
- * L = 3 s (≈ 1.8/s) and 12 for L = 12 s (≈ 1/s); with an estimate 5 for L = 3 s (≈ 1.6/s)
- * and 9 for L = 12 s (≈ 0.75/s); `npm run bench` prints the measured figures (per job, averaged
- * over a run's jobs).
+ * at most one early call. Typical counts per job (unjittered): without an estimate 6 calls for
+ * L = 3 s (≈ 1.9/s) and 13 for L = 12 s (≈ 1.05/s); with an estimate 3–5 for L = 3 s
+ * (≈ 1–1.6/s) and 7–9 for L = 12 s (≈ 0.6–0.75/s). A run's later jobs have the estimate, so its
+ * mean is lower: `npm run bench` measured 1.61/s at L = 3 s and 0.88/s at L = 12 s (N = 5,
+ * C = 3) on 2026-12-02.
  */
 
 /** Delay of the first status call after submit, ms. */
