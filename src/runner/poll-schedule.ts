@@ -17,13 +17,14 @@
  *    the call of step 1. Each job keeps the pace of step 2, but their calls together are spread
  *    evenly, `pause / of` apart; since a job that sees its job completed wakes the others
  *    (`model-latency.ts`), a batch submitted together is noticed within `pause / of` of
- *    becoming ready: for three jobs at L = 3 s, within about 210 ms, at about 1.7 calls per
+ *    becoming ready: for three jobs at L = 3 s, within about 210 ms, at about 1.9 calls per
  *    second each.
  * 4. With an estimate `E` (ms from submit to ready, learned from earlier jobs of the same model
- *    in this run and from the run journal of the folder's earlier runs, see `model-latency.ts`) and its window `w = max(200, E / 40, spread / 2)`: before `E − w`
- *    the pauses are `max(500, 2t, (E − w − t) / 2)`, at most 2 s and never past `E − w` (they
- *    only catch an early finish; a pause that would end less than 500 ms before `E − w` goes
- *    to `E − w` itself); from `E − w` to `E + w` the job is polled every `max(200, w)` ms
+ *    in this run and from the run journal of the folder's earlier runs, see `model-latency.ts`)
+ *    and its window `w = max(200, E / 40, spread / 2)`: before `E − w` the pauses are
+ *    `max(500, 2t, (E − w − t) / 2)`, at most 2 s and never past `E − w` (they only catch an
+ *    early finish; a pause that would end less than 500 ms before `E − w` goes to `E − w`
+ *    itself); from `E − w` to `E + w` the job is polled every `max(200, w)` ms
  *    ({@link DENSE_POLL_MS}): at the window's start, at `E` and at its end; after `E + w` the
  *    pauses grow by 30 % of the time past the window, to the cap. Jobs of one model take turns
  *    in the window too: the `index`-th of `of` starts `(index + offset) / of` of a dense pause
@@ -36,7 +37,7 @@
  * 7. A fixed interval (the registry's `pollIntervalMs`, the context's or the video stage's
  *    `poll-interval`) replaces all of the above: every pause is that interval, as before.
  *
- * Worst-case call rate per job: one call per 180 ms (200 ms less its jitter, about 5.5 per
+ * Worst-case call rate per job: one call per 190 ms (200 ms less its jitter, about 5.3 per
  * second), reached only inside an estimate's window, which holds at most 3 calls
  * (`2w / max(200, w) + 1`); without an estimate one call per 570 ms (600 ms less its jitter)
  * after the first, then one per 1.9–2.1 s from 9.1 s on. A wake by a sibling that completed adds
@@ -157,7 +158,10 @@ function withEstimate(
   return pause + jitter(pause)
 }
 
-/** The pause of the backoff without an estimate after a call at `t` ms: `min(max(600, 0.22·t), 2000)`. */
+/**
+ * The pause of the backoff without an estimate after a call at `t` ms:
+ * `min(max(600, 0.22·t), 2000)`.
+ */
 export function backoffMs(t: number): number {
   return Math.min(Math.max(BACKOFF_FLOOR_MS, BACKOFF_SHARE * t), MAX_POLL_MS)
 }
