@@ -56,16 +56,15 @@ const PREVIEW_COST: Cost = { usd: 0, basis: 'preview server: rendered offline, n
  */
 export async function writeImageTelemetry(input: ImageTelemetryInput): Promise<string> {
   const { folder } = input
-  const artifacts: Artifact[] = []
+  // Described concurrently (each file is read, hashed and measured), listed in this order.
+  const described: Promise<Artifact>[] = []
   const listed = new Set<string>()
   const errors: TelemetryError[] = []
   const anyPreview = input.slots.some((s) => s.candidates.some((c) => c.file && c.model.preview))
   for (const slot of input.slots) {
     for (const candidate of slot.candidates) {
       if (candidate.status === 'ok' && candidate.file !== null) {
-        artifacts.push(
-          await describeArtifact(folder, candidate.file, candidateExtra(candidate, slot)),
-        )
+        described.push(describeArtifact(folder, candidate.file, candidateExtra(candidate, slot)))
         listed.add(candidate.file)
       } else if (candidate.error) {
         errors.push({
@@ -79,14 +78,15 @@ export async function writeImageTelemetry(input: ImageTelemetryInput): Promise<s
   }
   const primary = input.primary
   if (primary?.file && !listed.has(FILES.primaryImage)) {
-    artifacts.push(await describePrimaryCopy(folder, primary, primary.file))
+    described.push(describePrimaryCopy(folder, primary, primary.file))
     listed.add(FILES.primaryImage)
   }
   for (const file of input.otherFiles) {
     if (listed.has(file)) continue
     listed.add(file)
-    artifacts.push(await describeArtifact(folder, file, { preview: anyPreview }))
+    described.push(describeArtifact(folder, file, { preview: anyPreview }))
   }
+  const artifacts = await Promise.all(described)
   if (input.cancelled && !errors.some((e) => e.code === 'RUN_001')) {
     errors.push({ code: 'RUN_001', message: 'The run was cancelled.' })
   }
