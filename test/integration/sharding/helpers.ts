@@ -5,7 +5,7 @@ import sharp from 'sharp'
 import type { FakeKamuiCall } from '../../fixtures/servers/start-fake-kamui.js'
 import { runKamui, type KamuiRun } from '../../helpers/run-kamui.js'
 import { testFfmpeg } from '../../helpers/tools.js'
-import { makeImage, writePng } from '../video/media-helpers.js'
+import { KEYFRAME_TINTS, tintedKeyframe, writePng } from '../video/media-helpers.js'
 
 /** Submit calls among the calls a fake server logged. */
 export const submitsOf = (calls: readonly FakeKamuiCall[]): FakeKamuiCall[] =>
@@ -198,18 +198,8 @@ export async function runShardedScenario(
  */
 export async function writeFourSegmentKeyframes(workspace: string): Promise<void> {
   await mkdir(path.join(workspace, 'kf'), { recursive: true })
-  const tints: [number, number, number][] = [
-    [200, 40, 40],
-    [40, 200, 40],
-    [40, 40, 200],
-    [200, 200, 40],
-    [40, 200, 200],
-  ]
-  for (const [k, tint] of tints.entries()) {
-    await writePng(
-      path.join(workspace, `kf/frame-${k}.png`),
-      makeImage(64, 48, (x) => tint.map((c) => Math.min(255, c + x)) as [number, number, number]),
-    )
+  for (const k of KEYFRAME_TINTS.keys()) {
+    await writePng(path.join(workspace, `kf/frame-${k}.png`), tintedKeyframe(k, 64, 48))
   }
   const segments = [1, 2, 3, 4].map((i) => ({
     index: i,

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runKamui } from '../../helpers/run-kamui.js'
 import { removeDir, tempWorkspace } from '../../helpers/workspace.js'
-import { ffprobe, makeImage, makeMusic, writePng } from './media-helpers.js'
+import { ffprobe, makeMusic, tintedKeyframe, writePng } from './media-helpers.js'
 
 const W = 64
 const H = 48
@@ -18,21 +18,8 @@ describe('video-generation from a four-segment keyframes.json, joined with music
     await mkdir(path.join(ws, 'run/keyframes'), { recursive: true })
     // Frame k is a flat-ish tint; segment n goes from frame n-1 to frame n (the keyframes
     // stage's inheritance: each first frame is the previous last frame).
-    const tints: [number, number, number][] = [
-      [200, 40, 40],
-      [40, 200, 40],
-      [40, 40, 200],
-      [200, 200, 40],
-      [40, 200, 200],
-    ]
     for (let n = 1; n <= 4; n++) {
-      const tint = (k: number) =>
-        makeImage(
-          W,
-          H,
-          (x) =>
-            (tints[k] as number[]).map((c) => Math.min(255, c + x)) as [number, number, number],
-        )
+      const tint = (k: number) => tintedKeyframe(k, W, H)
       await writePng(path.join(ws, `run/keyframes/segment-${n}-first.png`), tint(n - 1))
       await writePng(path.join(ws, `run/keyframes/segment-${n}-last.png`), tint(n))
     }

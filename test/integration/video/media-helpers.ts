@@ -20,6 +20,29 @@ export function makeImage(
   return { width, height, data }
 }
 
+/** The tints of the test keyframes 0–4 (red, green, blue, yellow, cyan), RGB. */
+export const KEYFRAME_TINTS: readonly (readonly [number, number, number])[] = [
+  [200, 40, 40],
+  [40, 200, 40],
+  [40, 40, 200],
+  [200, 200, 40],
+  [40, 200, 200],
+]
+
+/**
+ * Test keyframe `k` (0–4): its tint from {@link KEYFRAME_TINTS}, brightening by one level per
+ * pixel to the right (capped at 255), `width` × `height` px.
+ */
+export function tintedKeyframe(k: number, width: number, height: number): RgbImage {
+  const tint = KEYFRAME_TINTS[k]
+  if (!tint) throw new Error(`no test keyframe ${k}`)
+  return makeImage(
+    width,
+    height,
+    (x) => tint.map((c) => Math.min(255, c + x)) as [number, number, number],
+  )
+}
+
 /** Smooth test pictures (gradients survive H.264 and 4:2:0 chroma well). */
 export const FIRST_PICTURE = (w: number, h: number): RgbImage =>
   makeImage(w, h, (x, y) => [Math.round((x * 255) / (w - 1)), Math.round((y * 255) / (h - 1)), 120])
