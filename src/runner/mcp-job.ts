@@ -1,4 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { sleep } from '../core/abort.js'
 import { KamuiError, isKamuiError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { McpCall } from '../models/types.js'
@@ -26,7 +27,7 @@ import {
 import { callsAsTask, type McpTaskState } from '../providers/mcp/tasks.js'
 import type { MediaRef, ToolLocation } from '../providers/mcp/types.js'
 import { withIdempotencyKey } from './idempotency.js'
-import { latencyModelKey, ModelLatencies } from './model-latency.js'
+import { latencyModelKey, ModelLatencies, type FollowedJob } from './model-latency.js'
 import { submitTaskJob, taskSubmission, waitTaskJob } from './mcp-task-job.js'
 import { nextPollDelay, serverPollIntervalMs } from './poll-schedule.js'
 
@@ -239,25 +240,12 @@ async function pollUntilCompleted(
   let lastLog = Date.now()
   let failuresInARow = 0
   let lastCallMs: number | undefined
+  let answeredMs: number | undefined
   let serverMs: number | undefined
   try {
     for (;;) {
-      const delay = nextPollDelay({
-        elapsedMs: lastCallMs,
-        estimate: learn ? followed.estimate() : undefined,
-        turn: followed.turn(),
-        serverMs,
-        fixedMs: options.pollIntervalMs,
-        random,
-      })
-      // The schedule counts from the last call; a server's interval from its answer.
-      const now = followed.elapsedMs()
-      const due = Math.max(
-        lastCallMs === undefined ? now + delay : lastCallMs + delay,
-        serverMs === undefined ? 0 : now + serverMs,
-      )
-      await followed.wait(Math.max(0, due - now), signal)
-      lastCallMs = followed.elapsedMs()
+      const poll = { learn, lastCallMs, answeredMs, serverMs, random }
+      lastCallMs = await waitForNextCall(followed, poll, options)
       let answer: CallToolResult
       try {
         answer = await pool.callTool(status, idArguments(status, requestId), {
@@ -268,10 +256,12 @@ async function pollUntilCompleted(
       } catch (error) {
         if (signal?.aborted || !isKamuiError(error) || !error.retryable) throw error
         if (++failuresInARow >= MAX_STATUS_FAILURES_IN_A_ROW) throw error
+        answeredMs = followed.elapsedMs()
         serverMs = error.retryAfterMs
         logger?.warn(`${label}: status check failed (${error.message}); trying again.`)
         continue
       }
+      answeredMs = followed.elapsedMs()
       serverMs = serverPollIntervalMs(answerFields(answer))
       const word = extractStatusWord(answer)
       const state = word === undefined ? undefined : normaliseStatus(word)
@@ -301,6 +291,49 @@ async function pollUntilCompleted(
   } finally {
     followed.close()
   }
+}
+
+/** Where a followed job stands between two status calls (times in ms after its submit). */
+export interface PollState {
+  /** Whether its latency is learned from (and the estimate used): false for a re-attached job. */
+  learn: boolean
+  /** When the last status call was sent; undefined before the first. */
+  lastCallMs: number | undefined
+  /** When the last answer came (the server's interval counts from it); undefined: now. */
+  answeredMs: number | undefined
+  /** The interval the server asked for in that answer, ms (a floor). */
+  serverMs: number | undefined
+  random: () => number
+}
+
+/**
+ * Waits until the job's next status call (an MCP triple's status tool or a task's `tasks/get`)
+ * is due on the poll schedule (`poll-schedule.ts`), counted from the last call, and never
+ * sooner than the server's interval after its answer, even when a job of the same model that
+ * completed wakes this one early. Returns when that is, ms after submit.
+ *
+ * @throws the signal's reason when it aborts
+ */
+export async function waitForNextCall(
+  followed: FollowedJob,
+  poll: PollState,
+  options: McpJobOptions,
+): Promise<number> {
+  const { lastCallMs, serverMs } = poll
+  const delay = nextPollDelay({
+    elapsedMs: lastCallMs,
+    estimate: poll.learn ? followed.estimate() : undefined,
+    turn: followed.turn(),
+    serverMs,
+    fixedMs: options.pollIntervalMs,
+    random: poll.random,
+  })
+  const now = followed.elapsedMs()
+  const floor = serverMs === undefined ? 0 : (poll.answeredMs ?? now) + serverMs
+  const due = Math.max(lastCallMs === undefined ? now + delay : lastCallMs + delay, floor)
+  await followed.wait(Math.max(0, due - now), options.signal)
+  if (followed.elapsedMs() < floor) await sleep(floor - followed.elapsedMs(), options.signal)
+  return followed.elapsedMs()
 }
 
 /** The run's latency estimates: one {@link ModelLatencies} per MCP pool (a pool is one run's). */

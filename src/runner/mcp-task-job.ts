@@ -1,5 +1,4 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { sleep } from '../core/abort.js'
 import { KamuiError, errorMessage, isKamuiError } from '../core/errors.js'
 import type { JobHandle } from '../providers/kinds/job.js'
 import {
@@ -17,10 +16,9 @@ import {
 } from '../providers/mcp/tasks.js'
 import type { ToolLocation } from '../providers/mcp/types.js'
 import { withIdempotencyKey } from './idempotency.js'
-import { latenciesOf, type McpJobOptions, type McpSubmission } from './mcp-job.js'
+import { latenciesOf, waitForNextCall, type McpJobOptions, type McpSubmission } from './mcp-job.js'
 import { taskRevision, type TaskRevision } from './mcp-task-revision.js'
 import { latencyModelKey, type ModelLatencies } from './model-latency.js'
-import { nextPollDelay } from './poll-schedule.js'
 
 /**
  * The MCP task path of the job runner (issue 12 §2–3), for both task revisions: 2025-11-25
@@ -238,20 +236,9 @@ export async function followTask(
   let lastLog = Date.now()
   try {
     for (;;) {
-      const delay = nextPollDelay({
-        elapsedMs: lastCallMs,
-        estimate: learn ? followed.estimate() : undefined,
-        turn: followed.turn(),
-        serverMs,
-        fixedMs: options.pollIntervalMs,
-        random,
-      })
-      const now = followed.elapsedMs()
-      await followed.wait(Math.max(0, (lastCallMs ?? now) + delay - now), signal)
-      // A job of the same model that completed may wake this one early; the server's
-      // interval still holds.
-      const floor = serverMs === undefined ? 0 : (answeredMs ?? 0) + serverMs
-      if (followed.elapsedMs() < floor) await sleep(floor - followed.elapsedMs(), signal)
+      // The creation's interval counts from the submit (its answer came about then).
+      const poll = { learn, lastCallMs, answeredMs: answeredMs ?? 0, serverMs, random }
+      await waitForNextCall(followed, poll, options)
       const expiresAt = latest?.expiresAtMs
       if (latest && expiresAt !== undefined && Date.now() >= expiresAt) {
         return { ...latest, expired: true }

@@ -4,7 +4,7 @@ import { Redactor } from '../../../src/core/redactor.js'
 import type { McpServerEntry } from '../../../src/providers/mcp/config.js'
 import { McpPool } from '../../../src/providers/mcp/pool.js'
 import { ModelLatencies } from '../../../src/runner/model-latency.js'
-import { submitMcpJob, waitMcpJob } from '../../../src/runner/mcp-job.js'
+import { submitMcpJob, waitForNextCall, waitMcpJob } from '../../../src/runner/mcp-job.js'
 import {
   BACKOFF_FLOOR_MS,
   backoffMs,
@@ -242,6 +242,28 @@ describe('ModelLatencies', () => {
     const c = latencies.follow('m', now)
     expect(c.turn()).toEqual({ index: 0, of: 1, offset: 0 })
     for (const job of [c, other]) job.close()
+  })
+
+  it('keeps the server interval when a sibling that completed wakes a job early', async () => {
+    const latencies = new ModelLatencies(() => 0)
+    /** Follows two jobs of one model; `a` completes after 50 ms; returns `b`'s wait in ms. */
+    async function waitOfWoken(serverMs: number | undefined): Promise<number> {
+      const now = performance.now()
+      const a = latencies.follow('m', now)
+      const b = latencies.follow('m', now)
+      const poll = { learn: false, lastCallMs: 0, answeredMs: 0, serverMs, random: middle }
+      const waiting = waitForNextCall(b, poll, {})
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      a.notReady(0)
+      a.ready(a.elapsedMs())
+      const calledAt = await waiting
+      for (const job of [a, b]) job.close()
+      return calledAt
+    }
+    // Without a server interval the wake ends the wait at once (the grid's call was ~600 ms).
+    expect(await waitOfWoken(undefined)).toBeLessThan(300)
+    // With one, the call still waits for it: 400 ms after the answer.
+    expect(await waitOfWoken(400)).toBeGreaterThanOrEqual(399)
   })
 
   it('rejects a wait with the signal reason', async () => {
