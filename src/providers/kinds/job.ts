@@ -68,13 +68,13 @@ export interface JobHandle {
   task?: '2025-11-25' | '2026-07-28'
 }
 
-/** What a finished job returned, before any media is downloaded. */
 /** When a job became ready at its server, ms after its submit: after `afterMs`, by `byMs`. */
 export interface ReadyWindowMs {
   afterMs: number
   byMs: number
 }
 
+/** What a finished job returned, before any media is downloaded. */
 export interface JobOutput {
   handle: JobHandle
   /** Media of the result (ComfyUI output files come as `bytes`); empty for text answers. */
